@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from zones.views import home
+
+admin.site.site_header = _("FTZ Tracker administration")
+admin.site.site_title = _("FTZ Tracker")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("zones.urls")),
+    path("", include("measures.urls")),
+]

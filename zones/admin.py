@@ -1,0 +1,131 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Agency, AgencyAlias, Block, Plan, Profile, SubPlot, Zone
+
+
+class ZoneInline(admin.TabularInline):
+    model = Zone
+    fields = ["annex_number", "code", "name", "name_en", "area_km2"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Plan)
+class PlanAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "code", "status", "issuer", "source_file"]
+    list_filter = ["status"]
+    search_fields = ["title", "title_en", "code", "issuer"]
+    inlines = [ZoneInline]
+
+
+class BlockInline(admin.TabularInline):
+    model = Block
+    fields = ["number", "name", "area_km2", "boundary"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Zone)
+class ZoneAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "plan", "annex_number", "dev_zone_name", "area_km2", "summed_area_display"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["name", "name_en", "code", "dev_zone_name"]
+    inlines = [BlockInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_totals()
+
+    @admin.display(description=_("sum of blocks (km²)"))
+    def summed_area_display(self, zone):
+        if zone.area_mismatch:
+            return f"{zone.summed_area} ⚠"
+        return zone.summed_area
+
+
+class SubPlotInline(admin.TabularInline):
+    model = SubPlot
+    extra = 0
+
+
+@admin.register(Block)
+class BlockAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "zone", "number", "name", "area_km2"]
+    list_filter = ["zone__plan", "zone"]
+    list_select_related = ["zone"]
+    search_fields = ["name", "boundary", "text", "zone__name"]
+    inlines = [SubPlotInline]
+
+
+@admin.register(SubPlot)
+class SubPlotAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "block", "number", "boundary"]
+    list_filter = ["block__zone"]
+    list_select_related = ["block__zone"]
+    search_fields = ["boundary", "block__name", "block__zone__name"]
+
+
+class AgencyAliasInline(admin.TabularInline):
+    model = AgencyAlias
+    extra = 1
+
+
+@admin.register(Agency)
+class AgencyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "name_en", "task_count"]
+    list_filter = [("aliases", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "name_en", "aliases__alias"]
+    inlines = [AgencyAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(task_count=Count("task_links"))
+
+    @admin.display(description=_("tasks"), ordering="task_count")
+    def task_count(self, agency):
+        return agency.task_count
+
+
+@admin.register(AgencyAlias)
+class AgencyAliasAdmin(admin.ModelAdmin):
+    list_display = ["alias", "agency"]
+    list_filter = ["agency"]
+    list_select_related = ["agency"]
+    search_fields = ["alias", "agency__name", "agency__name_en"]
+    autocomplete_fields = ["agency"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "agency", "zone_names"]
+    list_filter = ["zones", "agency"]
+    list_select_related = ["user", "agency"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
+    autocomplete_fields = ["agency", "zones", "user"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("zones")
+
+    @admin.display(description=_("zones"))
+    def zone_names(self, profile):
+        return "、".join(zone.name for zone in profile.zones.all())
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    autocomplete_fields = ["agency", "zones"]
+    verbose_name_plural = _("zones and agency")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class FtzUserAdmin(UserAdmin):
+    inlines = [ProfileInline]

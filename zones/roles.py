@@ -1,0 +1,36 @@
+"""The four roles, as Django groups; a profile links a user to zones or an agency."""
+
+from django.contrib.auth.models import Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    OFFICER = "officer", _("Zone officer")
+    LIAISON = "liaison", _("Agency liaison")
+
+    @property
+    def group_name(self):
+        return {
+            "administrator": "Administrators",
+            "manager": "Managers",
+            "officer": "Zone officers",
+            "liaison": "Agency liaisons",
+        }[self.value]
+
+
+def ensure_groups():
+    for role in Role:
+        Group.objects.get_or_create(name=role.group_name)
+
+
+def roles_of(user):
+    if not user.is_authenticated:
+        return set()
+    names = {group.name for group in user.groups.all()}
+    roles = {role for role in Role if role.group_name in names}
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return roles
