@@ -38,13 +38,13 @@ class TaskCategory(models.Model):
     def __str__(self):
         return f"{self.zone} （{self.chinese_number}）{self.title}"
 
+    def get_absolute_url(self):
+        return reverse("zones:detail", args=[self.zone.code]) + f"#category-{self.number}"
+
     def natural_key(self):
         return (self.zone.code, self.number)
 
     natural_key.dependencies = ["zones.zone"]
-
-    def get_absolute_url(self):
-        return reverse("zones:detail", args=[self.zone.code]) + f"#category-{self.number}"
 
     @property
     def chinese_number(self):
@@ -90,9 +90,7 @@ class Task(models.Model):
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
     text = models.TextField(_("text"), help_text=_("The task's text exactly as the plan writes it."))
-    agencies_text = models.CharField(
-        _("supporting agencies as written"), max_length=500, blank=True
-    )
+    agencies_text = models.CharField(_("supporting agencies as written"), max_length=500, blank=True)
     source_ref = models.CharField(_("source reference"), max_length=80, blank=True)
     source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
     supporting_agencies = models.ManyToManyField(
@@ -116,13 +114,13 @@ class Task(models.Model):
     def __str__(self):
         return f"{self.zone} {self.number}. {self.title}"
 
+    def get_absolute_url(self):
+        return reverse("measures:task-detail", args=[self.zone.code, self.number])
+
     def natural_key(self):
         return (self.zone.code, self.number)
 
     natural_key.dependencies = ["zones.zone", "measures.taskcategory"]
-
-    def get_absolute_url(self):
-        return reverse("measures:task-detail", args=[self.zone.code, self.number])
 
     @property
     def display_title(self):
@@ -138,9 +136,7 @@ class TaskAgency(models.Model):
     """One supporting agency of a task, at its position in the plan's list."""
 
     task = models.ForeignKey(Task, models.CASCADE, related_name="agency_links", verbose_name=_("task"))
-    agency = models.ForeignKey(
-        Agency, models.PROTECT, related_name="task_links", verbose_name=_("agency")
-    )
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="task_links", verbose_name=_("agency"))
     position = models.PositiveSmallIntegerField(_("position"))
 
     class Meta:

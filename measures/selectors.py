@@ -11,7 +11,7 @@ def task_list():
 
 def task_detail(code, number):
     task = get_object_or_404(
-        Task.objects.select_related("zone__plan", "category").with_agencies(),
+        Task.objects.select_related("zone__plan", "category__zone").with_agencies(),
         zone__code=code,
         number=number,
     )

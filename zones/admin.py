@@ -32,7 +32,15 @@ class BlockInline(admin.TabularInline):
 
 @admin.register(Zone)
 class ZoneAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "code", "plan", "annex_number", "dev_zone_name", "area_km2", "summed_area_display"]
+    list_display = [
+        "name",
+        "code",
+        "plan",
+        "annex_number",
+        "dev_zone_name",
+        "area_km2",
+        "summed_area_display",
+    ]
     list_filter = ["plan"]
     list_select_related = ["plan"]
     search_fields = ["name", "name_en", "code", "dev_zone_name"]

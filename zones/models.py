@@ -41,11 +41,11 @@ class Plan(models.Model):
     def __str__(self):
         return self.title
 
-    def natural_key(self):
-        return (self.code,)
-
     def get_absolute_url(self):
         return reverse("zones:list") + f"?plan={self.code}"
+
+    def natural_key(self):
+        return (self.code,)
 
     @property
     def display_title(self):
@@ -130,11 +130,11 @@ class Zone(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.code,)
-
     def get_absolute_url(self):
         return reverse("zones:detail", args=[self.code])
+
+    def natural_key(self):
+        return (self.code,)
 
     @property
     def display_name(self):
@@ -194,13 +194,13 @@ class Block(models.Model):
     def __str__(self):
         return f"{self.zone} · {_('Block')} {self.number}"
 
+    def get_absolute_url(self):
+        return reverse("zones:detail", args=[self.zone.code]) + f"#block-{self.number}"
+
     def natural_key(self):
         return (self.zone.code, self.number)
 
     natural_key.dependencies = ["zones.zone"]
-
-    def get_absolute_url(self):
-        return reverse("zones:detail", args=[self.zone.code]) + f"#block-{self.number}"
 
 
 class SubPlot(models.Model):
@@ -254,11 +254,11 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.name,)
-
     def get_absolute_url(self):
         return reverse("zones:agency-detail", args=[self.pk])
+
+    def natural_key(self):
+        return (self.name,)
 
     @property
     def display_name(self):
@@ -286,13 +286,13 @@ class AgencyAlias(models.Model):
     def __str__(self):
         return f"{self.alias} → {self.agency}"
 
+    def get_absolute_url(self):
+        return self.agency.get_absolute_url()
+
     def natural_key(self):
         return (self.alias,)
 
     natural_key.dependencies = ["zones.agency"]
-
-    def get_absolute_url(self):
-        return self.agency.get_absolute_url()
 
 
 class Profile(models.Model):

@@ -201,7 +201,11 @@ def build_fixture(parsed, *, code, directory, translations=None, issuer="", titl
         "agencies": used_agencies,
         "new_agencies": new_agencies,
         "aliases_resolved": sorted(
-            {(name, directory.canonical(name)) for name in parsed.agency_names if directory.canonical(name) != name}
+            {
+                (name, directory.canonical(name))
+                for name in parsed.agency_names
+                if directory.canonical(name) != name
+            }
         ),
         "untranslated_tasks": untranslated,
         "warnings": parsed.warnings,

@@ -258,13 +258,12 @@ class _Parser:
                 self.warn(body[0].number if body else heading.number, f"section “{title}” ignored")
         if "tasks" not in found:
             raise PlanFormatError(heading.number, f"annex {annex_number} has no “主要任务” section")
-        if zone.blocks and zone.area is not None and zone.blocks_area is not None:
-            if zone.area != zone.blocks_area:
-                self.warn(
-                    zone.area_line,
-                    f"{zone.name}: stated total area {zone.area} km² differs from the sum of its "
-                    f"blocks {zone.blocks_area} km²",
-                )
+        summed = zone.blocks_area
+        if zone.area is not None and summed is not None and zone.area != summed:
+            self.warn(
+                zone.area_line,
+                f"{zone.name}: stated total area {zone.area} km² differs from the sum of its blocks {summed} km²",
+            )
         zone.lead_industries = self._lead_industries(zone)
         return zone
 
@@ -342,7 +341,9 @@ class _Parser:
         number = _number(match.group(1), line, "a block")
         expected = len(zone.blocks) + 1
         if number != expected:
-            raise PlanFormatError(line, f"{zone.name}: 区块{match.group(1)} is out of sequence (expected {expected})")
+            raise PlanFormatError(
+                line, f"{zone.name}: 区块{match.group(1)} is out of sequence (expected {expected})"
+            )
         body = match.group(2)
         area_match = AREA_RE.search(body)
         if not area_match:
@@ -364,7 +365,10 @@ class _Parser:
                 block.subplots.append(ParsedSubPlot(_number(mark.group(1), line, "a plot"), boundary))
             stated = SUBPLOT_COUNT_RE.search(rest)
             if stated and _number(stated.group(1), line, "plots") != len(block.subplots):
-                self.warn(line, f"{zone.name}: 区块{match.group(1)} states {stated.group(1)} plots but lists {len(block.subplots)}")
+                self.warn(
+                    line,
+                    f"{zone.name}: 区块{match.group(1)} states {stated.group(1)} plots but lists {len(block.subplots)}",
+                )
         else:
             block.boundary = _trim_boundary(rest)
         return block
@@ -376,7 +380,9 @@ class _Parser:
 
         def finish_task():
             if task_parts:
-                category.tasks.append(self._task(zone, section_numeral, category, expected_task - 1, task_parts))
+                category.tasks.append(
+                    self._task(zone, section_numeral, category, expected_task - 1, task_parts)
+                )
 
         for line in lines:
             heading = SUBHEADING_RE.match(line.text)
@@ -395,7 +401,9 @@ class _Parser:
                 zone.categories.append(category)
             elif task_start:
                 if category is None:
-                    raise PlanFormatError(line.number, f"{zone.name}: a task comes before any category （一）")
+                    raise PlanFormatError(
+                        line.number, f"{zone.name}: a task comes before any category （一）"
+                    )
                 number = int(task_start.group(1))
                 if number != expected_task:
                     raise PlanFormatError(
@@ -413,7 +421,9 @@ class _Parser:
                 self.warn(line.number, f"{zone.name}: text before the first category ignored")
         finish_task()
         if not zone.categories:
-            raise PlanFormatError(lines[0].number if lines else zone.line, f"{zone.name}: no task categories found")
+            raise PlanFormatError(
+                lines[0].number if lines else zone.line, f"{zone.name}: no task categories found"
+            )
 
     def _task(self, zone, section_numeral, category, number, parts):
         number_line = parts[0][0]
@@ -445,7 +455,9 @@ class _Parser:
             agencies = [re.sub(r"\s+", "", name) for name in AGENCY_SPLIT_RE.split(inner)]
             agencies = [name for name in agencies if name]
             if not agencies:
-                raise PlanFormatError(line_at(opener.start()), f"{zone.name} task {number}: empty agency list")
+                raise PlanFormatError(
+                    line_at(opener.start()), f"{zone.name} task {number}: empty agency list"
+                )
             trailing = full[close + 1 :].strip(" 。.")
             body = full[: opener.start()].rstrip() + (trailing and " " + trailing)
         bold = BOLD_LEAD_RE.match(body)

@@ -15,7 +15,7 @@ def zone_list():
 def zone_detail(code):
     """A zone with blocks (and plots) and categories (with tasks and agencies): 5 queries."""
     categories = TaskCategory.objects.order_by("number").prefetch_related(
-        Prefetch("tasks", queryset=Task.objects.order_by("number").with_agencies())
+        Prefetch("tasks", queryset=Task.objects.select_related("zone").order_by("number").with_agencies())
     )
     queryset = zone_list().prefetch_related(
         Prefetch("blocks", queryset=Block.objects.order_by("number").prefetch_related("subplots")),
@@ -33,5 +33,9 @@ def agency_list():
 
 def agency_detail(pk):
     agency = get_object_or_404(Agency.objects.prefetch_related("aliases"), pk=pk)
-    tasks = Task.objects.for_list().supported_by(agency).order_by("zone__plan__code", "zone__annex_number", "number")
+    tasks = (
+        Task.objects.for_list()
+        .supported_by(agency)
+        .order_by("zone__plan__code", "zone__annex_number", "number")
+    )
     return agency, tasks

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from zones.models import Profile, Zone
-from zones.roles import ensure_groups, Role
+from zones.roles import Role, ensure_groups
 
 
 class Command(BaseCommand):
@@ -22,7 +22,10 @@ class Command(BaseCommand):
         ensure_groups()
         User = get_user_model()
         accounts = [("admin", Role.ADMINISTRATOR, None), ("manager", Role.MANAGER, None)]
-        accounts += [(f"officer_{zone.code}", Role.OFFICER, zone) for zone in Zone.objects.order_by("plan", "annex_number")]
+        accounts += [
+            (f"officer_{zone.code}", Role.OFFICER, zone)
+            for zone in Zone.objects.order_by("plan", "annex_number")
+        ]
         printed = []
         for username, role, zone in accounts:
             user, created = User.objects.get_or_create(username=username)

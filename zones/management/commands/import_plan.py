@@ -51,8 +51,14 @@ class Command(BaseCommand):
             raise CommandError(f"{source.name}: line {exc.line}: {exc.message}") from exc
 
         code = code or re.sub(r"[^a-z0-9-]+", "-", source.stem.lower()).strip("-") or "plan"
-        translations_path = Path(translations) if translations else settings.PLAN_FIXTURE_DIR / "translations" / f"{code}.en.json"
-        english = json.loads(translations_path.read_text(encoding="utf-8")) if translations_path.exists() else {}
+        translations_path = (
+            Path(translations)
+            if translations
+            else settings.PLAN_FIXTURE_DIR / "translations" / f"{code}.en.json"
+        )
+        english = (
+            json.loads(translations_path.read_text(encoding="utf-8")) if translations_path.exists() else {}
+        )
         try:
             directory = AgencyDirectory.load(registry, include_database=True)
         except DatabaseError:
@@ -74,7 +80,9 @@ class Command(BaseCommand):
         target = Path(output) if output else settings.PLAN_FIXTURE_DIR / f"{code}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename, so a failure never leaves half a fixture.
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp") as tmp:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
+        ) as tmp:
             json.dump(objects, tmp, ensure_ascii=False, indent=1)
             tmp.write("\n")
         os.replace(tmp.name, target)

@@ -1,0 +1,73 @@
+# FTZ Tracker. Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+PLAN_FIXTURES := fixtures/second-batch.json
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL for `make test-postgres` (the cluster installed on the machine).
+PG_URL ?= postgres://ftz:ftz@127.0.0.1:5432/ftz
+
+.PHONY: run test test-postgres postgres venv system-deps browser messages db lint format fixtures demo-accounts clean
+
+run: db ## set everything up and serve on http://127.0.0.1:8000
+	@echo "Serving FTZ Tracker on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: venv messages browser ## the whole suite, browser tests included
+	$(PY) -m pytest
+
+test-postgres: venv messages browser postgres ## the whole suite again on PostgreSQL
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+# Debian packages the app needs on a fresh machine: gettext to compile the
+# translations; Chromium and a CJK font for the browser tests.
+system-deps:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+
+browser:
+	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wenquanyi || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei)
+
+messages: venv system-deps
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+db: venv messages
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_plan $(PLAN_FIXTURES)
+	$(PY) manage.py create_demo_accounts
+
+demo-accounts: venv ## new passwords for the demo accounts
+	$(PY) manage.py create_demo_accounts --reset
+
+fixtures: venv ## regenerate fixtures/second-batch.json from the source plan
+	$(PY) manage.py import_plan ../shared/sources/003_75cbf884333c7980.txt --code second-batch \
+	  --issuer 天津市商务局 --title-en "Construction plan for the second batch of Tianjin FTZ linked innovation zones"
+
+postgres: ## start the local PostgreSQL 15 cluster and create the ftz role
+	@pg_lsclusters -h 2>/dev/null | grep -q ' online' || pg_ctlcluster 15 main start
+	@su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='ftz'\"" | grep -q 1 || \
+	  su postgres -c "psql -qc \"CREATE ROLE ftz LOGIN PASSWORD 'ftz' CREATEDB\""
+	@su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='ftz'\"" | grep -q 1 || \
+	  su postgres -c "createdb -O ftz ftz"
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,46 @@
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+SOURCE_DIR = settings.BASE_DIR.parent / "shared" / "sources"
+SOURCE_PLAN = SOURCE_DIR / "003_75cbf884333c7980.txt"
+PLAN_FIXTURE = settings.PLAN_FIXTURE_DIR / "second-batch.json"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real plan once for the whole session (tests roll back around it)."""
+    with django_db_blocker.unblock():
+        call_command("load_plan", str(PLAN_FIXTURE), stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture(scope="session")
+def source_text():
+    if not SOURCE_PLAN.exists():
+        pytest.fail(f"the source plan is missing: {SOURCE_PLAN}")
+    return SOURCE_PLAN.read_text(encoding="utf-8")
+
+
+def squash(text):
+    """The source apart from whitespace and the PDF's bold markers."""
+    return re.sub(r"\s+", "", text).replace("**", "")
+
+
+@pytest.fixture
+def plain_source(source_text):
+    return squash(source_text)
+
+
+@pytest.fixture
+def tmp_plan(tmp_path, source_text):
+    """Write a (possibly altered) copy of the source plan and return its path."""
+
+    def write(text=None, name="plan.txt"):
+        path = Path(tmp_path) / name
+        path.write_text(source_text if text is None else text, encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,94 @@
+"""Every admin page loads for an administrator; Chinese search works."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from measures.models import Task
+from tests.factories import make_user
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_(client):
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    return client
+
+
+MODELS = [model for model in admin.site._registry if model._meta.app_label in {"zones", "measures", "auth"}]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_changelist_add_and_change_pages_load(admin_client_, model):
+    info = (model._meta.app_label, model._meta.model_name)
+    assert admin_client_.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
+    assert admin_client_.get(reverse("admin:%s_%s_add" % info)).status_code == 200
+    obj = model.objects.first()
+    if obj is not None:
+        assert admin_client_.get(reverse("admin:%s_%s_change" % info, args=[obj.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model_name", "term", "expected"),
+    [
+        ("measures_task", "保税维修", "创新医疗器械保税服务监管模式"),
+        ("zones_agency", "网信办", "市委网信办"),
+        ("zones_block", "宝能城", "华明高新区"),
+        ("zones_zone", "子牙", "子牙经开区"),
+    ],
+)
+def test_chinese_search(admin_client_, model_name, term, expected):
+    response = admin_client_.get(reverse(f"admin:{model_name}_changelist"), {"q": term})
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+
+
+def test_area_flag_in_zone_changelist(admin_client_):
+    html = admin_client_.get(reverse("admin:zones_zone_changelist")).content.decode()
+    assert "49.74 ⚠" in html
+
+
+def test_administrator_corrects_a_task_and_history_keeps_it(admin_client_):
+    task = Task.objects.get(zone__code="ziya", number=16)
+    links = list(task.agency_links.order_by("position"))
+    data = {
+        "zone": task.zone_id,
+        "category": task.category_id,
+        "number": task.number,
+        "title": task.title,
+        "title_en": task.title_en,
+        "text": task.text + "（修订）",
+        "agencies_text": task.agencies_text,
+        "source_ref": task.source_ref,
+        "source_line": task.source_line,
+        "agency_links-TOTAL_FORMS": len(links) + 1,
+        "agency_links-INITIAL_FORMS": len(links),
+        "agency_links-MIN_NUM_FORMS": 0,
+        "agency_links-MAX_NUM_FORMS": 1000,
+    }
+    for index, link in enumerate(links):
+        data[f"agency_links-{index}-id"] = link.pk
+        data[f"agency_links-{index}-task"] = task.pk
+        data[f"agency_links-{index}-position"] = link.position
+        data[f"agency_links-{index}-agency"] = link.agency_id
+    from zones.models import Agency
+
+    customs = Agency.objects.get(name="天津海关")
+    data[f"agency_links-{len(links)}-task"] = task.pk
+    data[f"agency_links-{len(links)}-position"] = len(links) + 1
+    data[f"agency_links-{len(links)}-agency"] = customs.pk
+    response = admin_client_.post(reverse("admin:measures_task_change", args=[task.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    task.refresh_from_db()
+    assert task.text.endswith("（修订）")
+    assert task.ordered_agencies[-1] == customs
+    assert task.history.count() == 1
+    assert task.history.first().history_user.is_superuser
+
+
+def test_non_staff_cannot_open_admin(client):
+    client.force_login(make_user(Role.OFFICER))
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302

@@ -1,0 +1,133 @@
+"""Zone and agency pages: sign-in required, 404s, content, and query counts pinned."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_agency, make_block, make_task, make_user, make_zone
+from zones.models import Agency, Zone
+
+pytestmark = pytest.mark.django_db
+
+# Every signed-in request costs 2 queries before the view runs: the session and the user.
+SESSION = 2
+
+
+@pytest.fixture
+def client_in(client):
+    client.force_login(make_user())
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/zones/",
+        "/zones/xiqing/",
+        "/zones/xiqing/tasks/1/",
+        "/tasks/",
+        "/agencies/",
+    ],
+)
+def test_anonymous_goes_to_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_agency_detail_needs_sign_in(client):
+    agency = Agency.objects.get(name="天津海关")
+    response = client.get(agency.get_absolute_url())
+    assert response.status_code == 302
+
+
+def test_home_redirects_to_zones(client_in):
+    assert client_in.get("/").url == reverse("zones:list")
+
+
+def test_zone_list_shows_both_areas_and_the_flag(client_in):
+    response = client_in.get("/zones/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ["西青经开区", "武清经开区", "北辰经开区", "子牙经开区", "东丽经开区"]:
+        assert name in html
+    assert "49.75" in html and "49.74" in html
+    assert html.count("badge warn") == 1
+
+
+def test_zone_list_query_count_does_not_grow(client_in, django_assert_num_queries):
+    with django_assert_num_queries(SESSION + 1):
+        client_in.get("/zones/")
+    zone = make_zone()
+    make_block(zone)
+    make_task(zone=zone)
+    with django_assert_num_queries(SESSION + 1):
+        assert client_in.get("/zones/").status_code == 200
+
+
+def test_zone_detail_lists_blocks_plots_and_tasks(client_in):
+    html = client_in.get("/zones/dongli/").content.decode()
+    assert "华明高新区" in html
+    assert "北至宝能城" in html  # a 地块 boundary
+    assert html.count('class="plots"') == 3
+    assert "打造数据贸易创新高地" in html or "提升数字贸易能级" in html
+    beichen = client_in.get("/zones/beichen/").content.decode()
+    assert "alert-warn" in beichen and "49.74" in beichen
+
+
+def test_zone_detail_query_count_does_not_grow(client_in, django_assert_num_queries):
+    zone = make_zone()
+    make_block(zone).subplots.create(number=1, boundary="东至")
+    make_task(zone=zone, agencies=[make_agency()])
+    # zone, blocks, plots, categories, tasks, agency links
+    with django_assert_num_queries(SESSION + 6):
+        client_in.get(zone.get_absolute_url())
+    for number in (1, 2):
+        make_block(zone).subplots.create(number=number, boundary="西至")
+    for _ in range(5):
+        make_task(zone=zone, agencies=[make_agency(), make_agency()])
+    with django_assert_num_queries(SESSION + 6):
+        assert client_in.get(zone.get_absolute_url()).status_code == 200
+
+
+def test_unknown_zone_is_404(client_in):
+    assert client_in.get("/zones/atlantis/").status_code == 404
+
+
+def test_agency_list_and_search(client_in):
+    response = client_in.get("/agencies/")
+    assert response.status_code == 200
+    assert "市委网信办" in response.content.decode()
+    # An alias finds its agency.
+    html = client_in.get("/agencies/", {"q": "市网信办"}).content.decode()
+    assert "市委网信办" in html and "天津海关" not in html
+
+
+def test_agency_list_query_count_does_not_grow(client_in, django_assert_num_queries):
+    # count, page of agencies, their aliases
+    with django_assert_num_queries(SESSION + 3):
+        client_in.get("/agencies/")
+    for _ in range(5):
+        make_agency().aliases.create(alias=f"别名{Agency.objects.count()}")
+    with django_assert_num_queries(SESSION + 3):
+        client_in.get("/agencies/")
+
+
+def test_agency_detail_shows_tasks_across_zones(client_in, django_assert_num_queries):
+    customs = Agency.objects.get(name="天津海关")
+    with django_assert_num_queries(SESSION + 4):
+        response = client_in.get(customs.get_absolute_url())
+    html = response.content.decode()
+    zones_with_customs = Zone.objects.filter(tasks__agency_links__agency=customs).distinct()
+    assert zones_with_customs.count() == 5
+    for zone in zones_with_customs:
+        assert zone.name in html
+    # 市网信办 (xiqing 6) and 市委网信办 (wuqing 4, dongli 8, 12) are one agency.
+    cyber = Agency.objects.get(name="市委网信办")
+    cyber_html = client_in.get(cyber.get_absolute_url()).content.decode()
+    for title in ["构建未来产业创新生态", "赋能数据产业发展", "提升数字贸易能级"]:
+        assert title in cyber_html
+
+
+def test_unknown_agency_is_404(client_in):
+    assert client_in.get("/agencies/999999/").status_code == 404
