@@ -1,4 +1,5 @@
 import re
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ PLAN_FIXTURE = settings.PLAN_FIXTURE_DIR / "second-batch.json"
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real plan once for the whole session (tests roll back around it)."""
     with django_db_blocker.unblock():
-        call_command("load_plan", str(PLAN_FIXTURE), stdout=open("/dev/null", "w"))
+        call_command("load_plan", str(PLAN_FIXTURE), stdout=StringIO())
 
 
 @pytest.fixture(scope="session")

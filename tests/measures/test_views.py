@@ -68,7 +68,12 @@ def test_task_list_filters(client_in, params, expected):
         from django.db.models import Q
 
         q = params["q"]
-        condition = Q(title__icontains=q) | Q(title_en__icontains=q) | Q(text__icontains=q) | Q(source_ref__icontains=q)
+        condition = (
+            Q(title__icontains=q)
+            | Q(title_en__icontains=q)
+            | Q(text__icontains=q)
+            | Q(source_ref__icontains=q)
+        )
         if q.isdigit():
             condition |= Q(number=int(q))
         queryset = queryset.filter(condition)

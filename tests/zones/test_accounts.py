@@ -45,10 +45,14 @@ def test_demo_accounts_printed_once_and_usable(client):
 
 def test_wrong_password_gives_a_clear_message(client):
     get_user_model().objects.create_user("someone", password="right-password-1")
-    response = client.post("/accounts/login/", {"username": "someone", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/accounts/login/", {"username": "someone", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert "did not match" in response.content.decode()
-    zh = client.post("/accounts/login/", {"username": "someone", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    zh = client.post(
+        "/accounts/login/", {"username": "someone", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="zh-CN"
+    )
     assert "用户名" in zh.content.decode()
 
 

@@ -22,12 +22,12 @@ MODELS = [model for model in admin.site._registry if model._meta.app_label in {"
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
 def test_changelist_add_and_change_pages_load(admin_client_, model):
-    info = (model._meta.app_label, model._meta.model_name)
-    assert admin_client_.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
-    assert admin_client_.get(reverse("admin:%s_%s_add" % info)).status_code == 200
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert admin_client_.get(reverse(f"{prefix}_changelist")).status_code == 200
+    assert admin_client_.get(reverse(f"{prefix}_add")).status_code == 200
     obj = model.objects.first()
     if obj is not None:
-        assert admin_client_.get(reverse("admin:%s_%s_change" % info, args=[obj.pk])).status_code == 200
+        assert admin_client_.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,10 @@ def test_dry_run_prints_summary_and_writes_nothing(tmp_path):
     output = run("import_plan", str(SOURCE_PLAN), "--dry-run", "--output", str(target))
     assert "Zones: 5  Blocks: 24 (plots: 7)  Categories: 22  Tasks: 58  Agencies: 32" in output
     assert "附件3 beichen" in output
-    assert "line 215: 北辰经开区: stated total area 49.75 km² differs from the sum of its blocks 49.74 km²" in output
+    assert (
+        "line 215: 北辰经开区: stated total area 49.75 km² differs from the sum of its blocks 49.74 km²"
+        in output
+    )
     assert "alias 市网信办 → 市委网信办" in output
     assert "New agencies not seen before: none" in output
     assert not target.exists()
@@ -59,7 +62,12 @@ def test_new_agencies_are_reported(tmp_plan, source_text):
         ("附件 ", "附录 ", 3, "no annexes"),
         ("3. 优化原材料", "5. 优化原材料", 71, "out of sequence"),
         ("总面积18.88平方公里", "总面积18,88平方公里", 39, "total area"),
-        ("（支持单位：市商务局、天津海关）\n\n（二）", "（支持单位：市商务局、天津海关\n\n（二）", 71, "no closing bracket"),
+        (
+            "（支持单位：市商务局、天津海关）\n\n（二）",
+            "（支持单位：市商务局、天津海关\n\n（二）",
+            71,
+            "no closing bracket",
+        ),
     ],
 )
 def test_bad_input_names_the_line_and_writes_nothing(tmp_plan, source_text, tmp_path, old, new, line, words):
@@ -97,14 +105,18 @@ def test_reload_is_idempotent():
     pks = dict(Task.objects.values_list("source_ref", "pk"))
     output = run("load_plan", str(PLAN_FIXTURE))
     assert "0 rows created" not in output  # links are re-inserted
-    assert _counts() == before == {
-        "Zone": 5,
-        "Block": 24,
-        "SubPlot": 7,
-        "Agency": 32,
-        "Task": 58,
-        "TaskAgency": 171,
-    }
+    assert (
+        _counts()
+        == before
+        == {
+            "Zone": 5,
+            "Block": 24,
+            "SubPlot": 7,
+            "Agency": 32,
+            "Task": 58,
+            "TaskAgency": 171,
+        }
+    )
     assert dict(Task.objects.values_list("source_ref", "pk")) == pks
 
 
@@ -114,7 +126,9 @@ def test_corrected_plan_updates_in_place(tmp_plan, source_text, tmp_path):
     corrected = source_text.replace(
         "优化原材料进口通关便利化措施。加大对战略性新兴产业的扶持力度",
         "优化原材料进口通关便利化措施。进一步加大对战略性新兴产业的扶持力度",
-    ).replace("（支持单位：市商务局、天津海关）\n\n（二）", "（支持单位：天津海关、市商务局、市科技局）\n\n（二）")
+    ).replace(
+        "（支持单位：市商务局、天津海关）\n\n（二）", "（支持单位：天津海关、市商务局、市科技局）\n\n（二）"
+    )
     fixture = tmp_path / "corrected.json"
     run("import_plan", str(tmp_plan(corrected)), "--code", "second-batch", "--output", str(fixture))
     before = _counts()

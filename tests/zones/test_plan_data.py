@@ -34,7 +34,9 @@ def test_every_task_text_runs_to_its_agency_list(plain_source):
 def test_agencies_in_the_plans_order(source_text):
     # Read each agency list straight from the source with a separate regex.
     flat = re.sub(r"\s+", "", source_text)
-    lists = re.findall(r"[（(]支持单位[：:](.*?)[）)](?:。)?(?=\d+\.|[（(][一二三四五六七八九十]+[）)]|三、|$)", flat)
+    lists = re.findall(
+        r"[（(]支持单位[：:](.*?)[）)](?:。)?(?=\d+\.|[（(][一二三四五六七八九十]+[）)]|三、|$)", flat
+    )
     tasks = list(Task.objects.order_by("zone__annex_number", "number").with_agencies())
     assert len(lists) == len(tasks) == 58
     for written, task in zip(lists, tasks, strict=True):
@@ -62,7 +64,8 @@ def test_block_areas_and_plots():
     assert areas["wuqing"] == ["36.88", "0.90"]
     assert Block.objects.count() == 24
     plots = {
-        (plot.block.zone.code, plot.block.number, plot.number) for plot in SubPlot.objects.select_related("block__zone")
+        (plot.block.zone.code, plot.block.number, plot.number)
+        for plot in SubPlot.objects.select_related("block__zone")
     }
     assert plots == {
         ("dongli", 2, 1),

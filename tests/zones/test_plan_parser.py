@@ -55,7 +55,16 @@ def test_tasks_are_numbered_from_one_in_each_zone(plan):
 
 def test_block_areas_names_and_boundaries(plan):
     xiqing, wuqing, beichen, _, dongli = plan.zones
-    assert [str(b.area) for b in xiqing.blocks] == ["7.8", "0.66", "1.17", "1.51", "1.81", "1.17", "1.38", "3.38"]
+    assert [str(b.area) for b in xiqing.blocks] == [
+        "7.8",
+        "0.66",
+        "1.17",
+        "1.51",
+        "1.81",
+        "1.17",
+        "1.38",
+        "3.38",
+    ]
     assert xiqing.blocks[0].boundary == "东至津港大道和泽恩路、南至赛达南道、西至津淄公路、北至梨双路"
     # 武清 writes the area without 面积 and names its blocks.
     assert wuqing.blocks[0].name == "武清经开区建成区"
@@ -182,7 +191,10 @@ def test_unreadable_block_area(source_text):
 
 
 def test_agency_list_without_closing_bracket(source_text):
-    text = source_text.replace("（支持单位：市商务局、天津海关）\n\n（二）联动自贸平台", "（支持单位：市商务局、天津海关\n\n（二）联动自贸平台")
+    text = source_text.replace(
+        "（支持单位：市商务局、天津海关）\n\n（二）联动自贸平台",
+        "（支持单位：市商务局、天津海关\n\n（二）联动自贸平台",
+    )
     assert text != source_text
     error = _error(text)
     assert error.line == 71
@@ -190,7 +202,9 @@ def test_agency_list_without_closing_bracket(source_text):
 
 
 def test_agency_list_opened_on_a_later_line_names_that_line(source_text):
-    text = source_text.replace("（支持单位：市工业和信息化局、市科技局）\n", "（支持单位：市工业和信息化局、市科技局\n", 1)
+    text = source_text.replace(
+        "（支持单位：市工业和信息化局、市科技局）\n", "（支持单位：市工业和信息化局、市科技局\n", 1
+    )
     error = _error(text)
     assert error.line == 69
 
