@@ -1,9 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Task, TaskAgency, TaskCategory
+from . import services
+from .models import ProgressReport, ReportEvent, ReportingPeriod, Task, TaskAgency, TaskCategory
 
 
 class TaskInline(admin.TabularInline):
@@ -62,3 +64,50 @@ class TaskAgencyAdmin(admin.ModelAdmin):
     list_select_related = ["task__zone", "agency"]
     search_fields = ["task__title", "agency__name", "agency__name_en"]
     autocomplete_fields = ["task", "agency"]
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "start", "end", "deadline", "locked_at", "locked_by"]
+    list_filter = ["plan", ("locked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["plan", "locked_by"]
+    search_fields = ["name", "plan__title"]
+    readonly_fields = ["locked_at", "locked_by"]
+    actions = ["lock_selected"]
+
+    @admin.action(description=_("Lock selected periods"))
+    def lock_selected(self, request, queryset):
+        for period in queryset:
+            try:
+                services.lock_period(period=period, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{period}: {' '.join(error.messages)}", messages.WARNING)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Reports and their history change only through measures.services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ReadOnlyAdmin):
+    list_display = ["task", "period", "status", "percent_complete", "state", "updated_at", "updated_by"]
+    list_filter = ["period", "state", "status", "task__zone"]
+    list_select_related = ["task__zone", "period", "updated_by"]
+    search_fields = ["task__title", "progress", "problems", "next_steps"]
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "actor", "report", "period", "note"]
+    list_filter = ["kind", "period"]
+    list_select_related = ["actor", "report__task__zone", "report__period", "period"]
+    search_fields = ["note", "actor__username", "report__task__title"]

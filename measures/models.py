@@ -1,13 +1,18 @@
 """The plan's main tasks (主要任务): categories, numbered tasks and their supporting agencies."""
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from zones.i18n import localized
 from zones.models import Agency, Zone
+
+from .choices import EventKind, ReportState, TaskStatus
 
 
 class TaskCategoryManager(models.Manager):
@@ -153,3 +158,143 @@ class TaskAgency(models.Model):
 
     def get_absolute_url(self):
         return self.task.get_absolute_url()
+
+
+class ReportingPeriod(models.Model):
+    """A reporting period of a plan (quarterly by default) with its submission deadline."""
+
+    plan = models.ForeignKey("zones.Plan", models.CASCADE, related_name="periods", verbose_name=_("plan"))
+    name = models.CharField(_("name"), max_length=60)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    deadline = models.DateField(_("submission deadline"))
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("locked by"),
+    )
+
+    class Meta:
+        ordering = ["plan", "-start"]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "start"], name="period_unique_start_per_plan"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="period_end_after_start"),
+            models.CheckConstraint(condition=Q(deadline__gte=F("start")), name="period_deadline_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("admin:measures_reportingperiod_change", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.end < self.start:
+            errors["end"] = _("The end of a period cannot be before its start.")
+        if self.start and self.deadline and self.deadline < self.start:
+            errors["deadline"] = _("The deadline cannot be before the start of the period.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_locked(self):
+        return self.locked_at is not None
+
+
+class ProgressReport(models.Model):
+    """What a zone reports on one task for one period; changed only through measures.services."""
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="reports", verbose_name=_("task"))
+    period = models.ForeignKey(
+        ReportingPeriod, models.PROTECT, related_name="reports", verbose_name=_("period")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
+    )
+    percent_complete = models.PositiveSmallIntegerField(
+        _("percent complete"), default=0, validators=[MaxValueValidator(100)]
+    )
+    progress = models.TextField(_("progress this period"), blank=True)
+    problems = models.TextField(_("problems and difficulties"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    support_needed = models.TextField(_("support needed"), blank=True)
+    support_agency = models.ForeignKey(
+        Agency,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_requests",
+        verbose_name=_("agency asked for support"),
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=ReportState.choices, default=ReportState.DRAFT
+    )
+    # Bumped on every write; a save carrying an older version is a conflict, never a silent overwrite.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("updated by")
+    )
+
+    class Meta:
+        ordering = ["period", "task"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "period"], name="report_unique_per_task_period"),
+            models.CheckConstraint(condition=Q(percent_complete__lte=100), name="report_percent_at_most_100"),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="report_status_valid"),
+            models.CheckConstraint(condition=Q(state__in=ReportState.values), name="report_state_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.period}"
+
+    def get_absolute_url(self):
+        return self.task.get_absolute_url() + f"?period={self.period_id}"
+
+    def clean(self):
+        supports = self.support_agency_id and self.task_id
+        if supports and not self.task.agency_links.filter(agency_id=self.support_agency_id).exists():
+            raise ValidationError({"support_agency": _("Choose one of this task's supporting agencies.")})
+
+
+class ReportEvent(models.Model):
+    """One append-only history row per change to a report or its period."""
+
+    report = models.ForeignKey(
+        ProgressReport, models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("report")
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, models.CASCADE, related_name="events", verbose_name=_("period")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.actor} · {self.at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return self.report.get_absolute_url() if self.report else self.period.get_absolute_url()
