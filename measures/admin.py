@@ -24,7 +24,7 @@ class TaskCategoryAdmin(SimpleHistoryAdmin):
     inlines = [TaskInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(task_count=Count("tasks"))
+        return super().get_queryset(request).annotate(task_count=Count("tasks", distinct=True))
 
     @admin.display(description=_("tasks"), ordering="task_count")
     def task_count(self, category):
@@ -41,7 +41,7 @@ class TaskAgencyInline(admin.TabularInline):
 
 @admin.register(Task)
 class TaskAdmin(SimpleHistoryAdmin):
-    list_display = ["number", "title", "zone", "category", "source_ref", "agency_count"]
+    list_display = ["number", "title", "zone", "source_ref", "agency_count"]
     list_display_links = ["number", "title"]
     list_filter = ["zone__plan", "zone", "agency_links__agency"]
     list_select_related = ["zone", "category__zone"]
@@ -50,20 +50,11 @@ class TaskAdmin(SimpleHistoryAdmin):
     inlines = [TaskAgencyInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(agency_count=Count("agency_links"))
+        return super().get_queryset(request).annotate(agency_count=Count("agency_links", distinct=True))
 
     @admin.display(description=_("agencies"), ordering="agency_count")
     def agency_count(self, task):
         return task.agency_count
-
-
-@admin.register(TaskAgency)
-class TaskAgencyAdmin(admin.ModelAdmin):
-    list_display = ["task", "position", "agency"]
-    list_filter = ["task__zone", "agency"]
-    list_select_related = ["task__zone", "agency"]
-    search_fields = ["task__title", "agency__name", "agency__name_en"]
-    autocomplete_fields = ["task", "agency"]
 
 
 @admin.register(ReportingPeriod)

@@ -3,11 +3,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django_filters.views import FilterView
 
+from zones.pagination import ForgivingPaginationMixin
+
 from . import selectors
 from .filters import TaskFilter
 
 
-class TaskListView(LoginRequiredMixin, FilterView):
+class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     filterset_class = TaskFilter
     template_name = "measures/task_list.html"
     context_object_name = "tasks"

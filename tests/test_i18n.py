@@ -21,7 +21,7 @@ def test_catalogue_is_complete():
         if "#, fuzzy" in entry:
             untranslated.append(entry)
         msgstrs = re.findall(r'msgstr(?:\[\d\])? ((?:".*"\n?)+)', entry + "\n")
-        if not msgstrs or any(re.sub(r'"\s*"', "", s).strip() == '""' for s in msgstrs):
+        if not msgstrs or any("".join(re.findall(r'"(.*)"', text)) == "" for text in msgstrs):
             untranslated.append(entry)
     assert untranslated == []
 

@@ -91,7 +91,7 @@ class AgencyAdmin(SimpleHistoryAdmin):
     inlines = [AgencyAliasInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(task_count=Count("task_links"))
+        return super().get_queryset(request).annotate(task_count=Count("task_links", distinct=True))
 
     @admin.display(description=_("tasks"), ordering="task_count")
     def task_count(self, agency):

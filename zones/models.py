@@ -141,6 +141,13 @@ class Zone(models.Model):
         return localized(self.name, self.name_en)
 
     @property
+    def short_name(self):
+        """西青经开区 / Xiqing ETDZ: for table cells and page titles."""
+        return localized(
+            self.name, self.name_en.replace("Economic and Technological Development Zone", "ETDZ")
+        )
+
+    @property
     def summed_area(self):
         """Sum of block areas; uses the with_totals() annotation when present."""
         if hasattr(self, "blocks_area"):

@@ -5,6 +5,7 @@ from django_filters.views import FilterView
 
 from . import selectors
 from .filters import AgencyFilter
+from .pagination import ForgivingPaginationMixin
 
 
 @login_required
@@ -22,14 +23,14 @@ def zone_detail(request, code):
     return render(request, "zones/zone_detail.html", {"zone": selectors.zone_detail(code)})
 
 
-class AgencyListView(LoginRequiredMixin, FilterView):
+class AgencyListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     filterset_class = AgencyFilter
     template_name = "zones/agency_list.html"
     context_object_name = "agencies"
     paginate_by = 50
 
     def get_queryset(self):
-        return selectors.agency_list().order_by("name")
+        return selectors.agency_list().order_by("-task_count", "name")
 
 
 @login_required

@@ -108,3 +108,25 @@ def test_task_list_query_count_does_not_grow(client_in, django_assert_num_querie
         make_task(zone=zone, agencies=[make_agency()])
     with django_assert_num_queries(SESSION + 6):
         assert client_in.get("/tasks/", {"page": 2}).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["999", "abc"])
+def test_out_of_range_page_shows_a_page_not_a_404(client_in, page):
+    response = client_in.get("/tasks/", {"page": page})
+    assert response.status_code == 200
+    expected = 3 if page == "999" else 1
+    assert response.context["page_obj"].number == expected
+
+
+def test_not_found_page_is_the_apps_own(client_in, settings):
+    settings.DEBUG = False
+    response = client_in.get("/zones/xiqing/tasks/999/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "topbar" in html and "返回" in html
+
+
+def test_zone_names_are_short_in_the_english_task_list(client_in):
+    client_in.post("/i18n/setlang/", {"language": "en", "next": "/tasks/"})
+    html = client_in.get("/tasks/").content.decode()
+    assert "Xiqing ETDZ" in html

@@ -96,3 +96,10 @@ def test_non_staff_cannot_open_admin(client):
     client.force_login(make_user(Role.OFFICER))
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_agency_counts_do_not_multiply_under_search(admin_client_):
+    response = admin_client_.get(reverse("admin:measures_task_changelist"), {"q": "保税"})
+    counts = {task.pk: task.agency_count for task in response.context["cl"].result_list}
+    for pk, count in counts.items():
+        assert count == Task.objects.get(pk=pk).agency_links.count()
