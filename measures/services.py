@@ -34,8 +34,8 @@ class ReportConflict(Exception):
 
 
 def _value(report, field):
-    value = getattr(report, f"{field}_id" if field == "support_agency" else field)
-    return value
+    """A comparable value: the agency's id rather than the agency."""
+    return getattr(report, f"{field}_id" if field == "support_agency" else field)
 
 
 def _record(*, period, kind, actor, report=None, changes=None, note=""):
@@ -108,8 +108,9 @@ def save_report(*, task, period, user, data, expected_version=None):
     for field, new in data.items():
         old = _value(report, field)
         setattr(report, field, new)
-        if _value(report, field) != old:
-            changes[field] = [_json(old), _json(_value(report, field))]
+        current = _value(report, field)
+        if current != old:
+            changes[field] = [_json(old), _json(current)]
     if not changes:
         return report
     report.version += 1

@@ -42,7 +42,7 @@ class Plan(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("zones:list") + f"?plan={self.code}"
+        return reverse("zones:list") + f"#plan-{self.code}"
 
     def natural_key(self):
         return (self.code,)
