@@ -147,7 +147,25 @@ STORAGES = {
 # Without collectstatic (make run, tests) whitenoise serves straight from the finders.
 WHITENOISE_USE_FINDERS = True
 
+# Evidence lives here, outside the static tree; no URL serves this folder, only the
+# permission-checked download view does.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+FTZ_EVIDENCE_MAX_BYTES = int(os.environ.get("FTZ_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+
+# Console by default; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with
+# EMAIL_HOST etc. for a real mail server.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ftz-tracker@localhost")
+FTZ_SITE_URL = os.environ.get("FTZ_SITE_URL", "http://127.0.0.1:8000")
+FTZ_NOTICE_LANGUAGE = os.environ.get("FTZ_NOTICE_LANGUAGE", "zh-hans")
+# Days before a deadline when officers are reminded, and between chase notices after it.
+FTZ_REMIND_DAYS_BEFORE = int(os.environ.get("FTZ_REMIND_DAYS_BEFORE", 7))
+FTZ_CHASE_EVERY_DAYS = int(os.environ.get("FTZ_CHASE_EVERY_DAYS", 7))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))

@@ -1,163 +1,33 @@
-"""The plan's main tasks (主要任务): categories, numbered tasks and their supporting agencies."""
+"""Reporting: periods, progress reports and the append-only history of every change."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
-from zones.i18n import localized
-from zones.models import Agency, Zone
+from zones.models import Agency
 
-from .choices import EventKind, ReportState, TaskStatus
-
-
-class TaskCategoryManager(models.Manager):
-    def get_by_natural_key(self, zone_code, number):
-        return self.get(zone__code=zone_code, number=number)
+from ..choices import EventKind, ReportState, TaskStatus
+from .plan import Task
 
 
-class TaskCategory(models.Model):
-    """A numbered group of tasks such as （一）深化制度创新，提升集成电路产业开放能级."""
-
-    zone = models.ForeignKey(Zone, models.CASCADE, related_name="categories", verbose_name=_("zone"))
-    number = models.PositiveSmallIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=300)
-    title_en = models.CharField(_("English title"), max_length=400, blank=True)
-    intro = models.TextField(_("introduction"), blank=True)
-
-    objects = TaskCategoryManager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["zone__plan__code", "zone__annex_number", "number"]
-        verbose_name = _("task category")
-        verbose_name_plural = _("task categories")
-        constraints = [
-            models.UniqueConstraint(fields=["zone", "number"], name="category_unique_number_per_zone"),
-        ]
-
-    def __str__(self):
-        return f"{self.zone} （{self.chinese_number}）{self.title}"
-
-    def get_absolute_url(self):
-        return reverse("zones:detail", args=[self.zone.code]) + f"#category-{self.number}"
-
-    def natural_key(self):
-        return (self.zone.code, self.number)
-
-    natural_key.dependencies = ["zones.zone"]
-
-    @property
-    def chinese_number(self):
-        from zones.numerals import to_chinese
-
-        return to_chinese(self.number)
-
-    @property
-    def display_title(self):
-        return localized(self.title, self.title_en)
-
-
-class TaskQuerySet(models.QuerySet):
-    def with_agencies(self):
-        """Prefetch supporting agencies in the plan's order (one extra query)."""
-        return self.prefetch_related(
-            Prefetch(
-                "agency_links",
-                queryset=TaskAgency.objects.select_related("agency").order_by("position"),
-            )
+class ReportingPeriodQuerySet(models.QuerySet):
+    def current_for(self, plan, today):
+        """The period being reported on `today`: the earliest whose deadline has not passed
+        among those already started (Q3 stays current until its October deadline), else the
+        latest started one, else the first one."""
+        started = self.filter(plan=plan, start__lte=today)
+        return (
+            started.filter(deadline__gte=today).order_by("deadline", "start").first()
+            or started.order_by("-start").first()
+            or self.filter(plan=plan).order_by("start").first()
         )
 
-    def for_list(self):
-        return self.select_related("zone", "category").with_agencies()
-
-    def supported_by(self, agency):
-        return self.filter(agency_links__agency=agency)
-
-
-class TaskManager(models.Manager.from_queryset(TaskQuerySet)):
-    def get_by_natural_key(self, zone_code, number):
-        return self.get(zone__code=zone_code, number=number)
-
-
-class Task(models.Model):
-    """A numbered main task of a zone, with its verbatim text and supporting agencies."""
-
-    zone = models.ForeignKey(Zone, models.CASCADE, related_name="tasks", verbose_name=_("zone"))
-    category = models.ForeignKey(
-        TaskCategory, models.PROTECT, related_name="tasks", verbose_name=_("category")
-    )
-    number = models.PositiveSmallIntegerField(_("number"))
-    title = models.CharField(_("title"), max_length=300)
-    title_en = models.CharField(_("English title"), max_length=400, blank=True)
-    text = models.TextField(_("text"), help_text=_("The task's text exactly as the plan writes it."))
-    agencies_text = models.CharField(_("supporting agencies as written"), max_length=500, blank=True)
-    source_ref = models.CharField(_("source reference"), max_length=80, blank=True)
-    source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
-    supporting_agencies = models.ManyToManyField(
-        Agency,
-        through="TaskAgency",
-        related_name="tasks",
-        verbose_name=_("supporting agencies"),
-    )
-
-    objects = TaskManager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["zone__plan__code", "zone__annex_number", "number"]
-        verbose_name = _("task")
-        verbose_name_plural = _("tasks")
-        constraints = [
-            models.UniqueConstraint(fields=["zone", "number"], name="task_unique_number_per_zone"),
-        ]
-
-    def __str__(self):
-        return f"{self.zone} {self.number}. {self.title}"
-
-    def get_absolute_url(self):
-        return reverse("measures:task-detail", args=[self.zone.code, self.number])
-
-    def natural_key(self):
-        return (self.zone.code, self.number)
-
-    natural_key.dependencies = ["zones.zone", "measures.taskcategory"]
-
-    @property
-    def display_title(self):
-        return localized(self.title, self.title_en)
-
-    @property
-    def ordered_agencies(self):
-        """Agencies in the plan's order; served from with_agencies() when prefetched."""
-        return [link.agency for link in self.agency_links.all()]
-
-
-class TaskAgency(models.Model):
-    """One supporting agency of a task, at its position in the plan's list."""
-
-    task = models.ForeignKey(Task, models.CASCADE, related_name="agency_links", verbose_name=_("task"))
-    agency = models.ForeignKey(Agency, models.PROTECT, related_name="task_links", verbose_name=_("agency"))
-    position = models.PositiveSmallIntegerField(_("position"))
-
-    class Meta:
-        ordering = ["task", "position"]
-        verbose_name = _("supporting agency")
-        verbose_name_plural = _("supporting agencies")
-        constraints = [
-            models.UniqueConstraint(fields=["task", "position"], name="taskagency_unique_position"),
-            models.UniqueConstraint(fields=["task", "agency"], name="taskagency_unique_agency"),
-        ]
-
-    def __str__(self):
-        return f"{self.task} ← {self.agency}"
-
-    def get_absolute_url(self):
-        return self.task.get_absolute_url()
+    def previous_of(self, period):
+        return self.filter(plan_id=period.plan_id, start__lt=period.start).order_by("-start").first()
 
 
 class ReportingPeriod(models.Model):
@@ -177,6 +47,8 @@ class ReportingPeriod(models.Model):
         related_name="+",
         verbose_name=_("locked by"),
     )
+
+    objects = ReportingPeriodQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "-start"]
@@ -269,13 +141,22 @@ class ProgressReport(models.Model):
 
 
 class ReportEvent(models.Model):
-    """One append-only history row per change to a report or its period."""
+    """One append-only history row per change to a task's reports, evidence, milestones,
+    coordination requests or close-off, or to a period; the task page shows them as a timeline."""
 
+    task = models.ForeignKey(
+        Task, models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("task")
+    )
     report = models.ForeignKey(
         ProgressReport, models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("report")
     )
     period = models.ForeignKey(
-        ReportingPeriod, models.CASCADE, related_name="events", verbose_name=_("period")
+        ReportingPeriod,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("period"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
@@ -291,10 +172,16 @@ class ReportEvent(models.Model):
         verbose_name_plural = _("history entries")
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(task__isnull=False) | Q(period__isnull=False), name="event_has_subject"
+            ),
         ]
+        indexes = [models.Index(fields=["task", "at"], name="event_task_at")]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.actor} · {self.at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self):
-        return self.report.get_absolute_url() if self.report else self.period.get_absolute_url()
+        if self.task_id:
+            return self.task.get_absolute_url() + "#history"
+        return self.period.get_absolute_url()

@@ -1,0 +1,55 @@
+"""A task's traffic light for the current period, from its report, deadline and milestones."""
+
+import datetime
+
+from .choices import Light, ReportState, TaskStatus
+
+WARNING_DAYS = 7
+SUBMITTED_STATES = {ReportState.SUBMITTED, ReportState.ACCEPTED}
+
+
+def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=False):
+    """`status`/`state` are the current period's report's, or None when there is no report.
+
+    Red: blocked, deadline passed without submission, or a milestone overdue.
+    Yellow: delayed, or the deadline within seven days and not yet submitted.
+    Green: submitted on track or completed.
+    """
+    if closed:
+        return Light.CLOSED
+    submitted = state in SUBMITTED_STATES
+    if status == TaskStatus.BLOCKED or overdue_milestones:
+        return Light.RED
+    if deadline is not None and today > deadline and not submitted:
+        return Light.RED
+    if status == TaskStatus.DELAYED:
+        return Light.YELLOW
+    if deadline is not None and not submitted and deadline - today <= datetime.timedelta(days=WARNING_DAYS):
+        return Light.YELLOW
+    if submitted and status in (TaskStatus.ON_TRACK, TaskStatus.COMPLETED):
+        return Light.GREEN
+    return Light.NONE
+
+
+def light_reasons(*, status, state, deadline, today, overdue_milestones=0, closed=False):
+    """Why the light is what it is, for the tooltip and the task page."""
+    from django.utils.translation import gettext as _
+
+    if closed:
+        return [_("Closed off")]
+    reasons = []
+    submitted = state in SUBMITTED_STATES
+    if status == TaskStatus.BLOCKED:
+        reasons.append(_("Reported as blocked"))
+    if overdue_milestones:
+        reasons.append(_("%(count)s milestone(s) overdue") % {"count": overdue_milestones})
+    if deadline is not None and not submitted:
+        if today > deadline:
+            reasons.append(_("Deadline %(date)s passed without a submitted report") % {"date": deadline})
+        elif deadline - today <= datetime.timedelta(days=WARNING_DAYS):
+            reasons.append(_("Deadline %(date)s within 7 days, not submitted") % {"date": deadline})
+    if status == TaskStatus.DELAYED:
+        reasons.append(_("Reported as delayed"))
+    if not reasons and submitted and status in (TaskStatus.ON_TRACK, TaskStatus.COMPLETED):
+        reasons.append(_("Reported on track or completed"))
+    return reasons

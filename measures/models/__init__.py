@@ -1,0 +1,18 @@
+from .evidence import Evidence
+from .followup import CoordinationRequest, Milestone, Reminder
+from .plan import Task, TaskAgency, TaskCategory, TaskQuerySet
+from .reporting import ProgressReport, ReportEvent, ReportingPeriod
+
+__all__ = [
+    "CoordinationRequest",
+    "Evidence",
+    "Milestone",
+    "ProgressReport",
+    "Reminder",
+    "ReportEvent",
+    "ReportingPeriod",
+    "Task",
+    "TaskAgency",
+    "TaskCategory",
+    "TaskQuerySet",
+]

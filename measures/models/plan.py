@@ -1,0 +1,188 @@
+"""The plan's main tasks (主要任务): categories, numbered tasks and their supporting agencies."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from zones.i18n import localized
+from zones.models import Agency, Zone
+
+
+class TaskCategoryManager(models.Manager):
+    def get_by_natural_key(self, zone_code, number):
+        return self.get(zone__code=zone_code, number=number)
+
+
+class TaskCategory(models.Model):
+    """A numbered group of tasks such as （一）深化制度创新，提升集成电路产业开放能级."""
+
+    zone = models.ForeignKey(Zone, models.CASCADE, related_name="categories", verbose_name=_("zone"))
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("English title"), max_length=400, blank=True)
+    intro = models.TextField(_("introduction"), blank=True)
+
+    objects = TaskCategoryManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["zone__plan__code", "zone__annex_number", "number"]
+        verbose_name = _("task category")
+        verbose_name_plural = _("task categories")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "number"], name="category_unique_number_per_zone"),
+        ]
+
+    def __str__(self):
+        return f"{self.zone} （{self.chinese_number}）{self.title}"
+
+    def get_absolute_url(self):
+        return reverse("zones:detail", args=[self.zone.code]) + f"#category-{self.number}"
+
+    def natural_key(self):
+        return (self.zone.code, self.number)
+
+    natural_key.dependencies = ["zones.zone"]
+
+    @property
+    def chinese_number(self):
+        from zones.numerals import to_chinese
+
+        return to_chinese(self.number)
+
+    @property
+    def display_title(self):
+        return localized(self.title, self.title_en)
+
+
+class TaskQuerySet(models.QuerySet):
+    def with_agencies(self):
+        """Prefetch supporting agencies in the plan's order (one extra query)."""
+        return self.prefetch_related(
+            Prefetch(
+                "agency_links",
+                queryset=TaskAgency.objects.select_related("agency").order_by("position"),
+            )
+        )
+
+    def for_list(self):
+        return self.select_related("zone", "category").with_agencies()
+
+    def supported_by(self, agency):
+        return self.filter(agency_links__agency=agency)
+
+    def visible_to(self, user):
+        """The tasks `user` may see: the one place task scoping is decided (see measures.scoping)."""
+        from measures.scoping import access_for
+
+        access = access_for(user)
+        if access.sees_everything:
+            return self
+        condition = Q(pk__in=[])
+        if access.zone_ids:
+            condition |= Q(zone_id__in=access.zone_ids)
+        if access.agency_id:
+            condition |= Q(pk__in=TaskAgency.objects.filter(agency_id=access.agency_id).values("task_id"))
+        return self.filter(condition)
+
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+
+class TaskManager(models.Manager.from_queryset(TaskQuerySet)):
+    def get_by_natural_key(self, zone_code, number):
+        return self.get(zone__code=zone_code, number=number)
+
+
+class Task(models.Model):
+    """A numbered main task of a zone, with its verbatim text and supporting agencies."""
+
+    zone = models.ForeignKey(Zone, models.CASCADE, related_name="tasks", verbose_name=_("zone"))
+    category = models.ForeignKey(
+        TaskCategory, models.PROTECT, related_name="tasks", verbose_name=_("category")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300)
+    title_en = models.CharField(_("English title"), max_length=400, blank=True)
+    text = models.TextField(_("text"), help_text=_("The task's text exactly as the plan writes it."))
+    agencies_text = models.CharField(_("supporting agencies as written"), max_length=500, blank=True)
+    source_ref = models.CharField(_("source reference"), max_length=80, blank=True)
+    source_line = models.PositiveIntegerField(_("source line"), null=True, blank=True)
+    supporting_agencies = models.ManyToManyField(
+        Agency,
+        through="TaskAgency",
+        related_name="tasks",
+        verbose_name=_("supporting agencies"),
+    )
+    # 销号: a manager closes off a task once it is completed and its report accepted.
+    closed_at = models.DateTimeField(_("closed off at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed off by"),
+    )
+    close_note = models.TextField(_("close-off note"), blank=True)
+
+    objects = TaskManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["zone__plan__code", "zone__annex_number", "number"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "number"], name="task_unique_number_per_zone"),
+        ]
+
+    def __str__(self):
+        return f"{self.zone} {self.number}. {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("measures:task-detail", args=[self.zone.code, self.number])
+
+    def natural_key(self):
+        return (self.zone.code, self.number)
+
+    natural_key.dependencies = ["zones.zone", "measures.taskcategory"]
+
+    @property
+    def display_title(self):
+        return localized(self.title, self.title_en)
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+    @property
+    def ordered_agencies(self):
+        """Agencies in the plan's order; served from with_agencies() when prefetched."""
+        return [link.agency for link in self.agency_links.all()]
+
+
+class TaskAgency(models.Model):
+    """One supporting agency of a task, at its position in the plan's list."""
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="agency_links", verbose_name=_("task"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="task_links", verbose_name=_("agency"))
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["task", "position"]
+        verbose_name = _("supporting agency")
+        verbose_name_plural = _("supporting agencies")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "position"], name="taskagency_unique_position"),
+            models.UniqueConstraint(fields=["task", "agency"], name="taskagency_unique_agency"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} ← {self.agency}"
+
+    def get_absolute_url(self):
+        return self.task.get_absolute_url()

@@ -1,0 +1,108 @@
+"""Who may see and do what. Every view, export and service asks here; nothing else decides.
+
+Seeing is decided by `Task.objects.visible_to(user)` and the zone/agency helpers below, so an
+object outside a user's scope is simply not found (404). Doing is decided by the `can_*`
+functions; a visible object the user may not act on answers 403.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from zones.models import Agency, Profile, Zone
+from zones.roles import Role, roles_of
+
+
+@dataclass(frozen=True)
+class Access:
+    roles: frozenset = field(default_factory=frozenset)
+    zone_ids: frozenset = field(default_factory=frozenset)
+    agency_id: int | None = None
+
+    @property
+    def is_admin(self):
+        return Role.ADMINISTRATOR in self.roles
+
+    @property
+    def is_manager(self):
+        return Role.MANAGER in self.roles or self.is_admin
+
+    @property
+    def is_officer(self):
+        return Role.OFFICER in self.roles and bool(self.zone_ids)
+
+    @property
+    def is_liaison(self):
+        return Role.LIAISON in self.roles and self.agency_id is not None
+
+    @property
+    def sees_everything(self):
+        return self.is_manager
+
+
+NO_ACCESS = Access()
+
+
+def access_for(user):
+    """Roles, zones and agency of `user`, read once per user object (two queries)."""
+    if not getattr(user, "is_authenticated", False):
+        return NO_ACCESS
+    cached = getattr(user, "_ftz_access", None)
+    if cached is not None:
+        return cached
+    roles = frozenset(roles_of(user))
+    rows = list(Profile.objects.filter(user=user).values_list("agency_id", "zones__id"))
+    zone_ids = frozenset(zone for _agency, zone in rows if zone is not None)
+    agency_id = rows[0][0] if rows else None
+    # A zone binding only counts for officers and an agency binding only for liaisons, so a
+    # stray profile field never widens what someone sees.
+    access = Access(
+        roles=roles,
+        zone_ids=zone_ids if Role.OFFICER in roles else frozenset(),
+        agency_id=agency_id if Role.LIAISON in roles else None,
+    )
+    user._ftz_access = access
+    return access
+
+
+def visible_zones(user):
+    access = access_for(user)
+    zones = Zone.objects.all()
+    if access.sees_everything:
+        return zones
+    condition = Q(pk__in=access.zone_ids)
+    if access.agency_id:
+        condition |= Q(tasks__agency_links__agency_id=access.agency_id)
+    return zones.filter(pk__in=zones.filter(condition).values("pk"))
+
+
+def visible_agencies(user):
+    access = access_for(user)
+    agencies = Agency.objects.all()
+    if access.sees_everything:
+        return agencies
+    condition = Q(pk=access.agency_id) if access.agency_id else Q(pk__in=[])
+    if access.zone_ids:
+        condition |= Q(task_links__task__zone_id__in=access.zone_ids)
+    return agencies.filter(pk__in=agencies.filter(condition).values("pk"))
+
+
+def can_report(user, task):
+    """Officers of the task's zone (and administrators) write its reports, evidence and milestones."""
+    access = access_for(user)
+    return access.is_admin or (Role.OFFICER in access.roles and task.zone_id in access.zone_ids)
+
+
+def can_review(user):
+    return access_for(user).is_manager
+
+
+def can_answer(user, coordination_request):
+    access = access_for(user)
+    return access.is_admin or (access.is_liaison and coordination_request.agency_id == access.agency_id)
+
+
+def require(allowed):
+    if not allowed:
+        raise PermissionDenied

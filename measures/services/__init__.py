@@ -1,0 +1,50 @@
+"""Every write that changes state, each with its history row in the same transaction.
+
+Views, forms, commands and the admin call these; none of them changes these rows directly.
+"""
+
+from .coordination import answer_request, ask_agency, close_request
+from .evidence import add_file_evidence, add_link_evidence, withdraw_evidence
+from .milestones import add_milestone, complete_milestone, reopen_milestone, update_milestone
+from .periods import create_quarterly_periods, lock_period, reopen_period
+from .reminders import chase_zone, send_reminders
+from .reports import (
+    REPORT_FIELDS,
+    ReportConflict,
+    accept_report,
+    close_task,
+    comment_on_report,
+    reopen_task,
+    return_report,
+    save_report,
+    start_from_previous,
+    submit_report,
+)
+
+__all__ = [
+    "REPORT_FIELDS",
+    "ReportConflict",
+    "accept_report",
+    "add_file_evidence",
+    "add_link_evidence",
+    "add_milestone",
+    "answer_request",
+    "ask_agency",
+    "chase_zone",
+    "close_request",
+    "close_task",
+    "comment_on_report",
+    "complete_milestone",
+    "create_quarterly_periods",
+    "lock_period",
+    "reopen_milestone",
+    "reopen_period",
+    "reopen_task",
+    "return_report",
+    "save_report",
+    "send_reminders",
+    "start_from_previous",
+    "submit_report",
+    "update_milestone",
+    "withdraw_evidence",
+]
