@@ -7,11 +7,12 @@ functions; a visible object the user may not act on answers 403.
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from zones.models import Agency, Profile, Zone
-from zones.roles import Role, roles_of
+from zones.models import Agency, Zone
+from zones.roles import Role
 
 
 @dataclass(frozen=True)
@@ -45,20 +46,28 @@ NO_ACCESS = Access()
 
 
 def access_for(user):
-    """Roles, zones and agency of `user`, read once per user object (two queries)."""
+    """Roles, zones and agency of `user`, read in one query and kept on the user object."""
     if not getattr(user, "is_authenticated", False):
         return NO_ACCESS
     cached = getattr(user, "_ftz_access", None)
     if cached is not None:
         return cached
-    roles = frozenset(roles_of(user))
-    rows = list(Profile.objects.filter(user=user).values_list("agency_id", "zones__id"))
-    zone_ids = frozenset(zone for _agency, zone in rows if zone is not None)
-    agency_id = rows[0][0] if rows else None
+    # One row per (group, zone) pair; both lists are short, so the product stays small.
+    rows = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list("groups__name", "profile__agency_id", "profile__zones__id")
+    )
+    group_names = {group for group, _agency, _zone in rows if group}
+    roles = {role for role in Role if role.group_name in group_names}
+    if user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    zone_ids = frozenset(zone for _group, _agency, zone in rows if zone is not None)
+    agency_id = next((agency for _group, agency, _zone in rows if agency is not None), None)
     # A zone binding only counts for officers and an agency binding only for liaisons, so a
     # stray profile field never widens what someone sees.
     access = Access(
-        roles=roles,
+        roles=frozenset(roles),
         zone_ids=zone_ids if Role.OFFICER in roles else frozenset(),
         agency_id=agency_id if Role.LIAISON in roles else None,
     )

@@ -1,23 +1,252 @@
-"""Reads for the task pages."""
+"""Reads for the task, report and officer pages; each a fixed number of queries."""
 
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from .models import Task
+from .choices import ReportState, RequestState
+from .lights import light_for, light_reasons
+from .models import (
+    CoordinationRequest,
+    Evidence,
+    Milestone,
+    ProgressReport,
+    ReportEvent,
+    ReportingPeriod,
+    Task,
+)
+from .scoping import access_for
 
 
-def task_list():
-    return Task.objects.for_list().order_by("zone__plan__code", "zone__annex_number", "number")
+def current_of(periods, today=None):
+    """The period being reported on `today` among one plan's periods (the rule of current_for())."""
+    today = today or timezone.localdate()
+    periods = sorted(periods, key=lambda p: p.start)
+    if not periods:
+        return None
+    started = [p for p in periods if p.start <= today]
+    due = sorted((p for p in started if p.deadline >= today), key=lambda p: (p.deadline, p.start))
+    return due[0] if due else (started[-1] if started else periods[0])
 
 
-def task_detail(code, number):
-    task = get_object_or_404(
-        Task.objects.select_related("zone__plan", "category__zone").with_agencies(),
+def current_periods(today=None):
+    """{plan id: the period being reported on `today`}, in one query."""
+    by_plan = {}
+    for period in ReportingPeriod.objects.order_by("start"):
+        by_plan.setdefault(period.plan_id, []).append(period)
+    return {plan_id: current_of(periods, today) for plan_id, periods in by_plan.items()}
+
+
+def plan_periods(task):
+    return list(ReportingPeriod.objects.filter(plan_id=task.zone.plan_id).order_by("-start"))
+
+
+def with_period_report(tasks, period_ids, today):
+    """Annotate each task with its report in one of `period_ids` (a task has at most one:
+    one period per plan) and its count of overdue milestones."""
+    report = ProgressReport.objects.filter(task=OuterRef("pk"), period_id__in=period_ids)
+    # A correlated count rather than a join, so the task rows need no GROUP BY.
+    overdue = (
+        Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today)
+        .order_by()
+        .values("task")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return tasks.annotate(
+        report_status=Subquery(report.values("status")[:1]),
+        report_state=Subquery(report.values("state")[:1]),
+        report_percent=Subquery(report.values("percent_complete")[:1]),
+        report_period_id=Subquery(report.values("period_id")[:1]),
+        overdue_count=Coalesce(Subquery(overdue), 0),
+    )
+
+
+def attach_lights(tasks, period_by_plan, today):
+    """Give each annotated task its period, light and the light's reasons."""
+    for task in tasks:
+        period = period_by_plan.get(task.zone.plan_id)
+        values = {
+            "status": task.report_status,
+            "state": task.report_state,
+            "deadline": period.deadline if period else None,
+            "today": today,
+            "overdue_milestones": task.overdue_count,
+            "closed": task.closed_at is not None,
+        }
+        task.period = period
+        task.light = light_for(**values)
+        task.light_reasons = light_reasons(**values)
+    return tasks
+
+
+def task_list(user, today=None):
+    today = today or timezone.localdate()
+    periods = current_periods(today)
+    tasks = Task.objects.visible_to(user).for_list()
+    return with_period_report(tasks, [p.pk for p in periods.values()], today).order_by(
+        "zone__plan__code", "zone__annex_number", "number"
+    ), periods
+
+
+def visible_task(user, code, number):
+    """The task, or 404 when it does not exist or lies outside the user's scope."""
+    return get_object_or_404(
+        Task.objects.visible_to(user)
+        .select_related("zone__plan", "category__zone", "closed_by")
+        .with_agencies(),
         zone__code=code,
         number=number,
     )
-    siblings = Task.objects.filter(zone=task.zone).order_by("number").values_list("number", flat=True)
-    numbers = list(siblings)
+
+
+def sibling_numbers(user, task):
+    numbers = list(
+        Task.objects.visible_to(user)
+        .filter(zone=task.zone)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
     index = numbers.index(task.number)
     previous_number = numbers[index - 1] if index > 0 else None
     next_number = numbers[index + 1] if index + 1 < len(numbers) else None
-    return task, previous_number, next_number
+    return previous_number, next_number
+
+
+def task_page(user, task, period, today=None, periods=None):
+    """Everything the task page shows for one period: a fixed number of queries."""
+    today = today or timezone.localdate()
+    periods = plan_periods(task) if periods is None else periods
+    report = (
+        ProgressReport.objects.select_related("support_agency", "updated_by")
+        .prefetch_related(
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("added_by", "withdrawn_by").order_by(
+                    "added_at", "pk"
+                ),
+            )
+        )
+        .filter(task=task, period=period)
+        .first()
+        if period
+        else None
+    )
+    earlier_report = (
+        period is not None
+        and report is None
+        and ProgressReport.objects.filter(
+            task=task, period__plan_id=period.plan_id, period__start__lt=period.start
+        ).exists()
+    )
+    milestones = list(task.milestones.order_by("due", "pk"))
+    for milestone in milestones:
+        milestone.overdue = milestone.is_overdue(today) and not task.is_closed
+    requests = list(
+        task.coordination_requests.select_related("agency", "asked_by", "answered_by", "period").order_by(
+            "-asked_at"
+        )
+    )
+    events = list(
+        ReportEvent.objects.filter(task=task).select_related("actor", "period").order_by("-at", "-pk")
+    )
+    values = {
+        "status": report.status if report else None,
+        "state": report.state if report else None,
+        "deadline": period.deadline if period else None,
+        "today": today,
+        "overdue_milestones": sum(1 for m in milestones if m.overdue),
+        "closed": task.is_closed,
+    }
+    latest_review = next(
+        (
+            e
+            for e in events
+            if report and e.report_id == report.pk and e.kind in ("returned", "commented", "accepted")
+        ),
+        None,
+    )
+    return {
+        "periods": periods,
+        "period": period,
+        "report": report,
+        "earlier_report": earlier_report,
+        "milestones": milestones,
+        "requests": requests,
+        "events": events,
+        "light": light_for(**values) if period else None,
+        "light_reasons": light_reasons(**values) if period else [],
+        "latest_review": latest_review,
+        "agency_names": {agency.pk: agency.display_name for agency in task.ordered_agencies},
+    }
+
+
+def overdue_milestones(tasks, today):
+    return (
+        Milestone.objects.overdue(today)
+        .filter(task__in=tasks)
+        .select_related("task__zone")
+        .order_by("due", "task__zone__annex_number", "task__number")
+    )
+
+
+def open_requests(user):
+    """Coordination requests still open for the user: asked by their zones, or addressed to their agency."""
+    access = access_for(user)
+    requests = CoordinationRequest.objects.exclude(state=RequestState.CLOSED).select_related(
+        "task__zone", "agency", "asked_by"
+    )
+    if access.sees_everything:
+        return requests.order_by("-asked_at")
+    condition = Q(pk__in=[])
+    if access.zone_ids:
+        condition |= Q(task__zone_id__in=access.zone_ids)
+    if access.agency_id:
+        condition |= Q(agency_id=access.agency_id)
+    return requests.filter(condition).order_by("-asked_at")
+
+
+def requests_for_agency(user, agency):
+    """Requests addressed to `agency` on tasks the user may see; open ones first."""
+    return (
+        CoordinationRequest.objects.filter(agency=agency, task__in=Task.objects.visible_to(user))
+        .select_related("task__zone", "asked_by", "answered_by")
+        .order_by(
+            Case(When(state=RequestState.OPEN, then=0), When(state=RequestState.ANSWERED, then=1), default=2),
+            "-asked_at",
+        )
+    )
+
+
+def my_page(user, today=None):
+    """What a user should act on now, by role."""
+    today = today or timezone.localdate()
+    access = access_for(user)
+    tasks, periods = task_list(user, today)
+    tasks = attach_lights(list(tasks), periods, today)
+    returned = [t for t in tasks if t.report_state == ReportState.RETURNED]
+    to_report = [
+        t
+        for t in tasks
+        if t.closed_at is None and t.report_state in (None, ReportState.DRAFT) and t.period is not None
+    ]
+    awaiting_review = []
+    if access.is_manager:
+        awaiting_review = list(
+            ProgressReport.objects.filter(state=ReportState.SUBMITTED)
+            .select_related("task__zone", "period", "updated_by")
+            .order_by("submitted_at")
+        )
+    visible = Task.objects.visible_to(user)
+    return {
+        "access": access,
+        "tasks": tasks,
+        "returned": returned,
+        "to_report": to_report,
+        "awaiting_review": awaiting_review,
+        "overdue_milestones": list(overdue_milestones(visible, today)) if access.is_officer else [],
+        "requests": list(open_requests(user)),
+        "periods": sorted(periods.values(), key=lambda p: p.plan_id),
+        "today": today,
+    }

@@ -1,9 +1,30 @@
 from django.urls import path
 
-from . import views
+from .views import evidence, followup, my, reports, tasks
 
 app_name = "measures"
+TASK = "zones/<slug:code>/tasks/<int:number>/"
+REPORT = TASK + "periods/<int:period_id>/"
+
 urlpatterns = [
-    path("tasks/", views.TaskListView.as_view(), name="task-list"),
-    path("zones/<slug:code>/tasks/<int:number>/", views.task_detail, name="task-detail"),
+    path("my/", my.my_page, name="my"),
+    path("tasks/", tasks.TaskListView.as_view(), name="task-list"),
+    path(TASK, tasks.task_detail, name="task-detail"),
+    path(REPORT + "report/", reports.edit_report, name="report-edit"),
+    path(REPORT + "start-from-previous/", reports.start_from_previous, name="report-start-from-previous"),
+    path(REPORT + "submit/", reports.submit_report, name="report-submit"),
+    path(REPORT + "review/", reports.review_report, name="report-review"),
+    path(REPORT + "evidence/file/", evidence.add_file, name="evidence-add-file"),
+    path(REPORT + "evidence/link/", evidence.add_link, name="evidence-add-link"),
+    path("evidence/<int:pk>/download/", evidence.download, name="evidence-download"),
+    path("evidence/<int:pk>/withdraw/", evidence.withdraw, name="evidence-withdraw"),
+    path(TASK + "close/", reports.close_task, name="task-close"),
+    path(TASK + "reopen/", reports.reopen_task, name="task-reopen"),
+    path(TASK + "milestones/", followup.add_milestone, name="milestone-add"),
+    path(TASK + "milestones/<int:pk>/done/", followup.complete_milestone, name="milestone-done"),
+    path(TASK + "milestones/<int:pk>/reopen/", followup.reopen_milestone, name="milestone-reopen"),
+    path(TASK + "requests/", followup.ask_agency, name="request-add"),
+    path(TASK + "requests/<int:pk>/answer/", followup.answer_request, name="request-answer"),
+    path(TASK + "requests/<int:pk>/close/", followup.close_request, name="request-close"),
+    path("zones/<slug:code>/chase/", followup.chase_zone, name="zone-chase"),
 ]

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import make_user
+from zones.roles import Role
 
 PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
@@ -28,7 +29,7 @@ def test_catalogue_is_complete():
 
 @pytest.mark.django_db
 def test_switcher_changes_the_language(client):
-    client.force_login(make_user())
+    client.force_login(make_user(Role.MANAGER))
     zh = client.get("/zones/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert "退出" in zh and "Sign out" not in zh
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/zones/xiqing/"})
@@ -45,6 +46,6 @@ def test_switcher_changes_the_language(client):
 
 @pytest.mark.django_db
 def test_default_language_is_chinese(client):
-    client.force_login(make_user())
+    client.force_login(make_user(Role.MANAGER))
     html = client.get("/zones/").content.decode()
     assert '<html lang="zh-hans">' in html

@@ -3,6 +3,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
 from django_filters.views import FilterView
 
+from measures.forms import ChaseForm
+from measures.scoping import access_for
+
 from . import selectors
 from .filters import AgencyFilter
 from .pagination import ForgivingPaginationMixin
@@ -10,17 +13,25 @@ from .pagination import ForgivingPaginationMixin
 
 @login_required
 def home(request):
-    return redirect("zones:list")
+    access = access_for(request.user)
+    if access.is_liaison and not access.sees_everything:
+        return redirect("zones:agency-detail", pk=access.agency_id)
+    return redirect("measures:my")
 
 
 @login_required
 def zone_list(request):
-    return render(request, "zones/zone_list.html", {"zones": selectors.zone_list()})
+    return render(request, "zones/zone_list.html", {"zones": selectors.zone_list(request.user)})
 
 
 @login_required
 def zone_detail(request, code):
-    return render(request, "zones/zone_detail.html", {"zone": selectors.zone_detail(code)})
+    zone = selectors.zone_detail(request.user, code)
+    access = access_for(request.user)
+    chase_form = ChaseForm(initial={"period": zone.period}) if access.is_manager and zone.period else None
+    return render(
+        request, "zones/zone_detail.html", {"zone": zone, "access": access, "chase_form": chase_form}
+    )
 
 
 class AgencyListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
@@ -30,10 +41,14 @@ class AgencyListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     paginate_by = 50
 
     def get_queryset(self):
-        return selectors.agency_list().order_by("-task_count", "name")
+        return selectors.agency_list(self.request.user).order_by("-task_count", "name")
 
 
 @login_required
 def agency_detail(request, pk):
-    agency, tasks = selectors.agency_detail(pk)
-    return render(request, "zones/agency_detail.html", {"agency": agency, "tasks": tasks})
+    agency, tasks, requests = selectors.agency_detail(request.user, pk)
+    return render(
+        request,
+        "zones/agency_detail.html",
+        {"agency": agency, "tasks": tasks, "requests": requests, "access": access_for(request.user)},
+    )

@@ -102,6 +102,9 @@ def withdraw_evidence(*, evidence, user, reason):
     evidence = Evidence.objects.select_for_update().select_related("report__task").get(pk=evidence.pk)
     require(can_report(user, evidence.report.task))
     ensure_period_open(evidence.report.period)
+    ensure_task_open(evidence.report.task)
+    # What a reviewer has seen stays as it was: withdraw while the report is still the zone's.
+    ensure_report_editable(evidence.report)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for withdrawing this evidence.")})
     if evidence.is_withdrawn:

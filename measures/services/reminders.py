@@ -47,8 +47,9 @@ class Sent:
     skipped_without_email: int = 0
 
 
-def _deliver(*, kind, period, zone, tasks, recipients, sender):
-    today = timezone.localdate()
+def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
+    # `today` is the caller's day (send_reminders --today), so the days counted in the notice
+    # agree with the decision to send it rather than with the server clock.
     context = {
         "kind": kind,
         "period": period,
@@ -110,7 +111,13 @@ def chase_zone(*, period, zone, user):
     if not recipients:
         raise ValidationError(_("This zone has no active officer to send the notice to."))
     sent = _deliver(
-        kind=ReminderKind.CHASE, period=period, zone=zone, tasks=tasks, recipients=recipients, sender=user
+        kind=ReminderKind.CHASE,
+        period=period,
+        zone=zone,
+        tasks=tasks,
+        recipients=recipients,
+        sender=user,
+        today=timezone.localdate(),
     )
     record(
         kind=EventKind.CHASED,
@@ -144,13 +151,21 @@ def send_reminders(*, today=None, days_before=7, chase_every=7):
                 tasks = list(outstanding_tasks(period=period, zone=zone))
                 if not tasks:
                     continue
-                already = Reminder.objects.filter(
-                    period=period, zone=zone, kind=kind, sent_by__isnull=True, sent_at__date__gte=since
-                ).values_list("recipient_id", flat=True)
-                recipients = [user for user in zone_officers(zone) if user.pk not in set(already)]
+                already = set(
+                    Reminder.objects.filter(
+                        period=period, zone=zone, kind=kind, sent_by__isnull=True, sent_at__date__gte=since
+                    ).values_list("recipient_id", flat=True)
+                )
+                recipients = [user for user in zone_officers(zone) if user.pk not in already]
                 if recipients:
                     result = _deliver(
-                        kind=kind, period=period, zone=zone, tasks=tasks, recipients=recipients, sender=None
+                        kind=kind,
+                        period=period,
+                        zone=zone,
+                        tasks=tasks,
+                        recipients=recipients,
+                        sender=None,
+                        today=today,
                     )
                     sent.extend(result.reminders)
     return sent

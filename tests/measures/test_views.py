@@ -5,6 +5,7 @@ import pytest
 from measures.models import Task
 from tests.factories import make_agency, make_task, make_user, make_zone
 from zones.models import Agency
+from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 SESSION = 2
@@ -12,7 +13,7 @@ SESSION = 2
 
 @pytest.fixture
 def client_in(client):
-    client.force_login(make_user())
+    client.force_login(make_user(Role.MANAGER))
     return client
 
 
@@ -27,8 +28,9 @@ def test_task_page_shows_full_text_agencies_and_reference(client_in):
 
 
 def test_task_page_query_count(client_in, django_assert_num_queries):
-    # task (with zone, plan, category), agency links, sibling numbers
-    with django_assert_num_queries(SESSION + 3):
+    # access (roles and zones), task (with zone, plan, category), agency links, the plan's
+    # periods, milestones, coordination requests, history, sibling numbers
+    with django_assert_num_queries(SESSION + 8):
         client_in.get("/zones/xiqing/tasks/8/")
 
 
@@ -100,13 +102,14 @@ def test_invalid_filter_value_is_reported_not_500(client_in):
 
 
 def test_task_list_query_count_does_not_grow(client_in, django_assert_num_queries):
-    # count, page of tasks, agency links, then the filter form's choices: zones, categories, agencies
-    with django_assert_num_queries(SESSION + 6):
+    # access, current periods, count, page of tasks (with report and overdue-milestone
+    # subqueries), agency links, then the filter form's choices: zones, categories, agencies
+    with django_assert_num_queries(SESSION + 8):
         client_in.get("/tasks/")
     zone = make_zone()
     for _ in range(30):
         make_task(zone=zone, agencies=[make_agency()])
-    with django_assert_num_queries(SESSION + 6):
+    with django_assert_num_queries(SESSION + 8):
         assert client_in.get("/tasks/", {"page": 2}).status_code == 200
 
 

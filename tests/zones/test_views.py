@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from tests.factories import make_agency, make_block, make_task, make_user, make_zone
 from zones.models import Agency, Zone
+from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,7 @@ SESSION = 2
 
 @pytest.fixture
 def client_in(client):
-    client.force_login(make_user())
+    client.force_login(make_user(Role.MANAGER))
     return client
 
 
@@ -41,8 +42,8 @@ def test_agency_detail_needs_sign_in(client):
     assert response.status_code == 302
 
 
-def test_home_redirects_to_zones(client_in):
-    assert client_in.get("/").url == reverse("zones:list")
+def test_home_redirects_to_my_work(client_in):
+    assert client_in.get("/").url == reverse("measures:my")
 
 
 def test_zone_list_shows_both_areas_and_the_flag(client_in):
@@ -56,12 +57,13 @@ def test_zone_list_shows_both_areas_and_the_flag(client_in):
 
 
 def test_zone_list_query_count_does_not_grow(client_in, django_assert_num_queries):
-    with django_assert_num_queries(SESSION + 1):
+    # access, zones with totals
+    with django_assert_num_queries(SESSION + 2):
         client_in.get("/zones/")
     zone = make_zone()
     make_block(zone)
     make_task(zone=zone)
-    with django_assert_num_queries(SESSION + 1):
+    with django_assert_num_queries(SESSION + 2):
         assert client_in.get("/zones/").status_code == 200
 
 
@@ -79,14 +81,15 @@ def test_zone_detail_query_count_does_not_grow(client_in, django_assert_num_quer
     zone = make_zone()
     make_block(zone).subplots.create(number=1, boundary="东至")
     make_task(zone=zone, agencies=[make_agency()])
-    # zone, blocks, plots, categories, tasks, agency links
-    with django_assert_num_queries(SESSION + 6):
+    # access, current periods, zone, blocks, plots, categories, tasks (with report and
+    # overdue-milestone subqueries), agency links, overdue milestones
+    with django_assert_num_queries(SESSION + 9):
         client_in.get(zone.get_absolute_url())
     for number in (1, 2):
         make_block(zone).subplots.create(number=number, boundary="西至")
     for _ in range(5):
         make_task(zone=zone, agencies=[make_agency(), make_agency()])
-    with django_assert_num_queries(SESSION + 6):
+    with django_assert_num_queries(SESSION + 9):
         assert client_in.get(zone.get_absolute_url()).status_code == 200
 
 
@@ -104,18 +107,20 @@ def test_agency_list_and_search(client_in):
 
 
 def test_agency_list_query_count_does_not_grow(client_in, django_assert_num_queries):
-    # count, page of agencies, their aliases
-    with django_assert_num_queries(SESSION + 3):
+    # access, count, page of agencies, their aliases
+    with django_assert_num_queries(SESSION + 4):
         client_in.get("/agencies/")
     for _ in range(5):
         make_agency().aliases.create(alias=f"别名{Agency.objects.count()}")
-    with django_assert_num_queries(SESSION + 3):
+    with django_assert_num_queries(SESSION + 4):
         client_in.get("/agencies/")
 
 
 def test_agency_detail_shows_tasks_across_zones(client_in, django_assert_num_queries):
     customs = Agency.objects.get(name="天津海关")
-    with django_assert_num_queries(SESSION + 4):
+    # access, agency, aliases, current periods, tasks (with report subqueries), agency links,
+    # coordination requests
+    with django_assert_num_queries(SESSION + 7):
         response = client_in.get(customs.get_absolute_url())
     html = response.content.decode()
     zones_with_customs = Zone.objects.filter(tasks__agency_links__agency=customs).distinct()

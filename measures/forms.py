@@ -1,0 +1,121 @@
+"""Forms of the officer, manager and liaison pages. They validate input; services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zones.models import Agency
+
+from .models import ProgressReport, ReportingPeriod
+from .services import REPORT_FIELDS
+from .uploads import accept_attribute, allowed_extensions_label, max_upload_bytes
+
+TEXTAREA = {"rows": 4}
+
+
+class ReportForm(forms.ModelForm):
+    # The version the form was built from; a save against a newer version is a conflict.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ProgressReport
+        fields = REPORT_FIELDS
+        widgets = {
+            "percent_complete": forms.NumberInput(
+                attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}
+            ),
+            "progress": forms.Textarea(attrs=TEXTAREA),
+            "problems": forms.Textarea(attrs=TEXTAREA),
+            "next_steps": forms.Textarea(attrs=TEXTAREA),
+            "support_needed": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "percent_complete": _("0 to 100."),
+            "problems": _("Required when the task is delayed or blocked."),
+            "support_needed": _("What you need from a supporting agency, if anything."),
+        }
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+        self.fields["support_agency"].queryset = Agency.objects.filter(task_links__task=task).order_by(
+            "task_links__position"
+        )
+        self.fields["support_agency"].label_from_instance = lambda agency: agency.display_name
+        self.fields["support_agency"].empty_label = _("— none —")
+
+    def report_data(self):
+        return {field: self.cleaned_data[field] for field in REPORT_FIELDS}
+
+
+class ReviewForm(forms.Form):
+    ACTIONS = [("comment", _("Comment")), ("return", _("Return for changes")), ("accept", _("Accept"))]
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, label=_("Decision"))
+    note = forms.CharField(
+        label=_("Review note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when returning a report or commenting."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class EvidenceFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), widget=forms.ClearableFileInput(attrs={"accept": accept_attribute()})
+    )
+    description = forms.CharField(label=_("Description"), max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "%(types)s; at most %(size)s MB. The type is checked by content."
+        ) % {
+            "types": allowed_extensions_label(),
+            "size": max_upload_bytes() // (1024 * 1024),
+        }
+
+
+class EvidenceLinkForm(forms.Form):
+    url = forms.CharField(
+        label=_("Link"), max_length=500, widget=forms.URLInput(attrs={"placeholder": "https://"})
+    )
+    description = forms.CharField(label=_("Description"), max_length=300)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CoordinationForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Supporting agency"))
+    question = forms.CharField(label=_("What is needed"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(task_links__task=task).order_by(
+            "task_links__position"
+        )
+        self.fields["agency"].label_from_instance = lambda agency: agency.display_name
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ChaseForm(forms.Form):
+    period = forms.ModelChoiceField(queryset=ReportingPeriod.objects.all(), label=_("Period"))
+
+
+class PeriodChoiceForm(forms.Form):
+    """?period=<id> on the task page; anything else falls back to the current period."""
+
+    period = forms.IntegerField(required=False, min_value=1)

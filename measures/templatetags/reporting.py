@@ -1,0 +1,100 @@
+"""Template helpers for reports: lights, states and readable history entries."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+from ..choices import EventKind, Light, ReportState, TaskStatus
+from ..models import ProgressReport
+
+register = template.Library()
+
+FIELD_NAMES = {
+    "status",
+    "percent_complete",
+    "progress",
+    "problems",
+    "next_steps",
+    "support_needed",
+    "support_agency",
+}
+
+
+@register.inclusion_tag("measures/includes/light.html")
+def light_badge(light, reasons=(), compact=False):
+    light = Light(light) if light else Light.NONE
+    return {"light": light, "reasons": reasons, "compact": compact}
+
+
+@register.filter
+def state_label(value):
+    return ReportState(value).label if value in ReportState.values else "—"
+
+
+@register.filter
+def status_label(value):
+    return TaskStatus(value).label if value in TaskStatus.values else "—"
+
+
+def _field_value(field, value, agencies):
+    if value in (None, ""):
+        return "—"
+    if field == "status":
+        return status_label(value)
+    if field == "percent_complete":
+        return f"{value}%"
+    if field == "support_agency":
+        return agencies.get(value, str(value))
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+@register.simple_tag
+def event_lines(event, agencies=None):
+    """Readable 'what changed' lines of one history entry."""
+    agencies = agencies or {}
+    changes = event.changes or {}
+    lines = []
+    if event.kind in (EventKind.CREATED, EventKind.EDITED):
+        for field, pair in changes.items():
+            if field not in FIELD_NAMES:
+                continue
+            label = ProgressReport._meta.get_field(field).verbose_name
+            old, new = pair
+            if event.kind == EventKind.CREATED:
+                if new in (None, ""):
+                    continue
+                lines.append(f"{label}: {_field_value(field, new, agencies)}")
+            else:
+                lines.append(
+                    f"{label}: {_field_value(field, old, agencies)} → {_field_value(field, new, agencies)}"
+                )
+    elif "evidence" in changes:
+        what = changes.get("name") or changes.get("url") or ""
+        lines.append(f"{changes.get('description', '')} ({what})")
+    elif "milestone" in changes:
+        line = changes.get("title", "")
+        if isinstance(line, list):
+            line = f"{line[0]} → {line[1]}"
+        due = changes.get("due")
+        if isinstance(due, list):
+            due = f"{due[0]} → {due[1]}"
+        lines.append(_("%(title)s, due %(due)s") % {"title": line, "due": due} if due else line)
+    elif "request" in changes:
+        lines.append(changes.get("agency", ""))
+    elif "zone" in changes:
+        lines.append(
+            _("%(tasks)s outstanding, %(recipients)s recipient(s)")
+            % {"tasks": changes.get("tasks"), "recipients": changes.get("recipients")}
+        )
+    return lines
+
+
+@register.filter
+def filesize(value):
+    if value is None:
+        return ""
+    if value < 1024:
+        return f"{value} B"
+    if value < 1024 * 1024:
+        return f"{value / 1024:.0f} KB"
+    return f"{value / 1024 / 1024:.1f} MB"

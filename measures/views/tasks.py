@@ -1,0 +1,113 @@
+"""The task list and the task page, where officers report and managers review."""
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django_filters.views import FilterView
+
+from zones.pagination import ForgivingPaginationMixin
+
+from .. import selectors
+from ..filters import TaskFilter
+from ..forms import (
+    AnswerForm,
+    CoordinationForm,
+    EvidenceFileForm,
+    EvidenceLinkForm,
+    MilestoneForm,
+    NoteForm,
+    PeriodChoiceForm,
+    ReasonForm,
+    ReviewForm,
+)
+from ..models import ReportingPeriod
+from ..scoping import access_for, can_answer, can_report, can_review
+
+
+class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
+    filterset_class = TaskFilter
+    template_name = "measures/task_list.html"
+    context_object_name = "tasks"
+    paginate_by = 25
+
+    def get_queryset(self):
+        tasks, self.periods = selectors.task_list(self.request.user)
+        return tasks
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["request"] = self.request
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        selectors.attach_lights(context["tasks"], self.periods, selectors.timezone.localdate())
+        return context
+
+
+def chosen_period(task, period_id=None):
+    """The period asked for in the URL, else the one being reported now."""
+    if period_id:
+        return get_object_or_404(ReportingPeriod, pk=period_id, plan_id=task.zone.plan_id)
+    return selectors.current_periods().get(task.zone.plan_id)
+
+
+def render_task_page(request, task, period, status=200, **forms):
+    """The task page; action views re-render it with their bound form when input was bad."""
+    page = selectors.task_page(request.user, task, period)
+    return _render(request, task, period, page, status, forms)
+
+
+def _render(request, task, period, page, status, forms):
+    previous_number, next_number = selectors.sibling_numbers(request.user, task)
+    may_report = can_report(request.user, task)
+    may_review = can_review(request.user)
+    report = page["report"]
+    defaults = {
+        "review_form": ReviewForm(initial={"version": report.version if report else None}),
+        "file_form": EvidenceFileForm(),
+        "link_form": EvidenceLinkForm(),
+        "withdraw_form": ReasonForm(),
+        "milestone_form": MilestoneForm(),
+        "coordination_form": CoordinationForm(task=task),
+        "answer_form": AnswerForm(),
+        "close_form": NoteForm(),
+        "reopen_form": ReasonForm(),
+    }
+    defaults.update(forms)
+    for request_ in page["requests"]:
+        request_.may_answer = can_answer(request.user, request_)
+    context = {
+        "task": task,
+        "zone": task.zone,
+        "previous_number": previous_number,
+        "next_number": next_number,
+        "may_report": may_report,
+        "may_review": may_review,
+        "access": access_for(request.user),
+        "editable": bool(
+            may_report
+            and period
+            and not period.is_locked
+            and not task.is_closed
+            and (report is None or report.state in ("draft", "returned"))
+        ),
+        **page,
+        **defaults,
+    }
+    return render(request, "measures/task_detail.html", context, status=status)
+
+
+@login_required
+def task_detail(request, code, number):
+    task = selectors.visible_task(request.user, code, number)
+    form = PeriodChoiceForm(request.GET)
+    periods = selectors.plan_periods(task)
+    period_id = form.cleaned_data["period"] if form.is_valid() else None
+    period = next((p for p in periods if p.pk == period_id), None) if period_id else None
+    if period_id and period is None:
+        raise Http404
+    period = period or selectors.current_of(periods)
+    page = selectors.task_page(request.user, task, period, periods=periods)
+    return _render(request, task, period, page, 200, {})
