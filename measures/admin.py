@@ -5,7 +5,18 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import ProgressReport, ReportEvent, ReportingPeriod, Task, TaskAgency, TaskCategory
+from .models import (
+    CoordinationRequest,
+    Evidence,
+    Milestone,
+    ProgressReport,
+    Reminder,
+    ReportEvent,
+    ReportingPeriod,
+    Task,
+    TaskAgency,
+    TaskCategory,
+)
 
 
 class TaskInline(admin.TabularInline):
@@ -98,7 +109,49 @@ class ProgressReportAdmin(ReadOnlyAdmin):
 
 @admin.register(ReportEvent)
 class ReportEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "kind", "actor", "report", "period", "note"]
-    list_filter = ["kind", "period"]
-    list_select_related = ["actor", "report__task__zone", "report__period", "period"]
-    search_fields = ["note", "actor__username", "report__task__title"]
+    list_display = ["at", "kind", "actor", "task", "period", "note"]
+    list_filter = ["kind", "period", "task__zone"]
+    list_select_related = ["actor", "task__zone", "period"]
+    search_fields = ["note", "actor__username", "task__title"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["added_at", "report", "kind", "original_name", "url", "size", "added_by", "withdrawn_at"]
+    list_filter = ["kind", ("withdrawn_at", admin.EmptyFieldListFilter), "report__period"]
+    list_select_related = ["report__task__zone", "report__period", "added_by"]
+    search_fields = ["description", "original_name", "url", "sha256"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdmin):
+    list_display = ["due", "title", "task", "done_on", "created_by"]
+    list_filter = [("done_on", admin.EmptyFieldListFilter), "task__zone"]
+    list_select_related = ["task__zone", "created_by"]
+    search_fields = ["title", "task__title"]
+
+
+@admin.register(CoordinationRequest)
+class CoordinationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["asked_at", "task", "agency", "state", "asked_by", "answered_at"]
+    list_filter = ["state", "agency", "task__zone"]
+    list_select_related = ["task__zone", "agency", "asked_by"]
+    search_fields = ["question", "answer", "task__title"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "sent_at",
+        "kind",
+        "zone",
+        "period",
+        "recipient",
+        "email",
+        "task_count",
+        "delivered",
+        "sent_by",
+    ]
+    list_filter = ["kind", "delivered", "period", "zone"]
+    list_select_related = ["zone", "period", "recipient", "sent_by"]
+    search_fields = ["recipient__username", "email", "subject"]

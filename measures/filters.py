@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from zones.models import Agency, Zone
 
 from .models import Task, TaskCategory
+from .scoping import visible_agencies, visible_zones
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -30,6 +31,27 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = ["q", "zone", "category", "agency"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        fields = self.form.fields
+        # Offer only what the user may see, named in the page's language.
+        if user is not None:
+            fields["zone"].queryset = visible_zones(user).order_by("plan__code", "annex_number")
+            fields["agency"].queryset = visible_agencies(user).order_by("name")
+            fields["category"].queryset = fields["category"].queryset.filter(zone__in=fields["zone"].queryset)
+        fields["zone"].label_from_instance = lambda zone: zone.display_name
+        fields["agency"].label_from_instance = lambda agency: agency.display_name
+        fields["category"].label_from_instance = lambda category: (
+            f"{category.zone.short_name} （{category.chinese_number}）{category.display_title}"
+        )
+        # With a zone chosen, its categories are the only ones that can match.
+        zone_code = self.data.get("zone") if self.data else None
+        if zone_code:
+            narrowed = fields["category"].queryset.filter(zone__code=zone_code)
+            if narrowed.exists():
+                fields["category"].queryset = narrowed
 
     def search(self, queryset, name, value):
         value = value.strip()

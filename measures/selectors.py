@@ -250,3 +250,16 @@ def my_page(user, today=None):
         "periods": sorted(periods.values(), key=lambda p: p.plan_id),
         "today": today,
     }
+
+
+def period_overview():
+    """Every period with its report counts by state, newest first: one query."""
+    by_state = {state: Count("reports", filter=Q(reports__state=state)) for state in ReportState.values}
+    return (
+        ReportingPeriod.objects.select_related("plan", "locked_by")
+        .annotate(
+            task_count=Count("plan__zones__tasks", distinct=True),
+            **{f"n_{k}": v for k, v in by_state.items()},
+        )
+        .order_by("plan__code", "-start")
+    )

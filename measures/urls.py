@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import evidence, followup, my, reports, tasks
+from .views import evidence, followup, my, periods, reports, tasks
 
 app_name = "measures"
 TASK = "zones/<slug:code>/tasks/<int:number>/"
@@ -27,4 +27,7 @@ urlpatterns = [
     path(TASK + "requests/<int:pk>/answer/", followup.answer_request, name="request-answer"),
     path(TASK + "requests/<int:pk>/close/", followup.close_request, name="request-close"),
     path("zones/<slug:code>/chase/", followup.chase_zone, name="zone-chase"),
+    path("periods/", periods.period_list, name="period-list"),
+    path("periods/<int:pk>/lock/", periods.lock_period, name="period-lock"),
+    path("periods/<int:pk>/reopen/", periods.reopen_period, name="period-reopen"),
 ]

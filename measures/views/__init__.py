@@ -1,3 +1,3 @@
-from . import evidence, followup, my, reports, tasks
+from . import evidence, followup, my, periods, reports, tasks
 
-__all__ = ["evidence", "followup", "my", "reports", "tasks"]
+__all__ = ["evidence", "followup", "my", "periods", "reports", "tasks"]

@@ -1,12 +1,14 @@
 """Demo accounts, groups, sign-in and sign-out."""
 
 import re
+from collections import Counter
 from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from measures.models import TaskAgency
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +27,14 @@ def test_demo_accounts_printed_once_and_usable(client):
         "officer_beichen",
         "officer_ziya",
         "officer_dongli",
+        "liaison",
     }
     User = get_user_model()
+    # The liaison speaks for the agency named in the most tasks of the plan.
+    liaison = User.objects.get(username="liaison")
+    counts = Counter(TaskAgency.objects.values_list("agency__name", flat=True))
+    assert liaison.profile.agency.name == counts.most_common(1)[0][0] == "市商务局"
+    assert liaison.groups.filter(name=Role.LIAISON.group_name).exists()
     officer = User.objects.get(username="officer_ziya")
     assert [zone.code for zone in officer.profile.zones.all()] == ["ziya"]
     assert officer.groups.filter(name=Role.OFFICER.group_name).exists()

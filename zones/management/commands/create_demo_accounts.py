@@ -6,13 +6,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Count
 
-from zones.models import Profile, Zone
+from zones.models import Agency, Profile, Zone
 from zones.roles import Role, ensure_groups
 
 
 class Command(BaseCommand):
-    help = "Create groups and demo accounts (administrator, manager, one officer per zone)."
+    help = (
+        "Create groups and demo accounts (administrator, manager, one officer per zone, "
+        "and a liaison of the agency that supports the most tasks)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="give existing demo accounts new passwords")
@@ -26,8 +30,11 @@ class Command(BaseCommand):
             (f"officer_{zone.code}", Role.OFFICER, zone)
             for zone in Zone.objects.order_by("plan", "annex_number")
         ]
+        busiest = Agency.objects.annotate(n=Count("task_links")).order_by("-n", "name").first()
+        if busiest is not None:
+            accounts.append(("liaison", Role.LIAISON, busiest))
         printed = []
-        for username, role, zone in accounts:
+        for username, role, binding in accounts:
             user, created = User.objects.get_or_create(username=username)
             if not (created or reset):
                 continue
@@ -38,9 +45,12 @@ class Command(BaseCommand):
             user.save()
             user.groups.add(Group.objects.get(name=role.group_name))
             profile, _ = Profile.objects.get_or_create(user=user)
-            if zone is not None:
-                profile.zones.add(zone)
-            printed.append((username, password, role.label + (f" · {zone.name}" if zone else "")))
+            if isinstance(binding, Zone):
+                profile.zones.add(binding)
+            elif isinstance(binding, Agency):
+                profile.agency = binding
+                profile.save(update_fields=["agency"])
+            printed.append((username, password, role.label + (f" · {binding.name}" if binding else "")))
         if not printed:
             self.stdout.write("Demo accounts already exist (use --reset to issue new passwords).")
             return
