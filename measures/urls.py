@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import evidence, followup, my, periods, reports, tasks
 
@@ -30,4 +30,6 @@ urlpatterns = [
     path("periods/", periods.period_list, name="period-list"),
     path("periods/<int:pk>/lock/", periods.lock_period, name="period-lock"),
     path("periods/<int:pk>/reopen/", periods.reopen_period, name="period-reopen"),
+    path("", include("measures.urls_exports")),
+    path("", include("measures.urls_imports")),
 ]

@@ -1,0 +1,3 @@
+"""Routes of the period report (exports); included from measures/urls.py under the measures namespace."""
+
+urlpatterns = []
