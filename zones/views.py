@@ -5,6 +5,7 @@ from django_filters.views import FilterView
 
 from measures.forms import ChaseForm
 from measures.scoping import access_for
+from measures.views.dashboard import dashboard
 
 from . import selectors
 from .filters import AgencyFilter
@@ -13,8 +14,11 @@ from .pagination import ForgivingPaginationMixin
 
 @login_required
 def home(request):
+    """Managers land on the dashboard, officers on their work, liaisons on their agency."""
     access = access_for(request.user)
-    if access.is_liaison and not access.sees_everything:
+    if access.is_manager:
+        return dashboard(request)
+    if access.is_liaison:
         return redirect("zones:agency-detail", pk=access.agency_id)
     return redirect("measures:my")
 

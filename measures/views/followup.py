@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -129,4 +130,7 @@ def chase_zone(request, code):
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+    target = form.cleaned_data.get("next") if form.is_valid() else ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
     return redirect(zone.get_absolute_url())

@@ -1,0 +1,208 @@
+"""Fill the database with believable reporting data, for demos or for trying pages at scale.
+
+Without --zones/--tasks it reports on the loaded plan's real tasks; with them it first builds
+a synthetic plan of that size. Rows are bulk-inserted (not through the services) because a
+demo of 500,000 reports would otherwise take hours; each submitted report still gets its
+history rows so timelines are not empty.
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from measures.choices import EventKind, ReportState, TaskStatus
+from measures.models import ProgressReport, ReportEvent, ReportingPeriod, Task, TaskAgency, TaskCategory
+from measures.services.periods import quarter_bounds
+from zones.models import Agency, Plan, Zone
+
+PROGRESS = [
+    "完成方案编制并报审",
+    "召开专题推进会两次",
+    "与支持单位对接政策细则",
+    "首批企业完成试点申报",
+    "形成阶段性工作总结",
+]
+PROBLEMS = ["配套政策尚待市级部门明确", "试点企业数量不足", "跨部门数据共享机制尚未建立"]
+NEXT_STEPS = ["推动政策细则出台", "扩大试点范围", "总结经验并申报制度创新成果"]
+
+
+class Command(BaseCommand):
+    help = "Generate demo reporting data (periods, reports, history); optionally a synthetic plan at scale."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--plan", default="second-batch", help="code of the plan to report on")
+        parser.add_argument("--zones", type=int, help="build a synthetic plan with this many zones")
+        parser.add_argument("--tasks", type=int, help="…and this many tasks in total")
+        parser.add_argument(
+            "--periods", type=int, default=4, help="quarters of data, ending with the current one"
+        )
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, plan, zones, tasks, periods, seed, **options):
+        if (zones is None) != (tasks is None):
+            raise CommandError("Give --zones and --tasks together.")
+        if periods < 1 or (zones is not None and (zones < 1 or tasks < zones)):
+            raise CommandError("--periods must be at least 1 and --tasks at least --zones.")
+        rng = random.Random(seed)
+        user = self._demo_user()
+        with transaction.atomic():
+            target = self._synthetic_plan(zones, tasks, rng) if zones else self._plan(plan)
+            quarters = self._periods(target, periods)
+            reports, events = self._reports(target, quarters, user, rng)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{target.code}: {len(quarters)} periods, {reports} reports, {events} history rows generated."
+            )
+        )
+
+    def _plan(self, code):
+        plan = Plan.objects.filter(code=code).first()
+        if plan is None:
+            known = ", ".join(Plan.objects.values_list("code", flat=True)) or "none"
+            raise CommandError(f"Unknown plan {code!r}. Known plans: {known}.")
+        return plan
+
+    def _demo_user(self):
+        user, _ = get_user_model().objects.get_or_create(username="demo-data", defaults={"is_active": False})
+        return user
+
+    def _synthetic_plan(self, zone_count, task_count, rng):
+        plan, _ = Plan.objects.get_or_create(
+            code="demo-scale", defaults={"title": "规模测试方案（生成数据）"}
+        )
+        if plan.zones.exists():
+            raise CommandError("The demo-scale plan already exists; delete it in administration first.")
+        agencies = [Agency.objects.get_or_create(name=f"测试支持单位{n}")[0] for n in range(1, 41)]
+        zones = Zone.objects.bulk_create(
+            Zone(plan=plan, annex_number=n, code=f"demo{n}", name=f"测试{n}经开区", area_km2=10)
+            for n in range(1, zone_count + 1)
+        )
+        categories = TaskCategory.objects.bulk_create(
+            TaskCategory(zone=zone, number=c, title=f"测试任务类别{c}") for zone in zones for c in range(1, 5)
+        )
+        by_zone = {}
+        for category in categories:
+            by_zone.setdefault(category.zone_id, []).append(category)
+        new_tasks = []
+        for index in range(task_count):
+            zone = zones[index % zone_count]
+            number = index // zone_count + 1
+            category = by_zone[zone.pk][number % 4]
+            new_tasks.append(
+                Task(
+                    zone=zone,
+                    category=category,
+                    number=number,
+                    title=f"测试任务{number}",
+                    text=f"测试任务{number}。",
+                )
+            )
+        created = Task.objects.bulk_create(new_tasks, batch_size=2000)
+        TaskAgency.objects.bulk_create(
+            (
+                TaskAgency(task=task, agency=agency, position=position)
+                for task in created
+                for position, agency in enumerate(rng.sample(agencies, 3), start=1)
+            ),
+            batch_size=5000,
+        )
+        return plan
+
+    def _periods(self, plan, count):
+        today = timezone.localdate()
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+        quarters = []
+        for _ in range(count):
+            quarters.append((year, quarter))
+            year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+        periods = []
+        for year, quarter in reversed(quarters):
+            start, end = quarter_bounds(year, quarter)
+            period, _ = ReportingPeriod.objects.get_or_create(
+                plan=plan,
+                start=start,
+                defaults={
+                    "name": f"{year}年第{'一二三四'[quarter - 1]}季度",
+                    "end": end,
+                    "deadline": end + datetime.timedelta(days=15),
+                },
+            )
+            periods.append(period)
+        return periods
+
+    def _reports(self, plan, periods, user, rng):
+        tasks = list(Task.objects.filter(zone__plan=plan).values_list("pk", flat=True))
+        existing = set(ProgressReport.objects.filter(period__in=periods).values_list("task_id", "period_id"))
+        today = timezone.localdate()
+        percent = {task: 0 for task in tasks}
+        reports = []
+        for index, period in enumerate(periods):
+            current = index == len(periods) - 1 and period.deadline >= today
+            for task in tasks:
+                if (task, period.pk) in existing or (current and rng.random() < 0.45):
+                    continue
+                percent[task] = min(100, percent[task] + rng.choice([0, 10, 15, 20, 25, 30]))
+                status = self._status(percent[task], rng)
+                state = (
+                    ReportState.DRAFT
+                    if current and rng.random() < 0.3
+                    else rng.choice([ReportState.ACCEPTED, ReportState.ACCEPTED, ReportState.SUBMITTED])
+                )
+                late = rng.random() < 0.15
+                submitted_on = period.deadline + datetime.timedelta(
+                    days=rng.randint(1, 10) if late else -rng.randint(0, 10)
+                )
+                submitted_at = timezone.make_aware(
+                    datetime.datetime.combine(min(submitted_on, today), datetime.time(10))
+                )
+                reports.append(
+                    ProgressReport(
+                        task_id=task,
+                        period=period,
+                        status=status,
+                        percent_complete=percent[task],
+                        progress=rng.choice(PROGRESS),
+                        problems=rng.choice(PROBLEMS)
+                        if status in (TaskStatus.DELAYED, TaskStatus.BLOCKED)
+                        else "",
+                        next_steps=rng.choice(NEXT_STEPS),
+                        state=state,
+                        submitted_at=None if state == ReportState.DRAFT else submitted_at,
+                        reviewed_at=submitted_at if state == ReportState.ACCEPTED else None,
+                        updated_at=submitted_at,
+                        updated_by=user,
+                    )
+                )
+        created = ProgressReport.objects.bulk_create(reports, batch_size=5000)
+        events = ReportEvent.objects.bulk_create(
+            (
+                ReportEvent(
+                    task_id=report.task_id,
+                    report=report,
+                    period=report.period,
+                    kind=EventKind.SUBMITTED,
+                    actor=user,
+                    at=report.submitted_at,
+                    changes={"state": [ReportState.DRAFT, ReportState.SUBMITTED]},
+                    note="生成的演示数据",
+                )
+                for report in created
+                if report.submitted_at is not None
+            ),
+            batch_size=5000,
+        )
+        return len(created), len(events)
+
+    @staticmethod
+    def _status(percent, rng):
+        if percent >= 100:
+            return TaskStatus.COMPLETED
+        if percent == 0:
+            return TaskStatus.NOT_STARTED
+        return rng.choices(
+            [TaskStatus.ON_TRACK, TaskStatus.DELAYED, TaskStatus.BLOCKED], weights=[80, 15, 5]
+        )[0]
