@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zones.models import Agency, Zone
 
+from .choices import TaskStatus
 from .models import Task, TaskCategory
 from .scoping import visible_agencies, visible_zones
 
@@ -66,3 +67,49 @@ class TaskFilter(django_filters.FilterSet):
         if value.isdigit():
             condition |= Q(number=int(value))
         return queryset.filter(condition)
+
+
+class AgencyTaskFilter(django_filters.FilterSet):
+    """The tasks an agency supports, on its page: search, zone, this period's status, sorting."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    zone = django_filters.ModelChoiceFilter(
+        queryset=Zone.objects.none(), to_field_name="code", label=_("Zone"), empty_label=_("All zones")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[*TaskStatus.choices, ("none", _("No report"))],
+        method="by_status",
+        label=_("Status this period"),
+        empty_label=_("Any status"),
+    )
+    sort = django_filters.OrderingFilter(
+        fields=(("zone__annex_number", "zone"), ("report_percent", "percent"), ("report_status", "status")),
+        field_labels={
+            "zone__annex_number": _("Zone and number"),
+            "report_percent": _("Percent complete"),
+            "report_status": _("Status"),
+        },
+        label=_("Sort by"),
+        empty_label=_("Zone and number"),
+    )
+
+    class Meta:
+        model = Task
+        fields = ["q", "zone", "status"]
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["zone"].queryset = zones
+        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
+
+    search = TaskFilter.search
+
+    def by_status(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(report_status__isnull=True)
+        return queryset.filter(report_status=value)
+
+    @property
+    def qs(self):
+        # Within a zone the plan's numbering is the natural secondary order.
+        return super().qs.order_by(*super().qs.query.order_by, "zone__annex_number", "number")

@@ -1,6 +1,17 @@
 """Reads for the task, report and officer pages; each a fixed number of queries."""
 
-from django.db.models import Case, Count, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -54,6 +65,15 @@ def with_period_report(tasks, period_ids, today):
         .annotate(count=Count("pk"))
         .values("count")
     )
+    if not period_ids:
+        # An empty IN () would make the whole filtered query match nothing.
+        return tasks.annotate(
+            report_status=Value(None, output_field=CharField()),
+            report_state=Value(None, output_field=CharField()),
+            report_percent=Value(None, output_field=IntegerField()),
+            report_period_id=Value(None, output_field=IntegerField()),
+            overdue_count=Coalesce(Subquery(overdue), 0),
+        )
     return tasks.annotate(
         report_status=Subquery(report.values("status")[:1]),
         report_state=Subquery(report.values("state")[:1]),

@@ -72,6 +72,8 @@ def agency_list(user):
 
 
 def agency_detail(user, pk, today=None):
+    """The agency, its supported tasks annotated with this period's report (to be filtered and
+    then given lights), the current periods, and the coordination requests addressed to it."""
     today = today or timezone.localdate()
     agency = get_object_or_404(visible_agencies(user).prefetch_related("aliases"), pk=pk)
     periods = task_selectors.current_periods(today)
@@ -80,5 +82,4 @@ def agency_detail(user, pk, today=None):
         [p.pk for p in periods.values()],
         today,
     ).order_by("zone__plan__code", "zone__annex_number", "number")
-    tasks = task_selectors.attach_lights(list(tasks), periods, today)
-    return agency, tasks, list(task_selectors.requests_for_agency(user, agency))
+    return agency, tasks, periods, list(task_selectors.requests_for_agency(user, agency))

@@ -1,10 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django_filters.views import FilterView
 
+from measures.filters import AgencyTaskFilter
 from measures.forms import ChaseForm
-from measures.scoping import access_for
+from measures.scoping import access_for, visible_zones
+from measures.selectors import attach_lights
 from measures.views.dashboard import dashboard
 
 from . import selectors
@@ -50,9 +53,18 @@ class AgencyListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
 
 @login_required
 def agency_detail(request, pk):
-    agency, tasks, requests = selectors.agency_detail(request.user, pk)
+    agency, tasks, periods, requests = selectors.agency_detail(request.user, pk)
+    zones = visible_zones(request.user).filter(tasks__agency_links__agency=agency).distinct()
+    task_filter = AgencyTaskFilter(request.GET or None, queryset=tasks, zones=zones.order_by("annex_number"))
+    shown = attach_lights(list(task_filter.qs), periods, timezone.localdate())
     return render(
         request,
         "zones/agency_detail.html",
-        {"agency": agency, "tasks": tasks, "requests": requests, "access": access_for(request.user)},
+        {
+            "agency": agency,
+            "tasks": shown,
+            "filter": task_filter,
+            "requests": requests,
+            "access": access_for(request.user),
+        },
     )

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from measures.models import Task
 from tests.factories import make_agency, make_block, make_task, make_user, make_zone
 from zones.models import Agency, Zone
 from zones.roles import Role
@@ -42,8 +43,10 @@ def test_agency_detail_needs_sign_in(client):
     assert response.status_code == 302
 
 
-def test_home_redirects_to_my_work(client_in):
-    assert client_in.get("/").url == reverse("measures:my")
+def test_home_is_the_dashboard_for_managers(client_in):
+    response = client_in.get("/")
+    assert response.status_code == 200
+    assert "measures/dashboard.html" in [t.name for t in response.templates]
 
 
 def test_zone_list_shows_both_areas_and_the_flag(client_in):
@@ -118,9 +121,9 @@ def test_agency_list_query_count_does_not_grow(client_in, django_assert_num_quer
 
 def test_agency_detail_shows_tasks_across_zones(client_in, django_assert_num_queries):
     customs = Agency.objects.get(name="天津海关")
-    # access, agency, aliases, current periods, tasks (with report subqueries), agency links,
-    # coordination requests
-    with django_assert_num_queries(SESSION + 7):
+    # access, agency, aliases, current periods, coordination requests, tasks (with report
+    # subqueries), agency links, the zone filter's choices
+    with django_assert_num_queries(SESSION + 8):
         response = client_in.get(customs.get_absolute_url())
     html = response.content.decode()
     zones_with_customs = Zone.objects.filter(tasks__agency_links__agency=customs).distinct()
@@ -136,3 +139,18 @@ def test_agency_detail_shows_tasks_across_zones(client_in, django_assert_num_que
 
 def test_unknown_agency_is_404(client_in):
     assert client_in.get("/agencies/999999/").status_code == 404
+
+
+def test_agency_tasks_filter_by_zone_and_status_and_sort(client_in):
+    customs = Agency.objects.get(name="天津海关")
+    url = customs.get_absolute_url()
+    ziya = client_in.get(url, {"zone": "ziya"}).context["tasks"]
+    expected = Task.objects.filter(zone__code="ziya", agency_links__agency=customs).count()
+    assert len(ziya) == expected and {t.zone.code for t in ziya} == {"ziya"}
+    # No period, so no task has a report: "no report" keeps them all, a status keeps none.
+    assert len(client_in.get(url, {"status": "none"}).context["tasks"]) == customs.task_links.count()
+    assert client_in.get(url, {"status": "blocked"}).context["tasks"] == []
+    descending = client_in.get(url, {"sort": "-zone"}).context["tasks"]
+    assert descending[0].zone.annex_number == 5
+    bad = client_in.get(url, {"status": "nonsense"})
+    assert bad.status_code == 200 and "alert-error" in bad.content.decode()
