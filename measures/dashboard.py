@@ -162,6 +162,7 @@ def dashboard(*, tasks, plan, period, periods, today=None):
     return {
         "period": period,
         "total": total,
+        "awaiting_review": sum(1 for row in rows if row["report_state"] == ReportState.SUBMITTED),
         "zones": zone_rows,
         "ranking": ranking,
         "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],

@@ -34,6 +34,7 @@ def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=Fa
 def light_reasons(*, status, state, deadline, today, overdue_milestones=0, closed=False):
     """Why the light is what it is, for the tooltip and the task page."""
     from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
 
     if closed:
         return [_("Closed off")]
@@ -42,7 +43,10 @@ def light_reasons(*, status, state, deadline, today, overdue_milestones=0, close
     if status == TaskStatus.BLOCKED:
         reasons.append(_("Reported as blocked"))
     if overdue_milestones:
-        reasons.append(_("%(count)s milestone(s) overdue") % {"count": overdue_milestones})
+        reasons.append(
+            ngettext("%(count)s milestone overdue", "%(count)s milestones overdue", overdue_milestones)
+            % {"count": overdue_milestones}
+        )
     if deadline is not None and not submitted:
         if today > deadline:
             reasons.append(_("Deadline %(date)s passed without a submitted report") % {"date": deadline})

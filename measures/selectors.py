@@ -199,6 +199,7 @@ def task_page(user, task, period, today=None, periods=None):
         "light_reasons": light_reasons(**values) if period else [],
         "latest_review": latest_review,
         "agency_names": {agency.pk: agency.display_name for agency in task.ordered_agencies},
+        "closable": _latest_is_accepted_completed(periods, report, period, task),
     }
 
 
@@ -245,10 +246,12 @@ def my_page(user, today=None):
     access = access_for(user)
     tasks, periods = task_list(user, today)
     tasks = attach_lights(list(tasks), periods, today)
-    returned = [t for t in tasks if t.report_state == ReportState.RETURNED]
+    # Only officers (and administrators) write reports; a liaison's supported tasks are not theirs.
+    own = [t for t in tasks if access.is_admin or t.zone_id in access.zone_ids]
+    returned = [t for t in own if t.report_state == ReportState.RETURNED]
     to_report = [
         t
-        for t in tasks
+        for t in own
         if t.closed_at is None and t.report_state in (None, ReportState.DRAFT) and t.period is not None
     ]
     awaiting_review = []
@@ -283,3 +286,23 @@ def period_overview():
         )
         .order_by("plan__code", "-start")
     )
+
+
+def latest_return_note(report):
+    """The reviewer's note the officer is answering, while the report is returned."""
+    if report is None or report.state != ReportState.RETURNED:
+        return None
+    return report.events.filter(kind="returned").select_related("actor").order_by("-at", "-pk").first()
+
+
+def _latest_is_accepted_completed(periods, report, period, task):
+    """Whether close-off (销号) is possible, without a query when the shown period is the latest
+    one with a report (the usual case); otherwise one small query."""
+    if task.is_closed or not periods:
+        return False
+    latest = (
+        report
+        if report is not None and period is not None and period.pk == periods[0].pk
+        else ProgressReport.objects.filter(task=task).order_by("-period__start").first()
+    )
+    return bool(latest and latest.state == ReportState.ACCEPTED and latest.status == "completed")

@@ -126,7 +126,18 @@ def inspect_upload(*, uploaded_file) -> AcceptedUpload:
         declared_type = _declared_type(original_name)
         size, sha256 = _hash_contents(uploaded_file, limit)
         uploaded_file.seek(0)
-        actual_type = _sniff(uploaded_file)
+        try:
+            actual_type = _sniff(uploaded_file)
+        except UploadRejected as error:
+            if error.code != "bad_type":
+                raise
+            # The name promises an accepted type the content does not deliver (an .exe
+            # renamed .pdf): say so, rather than list .pdf among the accepted types.
+            raise UploadRejected(
+                _("The file is named .%(extension)s, but its content is not %(expected)s."),
+                code="bad_type",
+                params={"extension": _extension(original_name), "expected": _TYPE_LABELS[declared_type]},
+            ) from None
     finally:
         uploaded_file.seek(0)
     if actual_type != declared_type:

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zones.models import Agency
@@ -135,9 +136,21 @@ class ProgressReport(models.Model):
         return self.task.get_absolute_url() + f"?period={self.period_id}"
 
     def clean(self):
+        errors = {}
         supports = self.support_agency_id and self.task_id
         if supports and not self.task.agency_links.filter(agency_id=self.support_agency_id).exists():
-            raise ValidationError({"support_agency": _("Choose one of this task's supporting agencies.")})
+            errors["support_agency"] = _("Choose one of this task's supporting agencies.")
+        if self.status == TaskStatus.COMPLETED and self.percent_complete != 100:
+            errors["percent_complete"] = _(
+                "A completed task is 100% complete; correct the status or the percent."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def submitted_late(self):
+        """Last submitted after the period's deadline."""
+        return bool(self.submitted_at) and timezone.localtime(self.submitted_at).date() > self.period.deadline
 
 
 class ReportEvent(models.Model):

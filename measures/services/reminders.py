@@ -24,6 +24,7 @@ from .events import record
 
 log = logging.getLogger(__name__)
 DONE_STATES = [ReportState.SUBMITTED, ReportState.ACCEPTED]
+CHASE_PAUSE = datetime.timedelta(minutes=10)
 
 
 def outstanding_tasks(*, period, zone):
@@ -104,6 +105,14 @@ def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
 def chase_zone(*, period, zone, user):
     """A manager's one-click 催办 to a zone's officers for the period's missing reports."""
     require(can_review(user))
+    recent = Reminder.objects.filter(
+        period=period, zone=zone, kind=ReminderKind.CHASE, sent_at__gte=timezone.now() - CHASE_PAUSE
+    ).exists()
+    if recent:
+        # A double click or two managers at once must not flood the officers.
+        raise ValidationError(
+            _("A chase notice was sent to this zone for this period in the last 10 minutes.")
+        )
     tasks = list(outstanding_tasks(period=period, zone=zone))
     if not tasks:
         raise ValidationError(_("Every open task of this zone has been reported for this period."))

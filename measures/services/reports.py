@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..choices import EventKind, ReportState, TaskStatus
-from ..models import ProgressReport, ReportingPeriod, Task
+from ..models import CoordinationRequest, ProgressReport, ReportingPeriod, Task
 from ..scoping import can_report, can_review, require
+from .coordination import ask_agency
 from .events import as_json, record
 
 REPORT_FIELDS = [
@@ -195,7 +196,7 @@ def submit_report(*, report, user, expected_version=None):
     require(can_report(user, report.task))
     ensure_task_open(report.task)
     _check_complete_enough(locked_report(report))
-    return _transition(
+    report = _transition(
         report=report,
         user=user,
         allowed=EDITABLE_STATES,
@@ -203,6 +204,29 @@ def submit_report(*, report, user, expected_version=None):
         kind=EventKind.SUBMITTED,
         expected_version=expected_version,
     )
+    _forward_support_request(report, user)
+    return report
+
+
+def _forward_support_request(report, user):
+    """Support asked for in a report reaches the agency as a coordination request, once."""
+    question = report.support_needed.strip()
+    if not question or not report.support_agency_id:
+        return
+    already = CoordinationRequest.objects.filter(
+        task=report.task, agency_id=report.support_agency_id, period=report.period, question=question
+    ).exists()
+    if not already:
+        ask_agency(
+            task=report.task, user=user, agency=report.support_agency, question=question, period=report.period
+        )
+
+
+@transaction.atomic
+def save_and_submit_report(*, task, period, user, data, expected_version=None):
+    """Save the form and submit it as one step: if it cannot be submitted, nothing is saved."""
+    report = save_report(task=task, period=period, user=user, data=data, expected_version=expected_version)
+    return submit_report(report=report, user=user)
 
 
 @transaction.atomic
@@ -242,6 +266,7 @@ def comment_on_report(*, report, user, note):
     if not note.strip():
         raise ValidationError({"note": _("Write the comment.")})
     report = locked_report(report)
+    ensure_period_open(report.period)
     return record(kind=EventKind.COMMENTED, actor=user, report=report, note=note.strip())
 
 

@@ -1,6 +1,7 @@
 """Template helpers for reports: lights, states and readable history entries."""
 
 from django import template
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from ..choices import EventKind, Light, ReportState, TaskStatus
@@ -58,7 +59,7 @@ def event_lines(event, agencies=None):
         for field, pair in changes.items():
             if field not in FIELD_NAMES:
                 continue
-            label = ProgressReport._meta.get_field(field).verbose_name
+            label = capfirst(ProgressReport._meta.get_field(field).verbose_name)
             old, new = pair
             if event.kind == EventKind.CREATED:
                 if new in (None, ""):

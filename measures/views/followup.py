@@ -123,11 +123,21 @@ def chase_zone(request, code):
     else:
         try:
             sent = services.chase_zone(period=form.cleaned_data["period"], zone=zone, user=request.user)
+            delivered = sum(1 for reminder in sent.reminders if reminder.delivered)
             messages.success(
                 request,
-                _("Chase notice sent to %(count)s officer(s) of %(zone)s.")
-                % {"count": len(sent.reminders), "zone": zone.display_name},
+                _(
+                    "Chase notice e-mailed to %(delivered)s of %(count)s officer(s) of %(zone)s; it is recorded either way."
+                )
+                % {"delivered": delivered, "count": len(sent.reminders), "zone": zone.display_name},
             )
+            if delivered < len(sent.reminders):
+                messages.warning(
+                    request,
+                    _(
+                        "Some officers have no e-mail address or could not be reached; see Administration › Reminders."
+                    ),
+                )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     target = form.cleaned_data.get("next") if form.is_valid() else ""

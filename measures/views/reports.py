@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import services
+from .. import selectors, services
 from ..forms import NoteForm, ReasonForm, ReportForm, ReviewForm
 from ..models import ProgressReport, ReportingPeriod
 from ..scoping import can_report, can_review
@@ -35,7 +36,12 @@ def _describe_conflict(conflict):
             value = report.get_status_display()
         else:
             value = getattr(report, field)
-        rows.append({"label": labels[field], "value": value})
+        rows.append({"label": capfirst(labels[field]), "value": value})
+    if not rows:
+        # Only the state moved (submitted, returned or accepted meanwhile): say so, or the page
+        # would come back as if nothing had happened, with nothing saved.
+        state = ProgressReport._meta.get_field("state").verbose_name
+        rows.append({"label": capfirst(state), "value": report.get_state_display()})
     return rows
 
 
@@ -52,18 +58,15 @@ def edit_report(request, code, number, period_id):
         if form.is_valid():
             version = form.cleaned_data["version"]
             try:
-                saved = services.save_report(
+                save = services.save_and_submit_report if "submit" in request.POST else services.save_report
+                save(
                     task=task,
                     period=period,
                     user=request.user,
                     data=form.report_data(),
                     expected_version=version if version is not None else 0,
                 )
-                if "submit" in request.POST:
-                    services.submit_report(report=saved, user=request.user)
-                    message = _("Report submitted for review.")
-                else:
-                    message = _("Draft saved.")
+                message = _("Report submitted for review.") if "submit" in request.POST else _("Draft saved.")
                 return back_to_task(request, task, period, "report", message)
             except ReportConflict as error:
                 conflict = _describe_conflict(error)
@@ -88,6 +91,7 @@ def edit_report(request, code, number, period_id):
             "report": report,
             "form": form,
             "conflict": conflict,
+            "return_note": selectors.latest_return_note(report),
         },
         status=status,
     )

@@ -1,5 +1,6 @@
 """The task list and the task page, where officers report and managers review."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
@@ -55,8 +56,23 @@ def chosen_period(task, period_id=None):
 
 def render_task_page(request, task, period, status=200, **forms):
     """The task page; action views re-render it with their bound form when input was bad."""
+    _summarise_errors(request, forms)
     page = selectors.task_page(request.user, task, period)
     return _render(request, task, period, page, status, forms)
+
+
+def _summarise_errors(request, forms):
+    """Say at the top of the page why the action was refused.
+
+    The page is drawn from the current state, so the form that was sent may no longer be on it
+    (evidence withdrawn, report submitted, request or task closed meanwhile) and its errors would
+    show nowhere; where it is on the page, it may be far below where the browser lands.
+    """
+    for form in forms.values():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else None
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _render(request, task, period, page, status, forms):

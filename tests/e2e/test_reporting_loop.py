@@ -77,6 +77,8 @@ def test_submit_return_resubmit_accept(live_server, period, page, screenshot, tm
 
     # The manager returns it with a note.
     sign_in(page, base, "zhao.manager")
+    assert page.locator("#kpi-review strong").inner_text() == "1"
+    page.click("#kpi-review")
     page.click("#awaiting-review a")
     page.check("input[name=action][value=return]")
     page.fill("#id_note", "请补充与市工业和信息化局的对接情况。")

@@ -604,7 +604,33 @@ def test_delayed_report_with_problems_and_named_agency_submits(task, period, off
     )
     history.new()
     assert services.submit_report(report=report, user=officer).state == ReportState.SUBMITTED
-    assert history.kinds() == [EventKind.SUBMITTED]
+    # The support asked for reaches the agency as a coordination request, with its own history row.
+    assert history.kinds() == [EventKind.SUBMITTED, EventKind.REQUEST_OPENED]
+    request = CoordinationRequest.objects.get(task=task, agency=customs, period=period)
+    assert (request.question, request.state, request.asked_by) == ("请协调", RequestState.OPEN, officer)
+
+
+def test_resubmitting_does_not_ask_the_agency_twice(task, period, officer, customs, manager):
+    report = draft(task, period, officer, support_needed="请协调", support_agency=customs)
+    report = services.submit_report(report=report, user=officer)
+    report = services.return_report(report=report, user=manager, note="请补充")
+    services.submit_report(report=report, user=officer)
+    assert CoordinationRequest.objects.filter(task=task, agency=customs).count() == 1
+
+
+def test_save_and_submit_saves_nothing_when_it_cannot_submit(task, period, officer):
+    with pytest.raises(ValidationError) as caught:
+        services.save_and_submit_report(
+            task=task, period=period, user=officer, data={"status": TaskStatus.ON_TRACK, "progress": ""}
+        )
+    assert "progress" in caught.value.message_dict
+    assert not ProgressReport.objects.filter(task=task, period=period).exists()
+
+
+def test_completed_means_one_hundred_percent(task, period, officer):
+    with pytest.raises(ValidationError) as caught:
+        draft(task, period, officer, status=TaskStatus.COMPLETED, percent_complete=90)
+    assert "percent_complete" in caught.value.message_dict
 
 
 def test_manager_comments_without_changing_the_report(report, manager, history):

@@ -1,0 +1,88 @@
+"""The wording every format shares: title, addressees, summary sentence, file name."""
+
+from django.utils.translation import gettext as _
+
+from zones.i18n import localized
+from zones.numerals import to_chinese
+
+# The plans name who receives the zones' reports (工作情况报告 / 评估结果); these are names as
+# the plan writes them, shown in English only where the UI is English.
+ADDRESSEES = [
+    (
+        "市高水平开放高质量发展领导小组办公室",
+        "Office of the Municipal Leading Group for High-Level Opening-up",
+    ),
+    ("自贸试验区管委会", "Administrative Committee of the Pilot Free Trade Zone"),
+]
+
+
+def addressee_line():
+    """The line above the body of an official report, ending with a colon."""
+    return localized(
+        "、".join(zh for zh, _en in ADDRESSEES) + "：", ", ".join(en for _zh, en in ADDRESSEES) + ":"
+    )
+
+
+def subject(report):
+    """What the report is about: the plan's construction work ("…建设方案" without "方案")."""
+    plan = report.plan
+    return localized(plan.title.removesuffix("方案"), plan.title_en)
+
+
+def title(report):
+    values = {"subject": subject(report), "period": report.period.name}
+    if report.zone is not None:
+        values["zone"] = report.zone.name
+        return _("%(subject)s work report: %(zone)s (%(period)s)") % values
+    return _("%(subject)s work report (%(period)s)") % values
+
+
+def opening(report):
+    """按照《…方案》要求，现将…工作情况报告如下。"""
+    plan = report.plan
+    scope = report.zone.name if report.zone is not None else _("the linked innovation zones")
+    return _("As the %(plan)s requires, the progress of %(scope)s in %(period)s is reported as follows.") % {
+        "plan": localized(f"《{plan.title}》", plan.title_en),
+        "scope": scope,
+        "period": report.period.name,
+    }
+
+
+def heading_number(number):
+    """一、二、… in Chinese, 1. 2. … in English."""
+    return localized(f"{to_chinese(number)}、", f"{number}. ")
+
+
+def summary_sentences(report):
+    """The summary as sentences, for the Word report and the top of the printable page."""
+    timeliness = report.timeliness()
+    values = {
+        "zones": len(report.sections),
+        "tasks": len(report.rows),
+        "on_time": timeliness["on_time"],
+        "late": timeliness["late"],
+        "missing": timeliness["missing"],
+        "closed": timeliness["closed"],
+        "deadline": report.period.deadline.isoformat(),
+    }
+    listing = _("%(label)s %(count)s")
+    by_status = "; ".join(listing % {"label": label, "count": n} for _v, label, n in report.by_status() if n)
+    by_light = "; ".join(listing % {"label": label, "count": n} for _v, label, n in report.by_light() if n)
+    return [
+        _(
+            "This period covers %(tasks)s tasks in %(zones)s zone(s). By the deadline of %(deadline)s, "
+            "%(on_time)s were reported on time, %(late)s late and %(missing)s not yet submitted; "
+            "%(closed)s had been closed off."
+        )
+        % values,
+        _("By status: %(list)s.") % {"list": by_status or "—"},
+        _("By light: %(list)s.") % {"list": by_light or "—"},
+    ]
+
+
+def file_name(report, extension):
+    """工作情况报告-2026年第四季度[-西青经开区].xlsx; Django encodes it for the header."""
+    parts = [_("Work report"), report.period.name]
+    if report.zone is not None:
+        parts.append(report.zone.name)
+    return "-".join(parts) + f".{extension}"

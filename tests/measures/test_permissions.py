@@ -1,0 +1,451 @@
+"""Who may call which endpoint: the whole matrix of roles × endpoints, cell by cell.
+
+The rule (measures/scoping.py): anonymous users go to the sign-in page; an object outside the
+user's scope is not found (404); a visible object the user may not act on is refused (403);
+an allowed action succeeds (200 for a page, 302 back to the page for an action) or, with bad
+input, answers 400. Never a 500: the test client re-raises any exception a view lets out.
+
+Every cell runs against the same world: xiqing task 1 (supported by 市工业和信息化局 and
+天津海关) with a current period, a complete draft report, a PDF evidence file, a milestone and
+an open coordination request to 天津海关. A few endpoints first move that world into the state
+their action needs (a submitted report to review, a closed task to reopen, ...), so that an
+allowed 302 is a real success and not a redirect carrying an error message.
+"""
+
+import datetime
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from measures import services
+from measures.choices import TaskStatus
+from measures.models import ReportingPeriod, Task
+from measures.services.periods import quarter_bounds
+from measures.urls import urlpatterns
+from tests.factories import make_user
+from tests.measures.upload_samples import PDF
+from zones.models import Agency, Zone
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"  # anonymous: 302 to /accounts/login/
+
+ROLES = [
+    "anonymous",
+    "officer-own",  # officer of xiqing, the task's zone
+    "officer-foreign",  # officer of wuqing
+    "liaison-customs",  # liaison of 天津海关, which supports xiqing task 1
+    "liaison-other",  # liaison of 天津金融监管局, which supports no xiqing task
+    "manager",
+    "admin",  # superuser
+    "no-role",  # signed in, but in no group
+]
+
+# One row per endpoint, one column per role in the order of ROLES.
+# fmt: off
+MATRIX = {
+    #                          anon   own  foreign customs other  mgr  admin no-role
+    "task-page":              (LOGIN, 200, 404,    200,    404,   200, 200,  404),
+    "report-form-get":        (LOGIN, 200, 404,    403,    404,   403, 200,  404),
+    "report-form-post":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "start-from-previous":    (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "submit":                 (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "review":                 (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "evidence-file":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "evidence-link":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "download":               (LOGIN, 200, 404,    200,    404,   200, 200,  404),
+    "withdraw":               (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    # Permission is decided before input: a user who may not withdraw never learns the reason is missing.
+    "withdraw-no-reason":     (LOGIN, 400, 404,    403,    404,   403, 400,  404),
+    "milestone-add":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "milestone-done":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "milestone-reopen":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "request-add":            (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "request-answer":         (LOGIN, 403, 404,    302,    404,   403, 302,  404),
+    "request-close":          (LOGIN, 302, 404,    403,    404,   302, 302,  404),
+    "task-close":             (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "task-reopen":            (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "zone-chase":             (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    # Periods belong to no zone, so nobody gets a 404: only managers may act on them.
+    "period-list":            (LOGIN, 403, 403,    403,    403,   200, 200,  403),
+    "period-lock":            (LOGIN, 403, 403,    403,    403,   302, 302,  403),
+    "period-reopen":          (LOGIN, 403, 403,    403,    403,   302, 302,  403),
+    "my":                     (LOGIN, 200, 200,    200,    200,   200, 200,  200),
+    "task-list":              (LOGIN, 200, 200,    200,    200,   200, 200,  200),
+    "zone-page":              (LOGIN, 200, 404,    200,    404,   200, 200,  404),
+    # 天津海关 supports tasks in every zone, wuqing included; a liaison sees only their own agency.
+    "agency-customs":         (LOGIN, 200, 200,    200,    404,   200, 200,  404),
+    # 天津金融监管局 supports wuqing and ziya tasks only.
+    "agency-finance":         (LOGIN, 404, 200,    404,    200,   200, 200,  404),
+}
+# fmt: on
+
+
+def current_quarter(today):
+    quarter = (today.month - 1) // 3 + 1
+    return today.year, quarter
+
+
+def make_period(plan, year, quarter):
+    start, end = quarter_bounds(year, quarter)
+    return ReportingPeriod.objects.create(
+        plan=plan, name=f"{year}Q{quarter}", start=start, end=end, deadline=end + datetime.timedelta(days=15)
+    )
+
+
+REPORT = {
+    "status": TaskStatus.ON_TRACK,
+    "percent_complete": 40,
+    "progress": "完成集成电路产业政策梳理",
+    "problems": "",
+    "next_steps": "推进保税研发试点",
+    "support_needed": "",
+    "support_agency": None,
+}
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    """Xiqing task 1 with a period, a draft report, a PDF, a milestone and a request to customs."""
+    settings.MEDIA_ROOT = tmp_path
+    # Hundreds of cells each create users; the real hasher would make that take minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    task = Task.objects.select_related("zone").get(zone__code="xiqing", number=1)
+    today = timezone.localdate()
+    period = make_period(task.zone.plan, *current_quarter(today))
+    # The own officer has an address so that a chase notice has someone to go to.
+    officer = make_user(Role.OFFICER, zones=[task.zone], email="officer@xiqing.example.cn")
+    customs = Agency.objects.get(name="天津海关")
+    report = services.save_report(task=task, period=period, user=officer, data=REPORT)
+    evidence = services.add_file_evidence(
+        report=report,
+        user=officer,
+        uploaded_file=SimpleUploadedFile("进展材料.pdf", PDF),
+        description="政策文件",
+    )
+    milestone = services.add_milestone(
+        task=task, user=officer, title="完成方案", due=today + datetime.timedelta(days=30)
+    )
+    request = services.ask_agency(
+        task=task, user=officer, agency=customs, question="请协助保税研发", period=period
+    )
+    manager = make_user(Role.MANAGER)
+    return SimpleNamespace(
+        task=task,
+        zone=task.zone,
+        period=period,
+        officer=officer,
+        manager=manager,
+        customs=customs,
+        finance=Agency.objects.get(name="天津金融监管局"),
+        report=report,
+        evidence=evidence,
+        milestone=milestone,
+        request=request,
+        today=today,
+    )
+
+
+def user_for(role, w):
+    return {
+        "anonymous": lambda: None,
+        "officer-own": lambda: w.officer,
+        "officer-foreign": lambda: make_user(Role.OFFICER, zones=[Zone.objects.get(code="wuqing")]),
+        "liaison-customs": lambda: make_user(Role.LIAISON, agency=w.customs),
+        "liaison-other": lambda: make_user(Role.LIAISON, agency=w.finance),
+        "manager": lambda: w.manager,
+        "admin": lambda: make_user(Role.ADMINISTRATOR),
+        "no-role": lambda: make_user(),
+    }[role]()
+
+
+# --- what each endpoint needs ---------------------------------------------------------------
+
+
+def task_args(w):
+    return [w.zone.code, w.task.number]
+
+
+def report_url(name, w, period=None):
+    return reverse(f"measures:{name}", args=[*task_args(w), (period or w.period).pk])
+
+
+def submitted(w):
+    w.report = services.submit_report(report=w.report, user=w.officer)
+
+
+def accepted_completed(w):
+    data = {**REPORT, "status": TaskStatus.COMPLETED, "percent_complete": 100}
+    report = services.save_report(
+        task=w.task, period=w.period, user=w.officer, data=data, expected_version=w.report.version
+    )
+    report = services.submit_report(report=report, user=w.officer)
+    w.report = services.accept_report(report=report, user=w.manager)
+
+
+def closed_off(w):
+    accepted_completed(w)
+    services.close_task(task=w.task, user=w.manager, note="已完成")
+
+
+def next_period(w):
+    # start-from-previous needs an unstarted period after one with a report.
+    year, quarter = current_quarter(w.today)
+    year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    w.next_period = make_period(w.zone.plan, year, quarter)
+
+
+def locked(w):
+    services.lock_period(period=w.period, user=w.manager)
+
+
+def milestone_done(w):
+    services.complete_milestone(milestone=w.milestone, user=w.officer)
+
+
+@dataclass
+class Endpoint:
+    method: str
+    url: object  # world -> path
+    data: object = None  # world -> POST data
+    prepare: object = None  # world -> None: puts the world in the state the action needs
+
+
+ENDPOINTS = {
+    "task-page": Endpoint("get", lambda w: reverse("measures:task-detail", args=task_args(w))),
+    "report-form-get": Endpoint("get", lambda w: report_url("report-edit", w)),
+    "report-form-post": Endpoint(
+        "post",
+        lambda w: report_url("report-edit", w),
+        lambda w: {
+            **{k: v for k, v in REPORT.items() if v is not None},
+            "percent_complete": 60,
+            "version": w.report.version,
+            "save": "",
+        },
+    ),
+    "start-from-previous": Endpoint(
+        "post", lambda w: report_url("report-start-from-previous", w, w.next_period), prepare=next_period
+    ),
+    "submit": Endpoint("post", lambda w: report_url("report-submit", w)),
+    "review": Endpoint(
+        "post",
+        lambda w: report_url("report-review", w),
+        lambda w: {"action": "accept", "note": "", "version": w.report.version},
+        prepare=submitted,
+    ),
+    "evidence-file": Endpoint(
+        "post",
+        lambda w: report_url("evidence-add-file", w),
+        lambda w: {"file": SimpleUploadedFile("第二份.pdf", PDF), "description": "会议纪要"},
+    ),
+    "evidence-link": Endpoint(
+        "post",
+        lambda w: report_url("evidence-add-link", w),
+        lambda w: {"url": "https://www.tj.gov.cn/", "description": "政府网站通报"},
+    ),
+    "download": Endpoint("get", lambda w: reverse("measures:evidence-download", args=[w.evidence.pk])),
+    "withdraw": Endpoint(
+        "post",
+        lambda w: reverse("measures:evidence-withdraw", args=[w.evidence.pk]),
+        lambda w: {"reason": "上传错了文件"},
+    ),
+    "withdraw-no-reason": Endpoint(
+        "post",
+        lambda w: reverse("measures:evidence-withdraw", args=[w.evidence.pk]),
+        lambda w: {"reason": ""},
+    ),
+    "milestone-add": Endpoint(
+        "post",
+        lambda w: reverse("measures:milestone-add", args=task_args(w)),
+        lambda w: {"title": "完成验收", "due": (w.today + datetime.timedelta(days=60)).isoformat()},
+    ),
+    "milestone-done": Endpoint(
+        "post", lambda w: reverse("measures:milestone-done", args=[*task_args(w), w.milestone.pk])
+    ),
+    "milestone-reopen": Endpoint(
+        "post",
+        lambda w: reverse("measures:milestone-reopen", args=[*task_args(w), w.milestone.pk]),
+        prepare=milestone_done,
+    ),
+    "request-add": Endpoint(
+        "post",
+        lambda w: reverse("measures:request-add", args=task_args(w)),
+        lambda w: {"agency": w.customs.pk, "question": "请协调通关便利"},
+    ),
+    "request-answer": Endpoint(
+        "post",
+        lambda w: reverse("measures:request-answer", args=[*task_args(w), w.request.pk]),
+        lambda w: {"answer": "已安排专人对接"},
+    ),
+    "request-close": Endpoint(
+        "post", lambda w: reverse("measures:request-close", args=[*task_args(w), w.request.pk])
+    ),
+    "task-close": Endpoint(
+        "post",
+        lambda w: reverse("measures:task-close", args=task_args(w)),
+        lambda w: {"note": "任务完成"},
+        prepare=accepted_completed,
+    ),
+    "task-reopen": Endpoint(
+        "post",
+        lambda w: reverse("measures:task-reopen", args=task_args(w)),
+        lambda w: {"reason": "发现遗留问题"},
+        prepare=closed_off,
+    ),
+    "zone-chase": Endpoint(
+        "post",
+        lambda w: reverse("measures:zone-chase", args=[w.zone.code]),
+        lambda w: {"period": w.period.pk},
+    ),
+    "period-list": Endpoint("get", lambda w: reverse("measures:period-list")),
+    "period-lock": Endpoint("post", lambda w: reverse("measures:period-lock", args=[w.period.pk])),
+    "period-reopen": Endpoint(
+        "post",
+        lambda w: reverse("measures:period-reopen", args=[w.period.pk]),
+        lambda w: {"reason": "补报遗漏任务"},
+        prepare=locked,
+    ),
+    "my": Endpoint("get", lambda w: reverse("measures:my")),
+    "task-list": Endpoint("get", lambda w: reverse("measures:task-list")),
+    "zone-page": Endpoint("get", lambda w: reverse("zones:detail", args=[w.zone.code])),
+    "agency-customs": Endpoint("get", lambda w: reverse("zones:agency-detail", args=[w.customs.pk])),
+    "agency-finance": Endpoint("get", lambda w: reverse("zones:agency-detail", args=[w.finance.pk])),
+}
+
+CELLS = [
+    pytest.param(endpoint, role, expected, id=f"{role}-{endpoint}")
+    for endpoint, row in MATRIX.items()
+    for role, expected in zip(ROLES, row, strict=True)
+]
+
+
+def test_matrix_covers_every_endpoint_and_every_route():
+    assert set(MATRIX) == set(ENDPOINTS)
+    # Each of the app's own routes has a row, so a new one cannot slip in untested. (The exports
+    # and imports routes come from their own url modules, included without a name.)
+    row_of_route = {
+        "task-detail": "task-page",
+        "report-edit": "report-form-post",
+        "report-start-from-previous": "start-from-previous",
+        "report-submit": "submit",
+        "report-review": "review",
+        "evidence-add-file": "evidence-file",
+        "evidence-add-link": "evidence-link",
+        "evidence-download": "download",
+        "evidence-withdraw": "withdraw",
+        "task-close": "task-close",
+        "task-reopen": "task-reopen",
+        "milestone-add": "milestone-add",
+        "milestone-done": "milestone-done",
+        "milestone-reopen": "milestone-reopen",
+        "request-add": "request-add",
+        "request-answer": "request-answer",
+        "request-close": "request-close",
+        "zone-chase": "zone-chase",
+        "period-list": "period-list",
+        "period-lock": "period-lock",
+        "period-reopen": "period-reopen",
+        "my": "my",
+        "task-list": "task-list",
+    }
+    assert {getattr(p, "name", None) for p in urlpatterns} - {None} == set(row_of_route)
+    assert set(row_of_route.values()) <= set(MATRIX)
+
+
+@pytest.mark.parametrize(("endpoint", "role", "expected"), CELLS)
+def test_permission_matrix(client, world, endpoint, role, expected):
+    spec = ENDPOINTS[endpoint]
+    if spec.prepare:
+        spec.prepare(world)
+    user = user_for(role, world)
+    if user is not None:
+        client.force_login(user)
+    url = spec.url(world)
+    if spec.method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, spec.data(world) if spec.data else {})
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login") + "?next=")
+        return
+    assert response.status_code == expected
+    if expected == 302:
+        # A success goes back to the app, never to the sign-in page, and carries no error.
+        assert not response.url.startswith(reverse("login"))
+        errors = [
+            m.message for m in messages.get_messages(response.wsgi_request) if m.level == messages.ERROR
+        ]
+        assert errors == []
+    if endpoint == "download" and expected == 200:
+        assert_safe_download(response)
+
+
+def assert_safe_download(response):
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["Content-Type"] == "application/pdf"
+    body = b"".join(response.streaming_content)
+    response.close()
+    assert body == PDF
+
+
+def test_download_offers_the_original_name_not_the_stored_one(client, world):
+    client.force_login(world.officer)
+    response = client.get(reverse("measures:evidence-download", args=[world.evidence.pk]))
+    disposition = response["Content-Disposition"]
+    response.close()
+    # The Chinese name goes out RFC 5987-encoded; the uuid storage name never does.
+    assert "filename*=utf-8''%E8%BF%9B%E5%B1%95%E6%9D%90%E6%96%99.pdf" in disposition
+    assert world.evidence.file.name.rsplit("/", 1)[-1] not in disposition
+
+
+POST_ONLY = [name for name, spec in ENDPOINTS.items() if spec.method == "post" and name != "report-form-post"]
+
+
+@pytest.mark.parametrize("endpoint", POST_ONLY)
+def test_get_on_a_post_only_endpoint_is_405(client, world, endpoint):
+    spec = ENDPOINTS[endpoint]
+    if spec.prepare:
+        spec.prepare(world)
+    client.force_login(world.officer)
+    assert client.get(spec.url(world)).status_code == 405
+
+
+def expected_visible_tasks(role, w):
+    tasks = Task.objects.all()
+    return {
+        "officer-own": tasks.filter(zone__code="xiqing"),
+        "officer-foreign": tasks.filter(zone__code="wuqing"),
+        "liaison-customs": tasks.filter(agency_links__agency=w.customs),
+        "liaison-other": tasks.filter(agency_links__agency=w.finance),
+        "manager": tasks,
+        "admin": tasks,
+        "no-role": tasks.none(),
+    }[role]
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_task_list_shows_exactly_the_tasks_in_scope(client, world, role):
+    client.force_login(user_for(role, world))
+    response = client.get(reverse("measures:task-list"))
+    listed = {task.pk for task in response.context["paginator"].object_list}
+    assert listed == set(expected_visible_tasks(role, world).values_list("pk", flat=True))
+    # The same rule as the task-page row of the matrix.
+    assert (world.task.pk in listed) is (role in {"officer-own", "liaison-customs", "manager", "admin"})
+
+
+def test_officer_sees_a_foreign_zone_and_its_task_as_not_found(client, world):
+    client.force_login(world.officer)
+    wuqing_task = Task.objects.filter(zone__code="wuqing").order_by("number").first()
+    assert client.get(reverse("zones:detail", args=["wuqing"])).status_code == 404
+    assert client.get(wuqing_task.get_absolute_url()).status_code == 404

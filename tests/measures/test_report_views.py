@@ -1,0 +1,624 @@
+"""The report, evidence, review and close-off views, driven through the test client.
+
+Pages are requested in English so the assertions read as the messages do; what is asserted is
+what the user sees (status, message, their own text kept) and what was or was not written.
+"""
+
+import datetime
+import hashlib
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from measures import services
+from measures.choices import EventKind, ReportState, TaskStatus
+from measures.models import Evidence, ProgressReport, Reminder, ReportEvent, ReportingPeriod, Task
+from measures.services.periods import quarter_bounds
+from tests.factories import make_user
+from tests.measures.upload_samples import EXE, PDF, upload
+from zones.models import Agency
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+SESSION = 2  # session and user, before any view runs
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+def quarter_of(day, shift=0):
+    """(start, end) of the quarter holding `day`, or `shift` quarters after it."""
+    index = day.year * 4 + (day.month - 1) // 3 + shift
+    return quarter_bounds(index // 4, index % 4 + 1)
+
+
+def make_period(plan, day, shift=0):
+    start, end = quarter_of(day, shift)
+    return ReportingPeriod.objects.create(
+        plan=plan,
+        name=f"{start:%Y}-{start.month}",
+        start=start,
+        end=end,
+        deadline=end + datetime.timedelta(15),
+    )
+
+
+@pytest.fixture(autouse=True)
+def media_and_hasher(settings, tmp_path):
+    # Files land in the test's own directory; a cheap hasher keeps making users fast.
+    settings.MEDIA_ROOT = tmp_path / "srv" / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def media(settings):
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def task():
+    # Supported by 市工业和信息化局 and 天津海关.
+    return Task.objects.select_related("zone").get(zone__code="xiqing", number=1)
+
+
+@pytest.fixture
+def period(task):
+    """The period being reported today (the one /my/ and the chase notice use)."""
+    return make_period(task.zone.plan, timezone.localdate())
+
+
+@pytest.fixture
+def officer(task):
+    return make_user(Role.OFFICER, zones=[task.zone], email="officer@xiqing.example.cn")
+
+
+@pytest.fixture
+def manager():
+    return make_user(Role.MANAGER)
+
+
+@pytest.fixture
+def customs():
+    return Agency.objects.get(name="天津海关")
+
+
+def english(client, user):
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
+def as_officer(client, officer):
+    return english(client, officer)
+
+
+@pytest.fixture
+def as_manager(client, manager):
+    return english(client, manager)
+
+
+GOOD = {
+    "status": TaskStatus.ON_TRACK,
+    "percent_complete": 40,
+    "progress": "完成集成电路产业政策梳理",
+    "problems": "",
+    "next_steps": "推进保税研发试点",
+    "support_needed": "",
+    "support_agency": None,
+}
+
+
+def form_data(version, button="save", **fields):
+    data = {**GOOD, **fields, "version": version, button: ""}
+    return {key: ("" if value is None else value) for key, value in data.items()}
+
+
+@pytest.fixture
+def draft(task, period, officer):
+    return services.save_report(task=task, period=period, user=officer, data=GOOD)
+
+
+def url(name, task, period=None, *extra):
+    args = [task.zone.code, task.number] + ([period.pk] if period else []) + list(extra)
+    return reverse(f"measures:{name}", args=args)
+
+
+def html_of(response):
+    return response.content.decode()
+
+
+def field_errors(response, form="form"):
+    return {name: [str(e) for e in errors] for name, errors in response.context[form].errors.items()}
+
+
+def flashed(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def files_under(root):
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+# --- the report form --------------------------------------------------------------------------
+
+
+def test_percent_over_100_is_refused_and_what_was_typed_is_kept(as_officer, task, period):
+    events_before = ReportEvent.objects.count()
+    typed = "走访企业十二家，完成政策梳理"
+    response = as_officer.post(
+        url("report-edit", task, period), form_data(0, percent_complete=140, progress=typed)
+    )
+    assert response.status_code == 400
+    assert field_errors(response) == {"percent_complete": ["Ensure this value is less than or equal to 100."]}
+    html = html_of(response)
+    assert "Ensure this value is less than or equal to 100." in html
+    assert typed in html and 'value="140"' in html
+    assert "Nothing has been saved yet" in html
+    assert not ProgressReport.objects.filter(task=task).exists()
+    assert ReportEvent.objects.count() == events_before
+
+
+def test_submit_with_empty_progress_saves_nothing_and_says_why(as_officer, task, period):
+    # The form saves and submits in one step, so a report that cannot be submitted is not
+    # saved either: the user fixes the field and presses the same button again.
+    response = as_officer.post(url("report-edit", task, period), form_data(0, "submit", progress=""))
+    assert response.status_code == 400
+    assert field_errors(response) == {"progress": ["Describe the progress this period before submitting."]}
+    html = html_of(response)
+    assert "Describe the progress this period before submitting." in html
+    assert "Nothing has been saved yet" in html
+    assert "推进保税研发试点" in html  # the other fields the user typed are still there
+    assert not ProgressReport.objects.filter(task=task).exists()
+    assert not ReportEvent.objects.filter(task=task).exists()
+
+    # The form still carries version 0, which is right because nothing was saved: no conflict.
+    assert response.context["form"]["version"].value() in (0, "0")
+    again = as_officer.post(url("report-edit", task, period), form_data(0, "submit", progress="已完成"))
+    assert again.status_code == 302
+    report = ProgressReport.objects.get(task=task, period=period)
+    assert (report.state, report.progress) == (ReportState.SUBMITTED, "已完成")
+
+
+def test_submit_refused_on_an_existing_draft_leaves_the_draft_as_it_was(as_officer, draft, task, period):
+    response = as_officer.post(
+        url("report-edit", task, period),
+        form_data(draft.version, "submit", progress="", next_steps="改写的下一步"),
+    )
+    assert response.status_code == 400
+    assert "progress" in field_errors(response)
+    draft.refresh_from_db()
+    assert (draft.state, draft.version, draft.next_steps) == (ReportState.DRAFT, 1, "推进保税研发试点")
+
+
+def test_stale_version_is_a_conflict_that_keeps_the_users_text(as_officer, draft, task, period):
+    # The officer opens the form...
+    opened = as_officer.get(url("report-edit", task, period))
+    version = opened.context["form"]["version"].value()
+    assert version == draft.version == 1
+    # ...a colleague saves in between...
+    colleague = make_user(Role.OFFICER, zones=[task.zone], username="wang")
+    services.save_report(
+        task=task,
+        period=period,
+        user=colleague,
+        data={**GOOD, "progress": "同事写的进展", "percent_complete": 55},
+        expected_version=version,
+    )
+    # ...and the officer posts what they typed against the version they opened.
+    mine = form_data(version, progress="我写的进展：完成三项", percent_complete=45)
+    response = as_officer.post(url("report-edit", task, period), mine)
+
+    assert response.status_code == 409
+    html = html_of(response)
+    assert "This report was saved again while you were editing it." in html
+    conflict = {row["label"]: row["value"] for row in response.context["conflict"]}
+    assert conflict == {"Progress this period": "同事写的进展", "Percent complete": 55}
+    assert "同事写的进展" in html and "wang" in html
+    assert "我写的进展：完成三项" in html  # the user's own text, in the form
+    report = ProgressReport.objects.get(pk=draft.pk)
+    assert (report.version, report.progress, report.percent_complete) == (2, "同事写的进展", 55)
+
+    # The re-rendered form carries the version it showed, so saving again knowingly replaces it.
+    assert int(response.context["form"]["version"].value()) == 2
+    saved = as_officer.post(url("report-edit", task, period), {**mine, "version": 2})
+    assert saved.status_code == 302
+    report.refresh_from_db()
+    assert (report.version, report.progress, report.percent_complete) == (3, "我写的进展：完成三项", 45)
+
+
+def test_stale_form_after_a_submit_is_a_conflict_not_a_silent_reload(
+    as_officer, draft, task, period, officer
+):
+    # Submitting changes no field, only the state and the version. The stale save must still be
+    # reported as a conflict (it used to re-show the form with 200, saying nothing, saving nothing).
+    opened = as_officer.get(url("report-edit", task, period))
+    version = opened.context["form"]["version"].value()
+    services.submit_report(report=draft, user=make_user(Role.OFFICER, zones=[task.zone]))
+    mine = form_data(version, progress="我在另一个标签页里写的")
+    response = as_officer.post(url("report-edit", task, period), mine)
+    assert response.status_code == 409
+    assert [(row["label"], row["value"]) for row in response.context["conflict"]] == [("State", "Submitted")]
+    html = html_of(response)
+    assert "This report was saved again while you were editing it." in html
+    assert "我在另一个标签页里写的" in html
+    draft.refresh_from_db()
+    assert (draft.state, draft.version, draft.progress) == (ReportState.SUBMITTED, 2, GOOD["progress"])
+    # Saving again with the current version meets the real reason: it is no longer editable.
+    again = as_officer.post(url("report-edit", task, period), {**mine, "version": 2})
+    assert again.status_code == 400
+    assert "This report has been submitted and can no longer be edited." in html_of(again)
+    draft.refresh_from_db()
+    assert draft.progress == GOOD["progress"]
+
+
+def test_locked_period_refuses_the_report_and_changes_nothing(as_officer, draft, task, period, manager):
+    services.lock_period(period=period, user=manager)
+    events_before = ReportEvent.objects.count()
+    response = as_officer.post(
+        url("report-edit", task, period), form_data(draft.version, progress="迟到的修改")
+    )
+    assert response.status_code == 400
+    assert "This reporting period is locked; its reports can no longer change." in html_of(response)
+    draft.refresh_from_db()
+    assert (draft.version, draft.progress) == (1, GOOD["progress"])
+    assert ReportEvent.objects.count() == events_before
+
+
+def test_start_from_previous_copies_the_last_report_and_opens_the_form(as_officer, task, period, officer):
+    previous = make_period(task.zone.plan, period.start, shift=-1)
+    services.save_report(task=task, period=previous, user=officer, data={**GOOD, "progress": "上期进展"})
+    response = as_officer.post(url("report-start-from-previous", task, period))
+    assert response.status_code == 302
+    assert response.url == url("report-edit", task, period)
+    report = ProgressReport.objects.get(task=task, period=period)
+    assert (report.state, report.progress, report.version) == (ReportState.DRAFT, "上期进展", 1)
+    page = as_officer.get(response.url)
+    assert "Report started from the previous period." in " ".join(flashed(page))
+    assert "上期进展" in html_of(page)
+    # A second click finds the report started and says so rather than copying again.
+    again = as_officer.post(url("report-start-from-previous", task, period), follow=True)
+    assert "This period's report has already been started." in flashed(again)
+    assert ProgressReport.objects.filter(task=task, period=period).count() == 1
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+def test_pdf_upload_is_stored_under_a_server_name_with_its_hash(as_officer, draft, task, period, media):
+    response = as_officer.post(
+        url("evidence-add-file", task, period), {"file": upload(PDF, "会议纪要.pdf"), "description": "纪要"}
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(report=draft)
+    assert evidence.original_name == "会议纪要.pdf"
+    assert re.fullmatch(r"evidence/\d{4}/\d{2}/[0-9a-f]{32}\.pdf", evidence.file.name)
+    stored = media / evidence.file.name
+    assert files_under(media) == [stored]
+    assert stored.read_bytes() == PDF
+    assert (
+        evidence.sha256 == hashlib.sha256(PDF).hexdigest() == hashlib.sha256(stored.read_bytes()).hexdigest()
+    )
+    assert evidence.size == len(PDF)
+
+
+def test_one_byte_over_the_limit_is_refused_and_leaves_nothing(
+    as_officer, draft, task, period, media, settings
+):
+    settings.FTZ_EVIDENCE_MAX_BYTES = 1024 * 1024
+    too_big = PDF + b"%" * (settings.FTZ_EVIDENCE_MAX_BYTES + 1 - len(PDF))
+    response = as_officer.post(
+        url("evidence-add-file", task, period),
+        {"file": upload(too_big, "大文件.pdf"), "description": "扫描件"},
+    )
+    assert response.status_code == 400
+    assert field_errors(response, "file_form") == {
+        "file": ["The file is larger than 1 MB, the most that can be uploaded."]
+    }
+    assert "The file is larger than 1 MB" in html_of(response)
+    assert not Evidence.objects.exists()
+    assert files_under(media) == []
+
+
+def test_a_file_of_exactly_the_limit_is_accepted(as_officer, draft, task, period, settings):
+    settings.FTZ_EVIDENCE_MAX_BYTES = 4096
+    exact = PDF + b"%" * (4096 - len(PDF))
+    response = as_officer.post(
+        url("evidence-add-file", task, period), {"file": upload(exact, "刚好.pdf"), "description": "边界"}
+    )
+    assert response.status_code == 302
+    assert Evidence.objects.get(report=draft).size == 4096
+
+
+def test_an_exe_renamed_pdf_is_refused(as_officer, draft, task, period, media):
+    response = as_officer.post(
+        url("evidence-add-file", task, period), {"file": upload(EXE, "报告.pdf"), "description": "报告"}
+    )
+    assert response.status_code == 400
+    [message] = field_errors(response, "file_form")["file"]
+    assert ".pdf" in message and "PDF" in message
+    assert not Evidence.objects.exists()
+    assert files_under(media) == []
+
+
+def multipart(fields, file_field, filename, content, boundary="ftz-boundary-1"):
+    """A multipart body written by hand: the test client would strip the path from `filename`."""
+    lines = []
+    for name, value in fields.items():
+        lines += [f"--{boundary}", f'Content-Disposition: form-data; name="{name}"', "", value]
+    head = "\r\n".join(
+        [
+            *lines,
+            f"--{boundary}",
+            f'Content-Disposition: form-data; name="{file_field}"; filename="{filename}"',
+            "Content-Type: application/pdf",
+            "",
+            "",
+        ]
+    )
+    body = head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("filename", ["../../x.pdf", "..\\..\\x.pdf", "/etc/x.pdf"])
+def test_a_path_in_the_file_name_goes_nowhere(as_officer, draft, task, period, media, tmp_path, filename):
+    body, content_type = multipart({"description": "路径"}, "file", filename, PDF)
+    response = as_officer.post(url("evidence-add-file", task, period), body, content_type=content_type)
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(report=draft)
+    assert evidence.original_name == "x.pdf"
+    # The only file written anywhere under the test's directory is the one in MEDIA_ROOT.
+    assert files_under(tmp_path) == [media / evidence.file.name]
+    assert not list(tmp_path.rglob("x.pdf"))
+
+
+def test_withdrawing_needs_a_reason_and_keeps_the_row(as_officer, draft, task, period, officer, media):
+    evidence = services.add_file_evidence(
+        report=draft, user=officer, uploaded_file=upload(PDF, "旧.pdf"), description="旧材料"
+    )
+    withdraw = reverse("measures:evidence-withdraw", args=[evidence.pk])
+
+    refused = as_officer.post(withdraw, {"reason": ""})
+    assert refused.status_code == 400
+    assert refused.context["withdraw_form"].evidence_pk == evidence.pk
+    assert "This field is required." in html_of(refused)
+    evidence.refresh_from_db()
+    assert evidence.withdrawn_at is None
+
+    done = as_officer.post(withdraw, {"reason": "上传错了版本"})
+    assert done.status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.withdrawn_at is not None
+    assert (evidence.withdrawn_by, evidence.withdraw_reason) == (officer, "上传错了版本")
+    # Withdrawn, not deleted: the row and the file both stay for the record.
+    assert (media / evidence.file.name).read_bytes() == PDF
+    assert ReportEvent.objects.filter(kind=EventKind.EVIDENCE_WITHDRAWN, report=draft).count() == 1
+
+
+def withdrawn_twice(w):
+    evidence = services.add_file_evidence(
+        report=w.report, user=w.officer, uploaded_file=upload(PDF, "旧.pdf"), description="旧材料"
+    )
+    services.withdraw_evidence(evidence=evidence, user=w.officer, reason="第一次")
+    return w.officer, reverse("measures:evidence-withdraw", args=[evidence.pk]), {"reason": "第二次"}
+
+
+def upload_after_submit(w):
+    services.submit_report(report=w.report, user=w.officer)
+    return (
+        w.officer,
+        url("evidence-add-file", w.task, w.period),
+        {"file": upload(PDF, "晚.pdf"), "description": "晚"},
+    )
+
+
+def answer_closed_request(w):
+    request = services.ask_agency(task=w.task, user=w.officer, agency=w.customs, question="请协调")
+    services.close_request(request=request, user=w.officer)
+    return w.liaison, url("request-answer", w.task, None, request.pk), {"answer": "迟到的答复"}
+
+
+def milestone_on_closed_task(w):
+    done = {**GOOD, "status": TaskStatus.COMPLETED, "percent_complete": 100}
+    report = services.save_report(
+        task=w.task, period=w.period, user=w.officer, data=done, expected_version=w.report.version
+    )
+    report = services.submit_report(report=report, user=w.officer)
+    services.accept_report(report=report, user=w.manager)
+    services.close_task(task=w.task, user=w.manager)
+    return w.officer, url("milestone-add", w.task), {"title": "新节点", "due": "2030-01-01"}
+
+
+@pytest.mark.parametrize(
+    ("stale_action", "reason"),
+    [
+        (withdrawn_twice, "This evidence has already been withdrawn."),
+        (upload_after_submit, "This report has been submitted and can no longer be edited."),
+        (answer_closed_request, "This request has been closed."),
+        (milestone_on_closed_task, "This task has been closed off; reopen it before changing it."),
+    ],
+    ids=["withdraw-twice", "upload-after-submit", "answer-closed-request", "milestone-on-closed-task"],
+)
+def test_an_action_from_a_stale_page_says_why_it_was_refused(client, world, stale_action, reason):
+    # The page re-rendered after the refusal no longer shows the form (the state changed), so
+    # the reason must still reach the user (it used to be a 400 with no message at all).
+    user, action, data = stale_action(world)
+    english(client, user)
+    response = client.post(action, data)
+    assert response.status_code == 400
+    assert reason in html_of(response)
+    # Said once: the next page does not repeat it.
+    assert reason not in html_of(client.get(url("task-detail", world.task)))
+
+
+# --- review and close-off ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(draft, officer):
+    return services.submit_report(report=draft, user=officer)
+
+
+def test_returning_without_a_note_is_refused(as_manager, submitted, task, period):
+    response = as_manager.post(
+        url("report-review", task, period), {"action": "return", "note": "", "version": submitted.version}
+    )
+    assert response.status_code == 400
+    assert field_errors(response, "review_form") == {
+        "note": ["Say what needs to change when returning a report."]
+    }
+    assert "Say what needs to change when returning a report." in html_of(response)
+    submitted.refresh_from_db()
+    assert submitted.state == ReportState.SUBMITTED
+
+
+def test_returned_report_waits_on_the_officers_my_page(as_manager, submitted, task, period, officer, client):
+    response = as_manager.post(
+        url("report-review", task, period),
+        {"action": "return", "note": "请补充企业名单", "version": submitted.version},
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.state == ReportState.RETURNED
+
+    client.force_login(officer)
+    my = client.get(reverse("measures:my"))
+    assert [t.pk for t in my.context["returned"]] == [task.pk]
+    assert task.pk not in {t.pk for t in my.context["to_report"]}
+    returned_section = html_of(my).split('id="returned"', 1)[1].split("</section>", 1)[0]
+    assert f"{task.get_absolute_url()}?period={period.pk}#report" in returned_section
+
+
+def close(client, task):
+    return client.post(url("task-close", task), {"note": "已完成"})
+
+
+def test_close_off_waits_for_an_accepted_completed_report(as_manager, task, period, officer, manager):
+    refusal = "Only a task whose latest report says completed and has been accepted can be closed off."
+    # Nothing reported yet.
+    response = close(as_manager, task)
+    assert response.status_code == 400 and refusal in html_of(response)
+    # Completed, but only submitted.
+    done = {**GOOD, "status": TaskStatus.COMPLETED, "percent_complete": 100}
+    report = services.save_report(task=task, period=period, user=officer, data=done)
+    report = services.submit_report(report=report, user=officer)
+    assert close(as_manager, task).status_code == 400
+    # Accepted: now it closes.
+    services.accept_report(report=report, user=manager)
+    assert close(as_manager, task).status_code == 302
+    task.refresh_from_db()
+    assert task.closed_at is not None and task.closed_by == manager
+
+
+def test_close_off_refused_when_accepted_report_is_not_completed(as_manager, submitted, task, manager):
+    services.accept_report(report=submitted, user=manager)
+    assert close(as_manager, task).status_code == 400
+    task.refresh_from_db()
+    assert task.closed_at is None
+
+
+def test_manager_chase_mails_the_zones_officers(as_manager, task, period, officer, mailoutbox):
+    second = make_user(Role.OFFICER, zones=[task.zone], email="second@xiqing.example.cn")
+    make_user(Role.OFFICER, zones=[task.zone])  # no address: recorded, not mailed
+    make_user(Role.OFFICER, zones=[Task.objects.get(zone__code="wuqing", number=1).zone], email="w@x.cn")
+    response = as_manager.post(reverse("measures:zone-chase", args=["xiqing"]), {"period": period.pk})
+    assert response.status_code == 302
+    assert response.url == reverse("zones:detail", args=["xiqing"])
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([officer.email, second.email])
+    assert all("催办" in m.subject for m in mailoutbox)
+    assert Reminder.objects.filter(zone=task.zone, period=period).count() == 3
+
+
+# --- query counts -----------------------------------------------------------------------------
+
+
+def grow(world, rounds):
+    """Add evidence, milestones, requests and history to the task page's report and task."""
+    w = world
+    for n in range(rounds):
+        services.add_file_evidence(
+            report=w.report, user=w.officer, uploaded_file=upload(PDF, f"材料{n}.pdf"), description=f"材料{n}"
+        )
+        services.add_link_evidence(
+            report=w.report, user=w.officer, url=f"https://example.cn/{n}", description=f"链接{n}"
+        )
+        evidence = services.add_link_evidence(
+            report=w.report, user=w.officer, url=f"https://example.cn/w{n}", description=f"撤回{n}"
+        )
+        services.withdraw_evidence(evidence=evidence, user=w.officer, reason="重复")
+        milestone = services.add_milestone(
+            task=w.task, user=w.officer, title=f"节点{n}", due=w.today - datetime.timedelta(days=n + 1)
+        )
+        services.complete_milestone(milestone=milestone, user=w.officer)
+        services.add_milestone(
+            task=w.task, user=w.officer, title=f"逾期{n}", due=w.today - datetime.timedelta(days=3)
+        )
+        services.add_milestone(
+            task=w.task, user=w.officer, title=f"未来{n}", due=w.today + datetime.timedelta(days=30)
+        )
+        for agency in w.task.ordered_agencies:
+            request = services.ask_agency(task=w.task, user=w.officer, agency=agency, question=f"请协调{n}")
+        services.answer_request(request=request, user=w.liaison, answer="已处理")
+        for k in range(5):
+            w.report = services.save_report(
+                task=w.task,
+                period=w.period,
+                user=w.officer,
+                data={**GOOD, "progress": f"第{n}轮第{k}次修改", "percent_complete": 40 + k},
+                expected_version=w.report.version,
+            )
+        services.comment_on_report(report=w.report, user=w.manager, note=f"意见{n}")
+
+
+@pytest.fixture
+def world(task, period, draft, officer, manager, customs):
+    return SimpleNamespace(
+        task=Task.objects.with_agencies().get(pk=task.pk),
+        period=period,
+        report=draft,
+        officer=officer,
+        manager=manager,
+        customs=customs,
+        liaison=make_user(Role.LIAISON, agency=customs),
+        today=timezone.localdate(),
+    )
+
+
+# The task page reads, whatever the number of rows: the user's access (roles, zones), the task
+# (with zone, plan, category, closed_by), its agency links, the plan's periods, the report
+# (with support agency and updated_by), its evidence (with added_by and withdrawn_by),
+# milestones, coordination requests (with agency, asked_by, answered_by, period), history
+# (with actor and period) and the sibling task numbers.
+TASK_PAGE = 10
+# An officer who may report also gets the "ask an agency" form, whose <select> lists the
+# task's agencies.
+OFFICER_EXTRA = 1
+
+
+@pytest.mark.parametrize(("who", "extra"), [("officer", OFFICER_EXTRA), ("manager", 0)])
+def test_task_page_query_count_does_not_grow(client, world, django_assert_num_queries, who, extra):
+    client.force_login(getattr(world, who))
+    page = url("task-detail", world.task) + f"?period={world.period.pk}"
+    grow(world, 1)
+    assert world.report.evidence.count() == 3
+    assert world.task.milestones.count() == 3
+    assert world.task.coordination_requests.count() == 2
+    with django_assert_num_queries(SESSION + TASK_PAGE + extra):
+        first = client.get(page)
+    assert first.status_code == 200
+    events = len(first.context["events"])
+    assert events > 15
+
+    grow(world, 3)
+    with django_assert_num_queries(SESSION + TASK_PAGE + extra):
+        second = client.get(page)
+    assert second.status_code == 200
+    # The same queries, over many more rows.
+    assert len(second.context["events"]) > 3 * events
+    assert len(second.context["report"].evidence.all()) == 12
+    assert len(second.context["milestones"]) == 12
+    assert len(second.context["requests"]) == 8
