@@ -142,7 +142,7 @@ class ProgressReport(models.Model):
             errors["support_agency"] = _("Choose one of this task's supporting agencies.")
         if self.status == TaskStatus.COMPLETED and self.percent_complete != 100:
             errors["percent_complete"] = _(
-                "A completed task is 100% complete; correct the status or the percent."
+                "A completed task is 100 percent complete; correct the status or the percent."
             )
         if errors:
             raise ValidationError(errors)
