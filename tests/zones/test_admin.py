@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from measures.models import Task
 from tests.factories import make_user
+from zones.models import Plan
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,24 @@ def test_agency_counts_do_not_multiply_under_search(admin_client_):
     counts = {task.pk: task.agency_count for task in response.context["cl"].result_list}
     for pk, count in counts.items():
         assert count == Task.objects.get(pk=pk).agency_links.count()
+
+
+def test_period_with_deadline_before_start_is_refused_with_a_message(admin_client_):
+    from measures.models import ReportingPeriod
+
+    data = {
+        "plan": Plan.objects.get(code="second-batch").pk,
+        "name": "2027年第一季度",
+        "start": "2027-01-01",
+        "end": "2026-12-01",
+        "deadline": "2026-12-15",
+    }
+    response = admin_client_.post(
+        reverse("admin:measures_reportingperiod_add"), data, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "报送截止日期不能早于报送期开始日期" in html
+    assert "报送期的结束日期不能早于开始日期" in html
+    assert response.context["adminform"].form.data["name"] == "2027年第一季度"
+    assert not ReportingPeriod.objects.filter(name="2027年第一季度").exists()
