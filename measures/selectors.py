@@ -101,9 +101,9 @@ def attach_lights(tasks, period_by_plan, today):
     return tasks
 
 
-def task_list(user, today=None):
+def task_list(user, today=None, periods=None):
     today = today or timezone.localdate()
-    periods = current_periods(today)
+    periods = current_periods(today) if periods is None else periods
     tasks = Task.objects.visible_to(user).for_list()
     return with_period_report(tasks, [p.pk for p in periods.values()], today).order_by(
         "zone__plan__code", "zone__annex_number", "number"
@@ -240,12 +240,19 @@ def requests_for_agency(user, agency):
     )
 
 
+MY_LIST_LIMIT = 50
+
+
 def my_page(user, today=None):
-    """What a user should act on now, by role."""
+    """What a user should act on now, by role. Managers get the review queue rather than every
+    task (the dashboard covers those), so the page stays small however large the plan is."""
     today = today or timezone.localdate()
     access = access_for(user)
-    tasks, periods = task_list(user, today)
-    tasks = attach_lights(list(tasks), periods, today)
+    periods = current_periods(today)
+    tasks = []
+    if not access.sees_everything or access.is_officer:
+        tasks, periods = task_list(user, today, periods)
+        tasks = attach_lights(list(tasks), periods, today)
     # Only officers (and administrators) write reports; a liaison's supported tasks are not theirs.
     own = [t for t in tasks if access.is_admin or t.zone_id in access.zone_ids]
     returned = [t for t in own if t.report_state == ReportState.RETURNED]
@@ -256,22 +263,29 @@ def my_page(user, today=None):
     ]
     awaiting_review = []
     if access.is_manager:
+        # The oldest first: they have waited longest. One more than shown tells whether there are more.
         awaiting_review = list(
             ProgressReport.objects.filter(state=ReportState.SUBMITTED)
             .select_related("task__zone", "period", "updated_by")
-            .order_by("submitted_at")
+            .order_by("submitted_at", "pk")[: MY_LIST_LIMIT + 1]
         )
+    requests = list(open_requests(user)[: MY_LIST_LIMIT + 1])
     visible = Task.objects.visible_to(user)
     return {
         "access": access,
         "tasks": tasks,
         "returned": returned,
         "to_report": to_report,
-        "awaiting_review": awaiting_review,
-        "overdue_milestones": list(overdue_milestones(visible, today)) if access.is_officer else [],
-        "requests": list(open_requests(user)),
-        "periods": sorted(periods.values(), key=lambda p: p.plan_id),
+        "awaiting_review": awaiting_review[:MY_LIST_LIMIT],
+        "more_awaiting_review": len(awaiting_review) > MY_LIST_LIMIT,
+        "overdue_milestones": list(overdue_milestones(visible, today)[:MY_LIST_LIMIT])
+        if access.is_officer
+        else [],
+        "requests": requests[:MY_LIST_LIMIT],
+        "more_requests": len(requests) > MY_LIST_LIMIT,
+        "periods": sorted((p for p in periods.values() if p), key=lambda p: p.plan_id),
         "today": today,
+        "list_limit": MY_LIST_LIMIT,
     }
 
 

@@ -189,8 +189,8 @@ class PeriodReport(Tally):
 def timeliness_of(task, report, period):
     """On time when submitted (or accepted) by the deadline's date; a returned report awaits
     resubmission, so, as for the lights, it counts as not submitted."""
-    if report is not None and task.report_state in SUBMITTED_STATES and report.submitted_at:
-        submitted_on = timezone.localdate(report.submitted_at)
+    if report is not None and task.report_state in SUBMITTED_STATES and report.submitted_on:
+        submitted_on = report.submitted_on
         return ON_TIME if submitted_on <= period.deadline else LATE
     return CLOSED if task.closed_at is not None else MISSING
 

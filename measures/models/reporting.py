@@ -6,7 +6,6 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zones.models import Agency
@@ -112,6 +111,9 @@ class ProgressReport(models.Model):
     # Bumped on every write; a save carrying an older version is a conflict, never a silent overwrite.
     version = models.PositiveIntegerField(_("version"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The local date of submitted_at, stored so on-time counts compare two date columns in SQL
+    # instead of converting every timestamp (which SQLite does row by row in Python).
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True, editable=False)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
     updated_by = models.ForeignKey(
@@ -150,7 +152,7 @@ class ProgressReport(models.Model):
     @property
     def submitted_late(self):
         """Last submitted after the period's deadline."""
-        return bool(self.submitted_at) and timezone.localtime(self.submitted_at).date() > self.period.deadline
+        return self.submitted_on is not None and self.submitted_on > self.period.deadline
 
 
 class ReportEvent(models.Model):

@@ -163,7 +163,8 @@ def _transition(*, report, user, allowed, target, kind, note="", expected_versio
     fields = ["state", "version", "updated_by", "updated_at"]
     if target == ReportState.SUBMITTED:
         report.submitted_at = now
-        fields.append("submitted_at")
+        report.submitted_on = timezone.localdate(now)
+        fields += ["submitted_at", "submitted_on"]
     else:
         report.reviewed_at = now
         fields.append("reviewed_at")

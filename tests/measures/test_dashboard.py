@@ -58,7 +58,9 @@ def reported(period):
     report(tasks[2], period, xo, percent=60)
     report(tasks[3], period, xo, status=TaskStatus.BLOCKED, percent=10)
     late = report(tasks[4], period, xo, percent=30)
-    ProgressReport.objects.filter(pk=late.pk).update(submitted_at=timezone.now())  # after the deadline
+    ProgressReport.objects.filter(pk=late.pk).update(
+        submitted_at=timezone.now(), submitted_on=timezone.localdate()
+    )  # after the deadline
     report(tasks[5], period, xo, percent=90, submit=False)
     for number in (1, 2):
         report(
@@ -72,7 +74,9 @@ def reported(period):
     # The fixture's reports were all submitted "now", i.e. after the deadline; make the
     # on-time ones on time.
     before = timezone.make_aware(datetime.datetime.combine(period.deadline, datetime.time(9)))
-    ProgressReport.objects.exclude(pk=late.pk).filter(submitted_at__isnull=False).update(submitted_at=before)
+    ProgressReport.objects.exclude(pk=late.pk).filter(submitted_at__isnull=False).update(
+        submitted_at=before, submitted_on=period.deadline
+    )
     return period
 
 

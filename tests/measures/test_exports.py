@@ -63,7 +63,9 @@ def submit(report, user, on_time):
     if on_time:
         # Services stamp "now", after this period's deadline; move it back to before the deadline.
         before = timezone.make_aware(datetime.datetime.combine(report.period.deadline, datetime.time(17)))
-        ProgressReport.objects.filter(pk=report.pk).update(submitted_at=before)
+        ProgressReport.objects.filter(pk=report.pk).update(
+            submitted_at=before, submitted_on=timezone.localdate(before)
+        )
     return report
 
 

@@ -249,10 +249,11 @@ def grow(xiqing, period, officer, manager, customs, n):
         services.ask_agency(task=new, user=officer, agency=customs, question=f"请求{k}")
 
 
-# Whatever the rows: the user's access, the current periods, the visible tasks (with report and
-# overdue-milestone subqueries), their agency links, then overdue milestones and open requests
-# (officers); submitted reports awaiting review (managers).
-@pytest.mark.parametrize(("who", "queries"), [("officer", 6), ("manager", 6)])
+# Whatever the rows: the user's access and the current periods; then for officers the visible
+# tasks (with report and overdue-milestone subqueries), their agency links, overdue milestones
+# and open requests; for managers the oldest reports awaiting review and open requests (managers
+# get no task list: the dashboard covers it, and at 20,000 tasks this page must stay small).
+@pytest.mark.parametrize(("who", "queries"), [("officer", 6), ("manager", 4)])
 def test_my_page_query_count_does_not_grow(
     client, world, xiqing, period, officer, manager, customs, django_assert_num_queries, who, queries
 ):
@@ -264,10 +265,11 @@ def test_my_page_query_count_does_not_grow(
     with django_assert_num_queries(SESSION + queries):
         second = client.get(MY)
     # The same queries over more rows.
-    assert len(second.context["tasks"]) == len(first.context["tasks"]) + 6
     assert len(second.context["requests"]) == len(first.context["requests"]) + 6
     if who == "officer":
+        assert len(second.context["tasks"]) == len(first.context["tasks"]) + 6
         assert len(second.context["overdue_milestones"]) == len(first.context["overdue_milestones"]) + 6
         assert len(second.context["returned"]) == len(first.context["returned"]) + 3
     else:
+        assert second.context["tasks"] == []
         assert len(second.context["awaiting_review"]) == len(first.context["awaiting_review"]) + 3

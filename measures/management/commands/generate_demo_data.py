@@ -172,6 +172,7 @@ class Command(BaseCommand):
                         next_steps=rng.choice(NEXT_STEPS),
                         state=state,
                         submitted_at=None if state == ReportState.DRAFT else submitted_at,
+                        submitted_on=None if state == ReportState.DRAFT else timezone.localdate(submitted_at),
                         reviewed_at=submitted_at if state == ReportState.ACCEPTED else None,
                         updated_at=submitted_at,
                         updated_by=user,
