@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .choices import ZoneKind
+
 from .i18n import localized
 
 
@@ -95,6 +97,7 @@ class Zone(models.Model):
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="zones", verbose_name=_("plan"))
     annex_number = models.PositiveSmallIntegerField(_("annex"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ZoneKind.choices, default=ZoneKind.LINKED_ZONE)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)

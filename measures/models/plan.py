@@ -21,6 +21,9 @@ class TaskCategory(models.Model):
 
     zone = models.ForeignKey(Zone, models.CASCADE, related_name="categories", verbose_name=_("zone"))
     number = models.PositiveSmallIntegerField(_("number"))
+    # How the plan itself numbers the category when that is not a plain sequence: "4.2" for
+    # 第四章第二节 of the five-year plan. Empty for the linked-zone plans' （一）（二）.
+    code = models.CharField(_("plan numbering"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
     intro = models.TextField(_("introduction"), blank=True)
@@ -105,6 +108,9 @@ class Task(models.Model):
         TaskCategory, models.PROTECT, related_name="tasks", verbose_name=_("category")
     )
     number = models.PositiveSmallIntegerField(_("number"))
+    # The plan's own numbering when it is not the plain sequence, e.g. "4.2.3" (chapter,
+    # section, paragraph of the five-year plan); `number` stays the sequence used in URLs.
+    code = models.CharField(_("plan numbering"), max_length=20, blank=True)
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("English title"), max_length=400, blank=True)
     text = models.TextField(_("text"), help_text=_("The task's text exactly as the plan writes it."))
@@ -154,6 +160,10 @@ class Task(models.Model):
     @property
     def display_title(self):
         return localized(self.title, self.title_en)
+
+    @property
+    def display_number(self):
+        return self.code or str(self.number)
 
     @property
     def is_closed(self):
