@@ -270,6 +270,7 @@ def my_page(user, today=None):
             .order_by("submitted_at", "pk")[: MY_LIST_LIMIT + 1]
         )
     requests = list(open_requests(user)[: MY_LIST_LIMIT + 1])
+    overdue_periods = earlier_unreported(own, today) if access.is_officer else []
     visible = Task.objects.visible_to(user)
     return {
         "access": access,
@@ -281,6 +282,7 @@ def my_page(user, today=None):
         "overdue_milestones": list(overdue_milestones(visible, today)[:MY_LIST_LIMIT])
         if access.is_officer
         else [],
+        "overdue_periods": overdue_periods,
         "requests": requests[:MY_LIST_LIMIT],
         "more_requests": len(requests) > MY_LIST_LIMIT,
         "periods": sorted((p for p in periods.values() if p), key=lambda p: p.plan_id),
@@ -320,3 +322,37 @@ def _latest_is_accepted_completed(periods, report, period, task):
         else ProgressReport.objects.filter(task=task).order_by("-period__start").first()
     )
     return bool(latest and latest.state == ReportState.ACCEPTED and latest.status == "completed")
+
+
+def earlier_unreported(tasks, today):
+    """[(period, [tasks])] for open periods whose deadline has passed and where some of `tasks`
+    have no submitted or accepted report: the reports officers still owe (two queries)."""
+    plan_ids = {task.zone.plan_id for task in tasks}
+    if not plan_ids:
+        return []
+    periods = list(
+        ReportingPeriod.objects.filter(
+            plan_id__in=plan_ids, deadline__lt=today, locked_at__isnull=True
+        ).order_by("start")
+    )
+    if not periods:
+        return []
+    done = set(
+        ProgressReport.objects.filter(
+            period__in=periods,
+            task_id__in=[task.pk for task in tasks],
+            state__in=[ReportState.SUBMITTED, ReportState.ACCEPTED],
+        ).values_list("task_id", "period_id")
+    )
+    owed = []
+    for period in periods:
+        missing = [
+            task
+            for task in tasks
+            if task.zone.plan_id == period.plan_id
+            and task.closed_at is None
+            and (task.pk, period.pk) not in done
+        ]
+        if missing:
+            owed.append((period, missing))
+    return owed

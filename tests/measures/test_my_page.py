@@ -250,10 +250,10 @@ def grow(xiqing, period, officer, manager, customs, n):
 
 
 # Whatever the rows: the user's access and the current periods; then for officers the visible
-# tasks (with report and overdue-milestone subqueries), their agency links, overdue milestones
-# and open requests; for managers the oldest reports awaiting review and open requests (managers
+# tasks (with report and overdue-milestone subqueries), their agency links, overdue milestones,
+# open requests, and the past-deadline periods with the reports done in them; for managers the oldest reports awaiting review and open requests (managers
 # get no task list: the dashboard covers it, and at 20,000 tasks this page must stay small).
-@pytest.mark.parametrize(("who", "queries"), [("officer", 6), ("manager", 4)])
+@pytest.mark.parametrize(("who", "queries"), [("officer", 8), ("manager", 4)])
 def test_my_page_query_count_does_not_grow(
     client, world, xiqing, period, officer, manager, customs, django_assert_num_queries, who, queries
 ):
@@ -273,3 +273,48 @@ def test_my_page_query_count_does_not_grow(
     else:
         assert second.context["tasks"] == []
         assert len(second.context["awaiting_review"]) == len(first.context["awaiting_review"]) + 3
+
+
+def test_officer_sees_reports_still_owed_for_earlier_periods(client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from measures import services
+    from measures.models import ReportingPeriod, Task
+    from tests.factories import make_user
+    from zones.models import Plan, Zone
+    from zones.roles import Role
+
+    today = timezone.localdate()
+    plan = Plan.objects.get(code="second-batch")
+    past = ReportingPeriod.objects.create(
+        plan=plan,
+        name="上期",
+        start=today - dt.timedelta(days=120),
+        end=today - dt.timedelta(days=40),
+        deadline=today - dt.timedelta(days=25),
+    )
+    ReportingPeriod.objects.create(
+        plan=plan,
+        name="更早且已锁定",
+        start=today - dt.timedelta(days=240),
+        end=today - dt.timedelta(days=150),
+        deadline=today - dt.timedelta(days=130),
+        locked_at=timezone.now(),
+    )
+    ziya = Zone.objects.get(code="ziya")
+    officer = make_user(Role.OFFICER, zones=[ziya])
+    task = Task.objects.get(zone=ziya, number=1)
+    report = services.save_report(
+        task=task,
+        period=past,
+        user=officer,
+        data={"status": "on_track", "percent_complete": 10, "progress": "推进"},
+    )
+    services.submit_report(report=report, user=officer)
+    client.force_login(officer)
+    owed = client.get("/my/").context["overdue_periods"]
+    # Only the open past period; every open ziya task but the one submitted.
+    assert [period for period, _tasks in owed] == [past]
+    assert {t.number for t in owed[0][1]} == set(range(2, Task.objects.filter(zone=ziya).count() + 1))
