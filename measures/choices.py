@@ -64,3 +64,26 @@ class EventKind(models.TextChoices):
     PERIOD_LOCKED = "period_locked", _("Period locked")
     PERIOD_REOPENED = "period_reopened", _("Period reopened")
     CHASED = "chased", _("Chase notice sent")
+    OUTCOME_CREATED = "outcome_created", _("Outcome recorded")
+    OUTCOME_EDITED = "outcome_edited", _("Outcome edited")
+    OUTCOME_SUBMITTED = "outcome_submitted", _("Outcome submitted")
+    OUTCOME_EVALUATED = "outcome_evaluated", _("Outcome evaluated")
+    OUTCOME_RECOMMENDED = "outcome_recommended", _("Recommended for citywide replication")
+    OUTCOME_DECLINED = "outcome_declined", _("Not recommended")
+    OUTCOME_REPLICATED = "outcome_replicated", _("Replication recorded")
+
+
+class OutcomeType(models.TextChoices):
+    INSTITUTIONAL = "institutional", _("Institutional innovation (制度创新成果)")
+    FIRST_OF_KIND = "first_of_kind", _("First-of-its-kind institutional innovation (首创性制度创新)")
+    STRESS_TEST = "stress_test", _("Stress test (压力测试)")
+    INTL_RULES = "intl_rules", _("Alignment with high-standard international rules (对接国际高标准经贸规则)")
+
+
+class OutcomeState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    EVALUATED = "evaluated", _("Evaluated")
+    RECOMMENDED = "recommended", _("Recommended for citywide replication")
+    REPLICATED = "replicated", _("Replicated")
+    NOT_RECOMMENDED = "not_recommended", _("Not recommended")

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from zones.models import Agency, Zone
 
-from .choices import TaskStatus
-from .models import Task, TaskCategory
+from .choices import OutcomeState, OutcomeType, TaskStatus
+from .models import InnovationOutcome, ReportingPeriod, Task, TaskCategory
 from .scoping import visible_agencies, visible_zones
 
 
@@ -113,3 +113,37 @@ class AgencyTaskFilter(django_filters.FilterSet):
     def qs(self):
         # Within a zone the plan's numbering is the natural secondary order.
         return super().qs.order_by(*super().qs.query.order_by, "zone__annex_number", "number")
+
+
+class OutcomeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    zone = django_filters.ModelChoiceFilter(
+        queryset=Zone.objects.none(), to_field_name="code", label=_("Zone"), empty_label=_("All zones")
+    )
+    type = django_filters.ChoiceFilter(
+        choices=OutcomeType.choices, label=_("Type"), empty_label=_("All types")
+    )
+    state = django_filters.ChoiceFilter(
+        choices=OutcomeState.choices, label=_("State"), empty_label=_("All states")
+    )
+    period = django_filters.ModelChoiceFilter(
+        queryset=ReportingPeriod.objects.none(), label=_("Period"), empty_label=_("All periods")
+    )
+
+    class Meta:
+        model = InnovationOutcome
+        fields = ["q", "zone", "type", "state", "period"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        zones = visible_zones(user).order_by("plan__code", "annex_number") if user else Zone.objects.none()
+        self.form.fields["zone"].queryset = zones
+        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
+        self.form.fields["period"].queryset = ReportingPeriod.objects.filter(plan__zones__in=zones).distinct()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))

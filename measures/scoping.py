@@ -115,3 +115,15 @@ def can_answer(user, coordination_request):
 def require(allowed):
     if not allowed:
         raise PermissionDenied
+
+
+def can_record_outcome(user, zone):
+    """Officers record their zones' outcomes (and administrators anyone's)."""
+    access = access_for(user)
+    return access.is_admin or (Role.OFFICER in access.roles and zone.pk in access.zone_ids)
+
+
+def visible_outcomes(user):
+    from measures.models import InnovationOutcome
+
+    return InnovationOutcome.objects.filter(zone__in=visible_zones(user))

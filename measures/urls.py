@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import evidence, followup, my, periods, reports, tasks
+from .views import evidence, followup, my, outcomes, periods, reports, tasks
 
 app_name = "measures"
 TASK = "zones/<slug:code>/tasks/<int:number>/"
@@ -30,6 +30,16 @@ urlpatterns = [
     path("periods/", periods.period_list, name="period-list"),
     path("periods/<int:pk>/lock/", periods.lock_period, name="period-lock"),
     path("periods/<int:pk>/reopen/", periods.reopen_period, name="period-reopen"),
+    path("outcomes/", outcomes.OutcomeListView.as_view(), name="outcome-list"),
+    path("outcomes/new/", outcomes.create_outcome, name="outcome-create"),
+    path("outcomes/<int:pk>/", outcomes.outcome_detail, name="outcome-detail"),
+    path("outcomes/<int:pk>/edit/", outcomes.edit_outcome, name="outcome-edit"),
+    path("outcomes/<int:pk>/submit/", outcomes.submit, name="outcome-submit"),
+    path("outcomes/<int:pk>/evaluate/", outcomes.evaluate, name="outcome-evaluate"),
+    path("outcomes/<int:pk>/recommend/", outcomes.recommend, name="outcome-recommend"),
+    path("outcomes/<int:pk>/decline/", outcomes.decline, name="outcome-decline"),
+    path("outcomes/<int:pk>/replicate/", outcomes.replicate, name="outcome-replicate"),
+    path("outcomes/<int:pk>/evidence/", outcomes.add_file, name="outcome-evidence"),
     path("", include("measures.urls_exports")),
     path("", include("measures.urls_imports")),
 ]

@@ -1,11 +1,13 @@
 from .evidence import Evidence
 from .followup import CoordinationRequest, Milestone, Reminder
+from .outcomes import InnovationOutcome
 from .plan import Task, TaskAgency, TaskCategory, TaskQuerySet
 from .reporting import ProgressReport, ReportEvent, ReportingPeriod
 
 __all__ = [
     "CoordinationRequest",
     "Evidence",
+    "InnovationOutcome",
     "Milestone",
     "ProgressReport",
     "Reminder",

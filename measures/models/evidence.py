@@ -18,8 +18,22 @@ class EvidenceQuerySet(models.QuerySet):
 class Evidence(models.Model):
     """A file (stored under a server-generated name outside the static tree) or a link."""
 
+    # Evidence backs either a progress report or an innovation outcome, never both.
     report = models.ForeignKey(
-        ProgressReport, models.PROTECT, related_name="evidence", verbose_name=_("report")
+        ProgressReport,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("report"),
+    )
+    outcome = models.ForeignKey(
+        "measures.InnovationOutcome",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="evidence",
+        verbose_name=_("outcome"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
     description = models.CharField(_("description"), max_length=300)
@@ -62,12 +76,19 @@ class Evidence(models.Model):
                 condition=Q(withdrawn_at__isnull=True) | ~Q(withdraw_reason=""),
                 name="evidence_withdrawal_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(report__isnull=False, outcome__isnull=True)
+                | Q(report__isnull=True, outcome__isnull=False),
+                name="evidence_backs_report_or_outcome",
+            ),
         ]
 
     def __str__(self):
         return self.original_name or self.url
 
     def get_absolute_url(self):
+        if self.outcome_id:
+            return self.outcome.get_absolute_url() + f"#evidence-{self.pk}"
         return self.report.task.get_absolute_url() + f"#evidence-{self.pk}"
 
     def get_download_url(self):

@@ -165,6 +165,14 @@ class ReportEvent(models.Model):
     report = models.ForeignKey(
         ProgressReport, models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("report")
     )
+    outcome = models.ForeignKey(
+        "measures.InnovationOutcome",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("outcome"),
+    )
     period = models.ForeignKey(
         ReportingPeriod,
         models.CASCADE,
@@ -188,7 +196,8 @@ class ReportEvent(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
             models.CheckConstraint(
-                condition=Q(task__isnull=False) | Q(period__isnull=False), name="event_has_subject"
+                condition=Q(task__isnull=False) | Q(period__isnull=False) | Q(outcome__isnull=False),
+                name="event_has_subject",
             ),
         ]
         indexes = [models.Index(fields=["task", "at"], name="event_task_at")]
@@ -197,6 +206,8 @@ class ReportEvent(models.Model):
         return f"{self.get_kind_display()} · {self.actor} · {self.at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self):
+        if self.outcome_id:
+            return self.outcome.get_absolute_url() + "#history"
         if self.task_id:
             return self.task.get_absolute_url() + "#history"
         return self.period.get_absolute_url()

@@ -6,6 +6,16 @@ Views, forms, commands and the admin call these; none of them changes these rows
 from .coordination import answer_request, ask_agency, close_request
 from .evidence import add_file_evidence, add_link_evidence, withdraw_evidence
 from .milestones import add_milestone, complete_milestone, reopen_milestone, update_milestone
+from .outcomes import (
+    add_outcome_file,
+    create_outcome,
+    decline_outcome,
+    evaluate_outcome,
+    recommend_outcome,
+    record_replication,
+    submit_outcome,
+    update_outcome,
+)
 from .periods import create_quarterly_periods, lock_period, reopen_period
 from .reminders import chase_zone, send_reminders
 from .reports import (
@@ -23,6 +33,14 @@ from .reports import (
 )
 
 __all__ = [
+    "add_outcome_file",
+    "create_outcome",
+    "decline_outcome",
+    "evaluate_outcome",
+    "recommend_outcome",
+    "record_replication",
+    "submit_outcome",
+    "update_outcome",
     "REPORT_FIELDS",
     "ReportConflict",
     "accept_report",

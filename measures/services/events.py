@@ -5,13 +5,14 @@ from django.utils import timezone
 from ..models import ReportEvent
 
 
-def record(*, kind, actor, task=None, report=None, period=None, changes=None, note=""):
+def record(*, kind, actor, task=None, report=None, period=None, outcome=None, changes=None, note=""):
     if report is not None:
         task = task or report.task
         period = period or report.period
     event = ReportEvent(
         task=task,
         report=report,
+        outcome=outcome,
         period=period,
         kind=kind,
         actor=actor,

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..forms import EvidenceFileForm, EvidenceLinkForm, ReasonForm
 from ..models import Evidence, ProgressReport, ReportingPeriod, Task
-from ..scoping import can_report
+from ..scoping import can_report, visible_outcomes
 from .common import add_service_errors, back_to_task, ensure, scoped_task
 from .tasks import render_task_page
 
@@ -65,11 +66,11 @@ def add_link(request, code, number, period_id):
 
 
 def _visible_evidence(request, pk):
+    visible = Q(report__task__in=Task.objects.visible_to(request.user)) | Q(
+        outcome__in=visible_outcomes(request.user)
+    )
     return get_object_or_404(
-        Evidence.objects.select_related("report__task__zone", "report__period").filter(
-            report__task__in=Task.objects.visible_to(request.user)
-        ),
-        pk=pk,
+        Evidence.objects.select_related("report__task__zone", "report__period").filter(visible), pk=pk
     )
 
 
@@ -77,6 +78,9 @@ def _visible_evidence(request, pk):
 @require_POST
 def withdraw(request, pk):
     evidence = _visible_evidence(request, pk)
+    if evidence.report is None:
+        # Outcome evidence is part of a submitted record; it has no withdrawal route.
+        raise Http404
     task, period = evidence.report.task, evidence.report.period
     ensure(can_report(request.user, task))
     form = ReasonForm(request.POST)

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from measures import services
-from measures.choices import TaskStatus
+from measures.choices import OutcomeType, TaskStatus
 from measures.models import ReportingPeriod, Task
 from measures.services.periods import quarter_bounds
 from measures.urls import urlpatterns
@@ -83,6 +83,20 @@ MATRIX = {
     "agency-customs":         (LOGIN, 200, 200,    200,    404,   200, 200,  404),
     # 天津金融监管局 supports wuqing and ziya tasks only.
     "agency-finance":         (LOGIN, 404, 200,    404,    200,   200, 200,  404),
+    # Outcomes are seen with their zone; officers record their own zones' (the wuqing officer
+    # may open the form, but cannot file for xiqing); managers evaluate and decide.
+    "outcome-list":           (LOGIN, 200, 200,    200,    200,   200, 200,  200),
+    "outcome-create-get":     (LOGIN, 200, 200,    403,    403,   403, 200,  403),
+    "outcome-create-post":    (LOGIN, 302, 400,    403,    403,   403, 302,  403),
+    "outcome-page":           (LOGIN, 200, 404,    200,    404,   200, 200,  404),
+    "outcome-edit":           (LOGIN, 200, 404,    403,    404,   403, 200,  404),
+    "outcome-submit":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "outcome-evidence":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "outcome-download":       (LOGIN, 200, 404,    200,    404,   200, 200,  404),
+    "outcome-evaluate":       (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "outcome-recommend":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "outcome-decline":        (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "outcome-replicate":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
 }
 # fmt: on
 
@@ -209,6 +223,46 @@ def milestone_done(w):
     services.complete_milestone(milestone=w.milestone, user=w.officer)
 
 
+def outcome(w):
+    w.outcome = services.create_outcome(
+        zone=w.zone,
+        user=w.officer,
+        title="保税研发监管创新",
+        description="集成电路保税研发新模式",
+        type=OutcomeType.INSTITUTIONAL,
+        tasks=[w.task],
+    )
+
+
+def outcome_with_file(w):
+    outcome(w)
+    w.outcome_file = services.add_outcome_file(
+        outcome=w.outcome,
+        user=w.officer,
+        uploaded_file=SimpleUploadedFile("经验.pdf", PDF),
+        description="经验",
+    )
+
+
+def outcome_submitted(w):
+    outcome(w)
+    services.submit_outcome(outcome=w.outcome, user=w.officer)
+
+
+def outcome_evaluated(w):
+    outcome_submitted(w)
+    services.evaluate_outcome(outcome=w.outcome, user=w.manager, score=85, notes="可复制")
+
+
+def outcome_recommended(w):
+    outcome_evaluated(w)
+    services.recommend_outcome(outcome=w.outcome, user=w.manager)
+
+
+def outcome_url(name):
+    return lambda w: reverse(f"measures:{name}", args=[w.outcome.pk])
+
+
 @dataclass
 class Endpoint:
     method: str
@@ -317,6 +371,51 @@ ENDPOINTS = {
     "zone-page": Endpoint("get", lambda w: reverse("zones:detail", args=[w.zone.code])),
     "agency-customs": Endpoint("get", lambda w: reverse("zones:agency-detail", args=[w.customs.pk])),
     "agency-finance": Endpoint("get", lambda w: reverse("zones:agency-detail", args=[w.finance.pk])),
+    "outcome-list": Endpoint("get", lambda w: reverse("measures:outcome-list")),
+    "outcome-create-get": Endpoint("get", lambda w: reverse("measures:outcome-create")),
+    "outcome-create-post": Endpoint(
+        "post",
+        lambda w: reverse("measures:outcome-create"),
+        lambda w: {
+            "zone": w.zone.pk,
+            "title": "跨境数据流动试点",
+            "type": OutcomeType.STRESS_TEST,
+            "description": "压力测试经验",
+            "tasks": [w.task.pk],
+        },
+    ),
+    "outcome-page": Endpoint("get", outcome_url("outcome-detail"), prepare=outcome),
+    "outcome-edit": Endpoint("get", outcome_url("outcome-edit"), prepare=outcome),
+    "outcome-submit": Endpoint("post", outcome_url("outcome-submit"), prepare=outcome),
+    "outcome-evidence": Endpoint(
+        "post",
+        outcome_url("outcome-evidence"),
+        lambda w: {"file": SimpleUploadedFile("经验材料.pdf", PDF), "description": "经验材料"},
+        prepare=outcome,
+    ),
+    "outcome-download": Endpoint(
+        "get",
+        lambda w: reverse("measures:evidence-download", args=[w.outcome_file.pk]),
+        prepare=outcome_with_file,
+    ),
+    "outcome-evaluate": Endpoint(
+        "post",
+        outcome_url("outcome-evaluate"),
+        lambda w: {"score": "88", "notes": "首创"},
+        prepare=outcome_submitted,
+    ),
+    "outcome-recommend": Endpoint(
+        "post", outcome_url("outcome-recommend"), lambda w: {"note": ""}, prepare=outcome_evaluated
+    ),
+    "outcome-decline": Endpoint(
+        "post", outcome_url("outcome-decline"), lambda w: {"reason": "已有同类"}, prepare=outcome_evaluated
+    ),
+    "outcome-replicate": Endpoint(
+        "post",
+        outcome_url("outcome-replicate"),
+        lambda w: {"where": "滨海新区", "on": w.today.isoformat()},
+        prepare=outcome_recommended,
+    ),
 }
 
 CELLS = [
@@ -354,6 +453,16 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "period-reopen": "period-reopen",
         "my": "my",
         "task-list": "task-list",
+        "outcome-list": "outcome-list",
+        "outcome-create": "outcome-create-post",
+        "outcome-detail": "outcome-page",
+        "outcome-edit": "outcome-edit",
+        "outcome-submit": "outcome-submit",
+        "outcome-evidence": "outcome-evidence",
+        "outcome-evaluate": "outcome-evaluate",
+        "outcome-recommend": "outcome-recommend",
+        "outcome-decline": "outcome-decline",
+        "outcome-replicate": "outcome-replicate",
     }
     assert {getattr(p, "name", None) for p in urlpatterns} - {None} == set(row_of_route)
     assert set(row_of_route.values()) <= set(MATRIX)
@@ -409,7 +518,12 @@ def test_download_offers_the_original_name_not_the_stored_one(client, world):
     assert world.evidence.file.name.rsplit("/", 1)[-1] not in disposition
 
 
-POST_ONLY = [name for name, spec in ENDPOINTS.items() if spec.method == "post" and name != "report-form-post"]
+# Forms that show on GET and save on POST are not POST-only.
+POST_ONLY = [
+    name
+    for name, spec in ENDPOINTS.items()
+    if spec.method == "post" and name not in {"report-form-post", "outcome-create-post"}
+]
 
 
 @pytest.mark.parametrize("endpoint", POST_ONLY)

@@ -1,0 +1,252 @@
+"""Innovation outcomes: draft → submitted → evaluated → recommended → replicated, or not
+recommended. Each step is one transaction with its history row."""
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..choices import EventKind, EvidenceKind, OutcomeState
+from ..models import Evidence, InnovationOutcome
+from ..scoping import can_record_outcome, can_review, require
+from ..uploads import inspect_upload, safe_display_name, stored_name
+from .events import as_json, record
+
+OUTCOME_FIELDS = ["title", "description", "type", "period"]
+
+
+def _locked(outcome):
+    return InnovationOutcome.objects.select_for_update().select_related("zone").get(pk=outcome.pk)
+
+
+def _check_tasks(zone, tasks):
+    if any(task.zone_id != zone.pk for task in tasks):
+        raise ValidationError({"tasks": _("Link only tasks of the outcome's own zone.")})
+
+
+@transaction.atomic
+def create_outcome(*, zone, user, title, description, type, period=None, tasks=()):
+    require(can_record_outcome(user, zone))
+    _check_tasks(zone, tasks)
+    now = timezone.now()
+    outcome = InnovationOutcome(
+        zone=zone,
+        title=title.strip(),
+        description=description.strip(),
+        type=type,
+        period=period,
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+    )
+    outcome.full_clean()
+    outcome.save()
+    outcome.tasks.set(tasks)
+    record(
+        kind=EventKind.OUTCOME_CREATED,
+        actor=user,
+        outcome=outcome,
+        period=period,
+        changes={"title": outcome.title, "type": outcome.type, "tasks": [t.pk for t in tasks]},
+    )
+    return outcome
+
+
+@transaction.atomic
+def update_outcome(*, outcome, user, data, tasks=None):
+    outcome = _locked(outcome)
+    require(can_record_outcome(user, outcome.zone))
+    if outcome.state != OutcomeState.DRAFT:
+        raise ValidationError(_("Only a draft outcome can be edited."))
+    changes = {}
+    for field, value in data.items():
+        if field not in OUTCOME_FIELDS:
+            raise ValueError(f"not an outcome field: {field}")
+        old = getattr(outcome, field)
+        value = value.strip() if isinstance(value, str) else value
+        if old != value:
+            changes[field] = [as_json(getattr(old, "pk", old)), as_json(getattr(value, "pk", value))]
+            setattr(outcome, field, value)
+    if tasks is not None:
+        _check_tasks(outcome.zone, tasks)
+        before = sorted(outcome.tasks.values_list("pk", flat=True))
+        after = sorted(task.pk for task in tasks)
+        if before != after:
+            changes["tasks"] = [before, after]
+            outcome.tasks.set(tasks)
+    if not changes:
+        return outcome
+    outcome.updated_at = timezone.now()
+    outcome.full_clean()
+    outcome.save(update_fields=[*(f for f in data if f in changes), "updated_at"])
+    record(kind=EventKind.OUTCOME_EDITED, actor=user, outcome=outcome, period=outcome.period, changes=changes)
+    return outcome
+
+
+def _step(outcome, user, *, allowed, target, kind, note="", changes=None):
+    if outcome.state not in allowed:
+        raise ValidationError(
+            _("An outcome that is %(state)s cannot be %(action)s.")
+            % {"state": outcome.get_state_display().lower(), "action": OutcomeState(target).label.lower()}
+        )
+    previous = outcome.state
+    outcome.state = target
+    outcome.updated_at = timezone.now()
+    record(
+        kind=kind,
+        actor=user,
+        outcome=outcome,
+        period=outcome.period,
+        changes={"state": [previous, target], **(changes or {})},
+        note=note,
+    )
+
+
+@transaction.atomic
+def submit_outcome(*, outcome, user):
+    outcome = _locked(outcome)
+    require(can_record_outcome(user, outcome.zone))
+    _step(
+        outcome,
+        user,
+        allowed={OutcomeState.DRAFT},
+        target=OutcomeState.SUBMITTED,
+        kind=EventKind.OUTCOME_SUBMITTED,
+    )
+    outcome.submitted_by = user
+    outcome.submitted_at = outcome.updated_at
+    outcome.full_clean()
+    outcome.save(update_fields=["state", "updated_at", "submitted_by", "submitted_at"])
+    return outcome
+
+
+@transaction.atomic
+def evaluate_outcome(*, outcome, user, score, notes):
+    outcome = _locked(outcome)
+    require(can_review(user))
+    if not (notes or "").strip():
+        raise ValidationError({"notes": _("Write the evaluation notes.")})
+    _step(
+        outcome,
+        user,
+        allowed={OutcomeState.SUBMITTED, OutcomeState.EVALUATED},
+        target=OutcomeState.EVALUATED,
+        kind=EventKind.OUTCOME_EVALUATED,
+        note=notes.strip(),
+        changes={"score": as_json(score)},
+    )
+    outcome.score = score
+    outcome.evaluation = notes.strip()
+    outcome.evaluated_by = user
+    outcome.evaluated_at = outcome.updated_at
+    outcome.full_clean()
+    outcome.save(update_fields=["state", "updated_at", "score", "evaluation", "evaluated_by", "evaluated_at"])
+    return outcome
+
+
+@transaction.atomic
+def recommend_outcome(*, outcome, user, note=""):
+    """推荐全市复制推广."""
+    outcome = _locked(outcome)
+    require(can_review(user))
+    _step(
+        outcome,
+        user,
+        allowed={OutcomeState.EVALUATED},
+        target=OutcomeState.RECOMMENDED,
+        kind=EventKind.OUTCOME_RECOMMENDED,
+        note=note.strip(),
+    )
+    outcome.decision_note = note.strip()
+    outcome.decided_at = outcome.updated_at
+    outcome.full_clean()
+    outcome.save(update_fields=["state", "updated_at", "decision_note", "decided_at"])
+    return outcome
+
+
+@transaction.atomic
+def decline_outcome(*, outcome, user, reason):
+    outcome = _locked(outcome)
+    require(can_review(user))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for not recommending it.")})
+    _step(
+        outcome,
+        user,
+        allowed={OutcomeState.EVALUATED},
+        target=OutcomeState.NOT_RECOMMENDED,
+        kind=EventKind.OUTCOME_DECLINED,
+        note=reason.strip(),
+    )
+    outcome.decision_note = reason.strip()
+    outcome.decided_at = outcome.updated_at
+    outcome.full_clean()
+    outcome.save(update_fields=["state", "updated_at", "decision_note", "decided_at"])
+    return outcome
+
+
+@transaction.atomic
+def record_replication(*, outcome, user, where, on):
+    outcome = _locked(outcome)
+    require(can_review(user))
+    errors = {}
+    if not (where or "").strip():
+        errors["where"] = _("Say where it was replicated.")
+    if on is None:
+        errors["on"] = _("Give the date it was replicated.")
+    elif on > timezone.localdate():
+        errors["on"] = _("The replication date cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+    _step(
+        outcome,
+        user,
+        allowed={OutcomeState.RECOMMENDED, OutcomeState.REPLICATED},
+        target=OutcomeState.REPLICATED,
+        kind=EventKind.OUTCOME_REPLICATED,
+        changes={"where": where.strip(), "on": on.isoformat()},
+    )
+    outcome.replicated_where = where.strip()
+    outcome.replicated_on = on
+    outcome.full_clean()
+    outcome.save(update_fields=["state", "updated_at", "replicated_where", "replicated_on"])
+    return outcome
+
+
+@transaction.atomic
+def add_outcome_file(*, outcome, user, uploaded_file, description):
+    """Evidence on an outcome follows the report evidence rules: content-checked, server names."""
+    outcome = _locked(outcome)
+    require(can_record_outcome(user, outcome.zone))
+    if outcome.state != OutcomeState.DRAFT:
+        raise ValidationError(_("Evidence can be added while the outcome is a draft."))
+    if not (description or "").strip():
+        raise ValidationError({"description": _("Say what this evidence shows.")})
+    accepted = inspect_upload(uploaded_file=uploaded_file)
+    name = default_storage.save(stored_name(extension=accepted.extension), uploaded_file)
+    try:
+        evidence = Evidence(
+            outcome=outcome,
+            kind=EvidenceKind.FILE,
+            description=description.strip(),
+            file=name,
+            original_name=safe_display_name(accepted.original_name),
+            content_type=accepted.content_type,
+            size=accepted.size,
+            sha256=accepted.sha256,
+            added_by=user,
+            added_at=timezone.now(),
+        )
+        evidence.full_clean()
+        evidence.save()
+        record(
+            kind=EventKind.EVIDENCE_ADDED,
+            actor=user,
+            outcome=outcome,
+            changes={"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256},
+        )
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return evidence

@@ -1,0 +1,144 @@
+"""Innovation outcome workflow: each step a service with one history row; who may do what."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from measures import services
+from measures.choices import EventKind, OutcomeState, OutcomeType
+from measures.models import Evidence, InnovationOutcome, ReportEvent, Task
+from tests.factories import make_user
+from tests.measures.upload_samples import PDF, upload
+from zones.models import Zone
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def xiqing():
+    return Zone.objects.get(code="xiqing")
+
+
+@pytest.fixture
+def officer(xiqing):
+    return make_user(Role.OFFICER, zones=[xiqing])
+
+
+@pytest.fixture
+def manager():
+    return make_user(Role.MANAGER)
+
+
+def new_outcome(zone, officer, **fields):
+    fields = {
+        "title": "集成电路保税研发监管新模式",
+        "description": "对集成电路企业研发用料件实行保税监管。",
+        "type": OutcomeType.FIRST_OF_KIND,
+        "tasks": [Task.objects.get(zone=zone, number=1)],
+        **fields,
+    }
+    return services.create_outcome(zone=zone, user=officer, **fields)
+
+
+def kinds(outcome):
+    return list(ReportEvent.objects.filter(outcome=outcome).order_by("at", "pk").values_list("kind", flat=True))
+
+
+def test_full_path_to_replication_writes_one_event_per_step(xiqing, officer, manager):
+    outcome = new_outcome(xiqing, officer)
+    outcome = services.submit_outcome(outcome=outcome, user=officer)
+    outcome = services.evaluate_outcome(outcome=outcome, user=manager, score=Decimal("86.5"), notes="首创性强")
+    outcome = services.recommend_outcome(outcome=outcome, user=manager, note="建议全市推广")
+    outcome = services.record_replication(
+        outcome=outcome, user=manager, where="滨海新区、东丽区", on=timezone.localdate()
+    )
+    assert outcome.state == OutcomeState.REPLICATED and outcome.score == Decimal("86.5")
+    assert kinds(outcome) == [
+        EventKind.OUTCOME_CREATED,
+        EventKind.OUTCOME_SUBMITTED,
+        EventKind.OUTCOME_EVALUATED,
+        EventKind.OUTCOME_RECOMMENDED,
+        EventKind.OUTCOME_REPLICATED,
+    ]
+    assert list(outcome.tasks.values_list("number", flat=True)) == [1]
+
+
+def test_not_recommended_needs_a_reason(xiqing, officer, manager):
+    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    outcome = services.evaluate_outcome(outcome=outcome, user=manager, score=40, notes="推广价值有限")
+    with pytest.raises(ValidationError) as caught:
+        services.decline_outcome(outcome=outcome, user=manager, reason=" ")
+    assert "reason" in caught.value.message_dict
+    outcome = services.decline_outcome(outcome=outcome, user=manager, reason="已有同类经验在全市推广")
+    assert outcome.state == OutcomeState.NOT_RECOMMENDED
+    with pytest.raises(ValidationError):
+        services.recommend_outcome(outcome=outcome, user=manager)
+
+
+def test_steps_out_of_order_are_refused(xiqing, officer, manager):
+    outcome = new_outcome(xiqing, officer)
+    with pytest.raises(ValidationError):
+        services.evaluate_outcome(outcome=outcome, user=manager, score=80, notes="好")
+    with pytest.raises(ValidationError):
+        services.record_replication(outcome=outcome, user=manager, where="全市", on=timezone.localdate())
+    assert kinds(outcome) == [EventKind.OUTCOME_CREATED]
+
+
+def test_roles(xiqing, officer, manager):
+    other = make_user(Role.OFFICER, zones=[Zone.objects.get(code="wuqing")])
+    with pytest.raises(PermissionDenied):
+        new_outcome(xiqing, other)
+    with pytest.raises(PermissionDenied):
+        new_outcome(xiqing, manager)
+    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    with pytest.raises(PermissionDenied):
+        services.evaluate_outcome(outcome=outcome, user=officer, score=90, notes="自评")
+
+
+def test_score_and_replication_date_are_checked(xiqing, officer, manager):
+    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    with pytest.raises(ValidationError) as caught:
+        services.evaluate_outcome(outcome=outcome, user=manager, score=Decimal("120"), notes="好")
+    assert "score" in caught.value.message_dict
+    outcome = services.evaluate_outcome(outcome=outcome, user=manager, score=90, notes="好")
+    outcome = services.recommend_outcome(outcome=outcome, user=manager)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as caught:
+        services.record_replication(outcome=outcome, user=manager, where="全市", on=tomorrow)
+    assert "on" in caught.value.message_dict
+
+
+def test_only_own_zone_tasks_can_be_linked(xiqing, officer):
+    with pytest.raises(ValidationError) as caught:
+        new_outcome(xiqing, officer, tasks=[Task.objects.get(zone__code="wuqing", number=1)])
+    assert "tasks" in caught.value.message_dict
+    assert not InnovationOutcome.objects.exists()
+
+
+def test_edits_only_while_draft_and_record_what_changed(xiqing, officer):
+    outcome = new_outcome(xiqing, officer)
+    outcome = services.update_outcome(outcome=outcome, user=officer, data={"title": "新标题", "description": "同上"})
+    edit = ReportEvent.objects.filter(outcome=outcome, kind=EventKind.OUTCOME_EDITED).get()
+    assert edit.changes["title"] == ["集成电路保税研发监管新模式", "新标题"]
+    services.submit_outcome(outcome=outcome, user=officer)
+    with pytest.raises(ValidationError):
+        services.update_outcome(outcome=outcome, user=officer, data={"title": "再改"})
+
+
+def test_outcome_evidence_follows_the_upload_rules(xiqing, officer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    outcome = new_outcome(xiqing, officer)
+    evidence = services.add_outcome_file(
+        outcome=outcome, user=officer, uploaded_file=upload(PDF, "经验材料.pdf"), description="经验总结"
+    )
+    assert evidence.outcome == outcome and evidence.report is None
+    assert evidence.content_type == "application/pdf" and (tmp_path / evidence.file.name).exists()
+    with pytest.raises(ValidationError):
+        services.add_outcome_file(
+            outcome=outcome, user=officer, uploaded_file=upload(b"MZ\x90\x00", "x.pdf"), description="坏文件"
+        )
+    assert Evidence.objects.filter(outcome=outcome).count() == 1

@@ -1,0 +1,98 @@
+"""Outcome pages through the client: record, filter, evaluate, recommend; fixed query counts."""
+
+import pytest
+
+from measures import services
+from measures.choices import OutcomeState, OutcomeType
+from measures.models import InnovationOutcome, Task
+from tests.factories import make_user
+from zones.models import Zone
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+SESSION = 2
+
+
+@pytest.fixture
+def xiqing():
+    return Zone.objects.get(code="xiqing")
+
+
+@pytest.fixture
+def officer(xiqing):
+    return make_user(Role.OFFICER, zones=[xiqing])
+
+
+def record(zone, officer, n=1, type=OutcomeType.INSTITUTIONAL):
+    return [
+        services.create_outcome(
+            zone=zone,
+            user=officer,
+            title=f"成果{k}",
+            description="说明",
+            type=type,
+            tasks=[Task.objects.get(zone=zone, number=1)],
+        )
+        for k in range(n)
+    ]
+
+
+def test_officer_records_an_outcome_and_bad_input_keeps_what_was_typed(client, xiqing, officer):
+    client.force_login(officer)
+    response = client.post(
+        "/outcomes/new/",
+        {"zone": xiqing.pk, "title": "", "type": "stress_test", "description": "压力测试经验"},
+    )
+    assert response.status_code == 400
+    assert "压力测试经验" in response.content.decode()
+    assert not InnovationOutcome.objects.exists()
+    response = client.post(
+        "/outcomes/new/",
+        {
+            "zone": xiqing.pk,
+            "title": "跨境数据压力测试",
+            "type": "stress_test",
+            "description": "压力测试经验",
+            "tasks": [Task.objects.get(zone=xiqing, number=2).pk],
+        },
+    )
+    outcome = InnovationOutcome.objects.get()
+    assert response.status_code == 302 and response.url == outcome.get_absolute_url()
+    assert outcome.state == OutcomeState.DRAFT and list(outcome.tasks.values_list("number", flat=True)) == [2]
+
+
+def test_manager_evaluates_and_recommends_through_the_pages(client, xiqing, officer):
+    (outcome,) = record(xiqing, officer)
+    services.submit_outcome(outcome=outcome, user=officer)
+    client.force_login(make_user(Role.MANAGER))
+    bad = client.post(f"/outcomes/{outcome.pk}/evaluate/", {"score": "140", "notes": "好"})
+    assert bad.status_code == 400
+    client.post(f"/outcomes/{outcome.pk}/evaluate/", {"score": "91.5", "notes": "首创性突出"})
+    client.post(f"/outcomes/{outcome.pk}/recommend/", {"note": "建议全市推广"})
+    outcome.refresh_from_db()
+    assert outcome.state == OutcomeState.RECOMMENDED and str(outcome.score) == "91.5"
+    page = client.get(outcome.get_absolute_url()).content.decode()
+    assert "首创性突出" in page and "建议全市推广" in page
+
+
+def test_list_filters_and_scope(client, xiqing, officer):
+    record(xiqing, officer, 2)
+    wuqing = Zone.objects.get(code="wuqing")
+    record(wuqing, make_user(Role.OFFICER, zones=[wuqing]), 1, type=OutcomeType.STRESS_TEST)
+    client.force_login(officer)
+    assert len(client.get("/outcomes/").context["outcomes"]) == 2  # wuqing's are out of scope
+    client.force_login(make_user(Role.MANAGER))
+    assert len(client.get("/outcomes/").context["outcomes"]) == 3
+    assert len(client.get("/outcomes/", {"type": "stress_test"}).context["outcomes"]) == 1
+    assert len(client.get("/outcomes/", {"zone": "xiqing", "q": "成果1"}).context["outcomes"]) == 1
+
+
+def test_list_query_count_does_not_grow(client, xiqing, officer, django_assert_num_queries):
+    record(xiqing, officer, 2)
+    client.force_login(make_user(Role.MANAGER))
+    # access, count, page of outcomes (with zone and period), filter choices: zones, periods
+    with django_assert_num_queries(SESSION + 5):
+        client.get("/outcomes/")
+    record(xiqing, officer, 10)
+    with django_assert_num_queries(SESSION + 5):
+        assert client.get("/outcomes/").status_code == 200
