@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
-PLAN_FIXTURES := fixtures/second-batch.json
+PLAN_FIXTURES := fixtures/second-batch.json fixtures/ftz-14th-fyp.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # PostgreSQL for `make test-postgres` (the cluster installed on the machine).
@@ -53,6 +53,9 @@ demo-accounts: venv ## new passwords for the demo accounts
 fixtures: venv ## regenerate fixtures/second-batch.json from the source plan
 	$(PY) manage.py import_plan ../shared/sources/003_75cbf884333c7980.txt --code second-batch \
 	  --issuer 天津市商务局 --title-en "Construction plan for the second batch of Tianjin FTZ linked innovation zones"
+	$(PY) manage.py import_fyp ../shared/sources/004_6f279094ef53df13.txt --code ftz-14th-fyp \
+	  --title 中国（天津）自由贸易试验区“十四五”发展规划 \
+	  --title-en "China (Tianjin) Pilot Free Trade Zone Development Plan for the 14th Five-Year Plan Period (2021–2025)"
 
 postgres: ## start the local PostgreSQL 15 cluster and create the ftz role
 	@pg_lsclusters -h 2>/dev/null | grep -q ' online' || pg_ctlcluster 15 main start

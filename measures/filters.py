@@ -45,7 +45,7 @@ class TaskFilter(django_filters.FilterSet):
         fields["zone"].label_from_instance = lambda zone: zone.display_name
         fields["agency"].label_from_instance = lambda agency: agency.display_name
         fields["category"].label_from_instance = lambda category: (
-            f"{category.zone.short_name} （{category.chinese_number}）{category.display_title}"
+            f"{category.zone.short_name} {category.display_number} {category.display_title}"
         )
         # With a zone chosen, its categories are the only ones that can match.
         zone_code = self.data.get("zone") if self.data else None

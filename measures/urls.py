@@ -40,6 +40,8 @@ urlpatterns = [
     path("outcomes/<int:pk>/decline/", outcomes.decline, name="outcome-decline"),
     path("outcomes/<int:pk>/replicate/", outcomes.replicate, name="outcome-replicate"),
     path("outcomes/<int:pk>/evidence/", outcomes.add_file, name="outcome-evidence"),
+    path("outcomes/list/<int:period_id>.xlsx", outcomes.submission_list_xlsx, name="outcome-list-xlsx"),
+    path("outcomes/list/<int:period_id>.docx", outcomes.submission_list_docx, name="outcome-list-docx"),
     path("", include("measures.urls_exports")),
     path("", include("measures.urls_imports")),
 ]

@@ -60,6 +60,11 @@ class TaskCategory(models.Model):
     def display_title(self):
         return localized(self.title, self.title_en)
 
+    @property
+    def display_number(self):
+        """（一） as the linked-zone plans write it, or the plan's own code such as 4.2."""
+        return self.code or f"（{self.chinese_number}）"
+
 
 class TaskQuerySet(models.QuerySet):
     def with_agencies(self):

@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
@@ -16,7 +18,8 @@ from ..choices import OutcomeState
 from ..filters import OutcomeFilter
 from ..forms import EvidenceFileForm
 from ..forms_outcomes import DecisionForm, DeclineForm, EvaluateForm, OutcomeForm, ReplicationForm
-from ..models import ReportEvent
+from ..models import ReportEvent, ReportingPeriod
+from ..outcome_list_export import LISTED_STATES, as_docx, as_xlsx, list_title, outcome_rows
 from ..scoping import access_for, can_record_outcome, can_review, visible_outcomes, visible_zones
 from .common import add_service_errors, ensure
 
@@ -228,4 +231,44 @@ def add_file(request, pk):
             outcome=outcome, user=request.user, uploaded_file=data["file"], description=data["description"]
         ),
         message=_("File added to the outcome."),
+    )
+
+
+def _submission_list(request, period_id):
+    period = get_object_or_404(ReportingPeriod, pk=period_id)
+    outcomes = (
+        visible_outcomes(request.user)
+        .filter(period=period, state__in=LISTED_STATES)
+        .select_related("zone")
+        .prefetch_related("tasks")
+        .order_by("zone__annex_number", "submitted_at", "pk")
+    )
+    return period, outcome_rows(outcomes)
+
+
+def _download(content, filename, content_type):
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+@login_required
+def submission_list_xlsx(request, period_id):
+    period, rows = _submission_list(request, period_id)
+    return _download(
+        as_xlsx(period, rows),
+        f"{list_title(period)}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+def submission_list_docx(request, period_id):
+    period, rows = _submission_list(request, period_id)
+    return _download(
+        as_docx(period, rows),
+        f"{list_title(period)}.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )

@@ -96,3 +96,58 @@ def test_list_query_count_does_not_grow(client, xiqing, officer, django_assert_n
     record(xiqing, officer, 10)
     with django_assert_num_queries(SESSION + 5):
         assert client.get("/outcomes/").status_code == 200
+
+
+def test_submission_list_in_excel_and_word_lists_the_periods_submitted_outcomes(client, xiqing, officer):
+    import datetime
+    from io import BytesIO
+
+    import docx
+    import openpyxl
+    from django.utils import timezone
+
+    from measures.models import ReportingPeriod
+
+    today = timezone.localdate()
+    period = ReportingPeriod.objects.create(
+        plan=xiqing.plan,
+        name="本季度",
+        start=today - datetime.timedelta(days=10),
+        end=today + datetime.timedelta(days=80),
+        deadline=today + datetime.timedelta(days=95),
+    )
+    draft, submitted = (
+        services.create_outcome(
+            zone=xiqing,
+            user=officer,
+            title=t,
+            description="说明",
+            type=OutcomeType.STRESS_TEST,
+            period=period,
+            tasks=[Task.objects.get(zone=xiqing, number=3)],
+        )
+        for t in ("草稿成果", "报送成果")
+    )
+    services.submit_outcome(outcome=submitted, user=officer)
+    wuqing = Zone.objects.get(code="wuqing")
+    other = services.create_outcome(
+        zone=wuqing,
+        user=make_user(Role.OFFICER, zones=[wuqing]),
+        title="武清成果",
+        description="说明",
+        type=OutcomeType.INSTITUTIONAL,
+        period=period,
+    )
+    services.submit_outcome(outcome=other, user=other.created_by)
+    client.force_login(officer)
+    response = client.get(f"/outcomes/list/{period.pk}.xlsx")
+    assert response["Content-Disposition"].startswith("attachment")
+    sheet = openpyxl.load_workbook(BytesIO(response.content)).active
+    titles = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    # Drafts are not listed, and the officer sees only their own zone's outcomes.
+    assert titles == ["报送成果"] and sheet.freeze_panes == "A3"
+    client.force_login(make_user(Role.MANAGER))
+    document = docx.Document(BytesIO(client.get(f"/outcomes/list/{period.pk}.docx").content))
+    cells = [c.text for row in document.tables[0].rows[1:] for c in row.cells]
+    assert "报送成果" in cells and "武清成果" in cells and "草稿成果" not in cells
+    assert "本季度" in document.paragraphs[0].text

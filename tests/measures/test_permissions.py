@@ -463,6 +463,8 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "outcome-recommend": "outcome-recommend",
         "outcome-decline": "outcome-decline",
         "outcome-replicate": "outcome-replicate",
+        "outcome-list-xlsx": "outcome-list",
+        "outcome-list-docx": "outcome-list",
     }
     assert {getattr(p, "name", None) for p in urlpatterns} - {None} == set(row_of_route)
     assert set(row_of_route.values()) <= set(MATRIX)
