@@ -43,32 +43,39 @@ def _clean_description(description):
     return description
 
 
-@transaction.atomic
 def add_file_evidence(*, report, user, uploaded_file, description):
-    report = _ensure_can_attach(report, user)
+    """Store the file, then record it in one transaction; if anything fails, including the
+    commit itself, the stored file is deleted again, so there is never a file without its
+    record (the transaction guarantees there is never a record without its file)."""
+    require(can_report(user, report.task))
     description = _clean_description(description)
     accepted = inspect_upload(uploaded_file=uploaded_file)
     name = default_storage.save(stored_name(extension=accepted.extension), uploaded_file)
     try:
-        evidence = Evidence(
-            report=report,
-            kind=EvidenceKind.FILE,
-            description=description,
-            file=name,
-            original_name=safe_display_name(accepted.original_name),
-            content_type=accepted.content_type,
-            size=accepted.size,
-            sha256=accepted.sha256,
-            added_by=user,
-            added_at=timezone.now(),
-        )
-        evidence.full_clean()
-        evidence.save()
-        record(kind=EventKind.EVIDENCE_ADDED, actor=user, report=report, changes=_describe(evidence))
+        return _record_file(report=report, user=user, name=name, accepted=accepted, description=description)
     except BaseException:
-        # No record, no file: a failed save must not leave an orphan behind.
         default_storage.delete(name)
         raise
+
+
+@transaction.atomic
+def _record_file(*, report, user, name, accepted, description):
+    report = _ensure_can_attach(report, user)
+    evidence = Evidence(
+        report=report,
+        kind=EvidenceKind.FILE,
+        description=description,
+        file=name,
+        original_name=safe_display_name(accepted.original_name),
+        content_type=accepted.content_type,
+        size=accepted.size,
+        sha256=accepted.sha256,
+        added_by=user,
+        added_at=timezone.now(),
+    )
+    evidence.full_clean()
+    evidence.save()
+    record(kind=EventKind.EVIDENCE_ADDED, actor=user, report=report, changes=_describe(evidence))
     return evidence
 
 

@@ -1,0 +1,95 @@
+"""Committed report data with evidence files, and an empty second installation to restore into."""
+
+import datetime
+from io import StringIO
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from measures import services
+from measures.choices import TaskStatus
+from measures.models import ReportingPeriod, Task
+from tests.conftest import PLAN_FIXTURE
+from tests.factories import make_user
+from tests.measures.upload_samples import PDF, png, upload
+from zones.models import Plan
+from zones.roles import Role
+
+
+@pytest.fixture
+def reported(transactional_db, settings, tmp_path):
+    """The plan, a submitted report with two files and a link, all committed so pg_dump sees them."""
+    call_command("load_plan", str(PLAN_FIXTURE), stdout=StringIO())
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    task = Task.objects.get(zone__code="xiqing", number=1)
+    period = ReportingPeriod.objects.create(
+        plan=Plan.objects.get(code="second-batch"),
+        name="2026年第四季度",
+        start=datetime.date(2026, 10, 1),
+        end=datetime.date(2026, 12, 31),
+        deadline=datetime.date(2027, 1, 10),
+    )
+    officer = make_user(Role.OFFICER, zones=[task.zone])
+    data = {"status": TaskStatus.ON_TRACK, "percent_complete": 40, "progress": "完成方案编制"}
+    report = services.save_report(task=task, period=period, user=officer, data=data)
+    for content, name in [(PDF, "进展报告.pdf"), (png(), "现场照片.png")]:
+        services.add_file_evidence(
+            report=report, user=officer, uploaded_file=upload(content, name), description=name
+        )
+    services.add_link_evidence(
+        report=report, user=officer, url="https://example.org/news", description="报道"
+    )
+    services.submit_report(report=report, user=officer)
+    return report
+
+
+@pytest.fixture
+def backup(reported, tmp_path):
+    out = StringIO()
+    call_command("backup", output=tmp_path / "backups", stdout=out)
+    return Path(out.getvalue().strip())
+
+
+def _pg_admin(db):
+    return psycopg.connect(
+        dbname="postgres",
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"],
+        port=db["PORT"],
+        autocommit=True,
+    )
+
+
+@pytest.fixture
+def installation(tmp_path):
+    """Make empty installations (environment variables) of the test database's vendor."""
+    databases = []
+
+    def make(name):
+        env = {"FTZ_DATA_DIR": str(tmp_path / name), "MEDIA_ROOT": str(tmp_path / name / "media")}
+        if connection.vendor != "postgresql":
+            return {**env, "SQLITE_PATH": str(tmp_path / name / "ftz.sqlite3")}
+        db = connection.settings_dict
+        # Named after the test database, so parallel runs against other databases never meet.
+        databases.append(f"{db['NAME']}_{name}")
+        with _pg_admin(db) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{databases[-1]}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{databases[-1]}"')
+        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{databases[-1]}"
+        return {**env, "DATABASE_URL": url}
+
+    yield make
+    if databases:
+        with _pg_admin(connection.settings_dict) as admin:
+            for name in databases:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def target(installation):
+    return installation("restore")
