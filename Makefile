@@ -9,11 +9,15 @@ PORT ?= 8000
 # PostgreSQL for `make test-postgres` (the cluster installed on the machine).
 PG_URL ?= postgres://ftz:ftz@127.0.0.1:5432/ftz
 
-.PHONY: run test test-postgres postgres venv system-deps browser messages db lint format fixtures demo-accounts clean
+.PHONY: serve run test test-postgres postgres venv system-deps browser messages db lint format fixtures demo-accounts clean
 
 run: db ## set everything up and serve on http://127.0.0.1:8000
 	@echo "Serving FTZ Tracker on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: db ## serve with gunicorn as in production (deploy/gunicorn.conf.py) on http://$(HOST):$(PORT)
+	@echo "Serving FTZ Tracker with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
 test: venv messages browser ## the whole suite, browser tests included
 	$(PY) -m pytest
