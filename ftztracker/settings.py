@@ -4,11 +4,14 @@ Defaults are safe for `make run` on a laptop: SQLite under data/, DEBUG on only
 when asked for, a generated secret key kept in data/ so sessions survive restarts.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("FTZ_DATA_DIR", BASE_DIR / "data"))
@@ -29,9 +32,17 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# One switch for a real deployment behind HTTPS; everything it changes is at the end of this file.
+FTZ_PRODUCTION = env_bool("FTZ_PRODUCTION", False)
+
+
 def _secret_key():
     if key := os.environ.get("SECRET_KEY"):
         return key
+    if FTZ_PRODUCTION:
+        # On a server the key must come from the operator's secret store: a file generated into
+        # data/ would silently change (and sign everyone out) when the data folder is rebuilt.
+        raise ImproperlyConfigured("FTZ_PRODUCTION=1 needs SECRET_KEY in the environment.")
     # A per-installation key kept beside the database, never a constant in the repo.
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
@@ -42,6 +53,11 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
+if FTZ_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when FTZ_PRODUCTION=1: tracebacks show settings and data.")
+if FTZ_PRODUCTION and not os.environ.get("ALLOWED_HOSTS"):
+    # The laptop default (localhost only) would answer every real request with 400.
+    raise ImproperlyConfigured("FTZ_PRODUCTION=1 needs ALLOWED_HOSTS, the host names the site is served on.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -55,6 +71,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "simple_history",
+    # Both for their system checks (and axes for its tables and admin); csp has no models.
+    "csp",
+    "axes",
     "zones",
     "measures",
 ]
@@ -62,14 +81,27 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Adds the page policy (CONTENT_SECURITY_POLICY below) unless a view set its own header, as the
+    # evidence download does with its stricter sandbox policy.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth (needs request.user) and messages (tells the user why they were signed out).
+    "ftztracker.security.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: it turns a lockout flagged during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out sign-in is refused before the password is even checked.
+    "ftztracker.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "ftztracker.urls"
@@ -94,7 +126,15 @@ TEMPLATES = [
 WSGI_APPLICATION = "ftztracker.wsgi.application"
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            # Health checks reopen a connection the database dropped (e.g. after a restart)
+            # instead of failing the first request of each worker.
+            os.environ["DATABASE_URL"],
+            conn_max_age=60,
+            conn_health_checks=True,
+        )
+    }
 else:
     DATABASES = {
         "default": {
@@ -131,7 +171,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # whitenoise warns on every request when the folder is missing (before collectstatic).
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -168,12 +208,79 @@ FTZ_NOTICE_LANGUAGE = os.environ.get("FTZ_NOTICE_LANGUAGE", "zh-hans")
 FTZ_REMIND_DAYS_BEFORE = int(os.environ.get("FTZ_REMIND_DAYS_BEFORE", 7))
 FTZ_CHASE_EVERY_DAYS = int(os.environ.get("FTZ_CHASE_EVERY_DAYS", 7))
 
+# --- Security -----------------------------------------------------------------------------------
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))
+# Two session limits, both enforced by ftztracker.security.SessionLimitsMiddleware:
+# - idle: after SESSION_COOKIE_AGE seconds without a request the session has ended. The middleware
+#   renews the session's expiry as the user works (at most once a minute, so the limit is exact to
+#   within a minute), which makes the age count from the last request instead of from sign-in.
+#   SESSION_SAVE_EVERY_REQUEST would do the same with a database write on every request. 2 h lets
+#   an officer spend a long while on one report form before saving it.
+# - absolute: FTZ_SESSION_ABSOLUTE_SECONDS after sign-in the user is signed out however active,
+#   so a stolen or forgotten session cannot be kept alive for ever.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 2 * 3600))
+FTZ_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("FTZ_SESSION_ABSOLUTE_SECONDS", 12 * 3600))
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Pages may load scripts, styles, images and fonts from this site only (everything is served by
+# whitenoise, no CDN) and no inline script or style, so injected markup cannot run. data: images
+# are allowed for small inline icons. Uploaded evidence never runs under this policy: the download
+# view sends its own "sandbox; default-src 'none'", which the middleware leaves in place.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Sign-in throttling (django-axes). After AXES_FAILURE_LIMIT failed attempts the pair (user name,
+# client IP) is locked for the cool-off; the right password is refused meanwhile, and each further
+# attempt starts the cool-off again. Locking the pair rather than the user name alone means an
+# attacker cannot lock a real officer out from somewhere else, and colleagues behind one office
+# NAT address do not lock each other out; the price is that a guesser with many addresses gets
+# five tries per address, which long passwords (the validators above) make worthless.
+# Staff unlock someone early in the admin (Axes › Access attempts) or with
+# `manage.py axes_reset_username <name>`.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("FTZ_LOGIN_COOLOFF_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A successful sign-in forgets earlier failures, so the next typo does not lock the user out.
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ftztracker.security.lockout_response"
+# Behind a proxy every request comes from the proxy's address; this reads the real client's.
+AXES_CLIENT_IP_CALLABLE = "ftztracker.security.client_ip"
+
+# Behind a reverse proxy that terminates TLS (nginx), Django sees plain HTTP; trust the proxy's
+# X-Forwarded-Proto and X-Forwarded-For. Only set this when the proxy overwrites those headers,
+# otherwise any client could claim to be on HTTPS or to come from any address.
+FTZ_BEHIND_PROXY = env_bool("FTZ_BEHIND_PROXY", False)
+if FTZ_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if FTZ_PRODUCTION:
+    # HTTPS only: redirect plain HTTP, never send the session or CSRF cookie over it, and tell
+    # browsers (HSTS) to refuse HTTP for this host for a year. FTZ_SSL_REDIRECT=0 is for a proxy
+    # that already redirects itself.
+    SECURE_SSL_REDIRECT = env_bool("FTZ_SSL_REDIRECT", True)
+    # Load balancers often probe over plain HTTP and count a redirect as a failure.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("FTZ_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FTZ_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading is hard to undo (browsers ship the list), so it is the operator's explicit choice;
+    # left off, check --deploy's reminder about it (W021) is silenced rather than ignored each time.
+    SECURE_HSTS_PRELOAD = env_bool("FTZ_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 PLAN_FIXTURE_DIR = BASE_DIR / "fixtures"
 

@@ -1,0 +1,127 @@
+"""Site-wide security pieces that belong to no app: the idle and absolute session limits and the
+glue for django-axes (sign-in throttling). The settings that drive them are in ftztracker/settings.py.
+"""
+
+import ipaddress
+import math
+import time
+
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off, get_failure_limit
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+# Seconds since the epoch (JSON-serialisable, unlike a datetime): when the user signed in, and
+# when the session was last renewed for the idle limit.
+LOGIN_AT = "ftz_login_at"
+SEEN_AT = "ftz_seen_at"
+# How stale SEEN_AT may get before a request renews the session: the idle limit is exact to
+# within this, and a busy user costs one session write a minute instead of one per request.
+RENEW_EVERY_SECONDS = 60
+
+
+@receiver(user_logged_in, dispatch_uid="ftztracker.security.stamp_login")
+def stamp_login(sender, request, user, **kwargs):
+    # Django keeps the session's data when the same user signs in again, so the stamps are
+    # renewed here rather than only set when missing: signing in again restarts both limits.
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGIN_AT] = request.session[SEEN_AT] = int(time.time())
+
+
+class SessionLimitsMiddleware:
+    """The two session limits; see the Security section of ftztracker/settings.py.
+
+    Idle: Django's session expires SESSION_COOKIE_AGE after it was last saved. Touching SEEN_AT
+    (at most once a minute) marks the session modified, so SessionMiddleware saves it with a new
+    expiry and sends a fresh cookie: the age counts from the last activity, not from sign-in.
+    (SESSION_SAVE_EVERY_REQUEST would do the same with a database write on every request.)
+
+    Absolute: FTZ_SESSION_ABSOLUTE_SECONDS after sign-in the user is signed out however active,
+    so a stolen or forgotten session cannot be kept alive for ever. A session without a stamp
+    (signed in before this middleware existed) is stamped on its first request, so the limit
+    still applies from then on.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            session = request.session
+            now = int(time.time())
+            limit = settings.FTZ_SESSION_ABSOLUTE_SECONDS
+            signed_in_at = session.setdefault(LOGIN_AT, now)
+            if limit and now - signed_in_at >= limit:
+                logout(request)
+                messages.info(
+                    request,
+                    _(
+                        "For your security you were signed out: your session reached its maximum length. "
+                        "Please sign in again."
+                    ),
+                )
+                return redirect_to_login(request.get_full_path())
+            if now - session.get(SEEN_AT, 0) >= RENEW_EVERY_SECONDS:
+                session[SEEN_AT] = now
+        return self.get_response(request)
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """Axes' throttling backend, except for calls that bring no request.
+
+    Axes locks a (user name, client address) pair, and without a request there is no address;
+    plain axes raises ValueError then. Such calls come only from code (the test client's
+    login(), the shell); every sign-in over HTTP goes through Django's login views, which pass
+    the request. tests/security/test_login_throttle.py checks that the project's own code never
+    calls authenticate() without one.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request):
+    """The client's address for axes: REMOTE_ADDR, or behind our proxy the address it saw.
+
+    With FTZ_BEHIND_PROXY the proxy appends the peer it saw to X-Forwarded-For; the entries
+    before that last one come from the client and could be forged, so only the last is used.
+    Anything that is not an address falls back to REMOTE_ADDR: axes stores it in an IP column.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    if not getattr(settings, "FTZ_BEHIND_PROXY", False):
+        return remote
+    candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page shown instead of the sign-in form's answer while a user name is locked out.
+
+    429 Too Many Requests, with Retry-After, so scripts and monitoring see what happened; the
+    page itself extends base.html and speaks the user's language.
+    """
+    cool_off = get_cool_off(request)
+    seconds = int(cool_off.total_seconds()) if cool_off else 0
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {
+            "failure_limit": get_failure_limit(request, credentials),
+            "minutes": math.ceil(seconds / 60) if seconds else None,
+        },
+        status=429,
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
