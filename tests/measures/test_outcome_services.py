@@ -45,13 +45,17 @@ def new_outcome(zone, officer, **fields):
 
 
 def kinds(outcome):
-    return list(ReportEvent.objects.filter(outcome=outcome).order_by("at", "pk").values_list("kind", flat=True))
+    return list(
+        ReportEvent.objects.filter(outcome=outcome).order_by("at", "pk").values_list("kind", flat=True)
+    )
 
 
 def test_full_path_to_replication_writes_one_event_per_step(xiqing, officer, manager):
     outcome = new_outcome(xiqing, officer)
     outcome = services.submit_outcome(outcome=outcome, user=officer)
-    outcome = services.evaluate_outcome(outcome=outcome, user=manager, score=Decimal("86.5"), notes="首创性强")
+    outcome = services.evaluate_outcome(
+        outcome=outcome, user=manager, score=Decimal("86.5"), notes="首创性强"
+    )
     outcome = services.recommend_outcome(outcome=outcome, user=manager, note="建议全市推广")
     outcome = services.record_replication(
         outcome=outcome, user=manager, where="滨海新区、东丽区", on=timezone.localdate()
@@ -121,7 +125,9 @@ def test_only_own_zone_tasks_can_be_linked(xiqing, officer):
 
 def test_edits_only_while_draft_and_record_what_changed(xiqing, officer):
     outcome = new_outcome(xiqing, officer)
-    outcome = services.update_outcome(outcome=outcome, user=officer, data={"title": "新标题", "description": "同上"})
+    outcome = services.update_outcome(
+        outcome=outcome, user=officer, data={"title": "新标题", "description": "同上"}
+    )
     edit = ReportEvent.objects.filter(outcome=outcome, kind=EventKind.OUTCOME_EDITED).get()
     assert edit.changes["title"] == ["集成电路保税研发监管新模式", "新标题"]
     services.submit_outcome(outcome=outcome, user=officer)
