@@ -14,6 +14,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -125,3 +126,26 @@ def lockout_response(request, original_response=None, credentials=None):
     if seconds:
         response["Retry-After"] = str(seconds)
     return response
+
+
+class RejectNulBytesMiddleware:
+    """A NUL character is never valid input here, and PostgreSQL refuses it in text columns; answer
+    400 up front instead of letting it reach a query and fail there with a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            "\x00" in request.path
+            or _has_nul(request.GET)
+            or (request.method == "POST" and _has_nul(request.POST))
+        ):
+            return HttpResponseBadRequest(_("The request contains a NUL character, which is not allowed."))
+        return self.get_response(request)
+
+
+def _has_nul(query_dict):
+    return any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists()
+    )

@@ -106,7 +106,10 @@ def add_link_evidence(*, report, user, url, description):
 
 @transaction.atomic
 def withdraw_evidence(*, evidence, user, reason):
-    evidence = Evidence.objects.select_for_update().select_related("report__task").get(pk=evidence.pk)
+    # Lock only the evidence row: its report is on the nullable side of the join (outcome evidence).
+    evidence = (
+        Evidence.objects.select_for_update(of=("self",)).select_related("report__task").get(pk=evidence.pk)
+    )
     require(can_report(user, evidence.report.task))
     ensure_period_open(evidence.report.period)
     ensure_task_open(evidence.report.task)

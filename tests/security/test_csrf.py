@@ -127,3 +127,14 @@ def test_no_source_file_turns_the_check_off_another_way():
             if isinstance(node, ast.Attribute) and node.attr == "_dont_enforce_csrf_checks":
                 found.append(f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}")
     assert found == []
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_any_parameter_is_a_400_not_a_server_error(client):
+    from tests.factories import make_user
+    from zones.roles import Role
+
+    client.force_login(make_user(Role.MANAGER))
+    assert client.get("/tasks/", {"zone": "xi\x00qing"}).status_code == 400
+    assert client.get("/outcomes/", {"q": "\x00"}).status_code == 400
+    assert client.get("/tasks/", {"zone": "xiqing"}).status_code == 200
