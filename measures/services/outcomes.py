@@ -145,45 +145,37 @@ def evaluate_outcome(*, outcome, user, score, notes):
     return outcome
 
 
-@transaction.atomic
-def recommend_outcome(*, outcome, user, note=""):
-    """推荐全市复制推广."""
+def _decide(outcome, user, *, target, kind, note):
+    """Recommend or not: the manager's decision after evaluation, with its note."""
     outcome = _locked(outcome)
     require(can_review(user))
-    _step(
-        outcome,
-        user,
-        allowed={OutcomeState.EVALUATED},
-        target=OutcomeState.RECOMMENDED,
-        kind=EventKind.OUTCOME_RECOMMENDED,
-        note=note.strip(),
-    )
-    outcome.decision_note = note.strip()
+    _step(outcome, user, allowed={OutcomeState.EVALUATED}, target=target, kind=kind, note=note)
+    outcome.decision_note = note
     outcome.decided_at = outcome.updated_at
     outcome.full_clean()
     outcome.save(update_fields=["state", "updated_at", "decision_note", "decided_at"])
     return outcome
+
+
+@transaction.atomic
+def recommend_outcome(*, outcome, user, note=""):
+    """推荐全市复制推广."""
+    return _decide(
+        outcome, user, target=OutcomeState.RECOMMENDED, kind=EventKind.OUTCOME_RECOMMENDED, note=note.strip()
+    )
 
 
 @transaction.atomic
 def decline_outcome(*, outcome, user, reason):
-    outcome = _locked(outcome)
-    require(can_review(user))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for not recommending it.")})
-    _step(
+    return _decide(
         outcome,
         user,
-        allowed={OutcomeState.EVALUATED},
         target=OutcomeState.NOT_RECOMMENDED,
         kind=EventKind.OUTCOME_DECLINED,
         note=reason.strip(),
     )
-    outcome.decision_note = reason.strip()
-    outcome.decided_at = outcome.updated_at
-    outcome.full_clean()
-    outcome.save(update_fields=["state", "updated_at", "decision_note", "decided_at"])
-    return outcome
 
 
 @transaction.atomic
