@@ -592,8 +592,9 @@ def world(task, period, draft, officer, manager, customs):
 # (with zone, plan, category, closed_by), its agency links, the plan's periods, the report
 # (with support agency and updated_by), its evidence (with added_by and withdrawn_by),
 # milestones, coordination requests (with agency, asked_by, answered_by, period), history
-# (with actor and period) and the sibling task numbers.
-TASK_PAGE = 10
+# (with actor and period), the sibling task numbers, and the task's latest report (whether it
+# can be closed off; always read, whichever period is shown).
+TASK_PAGE = 11
 # An officer who may report also gets the "ask an agency" form, whose <select> lists the
 # task's agencies.
 OFFICER_EXTRA = 1
