@@ -1,19 +1,32 @@
 """Reads for the managers' dashboard: where the plan stands for a period, in a fixed number of
-queries whatever the number of tasks or periods. Per-task facts come from one annotated query;
-the tables and charts are counted from those rows in Python, so they always agree."""
+queries whatever the number of tasks or periods. The tasks are counted in SQL by every fact the
+tables read (zone, category, status, state, overdue milestones, close-off, submission by the
+deadline); the tables and charts are summed from those groups in Python, so they always agree."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, FilteredRelation, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from zones.models import Agency, Zone
 
 from .choices import Light, ReportState, TaskStatus
 from .lights import light_for
-from .models import Milestone, ProgressReport, TaskAgency, TaskCategory
+from .models import Milestone, TaskCategory
 
 SUBMITTED = {ReportState.SUBMITTED, ReportState.ACCEPTED}
 NO_REPORT = "none"
@@ -37,20 +50,22 @@ class Tally:
     by_status: Counter = field(default_factory=Counter)
     by_light: Counter = field(default_factory=Counter)
 
-    def add(self, row):
-        self.tasks += 1
-        self.by_light[row["light"]] += 1
-        self.by_status[row["report_status"] or NO_REPORT] += 1
-        if row["closed_at"] is not None:
+    def add(self, group):
+        """Add a group of `group["tasks"]` tasks that share every fact counted here."""
+        n = group["tasks"]
+        self.tasks += n
+        self.by_light[group["light"]] += n
+        self.by_status[group["report_status"] or NO_REPORT] += n
+        if group["closed_at"] is not None:
             return
-        self.open += 1
-        self.percent_sum += row["report_percent"] or 0
-        if row["timeliness"] == "on_time":
-            self.on_time += 1
-        elif row["timeliness"] == "late":
-            self.late += 1
+        self.open += n
+        self.percent_sum += group["percent_sum"] or 0
+        if group["timeliness"] == "on_time":
+            self.on_time += n
+        elif group["timeliness"] == "late":
+            self.late += n
         else:
-            self.missing += 1
+            self.missing += n
 
     @property
     def reported(self):
@@ -85,58 +100,67 @@ def zone_score(*, on_time, open_tasks, percent_sum):
 
 def timeliness(state, submitted_on, deadline):
     """on_time / late by the date of the last submission; missing until submitted."""
-    if state not in SUBMITTED or submitted_on is None:
+    if submitted_on is None:
         return "missing"
-    return "on_time" if submitted_on <= deadline else "late"
+    return timeliness_of(state, submitted_on <= deadline)
 
 
-def task_rows(tasks, period, today):
-    """One dict per task with its report for `period`, light and timeliness: one query.
+def timeliness_of(state, by_deadline):
+    """The same rule from whether the submission date was on or before the deadline (None: none)."""
+    if state not in SUBMITTED or by_deadline is None:
+        return "missing"
+    return "on_time" if by_deadline else "late"
 
-    The report comes through a filtered join (at most one row per task and period) rather
-    than a correlated subquery per column, which keeps this linear at 20,000 tasks."""
-    overdue = (
-        Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today)
-        .order_by()
-        .values("task")
-        .annotate(count=Count("pk"))
-        .values("count")
+
+def task_groups(tasks, period, today, by):
+    """`tasks` counted by the fields `by` and by every fact a tally or a light reads: one query.
+
+    Each group is {**by, report_status, report_state, closed_at, overdue, by_deadline, tasks,
+    percent_sum, light, timeliness}. Grouping in SQL sends back hundreds of rows instead of one
+    per task (one per task and agency for the agencies' table, 60,000 at 20,000 tasks), and a
+    light is worked out once per group. The report comes through a filtered join (at most one
+    row per task and period) rather than a correlated subquery per column."""
+    overdue = Exists(Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today))
+    by_deadline = Case(
+        When(current__submitted_on__isnull=True, then=Value(None)),
+        When(current__submitted_on__lte=period.deadline, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
     )
-    rows = list(
+    groups = list(
         tasks.annotate(
             current=FilteredRelation("reports", condition=Q(reports__period_id=period.pk)),
-            overdue_count=Coalesce(Subquery(overdue), 0),
+            overdue=overdue,
+            by_deadline=by_deadline,
         )
         .order_by()
         .values(
-            "pk",
-            "zone_id",
-            "category_id",
+            *by,
             "closed_at",
-            "overdue_count",
+            "overdue",
+            "by_deadline",
             report_status=F("current__status"),
             report_state=F("current__state"),
-            report_percent=F("current__percent_complete"),
-            report_submitted_on=F("current__submitted_on"),
         )
+        .annotate(tasks=Count("pk"), percent_sum=Sum("current__percent_complete"))
     )
-    for row in rows:
-        row["light"] = light_for(
-            status=row["report_status"],
-            state=row["report_state"],
+    for group in groups:
+        group["light"] = light_for(
+            status=group["report_status"],
+            state=group["report_state"],
             deadline=period.deadline,
             today=today,
-            overdue_milestones=row["overdue_count"],
-            closed=row["closed_at"] is not None,
+            overdue_milestones=group["overdue"],
+            closed=group["closed_at"] is not None,
         )
-        row["timeliness"] = timeliness(row["report_state"], row["report_submitted_on"], period.deadline)
-    return rows
+        group["timeliness"] = timeliness_of(group["report_state"], group["by_deadline"])
+    return groups
 
 
-def _tally_by(rows, key):
+def _tally_by(groups, key):
     tallies = defaultdict(Tally)
-    for row in rows:
-        tallies[key(row)].add(row)
+    for group in groups:
+        tallies[group[key]].add(group)
     return tallies
 
 
@@ -144,24 +168,27 @@ def dashboard(*, tasks, plan, period, periods, today=None):
     """Everything the dashboard shows for `period` over the visible `tasks` of `plan`."""
     today = today or timezone.localdate()
     tasks = tasks.filter(zone__plan=plan)
-    rows = task_rows(tasks, period, today)
+    groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
     total = Tally()
-    for row in rows:
-        total.add(row)
-    zones = list(Zone.objects.filter(pk__in={row["zone_id"] for row in rows}).order_by("annex_number"))
-    by_zone = _tally_by(rows, lambda row: row["zone_id"])
+    for group in groups:
+        total.add(group)
+    zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
+    by_zone = _tally_by(groups, "zone_id")
     categories = list(
-        TaskCategory.objects.filter(pk__in={row["category_id"] for row in rows})
+        TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups})
         .select_related("zone")
         .order_by("zone__annex_number", "number")
     )
-    by_category = _tally_by(rows, lambda row: row["category_id"])
-    row_by_task = {row["pk"]: row for row in rows}
-    by_agency = defaultdict(Tally)
-    for task_id, agency_id in TaskAgency.objects.filter(task_id__in=row_by_task).values_list(
-        "task_id", "agency_id"
-    ):
-        by_agency[agency_id].add(row_by_task[task_id])
+    by_category = _tally_by(groups, "category_id")
+    # A task counts once for each agency supporting it; tasks without one have agency None.
+    by_agency = _tally_by(
+        (
+            g
+            for g in task_groups(tasks, period, today, ["agency_links__agency_id"])
+            if g["agency_links__agency_id"]
+        ),
+        "agency_links__agency_id",
+    )
     agencies = sorted(
         Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
     )
@@ -173,43 +200,50 @@ def dashboard(*, tasks, plan, period, periods, today=None):
     return {
         "period": period,
         "total": total,
-        "awaiting_review": sum(1 for row in rows if row["report_state"] == ReportState.SUBMITTED),
+        "awaiting_review": sum(g["tasks"] for g in groups if g["report_state"] == ReportState.SUBMITTED),
         "zones": zone_rows,
         "ranking": ranking,
         "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
         "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agencies],
-        "history": period_history(tasks=tasks, periods=periods, zones=zones, rows=rows, today=today),
+        "history": period_history(tasks=tasks, periods=periods, zones=zones, groups=groups, today=today),
     }
 
 
-def period_history(*, tasks, periods, zones, rows, today):
+def period_history(*, tasks, periods, zones, groups, today):
     """Average percent, on-time count and score per zone for every started period, from one
-    aggregate query however many periods there are."""
+    aggregate query however many periods there are.
+
+    The query starts from the tasks and joins their reports, so the database walks the plan's
+    tasks and each task's reports by index, rather than testing every report against a list
+    of the visible tasks (2.6 s against 1.0 s over 500,000 reports on SQLite)."""
     periods = sorted((p for p in periods if p.start <= today), key=lambda p: p.start)
     aggregates = (
-        ProgressReport.objects.filter(task__in=tasks, period__in=periods)
-        .values("period_id", "task__zone_id")
+        tasks.filter(reports__period__in=periods)
+        .order_by()
+        .values("zone_id", period=F("reports__period_id"))
         .annotate(
-            percent_sum=Sum("percent_complete"),
-            reports=Count("pk"),
+            percent_sum=Sum("reports__percent_complete"),
+            reports_count=Count("reports"),
             on_time=Count(
-                "pk",
-                filter=Q(state__in=SUBMITTED, submitted_on__lte=F("period__deadline")),
+                "reports",
+                filter=Q(
+                    reports__state__in=SUBMITTED, reports__submitted_on__lte=F("reports__period__deadline")
+                ),
             ),
-            average=Avg("percent_complete"),
+            average=Avg("reports__percent_complete"),
         )
     )
-    found = {(a["period_id"], a["task__zone_id"]): a for a in aggregates}
+    found = {(a["period"], a["zone_id"]): a for a in aggregates}
     closed_at = defaultdict(list)
-    for row in rows:
-        closed_at[row["zone_id"]].append(row["closed_at"])
+    for group in groups:
+        closed_at[group["zone_id"]].append((group["closed_at"], group["tasks"]))
     series = []
     for zone in zones:
         points = []
         for period in periods:
             # Tasks closed off before the period began no longer need reporting.
             open_tasks = sum(
-                1 for closed in closed_at[zone.pk] if closed is None or closed.date() >= period.start
+                n for closed, n in closed_at[zone.pk] if closed is None or closed.date() >= period.start
             )
             cell = found.get((period.pk, zone.pk), {})
             points.append(

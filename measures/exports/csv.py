@@ -5,7 +5,7 @@ from io import StringIO
 
 from django.utils.translation import gettext as _
 
-from .rows import columns
+from .rows import columns, row_labels
 
 BOM = "\ufeff"
 # A spreadsheet runs a cell starting with one of these as a formula; a leading apostrophe
@@ -25,7 +25,9 @@ def render(report):
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_("Zone"), *(str(label) for _key, label, _width in columns())])
+    labels = row_labels()
     for section in report.sections:
+        zone = _safe(section.zone.name)
         for row in section.rows:
-            writer.writerow([_safe(section.zone.name), *(_safe(value) for value in row.cells())])
+            writer.writerow([zone, *(_safe(value) for value in row.cells(labels))])
     return buffer.getvalue().encode("utf-8")

@@ -1,25 +1,61 @@
-"""The period report as an Excel workbook: a summary sheet, then one sheet per zone."""
+"""The period report as an Excel workbook: a summary sheet, then one sheet per zone.
 
+The workbook is written directly as SpreadsheetML (the handful of parts an .xlsx needs), not
+through openpyxl: at 20,000 tasks openpyxl's per-cell objects took 6 s of the export, and still
+2 s with no styles at all, against a target of 2 s for the whole request; strings joined here
+take about 0.4 s. Only what the report uses is supported: text, numbers, four cell styles,
+column widths, frozen panes and an auto-filter. openpyxl reads these files back in the tests.
+"""
+
+import datetime
+import itertools
 import re
+import zipfile
 from io import BytesIO
+from numbers import Number
+from typing import NamedTuple
+from xml.sax.saxutils import escape, quoteattr
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .rows import TIMELINESS, columns, timeliness_labels
+from .rows import TIMELINESS, columns, row_labels, timeliness_labels
 from .text import title
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="E8EEF7")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
+# Cell styles, by their index in styles.xml's cellXfs.
+PLAIN, TOP, WRAP, HEADER = 0, 1, 2, 3
 WRAPPED_COLUMNS = {"title", "agencies", "progress", "problems", "next_steps"}
 # Excel forbids these in sheet names and allows at most 31 characters.
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SUMMARY_HEADER_ROW = 4
+# XML 1.0 has no place for these control characters; text pasted from other programs can carry them.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Excel refuses to open a file with a longer cell ("We found a problem with some content").
+MAX_CELL_CHARS = 32767
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+STYLES = f"""{XML_DECLARATION}<styleSheet xmlns="{MAIN}">
+<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
+<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>
+<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>\
+<fill><patternFill patternType="solid"><fgColor rgb="00E8EEF7"/><bgColor indexed="64"/></patternFill></fill></fills>
+<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+<cellXfs count="4">\
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment vertical="top"/></xf>\
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">\
+<alignment vertical="top" wrapText="1"/></xf>\
+<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1">\
+<alignment vertical="top" wrapText="1"/></xf>\
+</cellXfs>
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
+</styleSheet>"""
 
 
 def sheet_name(name, taken):
@@ -32,16 +68,79 @@ def sheet_name(name, taken):
     return candidate
 
 
-def cell(sheet, value, *, header=False, alignment=TOP):
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # Text typed into a report is data, never a formula, even when it starts with "=".
-        cell.data_type = "s"
-    if header:
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
-    else:
-        cell.alignment = alignment
-    return cell
+def cell_xml(ref, value, style):
+    """One <c>; None and "" write nothing (an empty cell reads back as None either way).
+
+    Text is always an inline string, never a formula, even when it starts with "="."""
+    if value is None or value == "":
+        return ""
+    styled = f' s="{style}"' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, Number):
+        return f'<c r="{ref}"{styled}><v>{value}</v></c>'
+    text = XML_ILLEGAL.sub("", str(value))[:MAX_CELL_CHARS]
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+class Sheet:
+    """A worksheet built row by row as XML text; rows are kept as strings, never as cell objects."""
+
+    def __init__(self, name, widths, freeze=None):
+        self.name, self.widths, self.freeze = name, widths, freeze
+        self.auto_filter = None
+        self.rows = []
+        self.width = len(widths)
+        self.letters = [get_column_letter(n) for n in range(1, self.width + 1)]
+
+    def append(self, values, styles=PLAIN):
+        """A row of values; `styles` is one style for every cell or a style per cell."""
+        number = len(self.rows) + 1
+        if len(values) > len(self.letters):
+            self.letters += [get_column_letter(n) for n in range(len(self.letters) + 1, len(values) + 1)]
+        self.width = max(self.width, len(values))
+        per_cell = styles if isinstance(styles, list) else [styles] * len(values)
+        cells = "".join(
+            cell_xml(f"{letter}{number}", value, style)
+            for letter, value, style in zip(self.letters, values, per_cell, strict=False)
+        )
+        self.rows.append(f'<row r="{number}">{cells}</row>')
+
+    def _pane(self):
+        if not self.freeze:
+            return '<sheetView workbookViewId="0"/>'
+        match = re.fullmatch(r"([A-Z]+)(\d+)", self.freeze)
+        column = self.letters.index(match[1]) if match[1] in self.letters else 0
+        row = int(match[2]) - 1
+        active = "bottomRight" if column and row else ("bottomLeft" if row else "topRight")
+        split = (f' xSplit="{column}"' if column else "") + (f' ySplit="{row}"' if row else "")
+        return (
+            f'<sheetView workbookViewId="0"><pane{split} topLeftCell="{self.freeze}" '
+            f'activePane="{active}" state="frozen"/><selection pane="{active}"/></sheetView>'
+        )
+
+    def xml(self):
+        last = f"{get_column_letter(max(self.width, 1))}{max(len(self.rows), 1)}"
+        cols = "".join(
+            f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
+            for n, width in enumerate(self.widths, start=1)
+        )
+        return "".join(
+            [
+                XML_DECLARATION,
+                f'<worksheet xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">',
+                f'<dimension ref="A1:{last}"/>',
+                f"<sheetViews>{self._pane()}</sheetViews>",
+                '<sheetFormatPr defaultRowHeight="15"/>',
+                f"<cols>{cols}</cols>" if cols else "",
+                "<sheetData>",
+                *self.rows,
+                "</sheetData>",
+                f'<autoFilter ref="{self.auto_filter}"/>' if self.auto_filter else "",
+                '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>',
+                "</worksheet>",
+            ]
+        )
 
 
 def summary_header(report):
@@ -69,16 +168,14 @@ def summary_line(name, tally):
     ]
 
 
-def _summary_sheet(book, report, taken):
-    sheet = book.create_sheet(sheet_name(_("Summary"), taken))
-    header = summary_header(report)
-    sheet.column_dimensions["A"].width = 16
-    for index in range(2, len(header) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 11
+def _summary_sheet(report, taken):
+    header = [str(label) for label in summary_header(report)]
     # A title and the period's dates above the table, which starts on SUMMARY_HEADER_ROW.
-    sheet.freeze_panes = f"B{SUMMARY_HEADER_ROW + 1}"
+    sheet = Sheet(
+        sheet_name(_("Summary"), taken), [16] + [11] * (len(header) - 1), freeze=f"B{SUMMARY_HEADER_ROW + 1}"
+    )
     period = report.period
-    sheet.append([cell(sheet, title(report), alignment=Alignment())])
+    sheet.append([title(report)])
     sheet.append(
         [
             _("%(start)s to %(end)s; submission deadline %(deadline)s")
@@ -86,36 +183,141 @@ def _summary_sheet(book, report, taken):
         ]
     )
     sheet.append([])
-    sheet.append([cell(sheet, str(label), header=True) for label in header])
+    sheet.append(header, HEADER)
     for section in report.sections:
         sheet.append(summary_line(section.zone.name, section))
-    sheet.append([cell(sheet, value, header=True) for value in summary_line(_("Total"), report)])
+    sheet.append(summary_line(_("Total"), report), HEADER)
+    return sheet
 
 
-def _zone_sheet(book, section, taken):
-    sheet = book.create_sheet(sheet_name(section.zone.name, taken))
+def _zone_sheet(section, taken, labels):
     spec = columns()
-    # Write-only sheets take their layout before the first row is written.
-    for index, (_key, _label, width) in enumerate(spec, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    last = get_column_letter(len(spec))
-    sheet.auto_filter.ref = f"A1:{last}{len(section.rows) + 1}"
-    sheet.append([cell(sheet, str(label), header=True) for _key, label, _width in spec])
+    sheet = Sheet(sheet_name(section.zone.name, taken), [width for _key, _label, width in spec], freeze="A2")
+    sheet.auto_filter = f"A1:{get_column_letter(len(spec))}{len(section.rows) + 1}"
+    sheet.append([str(label) for _key, label, _width in spec], HEADER)
+    keys = [key for key, _label, _width in spec]
+    styles = [WRAP if key in WRAPPED_COLUMNS else TOP for key in keys]
     for row in section.rows:
-        values = row.values()
-        sheet.append(
-            [cell(sheet, values[key], alignment=WRAP if key in WRAPPED_COLUMNS else TOP) for key, *_ in spec]
-        )
+        values = row.values(labels)
+        sheet.append([values[key] for key in keys], styles)
+    return sheet
+
+
+class Written(NamedTuple):
+    """What the workbook part needs to know of a sheet already in the archive."""
+
+    name: str
+    auto_filter: str | None
+
+
+def _quoted_sheet(name):
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _package(sheets):
+    """The parts around the sheets: content types, relationships, workbook, styles, properties."""
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in range(1, len(sheets) + 1)
+    )
+    content_types = (
+        f'{XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f"{overrides}"
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        '<Override PartName="/docProps/app.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        "</Types>"
+    )
+    root_rels = (
+        f'{XML_DECLARATION}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">'
+        f'<Relationship Id="rId1" Type="{RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+        'metadata/core-properties" Target="docProps/core.xml"/>'
+        f'<Relationship Id="rId3" Type="{RELATIONSHIPS}/extended-properties" Target="docProps/app.xml"/>'
+        "</Relationships>"
+    )
+    sheet_rels = "".join(
+        f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+        for n in range(1, len(sheets) + 1)
+    )
+    workbook_rels = (
+        f'{XML_DECLARATION}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{sheet_rels}'
+        f'<Relationship Id="rId{len(sheets) + 1}" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    )
+    entries = "".join(
+        f'<sheet name={quoteattr(sheet.name)} sheetId="{n}" r:id="rId{n}"/>'
+        for n, sheet in enumerate(sheets, start=1)
+    )
+    # Excel keeps an auto-filter's range as this hidden name as well as on the sheet.
+    filters = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
+        f"{escape(_quoted_sheet(sheet.name))}!{_absolute(sheet.auto_filter)}</definedName>"
+        for n, sheet in enumerate(sheets)
+        if sheet.auto_filter
+    )
+    workbook = (
+        f'{XML_DECLARATION}<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">'
+        '<bookViews><workbookView activeTab="0"/></bookViews>'
+        f"<sheets>{entries}</sheets>"
+        + (f"<definedNames>{filters}</definedNames>" if filters else "")
+        + "</workbook>"
+    )
+    now = timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    core = (
+        f"{XML_DECLARATION}<cp:coreProperties "
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        "<dc:creator>FTZ Tracker</dc:creator>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+    app = (
+        f"{XML_DECLARATION}<Properties "
+        'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        "<Application>FTZ Tracker</Application></Properties>"
+    )
+    return {
+        "[Content_Types].xml": content_types,
+        "_rels/.rels": root_rels,
+        "docProps/core.xml": core,
+        "docProps/app.xml": app,
+        "xl/workbook.xml": workbook,
+        "xl/_rels/workbook.xml.rels": workbook_rels,
+        "xl/styles.xml": STYLES,
+    }
+
+
+def _absolute(ref):
+    """ "A1:K13" as "$A$1:$K$13", the form a defined name takes."""
+    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in ref.split(":"))
 
 
 def render(report):
-    """The workbook as bytes."""
-    book = Workbook(write_only=True)
+    """The workbook as bytes. Each sheet is written into the archive as soon as it is built, so
+    only one sheet's rows are held as text at a time."""
     taken = set()
-    _summary_sheet(book, report, taken)
-    for section in report.sections:
-        _zone_sheet(book, section, taken)
+    labels = row_labels()
+    written = []
     buffer = BytesIO()
-    book.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        sheets = itertools.chain(
+            [_summary_sheet(report, taken)],
+            (_zone_sheet(section, taken, labels) for section in report.sections),
+        )
+        for n, sheet in enumerate(sheets, start=1):
+            archive.writestr(f"xl/worksheets/sheet{n}.xml", sheet.xml())
+            written.append(Written(sheet.name, sheet.auto_filter))
+        for name, content in _package(written).items():
+            archive.writestr(name, content)
     return buffer.getvalue()

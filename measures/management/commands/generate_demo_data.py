@@ -4,19 +4,37 @@ Without --zones/--tasks it reports on the loaded plan's real tasks; with them it
 a synthetic plan of that size. Rows are bulk-inserted (not through the services) because a
 demo of 500,000 reports would otherwise take hours; each submitted report still gets its
 history rows so timelines are not empty.
+
+--complete gives every task a report in every period (the current one included), which is
+how `make bench` reaches 500,000 reports; --evidence adds that many evidence rows, of which
+the files point at a few small real files (correct size and SHA-256) so downloads work.
 """
 
 import datetime
+import hashlib
 import random
+import struct
+import zlib
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from measures.choices import EventKind, ReportState, TaskStatus
-from measures.models import ProgressReport, ReportEvent, ReportingPeriod, Task, TaskAgency, TaskCategory
+from measures.choices import EventKind, EvidenceKind, ReportState, TaskStatus
+from measures.models import (
+    Evidence,
+    ProgressReport,
+    ReportEvent,
+    ReportingPeriod,
+    Task,
+    TaskAgency,
+    TaskCategory,
+)
 from measures.services.periods import quarter_bounds
+from measures.uploads import stored_name
 from zones.models import Agency, Plan, Zone
 
 PROGRESS = [
@@ -28,6 +46,9 @@ PROGRESS = [
 ]
 PROBLEMS = ["配套政策尚待市级部门明确", "试点企业数量不足", "跨部门数据共享机制尚未建立"]
 NEXT_STEPS = ["推动政策细则出台", "扩大试点范围", "总结经验并申报制度创新成果"]
+EVIDENCE_DESCRIPTIONS = ["会议纪要", "政策文件", "现场照片", "试点企业名单", "工作台账"]
+WITHDRAW_REASONS = ["上传错误文件", "已由新版本替代"]
+BATCH = 5000
 
 
 class Command(BaseCommand):
@@ -40,24 +61,43 @@ class Command(BaseCommand):
         parser.add_argument(
             "--periods", type=int, default=4, help="quarters of data, ending with the current one"
         )
+        parser.add_argument(
+            "--complete",
+            action="store_true",
+            help="report every task in every period, the current one included (tasks × periods reports)",
+        )
+        parser.add_argument(
+            "--evidence", type=int, default=0, help="add this many evidence items to the generated reports"
+        )
+        parser.add_argument(
+            "--evidence-files",
+            type=int,
+            default=100,
+            help="distinct small real files (PNG) that file evidence points at",
+        )
         parser.add_argument("--seed", type=int, default=2026)
 
-    def handle(self, *args, plan, zones, tasks, periods, seed, **options):
+    def handle(self, *args, plan, zones, tasks, periods, complete, evidence, evidence_files, seed, **options):
         if (zones is None) != (tasks is None):
             raise CommandError("Give --zones and --tasks together.")
         if periods < 1 or (zones is not None and (zones < 1 or tasks < zones)):
             raise CommandError("--periods must be at least 1 and --tasks at least --zones.")
+        if evidence < 0 or (evidence and evidence_files < 1):
+            raise CommandError("--evidence cannot be negative and needs at least one --evidence-files.")
         rng = random.Random(seed)
         user = self._demo_user()
+        # Files are written before the transaction: a rollback leaves at most a few small
+        # unreferenced files, never rows that point at missing files.
+        samples = self._sample_files(min(evidence_files, evidence), rng) if evidence else []
         with transaction.atomic():
             target = self._synthetic_plan(zones, tasks, rng) if zones else self._plan(plan)
             quarters = self._periods(target, periods)
-            reports, events = self._reports(target, quarters, user, rng)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{target.code}: {len(quarters)} periods, {reports} reports, {events} history rows generated."
-            )
-        )
+            reports, events = self._reports(target, quarters, user, rng, complete=complete)
+            items = self._evidence(target, quarters, user, rng, evidence, samples) if evidence else 0
+        summary = f"{target.code}: {len(quarters)} periods, {reports} reports, {events} history rows"
+        if evidence:
+            summary += f", {items} evidence items ({len(samples)} distinct files)"
+        self.stdout.write(self.style.SUCCESS(summary + " generated."))
 
     def _plan(self, code):
         plan = Plan.objects.filter(code=code).first()
@@ -87,11 +127,13 @@ class Command(BaseCommand):
         by_zone = {}
         for category in categories:
             by_zone.setdefault(category.zone_id, []).append(category)
-        new_tasks = []
+        new_tasks, supporting = [], []
         for index in range(task_count):
             zone = zones[index % zone_count]
             number = index // zone_count + 1
             category = by_zone[zone.pk][number % 4]
+            chosen = rng.sample(agencies, 3)
+            supporting.append(chosen)
             new_tasks.append(
                 Task(
                     zone=zone,
@@ -99,16 +141,18 @@ class Command(BaseCommand):
                     number=number,
                     title=f"测试任务{number}",
                     text=f"测试任务{number}。",
+                    # As the plan prints it, so exports show the agencies the way real tasks do.
+                    agencies_text="（支持单位：" + "、".join(a.name for a in chosen) + "）",
                 )
             )
         created = Task.objects.bulk_create(new_tasks, batch_size=2000)
         TaskAgency.objects.bulk_create(
             (
                 TaskAgency(task=task, agency=agency, position=position)
-                for task in created
-                for position, agency in enumerate(rng.sample(agencies, 3), start=1)
+                for task, chosen in zip(created, supporting, strict=True)
+                for position, agency in enumerate(chosen, start=1)
             ),
-            batch_size=5000,
+            batch_size=BATCH,
         )
         return plan
 
@@ -134,69 +178,123 @@ class Command(BaseCommand):
             periods.append(period)
         return periods
 
-    def _reports(self, plan, periods, user, rng):
+    def _reports(self, plan, periods, user, rng, *, complete):
+        """Insert period by period, so 500,000 reports never sit in memory at once."""
         tasks = list(Task.objects.filter(zone__plan=plan).values_list("pk", flat=True))
         existing = set(ProgressReport.objects.filter(period__in=periods).values_list("task_id", "period_id"))
         today = timezone.localdate()
         percent = {task: 0 for task in tasks}
-        reports = []
+        report_count = event_count = 0
         for index, period in enumerate(periods):
             current = index == len(periods) - 1 and period.deadline >= today
+            reports = []
             for task in tasks:
-                if (task, period.pk) in existing or (current and rng.random() < 0.45):
+                if (task, period.pk) in existing or (current and not complete and rng.random() < 0.45):
                     continue
-                percent[task] = min(100, percent[task] + rng.choice([0, 10, 15, 20, 25, 30]))
-                status = self._status(percent[task], rng)
-                state = (
-                    ReportState.DRAFT
-                    if current and rng.random() < 0.3
-                    else rng.choice([ReportState.ACCEPTED, ReportState.ACCEPTED, ReportState.SUBMITTED])
-                )
-                late = rng.random() < 0.15
-                submitted_on = period.deadline + datetime.timedelta(
-                    days=rng.randint(1, 10) if late else -rng.randint(0, 10)
-                )
-                submitted_at = timezone.make_aware(
-                    datetime.datetime.combine(min(submitted_on, today), datetime.time(10))
-                )
-                reports.append(
-                    ProgressReport(
-                        task_id=task,
-                        period=period,
-                        status=status,
-                        percent_complete=percent[task],
-                        progress=rng.choice(PROGRESS),
-                        problems=rng.choice(PROBLEMS)
-                        if status in (TaskStatus.DELAYED, TaskStatus.BLOCKED)
-                        else "",
-                        next_steps=rng.choice(NEXT_STEPS),
-                        state=state,
-                        submitted_at=None if state == ReportState.DRAFT else submitted_at,
-                        submitted_on=None if state == ReportState.DRAFT else timezone.localdate(submitted_at),
-                        reviewed_at=submitted_at if state == ReportState.ACCEPTED else None,
-                        updated_at=submitted_at,
-                        updated_by=user,
+                reports.append(self._report(task, period, percent, current, today, user, rng))
+            created = ProgressReport.objects.bulk_create(reports, batch_size=BATCH)
+            events = ReportEvent.objects.bulk_create(
+                (
+                    ReportEvent(
+                        task_id=report.task_id,
+                        report=report,
+                        period=report.period,
+                        kind=EventKind.SUBMITTED,
+                        actor=user,
+                        at=report.submitted_at,
+                        changes={"state": [ReportState.DRAFT, ReportState.SUBMITTED]},
+                        note="生成的演示数据",
                     )
-                )
-        created = ProgressReport.objects.bulk_create(reports, batch_size=5000)
-        events = ReportEvent.objects.bulk_create(
-            (
-                ReportEvent(
-                    task_id=report.task_id,
-                    report=report,
-                    period=report.period,
-                    kind=EventKind.SUBMITTED,
-                    actor=user,
-                    at=report.submitted_at,
-                    changes={"state": [ReportState.DRAFT, ReportState.SUBMITTED]},
-                    note="生成的演示数据",
-                )
-                for report in created
-                if report.submitted_at is not None
-            ),
-            batch_size=5000,
+                    for report in created
+                    if report.submitted_at is not None
+                ),
+                batch_size=BATCH,
+            )
+            report_count += len(created)
+            event_count += len(events)
+        return report_count, event_count
+
+    def _report(self, task, period, percent, current, today, user, rng):
+        percent[task] = min(100, percent[task] + rng.choice([0, 10, 15, 20, 25, 30]))
+        status = self._status(percent[task], rng)
+        state = (
+            ReportState.DRAFT
+            if current and rng.random() < 0.3
+            else rng.choice([ReportState.ACCEPTED, ReportState.ACCEPTED, ReportState.SUBMITTED])
         )
-        return len(created), len(events)
+        late = rng.random() < 0.15
+        submitted_on = period.deadline + datetime.timedelta(
+            days=rng.randint(1, 10) if late else -rng.randint(0, 10)
+        )
+        submitted_at = timezone.make_aware(
+            datetime.datetime.combine(min(submitted_on, today), datetime.time(10))
+        )
+        return ProgressReport(
+            task_id=task,
+            period=period,
+            status=status,
+            percent_complete=percent[task],
+            # Two or three sentences, about the length officers write, so pages and exports
+            # carry realistic text rather than a few characters.
+            progress="；".join(rng.sample(PROGRESS, rng.randint(2, 3))) + "。",
+            problems=rng.choice(PROBLEMS) if status in (TaskStatus.DELAYED, TaskStatus.BLOCKED) else "",
+            next_steps=rng.choice(NEXT_STEPS),
+            state=state,
+            submitted_at=None if state == ReportState.DRAFT else submitted_at,
+            submitted_on=None if state == ReportState.DRAFT else timezone.localdate(submitted_at),
+            reviewed_at=submitted_at if state == ReportState.ACCEPTED else None,
+            updated_at=submitted_at,
+            updated_by=user,
+        )
+
+    def _sample_files(self, count, rng):
+        """`count` distinct tiny PNG images saved to the evidence storage: (name, size, sha256)."""
+        samples = []
+        for n in range(count):
+            # The index in two channels keeps the files (and their hashes) distinct.
+            content = tiny_png(n % 256, n // 256 % 256, rng.randrange(256))
+            name = default_storage.save(stored_name(extension="png"), ContentFile(content))
+            samples.append((name, len(content), hashlib.sha256(content).hexdigest()))
+        return samples
+
+    def _evidence(self, plan, periods, user, rng, count, samples):
+        """`count` evidence rows over the plan's reports: two in three files, one in three links,
+        one in fifty withdrawn. Files cycle over `samples`, so every row matches a real file."""
+        reports = list(
+            ProgressReport.objects.filter(task__zone__plan=plan, period__in=periods).values_list(
+                "pk", "updated_at"
+            )
+        )
+        if not reports:
+            return 0
+        created = 0
+        for start in range(0, count, BATCH):
+            batch = []
+            for index in range(start, min(start + BATCH, count)):
+                report_id, updated_at = reports[rng.randrange(len(reports))]
+                added_at = updated_at - datetime.timedelta(hours=rng.randint(1, 72))
+                item = Evidence(
+                    report_id=report_id,
+                    description=rng.choice(EVIDENCE_DESCRIPTIONS),
+                    added_by=user,
+                    added_at=added_at,
+                )
+                if index % 3 == 2:
+                    item.kind = EvidenceKind.LINK
+                    item.url = f"https://www.example.gov.cn/ftz/evidence/{index}"
+                else:
+                    name, size, sha256 = samples[index % len(samples)]
+                    item.kind = EvidenceKind.FILE
+                    item.file, item.size, item.sha256 = name, size, sha256
+                    item.original_name = f"证明材料{index}.png"
+                    item.content_type = "image/png"
+                if rng.random() < 0.02:
+                    item.withdrawn_at = added_at + datetime.timedelta(hours=1)
+                    item.withdrawn_by = user
+                    item.withdraw_reason = rng.choice(WITHDRAW_REASONS)
+                batch.append(item)
+            created += len(Evidence.objects.bulk_create(batch))
+        return created
 
     @staticmethod
     def _status(percent, rng):
@@ -207,3 +305,19 @@ class Command(BaseCommand):
         return rng.choices(
             [TaskStatus.ON_TRACK, TaskStatus.DELAYED, TaskStatus.BLOCKED], weights=[80, 15, 5]
         )[0]
+
+
+def tiny_png(red, green, blue, size=8):
+    """A valid `size`×`size` PNG of one colour, built by hand so no imaging library is needed."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes([red, green, blue]) * size
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * size))
+        + chunk(b"IEND", b"")
+    )
