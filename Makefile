@@ -9,15 +9,17 @@ PORT ?= 8000
 # PostgreSQL for `make test-postgres` (the cluster installed on the machine).
 PG_URL ?= postgres://ftz:ftz@127.0.0.1:5432/ftz
 
-.PHONY: bench serve run test test-postgres postgres venv system-deps browser messages db lint format fixtures demo-accounts clean
+.PHONY: bench bench-deps serve run test test-postgres postgres venv system-deps browser messages db lint format fixtures demo-accounts clean
 
 run: db ## set everything up and serve on http://127.0.0.1:8000
 	@echo "Serving FTZ Tracker on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-bench: venv messages postgres ## benchmarks at scale (not part of make test); writes docs/benchmarks.md
+bench-deps:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
-	$(PY) -m bench
+
+bench: venv messages postgres bench-deps ## benchmarks at scale (not part of make test); writes docs/benchmarks.md
+	$(PY) -m bench $(BENCH_ARGS)
 
 serve: db ## serve with gunicorn as in production (deploy/gunicorn.conf.py) on http://$(HOST):$(PORT)
 	@echo "Serving FTZ Tracker with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
