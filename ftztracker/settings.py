@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "axes",
     "zones",
     "measures",
+    "indicators",
 ]
 
 MIDDLEWARE = [

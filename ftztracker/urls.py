@@ -21,4 +21,5 @@ urlpatterns = [
     path("health/", include("ftztracker.health")),
     path("", include("zones.urls")),
     path("", include("measures.urls")),
+    path("", include("indicators.urls")),
 ]

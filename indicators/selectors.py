@@ -1,0 +1,227 @@
+"""Reads for the indicator pages: computed values, the scorecard and the review queue.
+
+Computed indicators are counted from the app's own records at each period's cut-off (the end of
+the period's last day), in a fixed number of queries whatever the number of periods or rows:
+- a count of innovation outcomes counts those submitted by the cut-off and in any state after
+  draft (submitted, evaluated, recommended, replicated, not recommended): once submitted, an
+  outcome has been reported, whatever its evaluation later says;
+- the share of tasks completed is the share of the zone's tasks whose latest submitted or accepted
+  report, up to and including the period, says completed (drafts and returned reports are not
+  yet the zone's word).
+The whole-FTZ zone of a plan stands for the plan as a whole, so its computed values count every
+zone of the plan.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from measures.choices import OutcomeState, ReportState, TaskStatus
+from measures.models import InnovationOutcome, ProgressReport, ReportingPeriod, Task
+from zones.choices import ZoneKind
+
+from .choices import Computation, Direction, Status, ValueState
+from .models import Dimension, Indicator, IndicatorValue
+
+COUNTED_OUTCOME_STATES = [state for state in OutcomeState.values if state != OutcomeState.DRAFT]
+COUNTED_REPORT_STATES = [ReportState.SUBMITTED, ReportState.ACCEPTED]
+HUNDRED = Decimal(100)
+
+
+def cutoff(period):
+    """The first moment after the period: everything strictly before it counts for the period."""
+    next_day = datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(next_day)
+
+
+def counted_zone_ids(zone):
+    """The zones whose records a zone's computed values count: the plan's for the whole FTZ."""
+    if zone.kind == ZoneKind.WHOLE_FTZ:
+        return list(zone.plan.zones.values_list("pk", flat=True))
+    return [zone.pk]
+
+
+def outcome_counts(*, zone_ids, periods):
+    """{outcome type: {period id: count}} in one query."""
+    if not periods:
+        return {}
+    columns = {f"p{period.pk}": Count("pk", filter=Q(submitted_at__lt=cutoff(period))) for period in periods}
+    rows = (
+        InnovationOutcome.objects.filter(
+            zone_id__in=zone_ids, state__in=COUNTED_OUTCOME_STATES, submitted_at__isnull=False
+        )
+        .order_by()
+        .values("type")
+        .annotate(**columns)
+    )
+    return {row["type"]: {period.pk: row[f"p{period.pk}"] for period in periods} for row in rows}
+
+
+def completed_shares(*, zone_ids, periods):
+    """{period id: percent of tasks completed} in two queries."""
+    if not periods:
+        return {}
+    total = Task.objects.filter(zone_id__in=zone_ids).count()
+    rows = (
+        ProgressReport.objects.filter(
+            task__zone_id__in=zone_ids,
+            state__in=COUNTED_REPORT_STATES,
+            period__start__lte=periods[-1].start,
+            period__plan_id=periods[-1].plan_id,
+        )
+        .order_by("period__start")
+        .values_list("task_id", "period__start", "status")
+    )
+    latest = {}
+    shares = {}
+    rows = iter(rows)
+    pending = next(rows, None)
+    for period in periods:
+        while pending is not None and pending[1] <= period.start:
+            latest[pending[0]] = pending[2]
+            pending = next(rows, None)
+        completed = sum(1 for status in latest.values() if status == TaskStatus.COMPLETED)
+        shares[period.pk] = _percent(completed, total)
+    return shares
+
+
+def _percent(part, whole):
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def computed_values(*, indicators, zone, periods):
+    """{indicator id: {period id: value}} for the computed ones among `indicators`."""
+    periods = sorted(periods, key=lambda period: period.start)
+    kinds = {indicator.computation for indicator in indicators}
+    zone_ids = counted_zone_ids(zone) if kinds - {Computation.MANUAL} else []
+    counts = outcome_counts(zone_ids=zone_ids, periods=periods) if Computation.OUTCOME_COUNT in kinds else {}
+    shares = (
+        completed_shares(zone_ids=zone_ids, periods=periods)
+        if Computation.TASKS_COMPLETED_SHARE in kinds
+        else {}
+    )
+    result = {}
+    for indicator in indicators:
+        if indicator.computation == Computation.OUTCOME_COUNT:
+            types = [indicator.outcome_type] if indicator.outcome_type else list(counts)
+            result[indicator.pk] = {
+                period.pk: Decimal(sum(counts.get(kind, {}).get(period.pk, 0) for kind in types))
+                for period in periods
+            }
+        elif indicator.computation == Computation.TASKS_COMPLETED_SHARE:
+            result[indicator.pk] = dict(shares)
+    return result
+
+
+def standing(indicator, value):
+    """(status, percent towards the target or None), read in the indicator's direction."""
+    if value is None:
+        return Status.NO_DATA, None
+    target, baseline = indicator.target, indicator.baseline
+    if target is None:
+        return Status.NO_TARGET, None
+    if indicator.direction == Direction.LOWER:
+        met, behind = value <= target, baseline is not None and value > baseline
+        if baseline is not None and baseline != target:
+            share = (baseline - value) / (baseline - target)
+        else:
+            share = Decimal(1) if value <= 0 else target / value
+    else:
+        met, behind = value >= target, baseline is not None and value < baseline
+        if baseline is not None and baseline != target:
+            share = (value - baseline) / (target - baseline)
+        else:
+            share = Decimal(1) if target == 0 else value / target
+    percent = int(max(Decimal(0), min(HUNDRED, share * HUNDRED)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if met:
+        return Status.MET, 100
+    return (Status.BEHIND if behind else Status.PROGRESSING), percent
+
+
+@dataclass
+class Row:
+    indicator: Indicator
+    series: list  # [(period, value or None)], oldest first
+    latest: Decimal | None = None
+    latest_period: ReportingPeriod | None = None
+    status: str = Status.NO_DATA
+    percent: int | None = None
+
+    @property
+    def status_label(self):
+        return Status(self.status).label
+
+
+@dataclass
+class Group:
+    dimension: Dimension
+    rows: list = field(default_factory=list)
+
+
+def scorecard(*, zone, today=None):
+    """The zone's indicators by dimension, each with its series across the periods begun so far.
+
+    Manual indicators show accepted values only: a figure counts once a manager has reviewed it.
+    Six queries at most, whatever the number of indicators, periods and values.
+    """
+    today = today or timezone.localdate()
+    plan = zone.plan
+    periods = list(ReportingPeriod.objects.filter(plan=plan, start__lte=today).order_by("start"))
+    dimensions = list(Dimension.objects.filter(plan=plan).order_by("order", "pk"))
+    indicators = list(Indicator.objects.filter(plan=plan).order_by("order", "code"))
+    entered = defaultdict(dict)
+    if any(indicator.is_manual for indicator in indicators) and periods:
+        for indicator_id, period_id, value in IndicatorValue.objects.filter(
+            zone=zone, indicator__plan=plan, state=ValueState.ACCEPTED
+        ).values_list("indicator_id", "period_id", "value"):
+            entered[indicator_id][period_id] = value
+    computed = computed_values(indicators=indicators, zone=zone, periods=periods)
+    groups = {dimension.pk: Group(dimension) for dimension in dimensions}
+    for indicator in indicators:
+        values = computed[indicator.pk] if indicator.pk in computed else entered.get(indicator.pk, {})
+        row = Row(indicator=indicator, series=[(period, values.get(period.pk)) for period in periods])
+        for period, value in reversed(row.series):
+            if value is not None:
+                row.latest, row.latest_period = value, period
+                break
+        row.status, row.percent = standing(indicator, row.latest)
+        groups[indicator.dimension_id].rows.append(row)
+    return {
+        "periods": periods,
+        "groups": list(groups.values()),
+        "rows": sum((g.rows for g in groups.values()), []),
+    }
+
+
+def chart_data(card):
+    def number(value):
+        return None if value is None else float(value)
+
+    return {
+        "target_label": gettext("Target"),
+        "periods": [period.name for period in card["periods"]],
+        "indicators": [
+            {
+                "id": row.indicator.pk,
+                "label": row.indicator.display_name,
+                "unit": row.indicator.unit,
+                "values": [number(value) for _period, value in row.series],
+                "target": number(row.indicator.target),
+            }
+            for row in card["rows"]
+        ],
+    }
+
+
+def review_queue():
+    """Every value with what the queue shows, for the FilterSet to narrow down."""
+    return IndicatorValue.objects.select_related(
+        "indicator__dimension", "zone", "period", "entered_by"
+    ).order_by("submitted_at", "pk")

@@ -1,0 +1,296 @@
+"""Indicator pages: the zone scorecard, the officers' entry form and the managers' review queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from measures.models import ReportingPeriod
+from measures.scoping import can_review, visible_zones
+from measures.views.common import add_service_errors, ensure
+from zones.pagination import ForgivingPaginationMixin
+
+from . import selectors, services
+from .choices import Computation, ValueState
+from .filters import ValueFilter
+from .forms import ReviewForm, ValueFormSet
+from .models import Indicator, IndicatorValue
+
+
+def _zone(request, code):
+    return get_object_or_404(visible_zones(request.user).select_related("plan"), code=code)
+
+
+@login_required
+def scorecard(request, code):
+    zone = _zone(request, code)
+    card = selectors.scorecard(zone=zone)
+    current = ReportingPeriod.objects.current_for(zone.plan, timezone.localdate())
+    context = {
+        "zone": zone,
+        "card": card,
+        "chart": selectors.chart_data(card),
+        "current_period": current,
+        "may_enter": services.can_enter(request.user, zone),
+        "may_review": can_review(request.user),
+        "has_manual": any(row.indicator.is_manual for row in card["rows"]),
+    }
+    return render(request, "indicators/scorecard.html", context)
+
+
+def _entry_rows(zone, period):
+    indicators = list(
+        Indicator.objects.filter(plan=zone.plan, computation=Computation.MANUAL)
+        .select_related("dimension")
+        .order_by("dimension__order", "order", "code")
+    )
+    values = {
+        value.indicator_id: value
+        for value in IndicatorValue.objects.filter(zone=zone, period=period, indicator__in=indicators)
+    }
+    return indicators, values
+
+
+def _initial(indicators, values):
+    rows = []
+    for indicator in indicators:
+        value = values.get(indicator.pk)
+        row = {"indicator": indicator.pk}
+        if value is not None:
+            row.update(version=value.version, value=value.value, source=value.source, note=value.note)
+        rows.append(row)
+    return rows
+
+
+@login_required
+def enter_values(request, code, period_id):
+    zone = _zone(request, code)
+    period = get_object_or_404(ReportingPeriod, pk=period_id, plan_id=zone.plan_id)
+    ensure(services.can_enter(request.user, zone))
+    indicators, values = _entry_rows(zone, period)
+    initial = _initial(indicators, values)
+    status = 200
+    if request.method == "POST":
+        formset = ValueFormSet(request.POST, request.FILES, initial=initial)
+        status = _handle_entry(request, zone, period, indicators, values, formset)
+        if status is None:
+            return redirect("indicators:enter", zone.code, period.pk)
+        indicators, values = _entry_rows(zone, period)
+    else:
+        formset = ValueFormSet(initial=initial)
+    rows = [
+        {"indicator": indicator, "value": values.get(indicator.pk), "form": form}
+        for indicator, form in zip(indicators, formset.forms, strict=False)
+    ]
+    context = {"zone": zone, "period": period, "formset": formset, "rows": rows}
+    return render(request, "indicators/enter.html", context, status=status)
+
+
+def _handle_entry(request, zone, period, indicators, values, formset):
+    """None when everything went through; otherwise the status to show the form again with."""
+    by_id = {indicator.pk: indicator for indicator in indicators}
+    if not formset.is_valid():
+        return 400
+    if [form.cleaned_data["indicator"] for form in formset.forms] != list(by_id):
+        formset._non_form_errors = formset.error_class(
+            [_("The list of indicators changed while you were typing; check the rows and save again.")]
+        )
+        return 409
+    submitting = request.POST.get("action") == "submit"
+    try:
+        saved = _save_rows(request.user, zone, period, by_id, values, formset)
+    except services.ValueConflict as conflict:
+        _keep_typed_values(formset, conflict.value)
+        return 409
+    except _RowError:
+        return 400
+    if not _attach_evidence(request.user, saved, formset):
+        messages.warning(request, _("The values were saved as a draft; the evidence needs another look."))
+        return 400
+    if submitting:
+        if not _submit_rows(request.user, saved):
+            messages.warning(request, _("The values were saved as a draft but not submitted."))
+            return 400
+        messages.success(request, _("Values submitted for review."))
+    else:
+        messages.success(request, _("Values saved as a draft."))
+    return None
+
+
+def _submit_rows(user, saved):
+    """All editable rows are submitted together or not at all."""
+    failed = False
+    with transaction.atomic():
+        for form, value in saved:
+            if value.state not in services.EDITABLE_STATES:
+                continue
+            try:
+                services.submit_value(value=value, user=user)
+            except ValidationError as error:
+                add_service_errors(form, error)
+                failed = True
+        if failed:
+            transaction.set_rollback(True)
+    return not failed
+
+
+class _RowError(Exception):
+    pass
+
+
+def _save_rows(user, zone, period, by_id, values, formset):
+    """Save every row in one transaction, so a bad row leaves all of them as they were."""
+    saved = []
+    with transaction.atomic():
+        failed = False
+        for form in formset.forms:
+            data = form.cleaned_data
+            indicator = by_id[data["indicator"]]
+            existing = values.get(indicator.pk)
+            if existing is not None and not existing.is_editable:
+                continue
+            if form.is_blank:
+                if existing is not None:
+                    form.add_error("value", _("A saved value cannot be removed; enter it again."))
+                    failed = True
+                continue
+            try:
+                value = services.save_value(
+                    indicator=indicator,
+                    zone=zone,
+                    period=period,
+                    user=user,
+                    data={field: data[field] for field in services.VALUE_FIELDS},
+                    expected_version=data.get("version") if existing is not None else None,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+                failed = True
+                continue
+            saved.append((form, value))
+        if failed:
+            transaction.set_rollback(True)
+            raise _RowError
+    return saved
+
+
+def _keep_typed_values(formset, current):
+    """Show the conflict and let the next save go through over the newer version, typed values kept."""
+    data = formset.data.copy()
+    for form in formset.forms:
+        if form.cleaned_data.get("indicator") == current.indicator_id:
+            data[form.add_prefix("version")] = current.version
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved this value (now %(value)s, from “%(source)s”) after you opened the page. "
+                    "Your typed figures are kept below; save again to replace theirs."
+                )
+                % {"value": current.value, "source": current.source},
+            )
+            form.data = data
+    formset.data = data
+
+
+def _attach_evidence(user, saved, formset):
+    ok = True
+    for form, value in saved:
+        upload = form.cleaned_data.get("evidence")
+        if not upload:
+            continue
+        try:
+            services.add_value_evidence(value=value, user=user, uploaded_file=upload)
+        except ValidationError as error:
+            form.add_error("evidence", error.messages)
+            ok = False
+    return ok
+
+
+def _value(request, pk):
+    return get_object_or_404(
+        IndicatorValue.objects.select_related("indicator", "zone", "period").filter(
+            zone__in=visible_zones(request.user)
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def download_evidence(request, pk):
+    value = _value(request, pk)
+    if not value.evidence_file:
+        raise Http404
+    try:
+        handle = value.evidence_file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=value.evidence_name, content_type=value.evidence_type
+    )
+    # Never let a browser render an uploaded file as a page of this site.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ReviewQueueView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
+    filterset_class = ValueFilter
+    template_name = "indicators/review_queue.html"
+    context_object_name = "values"
+    paginate_by = 25
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ensure(can_review(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.review_queue()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["review_form"] = ReviewForm()
+        context["submitted"] = ValueState.SUBMITTED
+        return context
+
+
+@login_required
+@require_POST
+def review_value(request, pk):
+    value = _value(request, pk)
+    ensure(can_review(request.user))
+    form = ReviewForm(request.POST)
+    back = (
+        reverse("indicators:review") + "?" + request.GET.urlencode()
+        if request.GET
+        else reverse("indicators:review")
+    )
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    action = services.accept_value if data["action"] == "accept" else services.return_value
+    try:
+        action(value=value, user=request.user, note=data["note"], expected_version=data["version"])
+    except services.ValueConflict:
+        messages.error(
+            request, _("The value changed after you opened the queue; look at it again before deciding.")
+        )
+        return redirect(back)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    done = _("Accepted") if data["action"] == "accept" else _("Returned to the zone")
+    messages.success(
+        request, f"{done}: {value.indicator.name} · {value.zone.display_name} · {value.period.name}"
+    )
+    return redirect(back)

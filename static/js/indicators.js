@@ -1,0 +1,42 @@
+/* Draws one small trend chart per indicator from the JSON the scorecard embeds; the table
+   under each chart holds the same numbers, so the page reads without JavaScript too. */
+(function () {
+  "use strict";
+  var source = document.getElementById("indicator-data");
+  if (!source || typeof Chart === "undefined") { return; }
+  var data = JSON.parse(source.textContent);
+  Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
+  Chart.defaults.animation = false;
+
+  data.indicators.forEach(function (indicator) {
+    var canvas = document.getElementById("trend-" + indicator.id);
+    if (!canvas) { return; }
+    var datasets = [{
+      label: indicator.label,
+      data: indicator.values,
+      borderColor: "#12407a",
+      backgroundColor: "#12407a",
+      spanGaps: true,
+      tension: 0.2
+    }];
+    if (indicator.target !== null) {
+      datasets.push({
+        label: data.target_label,
+        data: data.periods.map(function () { return indicator.target; }),
+        borderColor: "#c8102e",
+        borderDash: [6, 4],
+        pointRadius: 0,
+        fill: false
+      });
+    }
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: data.periods, datasets: datasets },
+      options: {
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true } },
+        plugins: { legend: { display: false } }
+      }
+    });
+  });
+})();
