@@ -74,8 +74,12 @@ INSTALLED_APPS = [
     # Both for their system checks (and axes for its tables and admin); csp has no models.
     "csp",
     "axes",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "zones",
     "measures",
+    "api",
     "indicators",
 ]
 
@@ -286,6 +290,59 @@ if FTZ_PRODUCTION:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 PLAN_FIXTURE_DIR = BASE_DIR / "fixtures"
+
+# --- Read API (api/, docs/api.md) ---------------------------------------------------------------
+# Other government systems read with a per-user token (Authorization: Token <key>) that an
+# administrator issues and revokes in the admin; signed-in browsers use their session. The token is
+# looked up on every request, so deleting it locks the caller out at once. Token first, so a request
+# without credentials is answered 401 with "WWW-Authenticate: Token". JSON only: no browsable API
+# (its pages carry inline scripts the CSP forbids, and nobody needs them).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per user for tokens and sessions alike, per address for the anonymous (who only get 401s).
+    # The counts live in the default cache: per process unless CACHES points at a shared one.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("FTZ_API_USER_RATE", "2000/hour"),
+        "anon": os.environ.get("FTZ_API_ANON_RATE", "60/hour"),
+    },
+    # Behind nginx every request comes from the proxy; count the anonymous by the real client.
+    "NUM_PROXIES": 1 if FTZ_BEHIND_PROXY else None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "FTZ Tracker read API",
+    "DESCRIPTION": "Read-only access to plans, zones, tasks, reports, outcomes and indicators, "
+    "scoped like the pages. See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema, like every API answer, only for signed-in users and token holders.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "state" or "type"; name each choice set after its own TextChoices.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStateEnum": "measures.choices.ReportState",
+        "OutcomeStateEnum": "measures.choices.OutcomeState",
+        "OutcomeTypeEnum": "measures.choices.OutcomeType",
+        "TaskStatusEnum": "measures.choices.TaskStatus",
+        "ZoneKindEnum": "zones.choices.ZoneKind",
+    },
+    # Swagger UI from the sidecar package under /static/, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

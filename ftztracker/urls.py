@@ -19,6 +19,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("health/", include("ftztracker.health")),
+    path("api/v1/", include("api.urls")),
     path("", include("zones.urls")),
     path("", include("measures.urls")),
     path("", include("indicators.urls")),

@@ -1,0 +1,81 @@
+"""Read-only endpoints. Each reads through api.selectors, which scope rows exactly like the pages:
+an object outside the user's scope is absent from lists and 404 on its own URL."""
+
+from rest_framework import viewsets
+
+from measures.filters import OutcomeFilter, TaskFilter
+from zones.filters import AgencyFilter
+
+from . import selectors
+from .filters import BlockFilter, PlanFilter, ReportFilter, ZoneFilter
+from .serializers import (
+    AgencySerializer,
+    BlockSerializer,
+    OutcomeSerializer,
+    PlanSerializer,
+    ReportSerializer,
+    TaskSerializer,
+    ZoneSerializer,
+)
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    selector = None
+
+    def get_queryset(self):
+        return type(self).selector(self.request.user)
+
+
+class PlanViewSet(ReadOnlyViewSet):
+    selector = selectors.plans
+    serializer_class = PlanSerializer
+    filterset_class = PlanFilter
+    lookup_field = "code"
+
+
+class ZoneViewSet(ReadOnlyViewSet):
+    selector = selectors.zones
+    serializer_class = ZoneSerializer
+    filterset_class = ZoneFilter
+    lookup_field = "code"
+
+
+class BlockViewSet(ReadOnlyViewSet):
+    selector = selectors.blocks
+    serializer_class = BlockSerializer
+    filterset_class = BlockFilter
+
+
+class AgencyViewSet(ReadOnlyViewSet):
+    selector = selectors.agencies
+    serializer_class = AgencySerializer
+    filterset_class = AgencyFilter
+
+
+class TaskViewSet(ReadOnlyViewSet):
+    """Tasks with their latest report; filters as on the /tasks/ page (q, zone, category, agency)."""
+
+    selector = selectors.tasks
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.with_latest_reports(page)
+
+    def get_object(self):
+        return selectors.with_latest_reports([super().get_object()])[0]
+
+
+class ReportViewSet(ReadOnlyViewSet):
+    selector = selectors.reports
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+
+
+class OutcomeViewSet(ReadOnlyViewSet):
+    """Innovation outcomes; filters as on the /outcomes/ page (q, zone, type, state, period)."""
+
+    selector = selectors.outcomes
+    serializer_class = OutcomeSerializer
+    filterset_class = OutcomeFilter

@@ -1,0 +1,106 @@
+"""A small world for the API tests, built through the services: xiqing task 1 with a current period
+and a report, an outcome of xiqing, and API clients holding each role's token."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from measures import services
+from measures.choices import OutcomeType, TaskStatus
+from measures.models import ReportingPeriod, Task
+from measures.services.periods import quarter_bounds
+from tests.factories import make_user
+from zones.models import Agency, Zone
+from zones.roles import Role
+
+REPORT = {
+    "status": TaskStatus.ON_TRACK,
+    "percent_complete": 40,
+    "progress": "完成集成电路产业政策梳理",
+    "problems": "",
+    "next_steps": "推进保税研发试点",
+    "support_needed": "",
+    "support_agency": None,
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counts():
+    # Throttle counts live in the cache, which outlives each test's database rollback; user ids are
+    # reused after a rollback on SQLite, so one test's requests must not count against the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_period(plan, today=None):
+    today = today or timezone.localdate()
+    start, end = quarter_bounds(today.year, (today.month - 1) // 3 + 1)
+    return ReportingPeriod.objects.create(
+        plan=plan,
+        name=f"{start:%Y}Q{(start.month - 1) // 3 + 1}",
+        start=start,
+        end=end,
+        deadline=end + datetime.timedelta(days=15),
+    )
+
+
+def token_client(user):
+    """An API client that sends `user`'s token, as another system would; anonymous for None."""
+    client = APIClient()
+    if user is not None:
+        token, _created = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def world(db):
+    task = Task.objects.select_related("zone__plan").get(zone__code="xiqing", number=1)
+    period = make_period(task.zone.plan)
+    officer = make_user(Role.OFFICER, zones=[task.zone])
+    manager = make_user(Role.MANAGER)
+    report = services.save_report(task=task, period=period, user=officer, data=REPORT)
+    outcome = services.create_outcome(
+        zone=task.zone,
+        user=officer,
+        title="保税研发监管创新",
+        description="集成电路保税研发新模式",
+        type=OutcomeType.INSTITUTIONAL,
+        period=period,
+        tasks=[task],
+    )
+    customs = Agency.objects.get(name="天津海关")
+    # An agency that supports xiqing tasks and none of wuqing's, so only xiqing's officer (and
+    # managers) see it.
+    xiqing_only = (
+        Agency.objects.filter(task_links__task__zone__code="xiqing")
+        .exclude(task_links__task__zone__code="wuqing")
+        .exclude(pk=customs.pk)
+        .order_by("name")
+        .first()
+    )
+    return SimpleNamespace(
+        task=task,
+        zone=task.zone,
+        plan=task.zone.plan,
+        block=task.zone.blocks.order_by("number").first(),
+        period=period,
+        officer=officer,
+        manager=manager,
+        report=report,
+        outcome=outcome,
+        customs=customs,
+        agency=xiqing_only,
+        wuqing=Zone.objects.get(code="wuqing"),
+    )
