@@ -39,21 +39,21 @@ def cutoff(period):
     return timezone.make_aware(next_day)
 
 
-def counted_zone_ids(zone):
-    """The zones whose records a zone's computed values count: the plan's for the whole FTZ."""
+def counted_zones(zone, prefix="zone"):
+    """A filter on the zones whose records a zone's computed values count: the plan's for the whole FTZ."""
     if zone.kind == ZoneKind.WHOLE_FTZ:
-        return list(zone.plan.zones.values_list("pk", flat=True))
-    return [zone.pk]
+        return Q(**{f"{prefix}__plan_id": zone.plan_id})
+    return Q(**{f"{prefix}_id": zone.pk})
 
 
-def outcome_counts(*, zone_ids, periods):
+def outcome_counts(*, zone, periods):
     """{outcome type: {period id: count}} in one query."""
     if not periods:
         return {}
     columns = {f"p{period.pk}": Count("pk", filter=Q(submitted_at__lt=cutoff(period))) for period in periods}
     rows = (
         InnovationOutcome.objects.filter(
-            zone_id__in=zone_ids, state__in=COUNTED_OUTCOME_STATES, submitted_at__isnull=False
+            counted_zones(zone), state__in=COUNTED_OUTCOME_STATES, submitted_at__isnull=False
         )
         .order_by()
         .values("type")
@@ -62,14 +62,14 @@ def outcome_counts(*, zone_ids, periods):
     return {row["type"]: {period.pk: row[f"p{period.pk}"] for period in periods} for row in rows}
 
 
-def completed_shares(*, zone_ids, periods):
+def completed_shares(*, zone, periods):
     """{period id: percent of tasks completed} in two queries."""
     if not periods:
         return {}
-    total = Task.objects.filter(zone_id__in=zone_ids).count()
+    total = Task.objects.filter(counted_zones(zone)).count()
     rows = (
         ProgressReport.objects.filter(
-            task__zone_id__in=zone_ids,
+            counted_zones(zone, "task__zone"),
             state__in=COUNTED_REPORT_STATES,
             period__start__lte=periods[-1].start,
             period__plan_id=periods[-1].plan_id,
@@ -100,12 +100,9 @@ def computed_values(*, indicators, zone, periods):
     """{indicator id: {period id: value}} for the computed ones among `indicators`."""
     periods = sorted(periods, key=lambda period: period.start)
     kinds = {indicator.computation for indicator in indicators}
-    zone_ids = counted_zone_ids(zone) if kinds - {Computation.MANUAL} else []
-    counts = outcome_counts(zone_ids=zone_ids, periods=periods) if Computation.OUTCOME_COUNT in kinds else {}
+    counts = outcome_counts(zone=zone, periods=periods) if Computation.OUTCOME_COUNT in kinds else {}
     shares = (
-        completed_shares(zone_ids=zone_ids, periods=periods)
-        if Computation.TASKS_COMPLETED_SHARE in kinds
-        else {}
+        completed_shares(zone=zone, periods=periods) if Computation.TASKS_COMPLETED_SHARE in kinds else {}
     )
     result = {}
     for indicator in indicators:
@@ -169,7 +166,7 @@ def scorecard(*, zone, today=None):
     """The zone's indicators by dimension, each with its series across the periods begun so far.
 
     Manual indicators show accepted values only: a figure counts once a manager has reviewed it.
-    Six queries at most, whatever the number of indicators, periods and values.
+    Seven queries at most, whatever the number of indicators, periods and values.
     """
     today = today or timezone.localdate()
     plan = zone.plan

@@ -1,0 +1,172 @@
+"""Computed indicators against the records they count, standing against targets, query counts."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from indicators import selectors, services
+from indicators.choices import Computation, Direction, Status
+from indicators.models import Indicator
+from measures import services as measures_services
+from measures.choices import OutcomeState, OutcomeType, TaskStatus
+from measures.models import InnovationOutcome
+from tests.factories import make_plan, make_task, make_user, make_zone
+from tests.indicators.conftest import VALUE, make_indicator, make_period
+from zones.choices import ZoneKind
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
+def outcome(zone, user, type, state=OutcomeState.SUBMITTED, submitted=None):
+    now = timezone.now()
+    return InnovationOutcome.objects.create(
+        zone=zone,
+        title="成果",
+        description="说明",
+        type=type,
+        state=state,
+        created_by=user,
+        created_at=now,
+        updated_at=now,
+        submitted_at=None if state == OutcomeState.DRAFT else (submitted or now),
+    )
+
+
+@pytest.fixture
+def two_quarters():
+    plan = make_plan()
+    zone = make_zone(plan)
+    q1, q2 = make_period(plan, 2025, 1), make_period(plan, 2025, 2)
+    return plan, zone, q1, q2
+
+
+def count_indicator(plan, outcome_type=""):
+    return make_indicator(
+        plan,
+        code=f"count-{outcome_type or 'all'}",
+        computation=Computation.OUTCOME_COUNT,
+        outcome_type=outcome_type,
+    )
+
+
+def test_the_outcome_count_equals_the_register(two_quarters):
+    plan, zone, q1, q2 = two_quarters
+    user = make_user(Role.OFFICER, zones=[zone])
+    in_q1, in_q2 = at(q1.end), at(q2.start)
+    for state in [
+        OutcomeState.SUBMITTED,
+        OutcomeState.EVALUATED,
+        OutcomeState.RECOMMENDED,
+        OutcomeState.NOT_RECOMMENDED,
+    ]:
+        outcome(zone, user, OutcomeType.STRESS_TEST, state, submitted=in_q1)
+    outcome(zone, user, OutcomeType.FIRST_OF_KIND, submitted=in_q2)
+    outcome(zone, user, OutcomeType.STRESS_TEST, OutcomeState.DRAFT)
+    outcome(make_zone(plan), user, OutcomeType.STRESS_TEST, submitted=in_q1)  # another zone
+    stress, every = count_indicator(plan, OutcomeType.STRESS_TEST), count_indicator(plan)
+    values = selectors.computed_values(indicators=[stress, every], zone=zone, periods=[q1, q2])
+
+    for period in (q1, q2):
+        register = InnovationOutcome.objects.filter(
+            zone=zone, submitted_at__lt=selectors.cutoff(period)
+        ).exclude(state=OutcomeState.DRAFT)
+        assert values[every.pk][period.pk] == register.count()
+        assert values[stress.pk][period.pk] == register.filter(type=OutcomeType.STRESS_TEST).count()
+    assert values[stress.pk] == {q1.pk: 4, q2.pk: 4}
+    assert values[every.pk] == {q1.pk: 4, q2.pk: 5}
+
+
+def test_the_whole_ftz_counts_every_zone_of_its_plan(two_quarters):
+    plan, zone, q1, _q2 = two_quarters
+    whole = make_zone(plan, kind=ZoneKind.WHOLE_FTZ)
+    user = make_user(Role.ADMINISTRATOR)
+    outcome(zone, user, OutcomeType.INTL_RULES, submitted=at(q1.start))
+    outcome(make_zone(), user, OutcomeType.INTL_RULES, submitted=at(q1.start))  # another plan
+    every = count_indicator(plan)
+    assert selectors.computed_values(indicators=[every], zone=whole, periods=[q1])[every.pk] == {q1.pk: 1}
+
+
+def report(task, period, user, status, submit=True):
+    data = {
+        "status": status,
+        "percent_complete": 100 if status == TaskStatus.COMPLETED else 50,
+        "progress": "进展",
+    }
+    value = measures_services.save_report(task=task, period=period, user=user, data=data)
+    return measures_services.submit_report(report=value, user=user) if submit else value
+
+
+def test_share_of_tasks_completed_reads_the_latest_submitted_report(two_quarters):
+    plan, zone, q1, q2 = two_quarters
+    user = make_user(Role.OFFICER, zones=[zone])
+    done_early, done_later, draft_only, _silent = (make_task(zone) for _ in range(4))
+    report(done_early, q1, user, TaskStatus.COMPLETED)
+    report(done_later, q1, user, TaskStatus.ON_TRACK)
+    report(done_later, q2, user, TaskStatus.COMPLETED)
+    report(draft_only, q2, user, TaskStatus.COMPLETED, submit=False)
+    share = make_indicator(plan, code="share", computation=Computation.TASKS_COMPLETED_SHARE)
+    values = selectors.computed_values(indicators=[share], zone=zone, periods=[q2, q1])
+    assert values[share.pk] == {q1.pk: Decimal("25.0"), q2.pk: Decimal("50.0")}
+
+
+@pytest.mark.parametrize(
+    ("direction", "baseline", "target", "value", "status", "percent"),
+    [
+        (Direction.HIGHER, None, 200, 50, Status.PROGRESSING, 25),
+        (Direction.HIGHER, None, 200, 250, Status.MET, 100),
+        (Direction.HIGHER, 100, 200, 150, Status.PROGRESSING, 50),
+        (Direction.HIGHER, 100, 200, 80, Status.BEHIND, 0),
+        (Direction.LOWER, 10, 5, 7.5, Status.PROGRESSING, 50),
+        (Direction.LOWER, 10, 5, 4, Status.MET, 100),
+        (Direction.LOWER, 10, 5, 12, Status.BEHIND, 0),
+        (Direction.HIGHER, None, None, 3, Status.NO_TARGET, None),
+        (Direction.HIGHER, None, 10, None, Status.NO_DATA, None),
+    ],
+)
+def test_standing_reads_the_direction(direction, baseline, target, value, status, percent):
+    indicator = Indicator(
+        direction=direction,
+        baseline=None if baseline is None else Decimal(baseline),
+        target=None if target is None else Decimal(target),
+    )
+    assert selectors.standing(indicator, None if value is None else Decimal(str(value))) == (status, percent)
+
+
+def _card_world(n):
+    """A zone with `n` indicators of each kind, a period begun, and accepted values."""
+    plan = make_plan()
+    zone = make_zone(plan)
+    today = timezone.localdate()
+    period = make_period(plan, today.year, (today.month - 1) // 3 + 1)
+    officer, manager = make_user(Role.OFFICER, zones=[zone]), make_user(Role.MANAGER)
+    for i in range(n):
+        make_indicator(plan, code=f"count-{i}", computation=Computation.OUTCOME_COUNT)
+        make_indicator(plan, code=f"share-{i}", computation=Computation.TASKS_COMPLETED_SHARE)
+        manual = make_indicator(plan, code=f"manual-{i}", target=10)
+        value = services.save_value(indicator=manual, zone=zone, period=period, user=officer, data=VALUE)
+        services.accept_value(value=services.submit_value(value=value, user=officer), user=manager)
+        task = make_task(zone)
+        report(task, period, officer, TaskStatus.COMPLETED)
+        outcome(zone, officer, OutcomeType.STRESS_TEST)
+    return zone
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_the_scorecard_reads_in_a_fixed_number_of_queries(n, django_assert_num_queries):
+    zone = _card_world(n)
+    with django_assert_num_queries(7):
+        card = selectors.scorecard(zone=zone)
+    assert len(card["rows"]) == 3 * n
+    latest = {row.indicator.code: row.latest for row in card["rows"]}
+    assert (
+        latest["count-0"] == n
+        and latest["share-0"] == Decimal("100.0")
+        and latest["manual-0"] == Decimal("6.5")
+    )
