@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from indicators.filters import ValueFilter
 from measures.choices import ReportState, TaskStatus
 from measures.models import ProgressReport, ReportingPeriod
 from measures.scoping import visible_zones
@@ -106,3 +107,21 @@ class ReportFilter(django_filters.FilterSet):
             | Q(support_needed__icontains=value)
             | Q(task__title__icontains=value)
         )
+
+
+class IndicatorValueFilter(ValueFilter):
+    """The indicator review page's filters (zone, dimension, state, period, q) and the indicator's
+    code. The page shows what waits for review when no state is chosen; the API lists every state."""
+
+    indicator = django_filters.CharFilter(field_name="indicator__code", label=_("Indicator code"))
+
+    class Meta(ValueFilter.Meta):
+        fields = [*ValueFilter.Meta.fields, "indicator"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _scoped_zone_filter(self)
+
+    @property
+    def qs(self):
+        return super(ValueFilter, self).qs

@@ -3,6 +3,7 @@ a fixed number of queries per page of rows, whatever the number of rows."""
 
 from django.db.models import OuterRef, Prefetch, Subquery
 
+from indicators.models import IndicatorValue
 from measures.models import ProgressReport, Task
 from measures.scoping import visible_outcomes, visible_zones
 from zones import selectors as zone_selectors
@@ -72,4 +73,20 @@ def outcomes(user):
         .select_related("zone", "period")
         .prefetch_related(Prefetch("tasks", queryset=Task.objects.only("pk").order_by("pk")))
         .order_by("-created_at", "-pk")
+    )
+
+
+def indicator_values(user):
+    """Entered values of the zones the user may see, in every review state, as reports are."""
+    return (
+        IndicatorValue.objects.filter(zone__in=visible_zones(user))
+        .select_related("indicator__dimension", "indicator__plan", "zone", "period")
+        .order_by(
+            "indicator__plan__code",
+            "indicator__dimension__order",
+            "indicator__order",
+            "indicator__code",
+            "zone__annex_number",
+            "-period__start",
+        )
     )

@@ -4,6 +4,7 @@ stored value (e.g. "on_track"), which does not change with the caller's language
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from indicators.models import Indicator, IndicatorValue
 from measures.models import InnovationOutcome, ProgressReport, ReportingPeriod, Task, TaskCategory
 from zones.models import Agency, Block, Plan, SubPlot, Zone
 
@@ -178,3 +179,51 @@ class OutcomeSerializer(serializers.ModelSerializer):
             "replicated_where",
             "replicated_on",
         ]
+
+
+class IndicatorRefSerializer(serializers.ModelSerializer):
+    plan = serializers.CharField(source="plan.code", read_only=True)
+    dimension = serializers.CharField(source="dimension.name", read_only=True)
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "plan",
+            "dimension",
+            "code",
+            "name",
+            "name_en",
+            "unit",
+            "direction",
+            "baseline",
+            "target",
+            "target_year",
+        ]
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    indicator = IndicatorRefSerializer(read_only=True)
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    period = PeriodRefSerializer(read_only=True)
+    has_evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IndicatorValue
+        fields = [
+            "id",
+            "indicator",
+            "zone",
+            "period",
+            "value",
+            "source",
+            "note",
+            "has_evidence",
+            "state",
+            "submitted_at",
+            "reviewed_at",
+            "review_note",
+        ]
+
+    def get_has_evidence(self, value) -> bool:
+        return bool(value.evidence_file)

@@ -18,6 +18,7 @@ router.register("agencies", views.AgencyViewSet, basename="agency")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("outcomes", views.OutcomeViewSet, basename="outcome")
+router.register("indicator-values", views.IndicatorValueViewSet, basename="indicator-value")
 
 
 def under_csrf_middleware(view):

@@ -7,10 +7,11 @@ from measures.filters import OutcomeFilter, TaskFilter
 from zones.filters import AgencyFilter
 
 from . import selectors
-from .filters import BlockFilter, PlanFilter, ReportFilter, ZoneFilter
+from .filters import BlockFilter, IndicatorValueFilter, PlanFilter, ReportFilter, ZoneFilter
 from .serializers import (
     AgencySerializer,
     BlockSerializer,
+    IndicatorValueSerializer,
     OutcomeSerializer,
     PlanSerializer,
     ReportSerializer,
@@ -79,3 +80,12 @@ class OutcomeViewSet(ReadOnlyViewSet):
     selector = selectors.outcomes
     serializer_class = OutcomeSerializer
     filterset_class = OutcomeFilter
+
+
+class IndicatorValueViewSet(ReadOnlyViewSet):
+    """Values the zones entered for the evaluation indicators (computed indicators are on the
+    zones' scorecard pages, not stored values)."""
+
+    selector = selectors.indicator_values
+    serializer_class = IndicatorValueSerializer
+    filterset_class = IndicatorValueFilter

@@ -332,11 +332,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Several models have a "state" or "type"; name each choice set after its own TextChoices.
     "ENUM_NAME_OVERRIDES": {
-        "ReportStateEnum": "measures.choices.ReportState",
+        # Reports and indicator values share one set of review states.
+        "ReviewStateEnum": "measures.choices.ReportState",
         "OutcomeStateEnum": "measures.choices.OutcomeState",
         "OutcomeTypeEnum": "measures.choices.OutcomeType",
         "TaskStatusEnum": "measures.choices.TaskStatus",
         "ZoneKindEnum": "zones.choices.ZoneKind",
+        "IndicatorDirectionEnum": "indicators.choices.Direction",
     },
     # Swagger UI from the sidecar package under /static/, no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

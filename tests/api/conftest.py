@@ -1,5 +1,5 @@
 """A small world for the API tests, built through the services: xiqing task 1 with a current period
-and a report, an outcome of xiqing, and API clients holding each role's token."""
+and a report, an outcome of xiqing, an indicator value of xiqing, and clients holding tokens."""
 
 import datetime
 from types import SimpleNamespace
@@ -10,6 +10,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from indicators import services as indicator_services
+from indicators.choices import Computation
+from indicators.models import Dimension, Indicator
 from measures import services
 from measures.choices import OutcomeType, TaskStatus
 from measures.models import ReportingPeriod, Task
@@ -80,6 +83,25 @@ def world(db):
         period=period,
         tasks=[task],
     )
+    dimension = Dimension.objects.get_or_create(plan=task.zone.plan, name="经济发展", defaults={"order": 2})[
+        0
+    ]
+    indicator = Indicator.objects.create(
+        plan=task.zone.plan,
+        dimension=dimension,
+        code="api-gdp",
+        name="地区生产总值增速",
+        unit="%",
+        computation=Computation.MANUAL,
+        target=8,
+    )
+    value = indicator_services.save_value(
+        indicator=indicator,
+        zone=task.zone,
+        period=period,
+        user=officer,
+        data={"value": "6.5", "source": "区统计局月报", "note": ""},
+    )
     customs = Agency.objects.get(name="天津海关")
     # An agency that supports xiqing tasks and none of wuqing's, so only xiqing's officer (and
     # managers) see it.
@@ -100,6 +122,8 @@ def world(db):
         manager=manager,
         report=report,
         outcome=outcome,
+        indicator=indicator,
+        value=value,
         customs=customs,
         agency=xiqing_only,
         wuqing=Zone.objects.get(code="wuqing"),

@@ -3,7 +3,8 @@
 The rule is the pages' (measures/scoping.py): no credentials or a revoked token → 401; an object
 outside the user's scope is absent from lists and 404 on its own URL; in scope → 200.
 Every row reads one object of the same world: xiqing, its first block and task 1 (supported by
-天津海关), that task's report, an outcome of xiqing, and an agency that supports xiqing tasks only.
+天津海关), that task's report, an outcome and an indicator value of xiqing, and an agency that
+supports xiqing tasks only.
 """
 
 import pytest
@@ -34,23 +35,25 @@ ROLES = [
 
 # fmt: off
 MATRIX = {
-    #                   anon revoked own  foreign customs mgr  admin no-role
-    "plan-list":       (401, 401,    IN,  IN,     IN,     IN,  IN,   OUT),
-    "plan-detail":     (401, 401,    200, 200,    200,    200, 200,  404),
-    "zone-list":       (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
-    "zone-detail":     (401, 401,    200, 404,    200,    200, 200,  404),
-    "block-list":      (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
-    "block-detail":    (401, 401,    200, 404,    200,    200, 200,  404),
-    "agency-list":     (401, 401,    IN,  OUT,    OUT,    IN,  IN,   OUT),
-    "agency-detail":   (401, 401,    200, 404,    404,    200, 200,  404),
-    "task-list":       (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
-    "task-detail":     (401, 401,    200, 404,    200,    200, 200,  404),
-    "report-list":     (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
-    "report-detail":   (401, 401,    200, 404,    200,    200, 200,  404),
-    "outcome-list":    (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
-    "outcome-detail":  (401, 401,    200, 404,    200,    200, 200,  404),
+    #                          anon revoked own  foreign customs mgr  admin no-role
+    "plan-list":              (401, 401,    IN,  IN,     IN,     IN,  IN,   OUT),
+    "plan-detail":            (401, 401,    200, 200,    200,    200, 200,  404),
+    "zone-list":              (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
+    "zone-detail":            (401, 401,    200, 404,    200,    200, 200,  404),
+    "block-list":             (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
+    "block-detail":           (401, 401,    200, 404,    200,    200, 200,  404),
+    "agency-list":            (401, 401,    IN,  OUT,    OUT,    IN,  IN,   OUT),
+    "agency-detail":          (401, 401,    200, 404,    404,    200, 200,  404),
+    "task-list":              (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
+    "task-detail":            (401, 401,    200, 404,    200,    200, 200,  404),
+    "report-list":            (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
+    "report-detail":          (401, 401,    200, 404,    200,    200, 200,  404),
+    "outcome-list":           (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
+    "outcome-detail":         (401, 401,    200, 404,    200,    200, 200,  404),
+    "indicator-value-list":   (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
+    "indicator-value-detail": (401, 401,    200, 404,    200,    200, 200,  404),
     # The schema describes routes, not rows: any token holder may read it.
-    "schema":          (401, 401,    200, 200,    200,    200, 200,  200),
+    "schema":                 (401, 401,    200, 200,    200,    200, 200,  200),
 }
 # fmt: on
 
@@ -63,6 +66,10 @@ ROUTES = {
     "task": (lambda w: reverse("api:task-detail", args=[w.task.pk]), lambda w: w.task.pk),
     "report": (lambda w: reverse("api:report-detail", args=[w.report.pk]), lambda w: w.report.pk),
     "outcome": (lambda w: reverse("api:outcome-detail", args=[w.outcome.pk]), lambda w: w.outcome.pk),
+    "indicator-value": (
+        lambda w: reverse("api:indicator-value-detail", args=[w.value.pk]),
+        lambda w: w.value.pk,
+    ),
 }
 
 CELLS = [
