@@ -25,6 +25,7 @@ class Light(models.TextChoices):
     RED = "red", _("Red")
     NONE = "none", _("Not yet due")
     CLOSED = "closed", _("Closed off")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class EvidenceKind(models.TextChoices):
@@ -71,6 +72,13 @@ class EventKind(models.TextChoices):
     OUTCOME_RECOMMENDED = "outcome_recommended", _("Recommended for citywide replication")
     OUTCOME_DECLINED = "outcome_declined", _("Not recommended")
     OUTCOME_REPLICATED = "outcome_replicated", _("Replication recorded")
+    ADJUSTMENT_PROPOSED = "adjustment_proposed", _("Plan adjustment proposed")
+    ADJUSTMENT_APPROVED = "adjustment_approved", _("Plan adjustment approved")
+    ADJUSTMENT_REJECTED = "adjustment_rejected", _("Plan adjustment rejected")
+    ADJUSTMENT_CANCELLED = "adjustment_cancelled", _("Plan adjustment cancelled")
+    MATTER_RAISED = "matter_raised", _("Major matter reported")
+    MATTER_RESPONDED = "matter_responded", _("Major matter answered")
+    MATTER_CLOSED = "matter_closed", _("Major matter closed")
 
 
 class OutcomeType(models.TextChoices):
@@ -87,3 +95,31 @@ class OutcomeState(models.TextChoices):
     RECOMMENDED = "recommended", _("Recommended for citywide replication")
     REPLICATED = "replicated", _("Replicated")
     NOT_RECOMMENDED = "not_recommended", _("Not recommended")
+
+
+class AdjustmentKind(models.TextChoices):
+    """What a plan adjustment (及时调整试点内容和政策措施) changes on a task."""
+
+    TEXT = "text", _("Task text")
+    AGENCIES = "agencies", _("Supporting agencies")
+    MILESTONES = "milestones", _("Milestones")
+    WITHDRAWAL = "withdrawal", _("Withdrawal of the task (撤销)")
+
+
+class AdjustmentState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class MatterUrgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+    CRITICAL = "critical", _("Critical")
+
+
+class MatterState(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESPONDED = "responded", _("Responded")
+    CLOSED = "closed", _("Closed")

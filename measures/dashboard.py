@@ -52,6 +52,10 @@ class Tally:
 
     def add(self, group):
         """Add a group of `group["tasks"]` tasks that share every fact counted here."""
+        if group["withdrawn_at"] is not None:
+            # A withdrawn task (撤销) is no longer part of the plan: it counts nowhere now, only
+            # in the history of the periods before its withdrawal (see period_history).
+            return
         n = group["tasks"]
         self.tasks += n
         self.by_light[group["light"]] += n
@@ -137,6 +141,7 @@ def task_groups(tasks, period, today, by):
         .values(
             *by,
             "closed_at",
+            "withdrawn_at",
             "overdue",
             "by_deadline",
             report_status=F("current__status"),
@@ -152,6 +157,7 @@ def task_groups(tasks, period, today, by):
             today=today,
             overdue_milestones=group["overdue"],
             closed=group["closed_at"] is not None,
+            withdrawn=group["withdrawn_at"] is not None,
         )
         group["timeliness"] = timeliness_of(group["report_state"], group["by_deadline"])
     return groups
@@ -200,7 +206,11 @@ def dashboard(*, tasks, plan, period, periods, today=None):
     return {
         "period": period,
         "total": total,
-        "awaiting_review": sum(g["tasks"] for g in groups if g["report_state"] == ReportState.SUBMITTED),
+        "awaiting_review": sum(
+            g["tasks"]
+            for g in groups
+            if g["report_state"] == ReportState.SUBMITTED and g["withdrawn_at"] is None
+        ),
         "zones": zone_rows,
         "ranking": ranking,
         "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
@@ -234,16 +244,17 @@ def period_history(*, tasks, periods, zones, groups, today):
         )
     )
     found = {(a["period"], a["zone_id"]): a for a in aggregates}
-    closed_at = defaultdict(list)
+    # A task closed off or withdrawn before a period began no longer needs reporting in it.
+    ended_at = defaultdict(list)
     for group in groups:
-        closed_at[group["zone_id"]].append((group["closed_at"], group["tasks"]))
+        ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
+        ended_at[group["zone_id"]].append((min(ended) if ended else None, group["tasks"]))
     series = []
     for zone in zones:
         points = []
         for period in periods:
-            # Tasks closed off before the period began no longer need reporting.
             open_tasks = sum(
-                n for closed, n in closed_at[zone.pk] if closed is None or closed.date() >= period.start
+                n for ended, n in ended_at[zone.pk] if ended is None or ended.date() >= period.start
             )
             cell = found.get((period.pk, zone.pk), {})
             points.append(

@@ -8,13 +8,15 @@ WARNING_DAYS = 7
 SUBMITTED_STATES = {ReportState.SUBMITTED, ReportState.ACCEPTED}
 
 
-def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=False):
+def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=False, withdrawn=False):
     """`status`/`state` are the current period's report's, or None when there is no report.
 
     Red: blocked, deadline passed without submission, or a milestone overdue.
     Yellow: delayed, or the deadline within seven days and not yet submitted.
     Green: submitted on track or completed.
     """
+    if withdrawn:
+        return Light.WITHDRAWN
     if closed:
         return Light.CLOSED
     submitted = state in SUBMITTED_STATES
@@ -31,11 +33,13 @@ def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=Fa
     return Light.NONE
 
 
-def light_reasons(*, status, state, deadline, today, overdue_milestones=0, closed=False):
+def light_reasons(*, status, state, deadline, today, overdue_milestones=0, closed=False, withdrawn=False):
     """Why the light is what it is, for the tooltip and the task page."""
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
 
+    if withdrawn:
+        return [_("Withdrawn from the plan")]
     if closed:
         return [_("Closed off")]
     reasons = []

@@ -127,3 +127,31 @@ def visible_outcomes(user):
     from measures.models import InnovationOutcome
 
     return InnovationOutcome.objects.filter(zone__in=visible_zones(user))
+
+
+def can_propose_adjustment(user, task):
+    """Officers of the task's zone and managers propose plan adjustments; managers decide them."""
+    return can_report(user, task) or access_for(user).is_manager
+
+
+def can_raise_matter(user, zone):
+    """Officers raise major matters for their own zones (administrators for any)."""
+    return can_record_outcome(user, zone)
+
+
+def visible_matters(user):
+    """Major matters go to the leadership: managers see all, officers their zones', nobody else any."""
+    from measures.models import MajorMatter
+
+    access = access_for(user)
+    matters = MajorMatter.objects.all()
+    if access.sees_everything:
+        return matters
+    return matters.filter(zone_id__in=access.zone_ids if access.is_officer else [])
+
+
+def visible_adjustments(user):
+    """Plan adjustments are seen with their task."""
+    from measures.models import PlanAdjustment, Task
+
+    return PlanAdjustment.objects.filter(task__in=Task.objects.visible_to(user))

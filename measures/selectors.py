@@ -94,6 +94,7 @@ def attach_lights(tasks, period_by_plan, today):
             "today": today,
             "overdue_milestones": task.overdue_count,
             "closed": task.closed_at is not None,
+            "withdrawn": task.withdrawn_at is not None,
         }
         task.period = period
         task.light = light_for(**values)
@@ -162,7 +163,7 @@ def task_page(user, task, period, today=None, periods=None):
     )
     milestones = list(task.milestones.order_by("due", "pk"))
     for milestone in milestones:
-        milestone.overdue = milestone.is_overdue(today) and not task.is_closed
+        milestone.overdue = milestone.is_overdue(today) and not task.is_closed and not task.is_withdrawn
     requests = list(
         task.coordination_requests.select_related("agency", "asked_by", "answered_by", "period").order_by(
             "-asked_at"
@@ -178,6 +179,7 @@ def task_page(user, task, period, today=None, periods=None):
         "today": today,
         "overdue_milestones": sum(1 for m in milestones if m.overdue),
         "closed": task.is_closed,
+        "withdrawn": task.is_withdrawn,
     }
     latest_review = next(
         (
@@ -259,7 +261,10 @@ def my_page(user, today=None):
     to_report = [
         t
         for t in own
-        if t.closed_at is None and t.report_state in (None, ReportState.DRAFT) and t.period is not None
+        if t.closed_at is None
+        and t.withdrawn_at is None
+        and t.report_state in (None, ReportState.DRAFT)
+        and t.period is not None
     ]
     awaiting_review = []
     if access.is_manager:
@@ -318,7 +323,7 @@ def latest_return_note(report):
 
 def _latest_is_accepted_completed(periods, report, period, task):
     """Whether close-off (销号) is possible: the task's latest report is accepted and completed."""
-    if task.is_closed or not periods:
+    if task.is_closed or task.is_withdrawn or not periods:
         return False
     # Always one query, whichever period the page shows, so the page's query count is fixed.
     latest = ProgressReport.objects.filter(task=task).order_by("-period__start").first()
@@ -352,6 +357,7 @@ def earlier_unreported(tasks, today):
             for task in tasks
             if task.zone.plan_id == period.plan_id
             and task.closed_at is None
+            and task.withdrawn_at is None
             and (task.pk, period.pk) not in done
         ]
         if missing:

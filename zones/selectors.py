@@ -45,9 +45,11 @@ def zone_detail(user, code, today=None):
     task_selectors.attach_lights(all_tasks, periods, today)
     zone.light_counts = _count_lights(all_tasks)
     zone.reported_count = sum(
-        1 for t in all_tasks if t.closed_at is None and t.report_state in ("submitted", "accepted")
+        1
+        for t in all_tasks
+        if t.closed_at is None and t.withdrawn_at is None and t.report_state in ("submitted", "accepted")
     )
-    zone.open_task_count = sum(1 for t in all_tasks if t.closed_at is None)
+    zone.open_task_count = sum(1 for t in all_tasks if t.closed_at is None and t.withdrawn_at is None)
     zone.overdue_milestones = list(task_selectors.overdue_milestones(Task.objects.filter(zone=zone), today))
     return zone
 

@@ -231,6 +231,8 @@ class _Checker:
             )
             when = timezone.localtime(report.updated_at).strftime("%Y-%m-%d %H:%M")
             self.error(VERSION, message % {"who": who, "when": when, "file": version, "current": current})
+        elif task.is_withdrawn:
+            self.error("", _("This task has been withdrawn from the plan; it is no longer reported on."))
         elif task.is_closed:
             self.error("", _("This task has been closed off; reopen it before changing it."))
         elif report is not None and report.state not in EDITABLE_STATES:

@@ -1,6 +1,7 @@
 """The period report's rows: one read that the HTML page and every export render from,
 so their numbers always agree. A fixed number of queries whatever the number of tasks."""
 
+import datetime
 import gc
 import re
 from collections import Counter
@@ -8,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -220,7 +221,7 @@ class PeriodReport(Tally):
 # What the rows, the page and the exports read of a task and of its report (and of the agency
 # asked for support); any other field is loaded on first use, one query per object, which the
 # query-count tests would show.
-TASK_COLUMNS = ["id", "zone_id", "number", "title", "title_en", "agencies_text", "closed_at"]
+TASK_COLUMNS = ["id", "zone_id", "number", "title", "title_en", "agencies_text", "closed_at", "withdrawn_at"]
 REPORT_COLUMNS = [
     "id",
     "task_id",
@@ -273,7 +274,8 @@ def timeliness_of(task, report, period):
     if report is not None and task.report_state in SUBMITTED_STATES and report.submitted_on:
         submitted_on = report.submitted_on
         return ON_TIME if submitted_on <= period.deadline else LATE
-    return CLOSED if task.closed_at is not None else MISSING
+    # A task withdrawn (撤销) during the period is off the list of reports owed, as if closed off.
+    return CLOSED if task.closed_at is not None or task.withdrawn_at is not None else MISSING
 
 
 def period_rows(user, period, zone=None, today=None):
@@ -294,7 +296,13 @@ def period_rows(user, period, zone=None, today=None):
     if not sections:
         return PeriodReport(period=period, zone=zone, sections=[], today=today)
 
-    visible = Task.objects.visible_to(user).filter(zone_id__in=list(sections))
+    # A task withdrawn before the period began was no longer part of the plan in it.
+    began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
+    visible = (
+        Task.objects.visible_to(user)
+        .filter(zone_id__in=list(sections))
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
+    )
     with collection_paused():
         reports = _reports(period, visible)
         _fill_sections(sections, visible, reports, period, today)
@@ -365,7 +373,7 @@ def _fill_sections(sections, visible, reports, period, today):
         task.report_percent = report.percent_complete if report else None
         task.report_period_id = period.pk if report else None
         task.period = period
-        closed = task.closed_at is not None
+        closed = task.closed_at is not None or task.withdrawn_at is not None
         key = (task.report_status, task.report_state, task.overdue_count, closed)
         if key not in lights:
             inputs = {

@@ -1,3 +1,4 @@
+from .changes import MajorMatter, PlanAdjustment
 from .evidence import Evidence
 from .followup import CoordinationRequest, Milestone, Reminder
 from .outcomes import InnovationOutcome
@@ -8,7 +9,9 @@ __all__ = [
     "CoordinationRequest",
     "Evidence",
     "InnovationOutcome",
+    "MajorMatter",
     "Milestone",
+    "PlanAdjustment",
     "ProgressReport",
     "Reminder",
     "ReportEvent",

@@ -18,7 +18,9 @@ from .reporting import ReportingPeriod
 class MilestoneQuerySet(models.QuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
-        return self.filter(done_on__isnull=True, due__lt=today, task__closed_at__isnull=True)
+        return self.filter(
+            done_on__isnull=True, due__lt=today, task__closed_at__isnull=True, task__withdrawn_at__isnull=True
+        )
 
 
 class Milestone(models.Model):

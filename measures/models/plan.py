@@ -99,6 +99,10 @@ class TaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
+    def reportable(self):
+        """Tasks still reported on: neither closed off (销号) nor withdrawn (撤销)."""
+        return self.filter(closed_at__isnull=True, withdrawn_at__isnull=True)
+
 
 class TaskManager(models.Manager.from_queryset(TaskQuerySet)):
     def get_by_natural_key(self, zone_code, number):
@@ -139,6 +143,18 @@ class Task(models.Model):
         verbose_name=_("closed off by"),
     )
     close_note = models.TextField(_("close-off note"), blank=True)
+    # 撤销: an approved plan adjustment takes the task out of the plan. Kept apart from closed_*,
+    # which means the work was completed and accepted; a withdrawn task was never completed.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+    withdraw_reason = models.TextField(_("reason for withdrawal"), blank=True)
 
     objects = TaskManager()
     history = HistoricalRecords()
@@ -173,6 +189,10 @@ class Task(models.Model):
     @property
     def is_closed(self):
         return self.closed_at is not None
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
 
     @property
     def ordered_agencies(self):

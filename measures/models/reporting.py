@@ -181,6 +181,15 @@ class ReportEvent(models.Model):
         related_name="events",
         verbose_name=_("period"),
     )
+    # A matter raised on a whole zone has no task; its thread hangs on the matter itself.
+    matter = models.ForeignKey(
+        "measures.MajorMatter",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("major matter"),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
@@ -196,7 +205,10 @@ class ReportEvent(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
             models.CheckConstraint(
-                condition=Q(task__isnull=False) | Q(period__isnull=False) | Q(outcome__isnull=False),
+                condition=Q(task__isnull=False)
+                | Q(period__isnull=False)
+                | Q(outcome__isnull=False)
+                | Q(matter__isnull=False),
                 name="event_has_subject",
             ),
         ]
@@ -208,6 +220,8 @@ class ReportEvent(models.Model):
     def get_absolute_url(self):
         if self.outcome_id:
             return self.outcome.get_absolute_url() + "#history"
+        if self.matter_id:
+            return self.matter.get_absolute_url() + "#thread"
         if self.task_id:
             return self.task.get_absolute_url() + "#history"
         return self.period.get_absolute_url()

@@ -3,8 +3,10 @@
 Views, forms, commands and the admin call these; none of them changes these rows directly.
 """
 
+from .changes import approve_adjustment, cancel_adjustment, propose_adjustment, reject_adjustment
 from .coordination import answer_request, ask_agency, close_request
 from .evidence import add_file_evidence, add_link_evidence, withdraw_evidence
+from .matters import close_matter, raise_matter, respond_to_matter
 from .milestones import add_milestone, complete_milestone, reopen_milestone, update_milestone
 from .outcomes import (
     add_outcome_file,
@@ -33,6 +35,13 @@ from .reports import (
 )
 
 __all__ = [
+    "approve_adjustment",
+    "cancel_adjustment",
+    "close_matter",
+    "propose_adjustment",
+    "raise_matter",
+    "reject_adjustment",
+    "respond_to_matter",
     "add_outcome_file",
     "create_outcome",
     "decline_outcome",

@@ -5,7 +5,9 @@ from django.utils import timezone
 from ..models import ReportEvent
 
 
-def record(*, kind, actor, task=None, report=None, period=None, outcome=None, changes=None, note=""):
+def record(
+    *, kind, actor, task=None, report=None, period=None, outcome=None, matter=None, changes=None, note=""
+):
     if report is not None:
         task = task or report.task
         period = period or report.period
@@ -13,6 +15,7 @@ def record(*, kind, actor, task=None, report=None, period=None, outcome=None, ch
         task=task,
         report=report,
         outcome=outcome,
+        matter=matter,
         period=period,
         kind=kind,
         actor=actor,

@@ -28,9 +28,9 @@ CHASE_PAUSE = datetime.timedelta(minutes=10)
 
 
 def outstanding_tasks(*, period, zone):
-    """Open tasks of `zone` with no submitted or accepted report for `period`."""
+    """Open tasks of `zone` (not closed off, not withdrawn) with no submitted or accepted report for `period`."""
     done = ProgressReport.objects.filter(task=OuterRef("pk"), period=period, state__in=DONE_STATES)
-    return Task.objects.filter(zone=zone, closed_at__isnull=True).exclude(Exists(done)).order_by("number")
+    return Task.objects.filter(zone=zone).reportable().exclude(Exists(done)).order_by("number")
 
 
 def zone_officers(zone):

@@ -46,7 +46,10 @@ def ensure_period_open(period):
 
 
 def ensure_task_open(task):
-    if Task.objects.filter(pk=task.pk, closed_at__isnull=False).exists():
+    closed_at, withdrawn_at = Task.objects.filter(pk=task.pk).values_list("closed_at", "withdrawn_at").get()
+    if withdrawn_at is not None:
+        raise ValidationError(_("This task has been withdrawn from the plan; it is no longer reported on."))
+    if closed_at is not None:
         raise ValidationError(_("This task has been closed off; reopen it before changing it."))
 
 
@@ -276,6 +279,8 @@ def close_task(*, task, user, note=""):
     """销号: only a completed task whose latest report has been accepted can be closed off."""
     require(can_review(user))
     task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.is_withdrawn:
+        raise ValidationError(_("This task has been withdrawn from the plan."))
     if task.is_closed:
         raise ValidationError(_("This task has already been closed off."))
     latest = ProgressReport.objects.filter(task=task).order_by("-period__start").first()

@@ -31,7 +31,7 @@ def _template(request, period_id, kind):
         if not tasks:
             raise Http404
     # A closed-off task's report cannot change, so it has no place in a form to fill in.
-    rows = bulk.template_rows([task for task in tasks if not task.is_closed], period)
+    rows = bulk.template_rows([task for task in tasks if not (task.is_closed or task.is_withdrawn)], period)
     if kind == "xlsx":
         response = HttpResponse(bulk.write_xlsx(rows, sheet_title=period.name), content_type=bulk.XLSX_TYPE)
     else:
@@ -74,7 +74,7 @@ def upload(request, period_id):
         "zones": zones,
         "form": form,
         "row_errors": sorted(row_errors, key=lambda error: error.row),
-        "task_count": sum(1 for task in tasks if not task.is_closed),
+        "task_count": sum(1 for task in tasks if not (task.is_closed or task.is_withdrawn)),
         "status_labels": STATUS_LABELS.values(),
     }
     return render(request, "measures/bulk_upload.html", context, status=status)
