@@ -2,15 +2,27 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zones.models import Agency, Zone
+from zones.models import Agency, Plan, Zone
 
 from .choices import OutcomeState, OutcomeType, TaskStatus
 from .models import InnovationOutcome, ReportingPeriod, Task, TaskCategory
 from .scoping import visible_agencies, visible_zones
 
 
+def plans_of(zones):
+    """The plans the given zones belong to, for a plan choice that offers only what can match."""
+    return Plan.objects.filter(pk__in=zones.values("plan_id")).order_by("code")
+
+
 class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.all(),
+        field_name="zone__plan",
+        to_field_name="code",
+        label=_("Plan"),
+        empty_label=_("All plans"),
+    )
     zone = django_filters.ModelChoiceFilter(
         queryset=Zone.objects.order_by("plan__code", "annex_number"),
         to_field_name="code",
@@ -31,7 +43,7 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = Task
-        fields = ["q", "zone", "category", "agency"]
+        fields = ["q", "plan", "zone", "category", "agency"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,12 +54,18 @@ class TaskFilter(django_filters.FilterSet):
             fields["zone"].queryset = visible_zones(user).order_by("plan__code", "annex_number")
             fields["agency"].queryset = visible_agencies(user).order_by("name")
             fields["category"].queryset = fields["category"].queryset.filter(zone__in=fields["zone"].queryset)
+        fields["plan"].queryset = plans_of(fields["zone"].queryset)
+        fields["plan"].label_from_instance = lambda plan: plan.display_title
         fields["zone"].label_from_instance = lambda zone: zone.display_name
         fields["agency"].label_from_instance = lambda agency: agency.display_name
         fields["category"].label_from_instance = lambda category: (
             f"{category.zone.short_name} {category.display_number} {category.display_title}"
         )
-        # With a zone chosen, its categories are the only ones that can match.
+        # With a plan chosen, only its zones and categories can match; with a zone, its categories.
+        plan_code = self.data.get("plan") if self.data else None
+        if plan_code:
+            fields["zone"].queryset = fields["zone"].queryset.filter(plan__code=plan_code)
+            fields["category"].queryset = fields["category"].queryset.filter(zone__plan__code=plan_code)
         zone_code = self.data.get("zone") if self.data else None
         if zone_code:
             narrowed = fields["category"].queryset.filter(zone__code=zone_code)
@@ -117,6 +135,13 @@ class AgencyTaskFilter(django_filters.FilterSet):
 
 class OutcomeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.all(),
+        field_name="zone__plan",
+        to_field_name="code",
+        label=_("Plan"),
+        empty_label=_("All plans"),
+    )
     zone = django_filters.ModelChoiceFilter(
         queryset=Zone.objects.none(), to_field_name="code", label=_("Zone"), empty_label=_("All zones")
     )
@@ -132,12 +157,17 @@ class OutcomeFilter(django_filters.FilterSet):
 
     class Meta:
         model = InnovationOutcome
-        fields = ["q", "zone", "type", "state", "period"]
+        fields = ["q", "plan", "zone", "type", "state", "period"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         user = getattr(self.request, "user", None)
         zones = visible_zones(user).order_by("plan__code", "annex_number") if user else Zone.objects.none()
+        self.form.fields["plan"].queryset = plans_of(zones)
+        self.form.fields["plan"].label_from_instance = lambda plan: plan.display_title
+        plan_code = self.data.get("plan") if self.data else None
+        if plan_code:
+            zones = zones.filter(plan__code=plan_code)
         self.form.fields["zone"].queryset = zones
         self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
         self.form.fields["period"].queryset = ReportingPeriod.objects.filter(plan__zones__in=zones).distinct()

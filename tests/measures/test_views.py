@@ -103,13 +103,13 @@ def test_invalid_filter_value_is_reported_not_500(client_in):
 
 def test_task_list_query_count_does_not_grow(client_in, django_assert_num_queries):
     # access, current periods, count, page of tasks (with report and overdue-milestone
-    # subqueries), agency links, then the filter form's choices: zones, categories, agencies
-    with django_assert_num_queries(SESSION + 8):
+    # subqueries), agency links, then the filter form's choices: plans, zones, categories, agencies
+    with django_assert_num_queries(SESSION + 9):
         client_in.get("/tasks/")
     zone = make_zone()
     for _ in range(30):
         make_task(zone=zone, agencies=[make_agency()])
-    with django_assert_num_queries(SESSION + 8):
+    with django_assert_num_queries(SESSION + 9):
         assert client_in.get("/tasks/", {"page": 2}).status_code == 200
 
 

@@ -1,0 +1,135 @@
+"""Every page, filter and report works for the five-year plan as well as the second-batch plan.
+
+The session loads only the second-batch plan (tests/conftest.py); here the five-year plan is
+loaded beside it, as `make run` does, and each page is asked for the five-year plan's data."""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from measures import services
+from measures.choices import OutcomeType, TaskStatus
+from measures.models import ReportingPeriod, Task
+from measures.services.periods import create_quarterly_periods
+from tests.factories import make_user
+from zones.models import Plan, Zone
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+FYP = "ftz-14th-fyp"
+REPORT = {
+    "status": TaskStatus.ON_TRACK,
+    "percent_complete": 30,
+    "progress": "商业保理业务规模稳步扩大",
+    "problems": "",
+    "next_steps": "",
+    "support_needed": "",
+    "support_agency": None,
+}
+
+
+@pytest.fixture
+def both_plans():
+    call_command("load_plan", str(settings.PLAN_FIXTURE_DIR / "ftz-14th-fyp.json"), stdout=io.StringIO())
+    for plan in Plan.objects.all():
+        create_quarterly_periods(plan=plan, year=2026)
+    return Plan.objects.get(code=FYP)
+
+
+@pytest.fixture
+def ftz():
+    return Zone.objects.get(code="tianjin-ftz")
+
+
+@pytest.fixture
+def manager_client(client, both_plans):
+    client.force_login(make_user(Role.MANAGER))
+    return client
+
+
+def fyp_period():
+    return ReportingPeriod.objects.filter(plan__code=FYP).order_by("start").last()
+
+
+def test_task_list_filters_by_plan(manager_client):
+    fyp = manager_client.get("/tasks/", {"plan": FYP})
+    assert fyp.status_code == 200
+    assert fyp.context["paginator"].count == Task.objects.filter(zone__plan__code=FYP).count() == 91
+    second = manager_client.get("/tasks/", {"plan": "second-batch"})
+    assert second.context["paginator"].count == Task.objects.filter(zone__plan__code="second-batch").count()
+    # With a plan chosen, the zone choice offers only that plan's zones.
+    zone_choices = {zone.code for zone in fyp.context["filter"].form.fields["zone"].queryset}
+    assert zone_choices == set(Zone.objects.filter(plan__code=FYP).values_list("code", flat=True))
+
+
+def test_a_zone_of_the_other_plan_is_reported_not_500(manager_client):
+    response = manager_client.get("/tasks/", {"plan": FYP, "zone": "xiqing"})
+    assert response.status_code == 200
+    assert "alert-error" in response.content.decode()
+
+
+def test_five_year_plan_measures_show_their_chapter_section_paragraph_number(manager_client):
+    html = manager_client.get("/tasks/", {"plan": FYP, "q": "商业保理"}).content.decode()
+    task = Task.objects.get(zone__plan__code=FYP, title__contains="商业保理之都")
+    assert f'<td class="num">{task.code}</td>' in html
+    page = manager_client.get(task.get_absolute_url()).content.decode()
+    assert task.code in page and task.text in page
+
+
+def test_dashboard_for_the_five_year_plan(manager_client, ftz):
+    officer = make_user(Role.OFFICER, zones=[ftz])
+    task = Task.objects.filter(zone=ftz).order_by("number").first()
+    services.save_and_submit_report(task=task, period=fyp_period(), user=officer, data=REPORT)
+    response = manager_client.get("/", {"plan": FYP})
+    assert response.status_code == 200
+    assert response.context["plan"].code == FYP
+    html = response.content.decode()
+    assert ftz.name in html
+    assert "西青" not in html.split("<main", 1)[1]
+
+
+def test_period_report_and_excel_for_the_five_year_plan(manager_client, ftz):
+    period = fyp_period()
+    officer = make_user(Role.OFFICER, zones=[ftz])
+    task = Task.objects.filter(zone=ftz).order_by("number").first()
+    services.save_and_submit_report(task=task, period=period, user=officer, data=REPORT)
+    html = manager_client.get(f"/reports/period/{period.pk}/")
+    assert html.status_code == 200
+    assert REPORT["progress"] in html.content.decode()
+    xlsx = manager_client.get(f"/reports/period/{period.pk}/xlsx")
+    assert xlsx.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert REPORT["progress"] in cells
+
+
+def test_officer_of_a_five_year_plan_area_works_on_my_page(client, both_plans, ftz):
+    officer = make_user(Role.OFFICER, zones=[ftz])
+    client.force_login(officer)
+    response = client.get("/my/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ftz.name in html
+
+
+def test_outcome_list_filters_by_plan(manager_client, ftz):
+    officer = make_user(Role.OFFICER, zones=[ftz])
+    services.create_outcome(
+        zone=ftz,
+        user=officer,
+        title="跨境融资租赁监管创新",
+        description="东疆租赁资产跨境转让",
+        type=OutcomeType.FIRST_OF_KIND,
+        period=fyp_period(),
+    )
+    assert len(manager_client.get("/outcomes/", {"plan": FYP}).context["outcomes"]) == 1
+    assert len(manager_client.get("/outcomes/", {"plan": "second-batch"}).context["outcomes"]) == 0
+
+
+@pytest.mark.parametrize("code", ["tianjin-ftz", "dongjiang", "binhai-hitech"])
+def test_zone_pages_of_the_five_year_plan(manager_client, code):
+    assert manager_client.get(f"/zones/{code}/").status_code == 200
