@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core import serializers
 from django.db import transaction
+from django.db.models import F, Max
 
 from .models import Agency, AgencyAlias, SubPlot
 
@@ -254,9 +255,73 @@ def load_plan_fixture(path):
 
     SubPlot.objects.filter(block__zone__code__in=zone_codes).delete()
     TaskAgency.objects.filter(task__zone__code__in=zone_codes).delete()
+    parked = _match_numbered_rows_on_code(records, zone_codes)
     counts = Counter()
+    data = json.dumps(records, ensure_ascii=False)
     for deserialized in serializers.deserialize("json", data, handle_forward_references=True):
         existed = deserialized.object.pk is not None
         deserialized.save()
         counts[(deserialized.object._meta.label, "updated" if existed else "created")] += 1
+    for model in parked:
+        left = _renumber_rows_left_behind(model, zone_codes)
+        if left:
+            counts[(model._meta.label, "no longer in the plan")] += left
     return counts
+
+
+# Numbers stay below 20,000 in any real plan, and parked ones stay below the small-integer limit.
+PARKING_OFFSET = 20_000
+
+
+def _match_numbered_rows_on_code(records, zone_codes):
+    """Keep categories and tasks that carry the plan's own numbering (4.2, 4.2.3) on their identity.
+
+    A revised document may insert a section or a measure: the running numbers after it move on,
+    and within its section so do the paragraph codes. A measure is therefore matched first by its
+    lead sentence (its title, unique within a zone) and then by its code; a category by its code.
+    Matched rows keep their primary key, so what was reported against them stays with them. Their
+    numbers are parked out of the way first so the new numbering cannot collide with the old.
+    Returns the models parked."""
+    from measures.models import Task, TaskCategory
+
+    parked = []
+    for model, keys in ((TaskCategory, ("code",)), (Task, ("title", "code"))):
+        coded = model.objects.filter(zone__code__in=zone_codes).exclude(code="")
+        rows = list(coded.values("pk", "zone__code", *keys))
+        if not rows:
+            continue
+        index = {key: {} for key in keys}
+        for row in rows:
+            for key in keys:
+                # A title found twice in a zone identifies neither row.
+                slot = index[key].setdefault((row["zone__code"], row[key]), row["pk"])
+                if slot != row["pk"]:
+                    index[key][(row["zone__code"], row[key])] = None
+        candidates = [r for r in records if r["model"] == model._meta.label_lower and r["fields"].get("code")]
+        taken = set()
+        # Key by key over all records, so a new measure that took over an old code cannot claim
+        # the row of the measure whose title moved to the next code.
+        for key in keys:
+            for record in candidates:
+                fields = record["fields"]
+                pk = index[key].get((fields["zone"][0], fields.get(key)))
+                if "pk" not in record and pk is not None and pk not in taken:
+                    record["pk"] = pk
+                    taken.add(pk)
+        coded.update(number=F("number") + PARKING_OFFSET)
+        parked.append(model)
+    return parked
+
+
+def _renumber_rows_left_behind(model, zone_codes):
+    """Rows the revised document no longer has keep their history, numbered after the plan's."""
+    left = list(
+        model.objects.filter(zone__code__in=zone_codes, number__gte=PARKING_OFFSET).order_by("number")
+    )
+    for row in left:
+        highest = model.objects.filter(zone=row.zone_id, number__lt=PARKING_OFFSET).aggregate(
+            n=Max("number")
+        )["n"]
+        row.number = (highest or 0) + 1
+        row.save(update_fields=["number"])
+    return len(left)

@@ -419,3 +419,42 @@ def test_pages_render_the_verbatim_text(loaded, client):
     response = client.get("/zones/cbd/")
     assert response.status_code == 200
     assert escape(Zone.objects.get(code="cbd").development_goals) in response.content.decode()
+
+
+def test_reload_of_a_revised_plan_keeps_progress_on_the_measure_code(loaded, tmp_path):
+    """A revision inserts a measure at the head of 4.2: later running numbers move on, but
+    each measure keeps its row (and what was reported against it) through its code."""
+    records = json.loads((FIXTURE_DIR / "ftz-14th-fyp.json").read_text(encoding="utf-8"))
+    before = dict(Task.objects.filter(zone__code="tianjin-ftz").values_list("code", "pk"))
+    head = next(r for r in records if r["model"] == "measures.task" and r["fields"]["code"] == "4.2.1")
+    tasks = [r for r in records if r["model"] == "measures.task"]
+    for record in tasks:
+        if record["fields"]["number"] >= head["fields"]["number"]:
+            record["fields"]["number"] += 1
+        section, paragraph = record["fields"]["code"].rsplit(".", 1)
+        if section == "4.2":
+            record["fields"]["code"] = f"4.2.{int(paragraph) + 1}"
+    # The last measure of 12.x is dropped from the revision.
+    dropped = tasks[-1]
+    records.remove(dropped)
+    inserted = json.loads(json.dumps(head))
+    inserted["fields"].update(
+        code="4.2.1", number=head["fields"]["number"] - 1, title="新增措施", text="新增措施。"
+    )
+    records.insert(records.index(head), inserted)
+    revised = tmp_path / "revised.json"
+    revised.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+
+    output = run("load_plan", str(revised))
+
+    assert "1 measures.Task rows are no longer in the plan" in output
+    after = dict(Task.objects.filter(zone__code="tianjin-ftz").values_list("code", "pk"))
+    # 4.2.1 became 4.2.2, and so on; the new 4.2.1 is a new row.
+    assert after["4.2.2"] == before["4.2.1"]
+    assert after["4.2.3"] == before["4.2.2"]
+    assert after["4.2.1"] not in before.values()
+    assert Task.objects.get(pk=before["4.2.2"]).title == "建设北方商业保理之都"
+    numbers = list(Task.objects.filter(zone__code="tianjin-ftz").values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 92 and max(numbers) == 92
+    kept = Task.objects.get(pk=before[dropped["fields"]["code"]])
+    assert kept.number == 92

@@ -22,3 +22,7 @@ class Command(BaseCommand):
             created = sum(n for (_, kind), n in counts.items() if kind == "created")
             updated = sum(n for (_, kind), n in counts.items() if kind == "updated")
             self.stdout.write(f"{path}: {created} rows created, {updated} updated")
+            for (label, kind), n in sorted(counts.items()):
+                if kind == "no longer in the plan":
+                    # Kept with their reports and renumbered after the plan's own rows.
+                    self.stdout.write(f"  {n} {label} rows are no longer in the plan; kept and numbered last")
