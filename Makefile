@@ -54,6 +54,7 @@ messages: venv system-deps
 db: venv messages
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_plan $(PLAN_FIXTURES)
+	$(PY) manage.py load_indicators
 	$(PY) manage.py create_periods
 	$(PY) manage.py create_demo_accounts
 
