@@ -2,6 +2,7 @@
 and recommends it for citywide replication, and it appears in the period's submission list."""
 
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
@@ -75,7 +76,7 @@ def test_record_submit_evaluate_recommend_and_list(live_server, period, page, sc
     assert TITLE in page.locator("table").inner_text()
     with page.expect_download() as download:
         page.click("a[href$='.xlsx']")
-    workbook = load_workbook(download.value.path())
+    workbook = load_workbook(io.BytesIO(download.value.path().read_bytes()))
     cells = {cell for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row}
     assert TITLE in cells
     assert outcome.get_state_display() in cells or "推荐全市复制推广" in "".join(map(str, cells))
