@@ -97,11 +97,11 @@ def client_for(role, w):
     return token_client(user)
 
 
-def every_id(client, url):
-    """The ids of every row of a list, page after page."""
+def every_id(client, url, params=None):
+    """The ids of every row of a list (filtered by `params`), page after page."""
     ids, page = [], 1
     while True:
-        response = client.get(url, {"page": page, "page_size": 200})
+        response = client.get(url, {**(params or {}), "page": page, "page_size": 200})
         assert response.status_code == 200, response.content
         body = response.json()
         ids += [row["id"] for row in body["results"]]
