@@ -21,6 +21,18 @@ def back_to_task(request, task, period=None, anchor="", message=None):
     return redirect(task_url(task, period, anchor))
 
 
+def viewed_period(request, task):
+    """The period the task page showed when the action was taken (?period= on the form's
+    action), so the user comes back to the same view; None means the current period."""
+    from ..forms import PeriodChoiceForm
+    from ..models import ReportingPeriod
+
+    form = PeriodChoiceForm(request.GET)
+    if not form.is_valid() or not form.cleaned_data["period"]:
+        return None
+    return ReportingPeriod.objects.filter(pk=form.cleaned_data["period"], plan_id=task.zone.plan_id).first()
+
+
 def scoped_task(request, code, number):
     return selectors.visible_task(request.user, code, number)
 

@@ -12,7 +12,7 @@ from .. import services
 from ..forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm
 from ..models import CoordinationRequest, Milestone
 from ..scoping import can_answer, can_report, can_review, visible_zones
-from .common import add_service_errors, back_to_task, ensure, scoped_task
+from .common import add_service_errors, back_to_task, ensure, scoped_task, viewed_period
 from .tasks import chosen_period, render_task_page
 
 
@@ -25,10 +25,17 @@ def add_milestone(request, code, number):
     if form.is_valid():
         try:
             services.add_milestone(task=task, user=request.user, **form.cleaned_data)
-            return back_to_task(request, task, anchor="milestones", message=_("Milestone added."))
+            return back_to_task(
+                request,
+                task,
+                viewed_period(request, task),
+                anchor="milestones",
+                message=_("Milestone added."),
+            )
         except ValidationError as error:
             add_service_errors(form, error)
-    return render_task_page(request, task, chosen_period(task), status=400, milestone_form=form)
+    period = viewed_period(request, task) or chosen_period(task)
+    return render_task_page(request, task, period, status=400, milestone_form=form)
 
 
 def _milestone_action(request, code, number, pk, action, message):
@@ -40,7 +47,7 @@ def _milestone_action(request, code, number, pk, action, message):
         messages.success(request, message)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return back_to_task(request, task, anchor="milestones")
+    return back_to_task(request, task, viewed_period(request, task), anchor="milestones")
 
 
 @login_required
@@ -68,7 +75,11 @@ def ask_agency(request, code, number):
         try:
             services.ask_agency(task=task, user=request.user, period=period, **form.cleaned_data)
             return back_to_task(
-                request, task, anchor="coordination", message=_("Request sent to the agency.")
+                request,
+                task,
+                viewed_period(request, task),
+                anchor="coordination",
+                message=_("Request sent to the agency."),
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -91,11 +102,14 @@ def answer_request(request, code, number, pk):
             services.answer_request(
                 request=coordination, user=request.user, answer=form.cleaned_data["answer"]
             )
-            return back_to_task(request, task, anchor=f"request-{pk}", message=_("Answer sent."))
+            return back_to_task(
+                request, task, viewed_period(request, task), anchor=f"request-{pk}", message=_("Answer sent.")
+            )
         except ValidationError as error:
             add_service_errors(form, error)
     form.request_pk = pk
-    return render_task_page(request, task, chosen_period(task), status=400, answer_form=form)
+    period = viewed_period(request, task) or chosen_period(task)
+    return render_task_page(request, task, period, status=400, answer_form=form)
 
 
 @login_required
@@ -108,7 +122,7 @@ def close_request(request, code, number, pk):
         messages.success(request, _("Request closed."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return back_to_task(request, task, anchor=f"request-{pk}")
+    return back_to_task(request, task, viewed_period(request, task), anchor=f"request-{pk}")
 
 
 @login_required

@@ -623,3 +623,21 @@ def test_task_page_query_count_does_not_grow(client, world, django_assert_num_qu
     assert len(second.context["report"].evidence.all()) == 12
     assert len(second.context["milestones"]) == 12
     assert len(second.context["requests"]) == 8
+
+
+def test_milestone_and_request_actions_come_back_to_the_period_being_viewed(client, task, period, officer):
+    earlier = make_period(task.zone.plan, timezone.localdate(), shift=-1)
+    client.force_login(officer)
+    page = html_of(client.get(task.get_absolute_url(), {"period": earlier.pk}))
+    assert f"{url('milestone-add', task)}?period={earlier.pk}" in page
+    response = client.post(
+        f"{url('milestone-add', task)}?period={earlier.pk}", {"title": "完成政策梳理", "due": "2030-01-01"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{task.get_absolute_url()}?period={earlier.pk}#milestones"
+    milestone = task.milestones.get()
+    response = client.post(f"{url('milestone-done', task, None, milestone.pk)}?period={earlier.pk}")
+    assert response["Location"] == f"{task.get_absolute_url()}?period={earlier.pk}#milestones"
+    # A period of another plan, or none, goes back to the current view rather than failing.
+    response = client.post(f"{url('milestone-reopen', task, None, milestone.pk)}?period=999999")
+    assert response["Location"] == f"{task.get_absolute_url()}#milestones"
