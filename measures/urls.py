@@ -21,6 +21,7 @@ urlpatterns = [
     path(TASK + "close/", reports.close_task, name="task-close"),
     path(TASK + "reopen/", reports.reopen_task, name="task-reopen"),
     path(TASK + "milestones/", followup.add_milestone, name="milestone-add"),
+    path(TASK + "milestones/<int:pk>/edit/", followup.edit_milestone, name="milestone-edit"),
     path(TASK + "milestones/<int:pk>/done/", followup.complete_milestone, name="milestone-done"),
     path(TASK + "milestones/<int:pk>/reopen/", followup.reopen_milestone, name="milestone-reopen"),
     path(TASK + "requests/", followup.ask_agency, name="request-add"),

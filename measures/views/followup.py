@@ -38,6 +38,31 @@ def add_milestone(request, code, number):
     return render_task_page(request, task, period, status=400, milestone_form=form)
 
 
+@login_required
+@require_POST
+def edit_milestone(request, code, number, pk):
+    task = scoped_task(request, code, number)
+    milestone = get_object_or_404(Milestone, pk=pk, task=task)
+    ensure(can_report(request.user, task))
+    form = MilestoneForm(request.POST, prefix=f"milestone-{pk}")
+    if form.is_valid():
+        try:
+            services.update_milestone(milestone=milestone, user=request.user, **form.cleaned_data)
+            return back_to_task(
+                request,
+                task,
+                viewed_period(request, task),
+                anchor=f"milestone-{pk}",
+                message=_("Milestone updated."),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    # The row's edit form opens again with what was typed and why it was refused.
+    form.milestone_pk = pk
+    period = viewed_period(request, task) or chosen_period(task)
+    return render_task_page(request, task, period, status=400, milestone_edit_form=form)
+
+
 def _milestone_action(request, code, number, pk, action, message):
     task = scoped_task(request, code, number)
     milestone = get_object_or_404(Milestone, pk=pk, task=task)

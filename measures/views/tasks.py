@@ -94,6 +94,13 @@ def _render(request, task, period, page, status, forms):
     defaults.update(forms)
     for request_ in page["requests"]:
         request_.may_answer = can_answer(request.user, request_)
+    edited = forms.get("milestone_edit_form")
+    for milestone in page["milestones"]:
+        if edited is not None and edited.milestone_pk == milestone.pk:
+            milestone.edit_form = edited
+        else:
+            initial = {"title": milestone.title, "due": milestone.due}
+            milestone.edit_form = MilestoneForm(initial=initial, prefix=f"milestone-{milestone.pk}")
     context = {
         "task": task,
         "zone": task.zone,

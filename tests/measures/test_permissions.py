@@ -64,6 +64,7 @@ MATRIX = {
     # Permission is decided before input: a user who may not withdraw never learns the reason is missing.
     "withdraw-no-reason":     (LOGIN, 400, 404,    403,    404,   403, 400,  404),
     "milestone-add":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "milestone-edit":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "milestone-done":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "milestone-reopen":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "request-add":            (LOGIN, 302, 404,    403,    404,   403, 302,  404),
@@ -320,6 +321,14 @@ ENDPOINTS = {
         lambda w: reverse("measures:milestone-add", args=task_args(w)),
         lambda w: {"title": "完成验收", "due": (w.today + datetime.timedelta(days=60)).isoformat()},
     ),
+    "milestone-edit": Endpoint(
+        "post",
+        lambda w: reverse("measures:milestone-edit", args=[*task_args(w), w.milestone.pk]),
+        lambda w: {
+            f"milestone-{w.milestone.pk}-title": "完成验收（调整）",
+            f"milestone-{w.milestone.pk}-due": (w.today + datetime.timedelta(days=90)).isoformat(),
+        },
+    ),
     "milestone-done": Endpoint(
         "post", lambda w: reverse("measures:milestone-done", args=[*task_args(w), w.milestone.pk])
     ),
@@ -442,6 +451,7 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "task-close": "task-close",
         "task-reopen": "task-reopen",
         "milestone-add": "milestone-add",
+        "milestone-edit": "milestone-edit",
         "milestone-done": "milestone-done",
         "milestone-reopen": "milestone-reopen",
         "request-add": "request-add",

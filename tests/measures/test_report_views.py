@@ -641,3 +641,26 @@ def test_milestone_and_request_actions_come_back_to_the_period_being_viewed(clie
     # A period of another plan, or none, goes back to the current view rather than failing.
     response = client.post(f"{url('milestone-reopen', task, None, milestone.pk)}?period=999999")
     assert response["Location"] == f"{task.get_absolute_url()}#milestones"
+
+
+def test_a_milestone_is_changed_from_the_task_page(client, task, period, officer):
+    milestone = services.add_milestone(
+        task=task, user=officer, title="完成政策梳理", due=datetime.date(2030, 1, 1)
+    )
+    client.force_login(officer)
+    edit = url("milestone-edit", task, None, milestone.pk)
+    assert edit in html_of(client.get(task.get_absolute_url()))
+    prefix = f"milestone-{milestone.pk}"
+    # A bad date: the row's form opens again with the typed title and the reason.
+    response = client.post(edit, {f"{prefix}-title": "完成政策梳理和对接", f"{prefix}-due": "2030-02-30"})
+    assert response.status_code == 400
+    page = html_of(response)
+    assert "完成政策梳理和对接" in page and '<details class="row-edit" open>' in page
+    milestone.refresh_from_db()
+    assert milestone.title == "完成政策梳理"
+    response = client.post(edit, {f"{prefix}-title": "完成政策梳理和对接", f"{prefix}-due": "2030-03-31"})
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.due) == ("完成政策梳理和对接", datetime.date(2030, 3, 31))
+    event = ReportEvent.objects.filter(task=task, kind=EventKind.MILESTONE_CHANGED).latest("at")
+    assert event.changes["title"] == ["完成政策梳理", "完成政策梳理和对接"]
