@@ -13,12 +13,12 @@ class ValueForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     value = forms.DecimalField(label=_("Value"), required=False, **DECIMAL)
     source = forms.CharField(label=_("Source of the figure"), max_length=300, required=False)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     evidence = forms.FileField(
         label=_("Evidence file"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": accept_attribute()}),
     )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -207,6 +207,18 @@ class IndicatorValue(models.Model):
     def is_editable(self):
         return self.state in (ValueState.DRAFT, ValueState.RETURNED)
 
+    @property
+    def display_value(self):
+        """The figure as typed: 4.8, not the column's 4.8000."""
+        return plain_number(self.value)
+
+
+def plain_number(value):
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
 
 class IndicatorEvent(models.Model):
     """One step in a value's history, written in the same transaction as the step itself."""

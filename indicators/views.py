@@ -65,7 +65,7 @@ def _initial(indicators, values):
         value = values.get(indicator.pk)
         row = {"indicator": indicator.pk}
         if value is not None:
-            row.update(version=value.version, value=value.value, source=value.source, note=value.note)
+            row.update(version=value.version, value=value.display_value, source=value.source, note=value.note)
         rows.append(row)
     return rows
 
@@ -90,7 +90,18 @@ def enter_values(request, code, period_id):
         {"indicator": indicator, "value": values.get(indicator.pk), "form": form}
         for indicator, form in zip(indicators, formset.forms, strict=False)
     ]
-    context = {"zone": zone, "period": period, "formset": formset, "rows": rows}
+    editable = any(row["value"] is None or row["value"].is_editable for row in rows)
+    periods = ReportingPeriod.objects.filter(plan_id=zone.plan_id, start__lte=timezone.localdate()).order_by(
+        "-start"
+    )
+    context = {
+        "zone": zone,
+        "period": period,
+        "periods": periods,
+        "formset": formset,
+        "rows": rows,
+        "editable": editable,
+    }
     return render(request, "indicators/enter.html", context, status=status)
 
 

@@ -34,7 +34,7 @@
       data: { labels: data.periods, datasets: datasets },
       options: {
         maintainAspectRatio: false,
-        scales: { y: { beginAtZero: true } },
+        scales: { x: { ticks: { maxRotation: 0, autoSkip: true } }, y: { beginAtZero: true } },
         plugins: { legend: { display: false } }
       }
     });
