@@ -91,9 +91,20 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class DatePicker(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates whatever the page's language,
+    so a value is rendered as 2026-12-15 rather than in the locale's 2026/12/15, which the
+    picker would show as empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
-    due = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    due = forms.DateField(label=_("Due"), widget=DatePicker())
 
 
 class CoordinationForm(forms.Form):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OutcomeType
+from .forms import DatePicker
 from .models import InnovationOutcome, ReportingPeriod, Task
 
 
@@ -57,4 +58,4 @@ class DeclineForm(forms.Form):
 
 class ReplicationForm(forms.Form):
     where = forms.CharField(label=_("Replicated where"), max_length=300)
-    on = forms.DateField(label=_("Replicated on"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("Replicated on"), widget=DatePicker())

@@ -664,3 +664,10 @@ def test_a_milestone_is_changed_from_the_task_page(client, task, period, officer
     assert (milestone.title, milestone.due) == ("完成政策梳理和对接", datetime.date(2030, 3, 31))
     event = ReportEvent.objects.filter(task=task, kind=EventKind.MILESTONE_CHANGED).latest("at")
     assert event.changes["title"] == ["完成政策梳理", "完成政策梳理和对接"]
+
+
+def test_a_milestone_date_is_shown_to_the_browser_date_picker_in_iso_form(client, task, period, officer):
+    services.add_milestone(task=task, user=officer, title="完成政策梳理", due=datetime.date(2030, 1, 5))
+    client.force_login(officer)
+    page = html_of(client.get(task.get_absolute_url()))  # in Chinese, where dates read 2030/01/05
+    assert 'type="date" name="milestone-' in page and 'value="2030-01-05"' in page
