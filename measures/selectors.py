@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .choices import ReportState, RequestState
+from .choices import MatterState, ReportState, RequestState
 from .lights import light_for, light_reasons
 from .models import (
     CoordinationRequest,
@@ -27,7 +27,7 @@ from .models import (
     ReportingPeriod,
     Task,
 )
-from .scoping import access_for
+from .scoping import access_for, visible_matters
 
 
 def current_of(periods, today=None):
@@ -275,6 +275,15 @@ def my_page(user, today=None):
             .order_by("submitted_at", "pk")[: MY_LIST_LIMIT + 1]
         )
     requests = list(open_requests(user)[: MY_LIST_LIMIT + 1])
+    matters = []
+    if access.is_officer or access.is_manager:
+        # Not yet closed: the managers' to answer, the officers' to follow up (one query).
+        matters = list(
+            visible_matters(user)
+            .exclude(state=MatterState.CLOSED)
+            .select_related("zone", "task")
+            .order_by("-raised_at", "-pk")[: MY_LIST_LIMIT + 1]
+        )
     overdue_periods = earlier_unreported(own, today) if access.is_officer else []
     visible = Task.objects.visible_to(user)
     return {
@@ -290,6 +299,8 @@ def my_page(user, today=None):
         "overdue_periods": overdue_periods,
         "requests": requests[:MY_LIST_LIMIT],
         "more_requests": len(requests) > MY_LIST_LIMIT,
+        "matters": matters[:MY_LIST_LIMIT],
+        "more_matters": len(matters) > MY_LIST_LIMIT,
         "periods": sorted((p for p in periods.values() if p), key=lambda p: p.plan_id),
         "today": today,
         "list_limit": MY_LIST_LIMIT,

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import evidence, followup, my, outcomes, periods, reports, tasks
+from .views import changes, evidence, followup, matters, my, outcomes, periods, reports, tasks
 
 app_name = "measures"
 TASK = "zones/<slug:code>/tasks/<int:number>/"
@@ -43,6 +43,17 @@ urlpatterns = [
     path("outcomes/<int:pk>/evidence/", outcomes.add_file, name="outcome-evidence"),
     path("outcomes/list/<int:period_id>.xlsx", outcomes.submission_list_xlsx, name="outcome-list-xlsx"),
     path("outcomes/list/<int:period_id>.docx", outcomes.submission_list_docx, name="outcome-list-docx"),
+    path("adjustments/", changes.AdjustmentListView.as_view(), name="adjustment-list"),
+    path(TASK + "adjustments/new/<slug:kind>/", changes.propose, name="adjustment-create"),
+    path("adjustments/<int:pk>/", changes.adjustment_detail, name="adjustment-detail"),
+    path("adjustments/<int:pk>/approve/", changes.approve, name="adjustment-approve"),
+    path("adjustments/<int:pk>/reject/", changes.reject, name="adjustment-reject"),
+    path("adjustments/<int:pk>/cancel/", changes.cancel, name="adjustment-cancel"),
+    path("matters/", matters.MatterListView.as_view(), name="matter-list"),
+    path("matters/new/", matters.raise_matter, name="matter-create"),
+    path("matters/<int:pk>/", matters.matter_detail, name="matter-detail"),
+    path("matters/<int:pk>/respond/", matters.respond, name="matter-respond"),
+    path("matters/<int:pk>/close/", matters.close, name="matter-close"),
     path("", include("measures.urls_exports")),
     path("", include("measures.urls_imports")),
 ]

@@ -23,7 +23,7 @@ from ..forms import (
     ReviewForm,
 )
 from ..models import ReportingPeriod
-from ..scoping import access_for, can_answer, can_report, can_review
+from ..scoping import access_for, can_answer, can_propose_adjustment, can_raise_matter, can_report, can_review
 
 
 class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
@@ -109,11 +109,18 @@ def _render(request, task, period, page, status, forms):
         "may_report": may_report,
         "may_review": may_review,
         "access": access_for(request.user),
+        # Plan changes and major matters: links only, decided from the cached access (no query).
+        "may_propose": can_propose_adjustment(request.user, task)
+        and not (task.is_closed or task.is_withdrawn),
+        "may_raise_matter": can_raise_matter(request.user, task.zone),
+        "sees_matters": access_for(request.user).sees_everything
+        or task.zone_id in access_for(request.user).zone_ids,
         "editable": bool(
             may_report
             and period
             and not period.is_locked
             and not task.is_closed
+            and not task.is_withdrawn
             and (report is None or report.state in ("draft", "returned"))
         ),
         **page,

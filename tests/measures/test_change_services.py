@@ -40,7 +40,9 @@ def manager():
 
 
 def propose_text(task, user, text="新的任务表述。", reason="政策调整"):
-    return services.propose_adjustment(task=task, user=user, kind=AdjustmentKind.TEXT, text=text, reason=reason)
+    return services.propose_adjustment(
+        task=task, user=user, kind=AdjustmentKind.TEXT, text=text, reason=reason
+    )
 
 
 def kinds(task):
@@ -126,7 +128,9 @@ def test_withdrawal_marks_the_task_and_drops_it_from_reporting(task, xiqing, off
     )
     services.approve_adjustment(adjustment=adjustment, user=manager)
     task.refresh_from_db()
-    assert task.is_withdrawn and task.withdrawn_by == manager and task.withdraw_reason == "已由国家层面统一实施"
+    assert (
+        task.is_withdrawn and task.withdrawn_by == manager and task.withdraw_reason == "已由国家层面统一实施"
+    )
     assert not task.is_closed  # withdrawal is not a close-off (销号)
     assert task not in outstanding_tasks(period=period, zone=xiqing)
     assert task not in Task.objects.reportable()
@@ -191,7 +195,11 @@ def test_one_open_proposal_per_task_and_kind(task, officer, manager):
     first = PlanAdjustment.objects.get(task=task, kind=AdjustmentKind.TEXT)
     with pytest.raises(IntegrityError), transaction.atomic():
         PlanAdjustment.objects.create(
-            task=task, kind=AdjustmentKind.TEXT, reason="x", proposed_by=officer, proposed_at=first.proposed_at
+            task=task,
+            kind=AdjustmentKind.TEXT,
+            reason="x",
+            proposed_by=officer,
+            proposed_at=first.proposed_at,
         )
 
 

@@ -247,13 +247,16 @@ def grow(xiqing, period, officer, manager, customs, n):
             services.return_report(report=report, user=manager, note="退回")
         services.add_milestone(task=new, user=officer, title=f"逾期{k}", due=overdue(k + 1))
         services.ask_agency(task=new, user=officer, agency=customs, question=f"请求{k}")
+        services.raise_matter(zone=xiqing, task=new, user=officer, title=f"重大事项{k}", description="说明")
 
 
 # Whatever the rows: the user's access and the current periods; then for officers the visible
 # tasks (with report and overdue-milestone subqueries), their agency links, overdue milestones,
 # open requests, and the past-deadline periods with the reports done in them; for managers the oldest reports awaiting review and open requests (managers
 # get no task list: the dashboard covers it, and at 20,000 tasks this page must stay small).
-@pytest.mark.parametrize(("who", "queries"), [("officer", 8), ("manager", 4)])
+# Both then read the major matters not yet closed (one query: officer 8 → 9), and
+# managers also the count of unanswered matters for the badge in the navigation (4 → 6).
+@pytest.mark.parametrize(("who", "queries"), [("officer", 9), ("manager", 6)])
 def test_my_page_query_count_does_not_grow(
     client, world, xiqing, period, officer, manager, customs, django_assert_num_queries, who, queries
 ):
@@ -266,6 +269,7 @@ def test_my_page_query_count_does_not_grow(
         second = client.get(MY)
     # The same queries over more rows.
     assert len(second.context["requests"]) == len(first.context["requests"]) + 6
+    assert len(second.context["matters"]) == len(first.context["matters"]) + 6
     if who == "officer":
         assert len(second.context["tasks"]) == len(first.context["tasks"]) + 6
         assert len(second.context["overdue_milestones"]) == len(first.context["overdue_milestones"]) + 6

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from measures import services
-from measures.choices import OutcomeType, TaskStatus
+from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
 from measures.models import ReportingPeriod, Task
 from measures.services.periods import quarter_bounds
 from measures.urls import urlpatterns
@@ -98,6 +98,23 @@ MATRIX = {
     "outcome-recommend":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "outcome-decline":        (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "outcome-replicate":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    # Plan adjustments are seen with their task; the zone's officers and managers propose,
+    # managers decide, only the proposer (here the own officer) cancels.
+    "adjustment-list":        (LOGIN, 200, 200,    200,    200,   200, 200,  200),
+    "adjustment-create-get":  (LOGIN, 200, 404,    403,    404,   200, 200,  404),
+    "adjustment-create-post": (LOGIN, 302, 404,    403,    404,   302, 302,  404),
+    "adjustment-page":        (LOGIN, 200, 404,    200,    404,   200, 200,  404),
+    "adjustment-approve":     (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "adjustment-reject":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "adjustment-cancel":      (LOGIN, 302, 404,    403,    404,   403, 403,  404),
+    # Major matters go to the leadership: only the zone's officers and managers see them (a
+    # liaison does not, even of an agency supporting the zone's tasks).
+    "matter-list":            (LOGIN, 200, 200,    200,    200,   200, 200,  200),
+    "matter-create-get":      (LOGIN, 200, 200,    403,    403,   403, 200,  403),
+    "matter-create-post":     (LOGIN, 302, 400,    403,    403,   403, 302,  403),
+    "matter-page":            (LOGIN, 200, 404,    404,    404,   200, 200,  404),
+    "matter-respond":         (LOGIN, 403, 404,    404,    404,   302, 302,  404),
+    "matter-close":           (LOGIN, 302, 404,    404,    404,   302, 302,  404),
 }
 # fmt: on
 
@@ -258,6 +275,26 @@ def outcome_evaluated(w):
 def outcome_recommended(w):
     outcome_evaluated(w)
     services.recommend_outcome(outcome=w.outcome, user=w.manager)
+
+
+def adjustment(w):
+    w.adjustment = services.propose_adjustment(
+        task=w.task, user=w.officer, kind=AdjustmentKind.TEXT, text="调整后的任务表述。", reason="政策调整"
+    )
+
+
+def adjustment_url(name):
+    return lambda w: reverse(f"measures:{name}", args=[w.adjustment.pk])
+
+
+def matter(w):
+    w.matter = services.raise_matter(
+        zone=w.zone, task=w.task, user=w.officer, title="设备进口受阻", description="需协调海关"
+    )
+
+
+def matter_url(name):
+    return lambda w: reverse(f"measures:{name}", args=[w.matter.pk])
 
 
 def outcome_url(name):
@@ -425,6 +462,43 @@ ENDPOINTS = {
         lambda w: {"where": "滨海新区", "on": w.today.isoformat()},
         prepare=outcome_recommended,
     ),
+    "adjustment-list": Endpoint("get", lambda w: reverse("measures:adjustment-list"), prepare=adjustment),
+    "adjustment-create-get": Endpoint(
+        "get", lambda w: reverse("measures:adjustment-create", args=[*task_args(w), "text"])
+    ),
+    "adjustment-create-post": Endpoint(
+        "post",
+        lambda w: reverse("measures:adjustment-create", args=[*task_args(w), "withdrawal"]),
+        lambda w: {"reason": "已由国家层面统一实施"},
+    ),
+    "adjustment-page": Endpoint("get", adjustment_url("adjustment-detail"), prepare=adjustment),
+    "adjustment-approve": Endpoint(
+        "post", adjustment_url("adjustment-approve"), lambda w: {"note": "同意"}, prepare=adjustment
+    ),
+    "adjustment-reject": Endpoint(
+        "post", adjustment_url("adjustment-reject"), lambda w: {"reason": "依据不足"}, prepare=adjustment
+    ),
+    "adjustment-cancel": Endpoint("post", adjustment_url("adjustment-cancel"), prepare=adjustment),
+    "matter-list": Endpoint("get", lambda w: reverse("measures:matter-list"), prepare=matter),
+    "matter-create-get": Endpoint("get", lambda w: reverse("measures:matter-create") + f"?task={w.task.pk}"),
+    "matter-create-post": Endpoint(
+        "post",
+        lambda w: reverse("measures:matter-create"),
+        lambda w: {
+            "zone": w.zone.pk,
+            "task": w.task.pk,
+            "urgency": "urgent",
+            "title": "跨境数据出境受阻",
+            "description": "需市级协调",
+        },
+    ),
+    "matter-page": Endpoint("get", matter_url("matter-detail"), prepare=matter),
+    "matter-respond": Endpoint(
+        "post", matter_url("matter-respond"), lambda w: {"response": "已协调"}, prepare=matter
+    ),
+    "matter-close": Endpoint(
+        "post", matter_url("matter-close"), lambda w: {"note": "已解决"}, prepare=matter
+    ),
 }
 
 CELLS = [
@@ -475,6 +549,17 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "outcome-replicate": "outcome-replicate",
         "outcome-list-xlsx": "outcome-list",
         "outcome-list-docx": "outcome-list",
+        "adjustment-list": "adjustment-list",
+        "adjustment-create": "adjustment-create-post",
+        "adjustment-detail": "adjustment-page",
+        "adjustment-approve": "adjustment-approve",
+        "adjustment-reject": "adjustment-reject",
+        "adjustment-cancel": "adjustment-cancel",
+        "matter-list": "matter-list",
+        "matter-create": "matter-create-post",
+        "matter-detail": "matter-page",
+        "matter-respond": "matter-respond",
+        "matter-close": "matter-close",
     }
     assert {getattr(p, "name", None) for p in urlpatterns} - {None} == set(row_of_route)
     assert set(row_of_route.values()) <= set(MATRIX)
@@ -534,7 +619,9 @@ def test_download_offers_the_original_name_not_the_stored_one(client, world):
 POST_ONLY = [
     name
     for name, spec in ENDPOINTS.items()
-    if spec.method == "post" and name not in {"report-form-post", "outcome-create-post"}
+    if spec.method == "post"
+    and name
+    not in {"report-form-post", "outcome-create-post", "adjustment-create-post", "matter-create-post"}
 ]
 
 
