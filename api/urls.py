@@ -2,8 +2,9 @@
 
 import functools
 
+from django.contrib.auth.decorators import login_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -50,6 +51,17 @@ def checked(patterns):
 urlpatterns = checked(
     [
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        # Swagger UI for people signed in with a browser; the start-up script is a separate
+        # request (?script), so the page runs under the CSP with no inline code.
+        path(
+            "docs/",
+            login_required(
+                SpectacularSwaggerSplitView.as_view(
+                    url_name="api:schema", template_name="api/swagger_ui.html"
+                )
+            ),
+            name="docs",
+        ),
         *router.urls,
     ]
 )

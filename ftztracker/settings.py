@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's files as static files, for /api/v1/docs/ without a CDN.
+    "drf_spectacular_sidecar",
     "zones",
     "measures",
     "api",

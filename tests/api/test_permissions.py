@@ -110,10 +110,27 @@ def every_id(client, url, params=None):
         page += 1
 
 
+# Pages for people in a browser, checked in test_docs_page_is_for_signed_in_browsers below.
+BROWSER_ROUTES = {"docs"}
+
+
 def test_matrix_covers_every_api_route():
     # A new route without a row fails here, so it cannot slip in unchecked.
     names = {pattern.name for pattern in urlpatterns}
-    assert names == set(MATRIX)
+    assert names == set(MATRIX) | BROWSER_ROUTES
+
+
+def test_docs_page_is_for_signed_in_browsers(client, world):
+    url = reverse("api:docs")
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    # A token alone is no browser session: the page sends it to sign in too.
+    assert token_client(world.manager).get(url).status_code == 302
+    client.force_login(make_user())  # any signed-in user: the page holds no data
+    response = client.get(url)
+    assert response.status_code == 200 and b'id="swagger-ui"' in response.content
+    script = client.get(url, {"script": ""})
+    assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
 
 
 @pytest.mark.parametrize(("row", "role", "expected"), CELLS)
