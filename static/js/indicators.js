@@ -25,7 +25,9 @@
         data: data.periods.map(function () { return indicator.target; }),
         borderColor: "#c8102e",
         borderDash: [6, 4],
-        pointRadius: 0,
+        // A single period has no line to draw, so mark the target with a dash instead.
+        pointRadius: data.periods.length > 1 ? 0 : 8,
+        pointStyle: "line",
         fill: false
       });
     }
@@ -34,7 +36,7 @@
       data: { labels: data.periods, datasets: datasets },
       options: {
         maintainAspectRatio: false,
-        scales: { x: { ticks: { maxRotation: 0, autoSkip: true } }, y: { beginAtZero: true } },
+        scales: { x: { offset: true, ticks: { maxRotation: 0, autoSkip: true } }, y: { beginAtZero: true } },
         plugins: { legend: { display: false } }
       }
     });
