@@ -41,6 +41,11 @@ urlpatterns = [
     path("outcomes/<int:pk>/decline/", outcomes.decline, name="outcome-decline"),
     path("outcomes/<int:pk>/replicate/", outcomes.replicate, name="outcome-replicate"),
     path("outcomes/<int:pk>/evidence/", outcomes.add_file, name="outcome-evidence"),
+    path(
+        "outcomes/<int:pk>/evidence/<int:evidence_pk>/withdraw/",
+        outcomes.withdraw_evidence,
+        name="outcome-evidence-withdraw",
+    ),
     path("outcomes/list/<int:period_id>.xlsx", outcomes.submission_list_xlsx, name="outcome-list-xlsx"),
     path("outcomes/list/<int:period_id>.docx", outcomes.submission_list_docx, name="outcome-list-docx"),
     path("adjustments/", changes.AdjustmentListView.as_view(), name="adjustment-list"),

@@ -17,6 +17,7 @@ from .outcomes import (
     record_replication,
     submit_outcome,
     update_outcome,
+    withdraw_outcome_evidence,
 )
 from .periods import create_quarterly_periods, lock_period, reopen_period
 from .reminders import chase_zone, send_reminders
@@ -76,4 +77,5 @@ __all__ = [
     "submit_report",
     "update_milestone",
     "withdraw_evidence",
+    "withdraw_outcome_evidence",
 ]

@@ -206,39 +206,78 @@ def record_replication(*, outcome, user, where, on):
     return outcome
 
 
-@transaction.atomic
 def add_outcome_file(*, outcome, user, uploaded_file, description):
-    """Evidence on an outcome follows the report evidence rules: content-checked, server names."""
-    outcome = _locked(outcome)
+    """Evidence on an outcome follows the report evidence rules: content-checked, server names.
+    The file is stored first and recorded in one transaction; if anything fails, the commit
+    included, the stored file is deleted again."""
     require(can_record_outcome(user, outcome.zone))
-    if outcome.state != OutcomeState.DRAFT:
-        raise ValidationError(_("Evidence can be added while the outcome is a draft."))
     if not (description or "").strip():
         raise ValidationError({"description": _("Say what this evidence shows.")})
     accepted = inspect_upload(uploaded_file=uploaded_file)
     name = default_storage.save(stored_name(extension=accepted.extension), uploaded_file)
     try:
-        evidence = Evidence(
-            outcome=outcome,
-            kind=EvidenceKind.FILE,
-            description=description.strip(),
-            file=name,
-            original_name=safe_display_name(accepted.original_name),
-            content_type=accepted.content_type,
-            size=accepted.size,
-            sha256=accepted.sha256,
-            added_by=user,
-            added_at=timezone.now(),
-        )
-        evidence.full_clean()
-        evidence.save()
-        record(
-            kind=EventKind.EVIDENCE_ADDED,
-            actor=user,
-            outcome=outcome,
-            changes={"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256},
+        return _record_outcome_file(
+            outcome=outcome, user=user, name=name, accepted=accepted, description=description.strip()
         )
     except BaseException:
         default_storage.delete(name)
         raise
+
+
+def _ensure_draft(outcome, message):
+    if outcome.state != OutcomeState.DRAFT:
+        raise ValidationError(message)
+
+
+@transaction.atomic
+def _record_outcome_file(*, outcome, user, name, accepted, description):
+    outcome = _locked(outcome)
+    _ensure_draft(outcome, _("Evidence can be added while the outcome is a draft."))
+    evidence = Evidence(
+        outcome=outcome,
+        kind=EvidenceKind.FILE,
+        description=description,
+        file=name,
+        original_name=safe_display_name(accepted.original_name),
+        content_type=accepted.content_type,
+        size=accepted.size,
+        sha256=accepted.sha256,
+        added_by=user,
+        added_at=timezone.now(),
+    )
+    evidence.full_clean()
+    evidence.save()
+    record(
+        kind=EventKind.EVIDENCE_ADDED,
+        actor=user,
+        outcome=outcome,
+        changes={"evidence": evidence.pk, "name": evidence.original_name, "sha256": evidence.sha256},
+    )
+    return evidence
+
+
+@transaction.atomic
+def withdraw_outcome_evidence(*, evidence, user, reason):
+    """Withdrawn, never deleted: the file stays for the record, the outcome stops listing it.
+    Only while the outcome is a draft, so what a manager evaluated stays as it was."""
+    evidence = Evidence.objects.select_for_update(of=("self",)).select_related("outcome").get(pk=evidence.pk)
+    outcome = _locked(evidence.outcome)
+    require(can_record_outcome(user, outcome.zone))
+    _ensure_draft(outcome, _("Evidence can be withdrawn while the outcome is a draft."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for withdrawing this evidence.")})
+    if evidence.is_withdrawn:
+        raise ValidationError(_("This evidence has already been withdrawn."))
+    evidence.withdrawn_at = timezone.now()
+    evidence.withdrawn_by = user
+    evidence.withdraw_reason = reason.strip()
+    evidence.full_clean()
+    evidence.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    record(
+        kind=EventKind.EVIDENCE_WITHDRAWN,
+        actor=user,
+        outcome=outcome,
+        note=evidence.withdraw_reason,
+        changes={"evidence": evidence.pk, "name": evidence.original_name},
+    )
     return evidence

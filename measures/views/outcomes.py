@@ -16,9 +16,9 @@ from zones.pagination import ForgivingPaginationMixin
 from .. import services
 from ..choices import OutcomeState
 from ..filters import OutcomeFilter
-from ..forms import EvidenceFileForm
+from ..forms import EvidenceFileForm, ReasonForm
 from ..forms_outcomes import DecisionForm, DeclineForm, EvaluateForm, OutcomeForm, ReplicationForm
-from ..models import ReportEvent, ReportingPeriod
+from ..models import Evidence, ReportEvent, ReportingPeriod
 from ..outcome_list_export import LISTED_STATES, as_docx, as_xlsx, list_title, outcome_rows
 from ..scoping import access_for, can_record_outcome, can_review, visible_outcomes, visible_zones
 from .common import add_service_errors, ensure
@@ -105,6 +105,7 @@ def render_outcome(request, outcome, status=200, **forms):
         "decline_form": DeclineForm(),
         "replication_form": ReplicationForm(),
         "file_form": EvidenceFileForm(),
+        "withdraw_form": ReasonForm(),
         **forms,
     }
     return render(request, "measures/outcome_detail.html", context, status=status)
@@ -232,6 +233,26 @@ def add_file(request, pk):
         ),
         message=_("File added to the outcome."),
     )
+
+
+@login_required
+@require_POST
+def withdraw_evidence(request, pk, evidence_pk):
+    outcome = _outcome(request, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, outcome=outcome)
+    ensure(can_record_outcome(request.user, outcome.zone))
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw_outcome_evidence(
+                evidence=evidence, user=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Evidence withdrawn; it stays in the history."))
+            return redirect(outcome.get_absolute_url() + "#evidence")
+        except ValidationError as error:
+            add_service_errors(form, error)
+    form.evidence_pk = evidence.pk
+    return render_outcome(request, outcome, status=400, withdraw_form=form)
 
 
 def _submission_list(request, period_id):

@@ -148,3 +148,47 @@ def test_outcome_evidence_follows_the_upload_rules(xiqing, officer, settings, tm
             outcome=outcome, user=officer, uploaded_file=upload(b"MZ\x90\x00", "x.pdf"), description="坏文件"
         )
     assert Evidence.objects.filter(outcome=outcome).count() == 1
+
+
+def test_outcome_evidence_is_withdrawn_with_a_reason_never_deleted(
+    xiqing, officer, manager, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    outcome = new_outcome(xiqing, officer)
+    evidence = services.add_outcome_file(
+        outcome=outcome, user=officer, uploaded_file=upload(PDF, "经验材料.pdf"), description="经验总结"
+    )
+    with pytest.raises(ValidationError):
+        services.withdraw_outcome_evidence(evidence=evidence, user=officer, reason="  ")
+    with pytest.raises(PermissionDenied):
+        services.withdraw_outcome_evidence(evidence=evidence, user=manager, reason="不是本区")
+    services.withdraw_outcome_evidence(evidence=evidence, user=officer, reason="上传错了文件")
+    evidence.refresh_from_db()
+    assert evidence.is_withdrawn and evidence.withdraw_reason == "上传错了文件"
+    assert (tmp_path / evidence.file.name).exists()  # the file stays for the record
+    assert kinds(outcome)[-1] == EventKind.EVIDENCE_WITHDRAWN
+    with pytest.raises(ValidationError, match="已经撤回"):
+        services.withdraw_outcome_evidence(evidence=evidence, user=officer, reason="再次撤回")
+    # Once submitted, what the manager evaluates stays as it was.
+    other = services.add_outcome_file(
+        outcome=outcome, user=officer, uploaded_file=upload(PDF, "附件.pdf"), description="附件"
+    )
+    services.submit_outcome(outcome=outcome, user=officer)
+    with pytest.raises(ValidationError):
+        services.withdraw_outcome_evidence(evidence=other, user=officer, reason="晚了")
+
+
+def test_a_failed_outcome_file_record_leaves_no_stored_file(xiqing, officer, settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path
+    outcome = new_outcome(xiqing, officer)
+
+    def crash(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("measures.services.outcomes.record", crash)
+    with pytest.raises(RuntimeError):
+        services.add_outcome_file(
+            outcome=outcome, user=officer, uploaded_file=upload(PDF, "经验材料.pdf"), description="经验总结"
+        )
+    assert not Evidence.objects.filter(outcome=outcome).exists()
+    assert not any(path.is_file() for path in tmp_path.rglob("*"))

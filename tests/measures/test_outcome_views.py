@@ -151,3 +151,22 @@ def test_submission_list_in_excel_and_word_lists_the_periods_submitted_outcomes(
     cells = [c.text for row in document.tables[0].rows[1:] for c in row.cells]
     assert "报送成果" in cells and "武清成果" in cells and "草稿成果" not in cells
     assert "本季度" in document.paragraphs[0].text
+
+
+def test_outcome_evidence_is_withdrawn_from_the_outcome_page(client, xiqing, officer, settings, tmp_path):
+    from tests.measures.upload_samples import PDF, upload
+
+    settings.MEDIA_ROOT = tmp_path
+    [outcome] = record(xiqing, officer, 1)
+    evidence = services.add_outcome_file(
+        outcome=outcome, user=officer, uploaded_file=upload(PDF, "经验材料.pdf"), description="经验总结"
+    )
+    client.force_login(officer)
+    url = f"/outcomes/{outcome.pk}/evidence/{evidence.pk}/withdraw/"
+    assert url in client.get(outcome.get_absolute_url()).content.decode()
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400
+    response = client.post(url, {"reason": "上传错了文件"})
+    assert response.status_code == 302
+    page = client.get(outcome.get_absolute_url()).content.decode()
+    assert "上传错了文件" in page and 'class="withdrawn"' in page

@@ -93,6 +93,7 @@ MATRIX = {
     "outcome-edit":           (LOGIN, 200, 404,    403,    404,   403, 200,  404),
     "outcome-submit":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "outcome-evidence":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "outcome-withdraw":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "outcome-download":       (LOGIN, 200, 404,    200,    404,   200, 200,  404),
     "outcome-evaluate":       (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "outcome-recommend":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
@@ -439,6 +440,12 @@ ENDPOINTS = {
         lambda w: {"file": SimpleUploadedFile("经验材料.pdf", PDF), "description": "经验材料"},
         prepare=outcome,
     ),
+    "outcome-withdraw": Endpoint(
+        "post",
+        lambda w: reverse("measures:outcome-evidence-withdraw", args=[w.outcome.pk, w.outcome_file.pk]),
+        lambda w: {"reason": "上传错了文件"},
+        prepare=outcome_with_file,
+    ),
     "outcome-download": Endpoint(
         "get",
         lambda w: reverse("measures:evidence-download", args=[w.outcome_file.pk]),
@@ -543,6 +550,7 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "outcome-edit": "outcome-edit",
         "outcome-submit": "outcome-submit",
         "outcome-evidence": "outcome-evidence",
+        "outcome-evidence-withdraw": "outcome-withdraw",
         "outcome-evaluate": "outcome-evaluate",
         "outcome-recommend": "outcome-recommend",
         "outcome-decline": "outcome-decline",
