@@ -111,6 +111,10 @@ class Indicator(models.Model):
             raise ValidationError({"dimension": _("The dimension belongs to another plan.")})
         if self.outcome_type and self.computation != Computation.OUTCOME_COUNT:
             raise ValidationError({"outcome_type": _("Only a count of outcomes has an outcome type.")})
+        if self.pk and self.computation != Computation.MANUAL and self.values.exists():
+            raise ValidationError(
+                {"computation": _("The zones have entered values for this indicator, so it stays entered.")}
+            )
 
     @property
     def display_name(self):

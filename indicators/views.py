@@ -269,7 +269,6 @@ class ReviewQueueView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["review_form"] = ReviewForm()
         context["submitted"] = ValueState.SUBMITTED
         return context
 
