@@ -40,6 +40,7 @@ def task_filters(w):
     category = TaskCategory.objects.filter(zone=w.zone).order_by("number").first()
     return [
         {},
+        {"plan": "second-batch"},
         {"zone": "xiqing"},
         {"q": "集成电路"},
         {"q": "1"},
@@ -88,6 +89,7 @@ def outcomes(world):
 def outcome_filters(w):
     return [
         {},
+        {"plan": "second-batch"},
         {"zone": "xiqing"},
         {"type": OutcomeType.STRESS_TEST},
         {"type": OutcomeType.INSTITUTIONAL},

@@ -10,6 +10,7 @@ supports xiqing tasks only.
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from api.urls import urlpatterns
 from tests.factories import make_user
@@ -180,12 +181,21 @@ def test_a_signed_in_browser_reads_with_its_session(client, world):
 
 
 def test_the_api_is_read_only(world):
-    client = token_client(world.manager)
+    client = APIClient(enforce_csrf_checks=True)  # as a real client: the test client skips CSRF
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.manager).key}")
     for url in [reverse("api:task-list"), reverse("api:task-detail", args=[world.task.pk])]:
-        # Refused by the CSRF middleware (the API's routes are not exempt) or as a method not allowed.
-        assert client.post(url, {}, format="json").status_code in (403, 405)
-        assert client.put(url, {}, format="json").status_code in (403, 405)
-        assert client.delete(url).status_code in (403, 405)
+        # Refused by the CSRF middleware before anything else: the API's routes are not exempt.
+        assert client.post(url, {}, format="json").status_code == 403
+        assert client.put(url, {}, format="json").status_code == 403
+        assert client.patch(url, {}, format="json").status_code == 403
+        assert client.delete(url).status_code == 403
+    # With a valid CSRF token (a signed-in browser's form), the view itself refuses the method.
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(world.manager)
+    browser.get("/accounts/login/")
+    csrf = browser.cookies["csrftoken"].value
+    url = reverse("api:task-list")
+    assert browser.post(url, {}, format="json", HTTP_X_CSRFTOKEN=csrf).status_code == 405
 
 
 def test_only_json_no_browsable_pages(world):
