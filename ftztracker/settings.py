@@ -311,18 +311,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Per user for tokens and sessions alike, per address for the anonymous (who only get 401s).
-    # The counts live in the default cache: per process unless CACHES points at a shared one.
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "user": os.environ.get("FTZ_API_USER_RATE", "2000/hour"),
-        "anon": os.environ.get("FTZ_API_ANON_RATE", "60/hour"),
-    },
-    # Behind nginx every request comes from the proxy; count the anonymous by the real client.
-    "NUM_PROXIES": 1 if FTZ_BEHIND_PROXY else None,
+    # Per user, for tokens and sessions alike. Requests without valid credentials are refused (401)
+    # before throttling; a token is 160 random bits, so guessing one is hopeless anyway. The counts
+    # live in the default cache: per process unless CACHES points at a shared one.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("FTZ_API_USER_RATE", "2000/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "FTZ Tracker read API",

@@ -203,3 +203,32 @@ def test_only_json_no_browsable_pages(world):
     response = client.get(reverse("api:task-list"), HTTP_ACCEPT="text/html")
     # The browsable API is not installed: a browser asking for HTML is refused, never given a page.
     assert response.status_code == 406
+
+
+def test_each_user_is_throttled_on_their_own(world, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    # The rates are read once when DRF loads; a tiny one here instead of 2,000 requests.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/hour"})
+    busy, other = token_client(world.manager), token_client(world.officer)
+    url = reverse("api:plan-list")
+    assert [busy.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    refused = busy.get(url)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert other.get(url).status_code == 200
+
+
+def test_an_administrator_issues_and_revokes_a_token_in_the_admin(client, world):
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    system = make_user(Role.MANAGER, username="system.stats")
+    response = client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": system.pk})
+    assert response.status_code == 302
+    key = Token.objects.get(user=system).key
+    caller = APIClient()
+    caller.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert caller.get(reverse("api:plan-list")).status_code == 200
+    # The admin lists tokens by user; its delete page revokes the token.
+    delete = reverse("admin:authtoken_tokenproxy_delete", args=[system.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Token.objects.filter(user=system).exists()
+    assert caller.get(reverse("api:plan-list")).status_code == 401
