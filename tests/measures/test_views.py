@@ -29,8 +29,9 @@ def test_task_page_shows_full_text_agencies_and_reference(client_in):
 
 def test_task_page_query_count(client_in, django_assert_num_queries):
     # access (roles and zones), task (with zone, plan, category), agency links, the plan's
-    # periods, milestones, coordination requests, history, sibling numbers
-    with django_assert_num_queries(SESSION + 8):
+    # periods, milestones, coordination requests, history, sibling numbers, and (a manager)
+    # the navigation's count of unanswered major matters (managers only)
+    with django_assert_num_queries(SESSION + 9):
         client_in.get("/zones/xiqing/tasks/8/")
 
 
@@ -103,13 +104,14 @@ def test_invalid_filter_value_is_reported_not_500(client_in):
 
 def test_task_list_query_count_does_not_grow(client_in, django_assert_num_queries):
     # access, current periods, count, page of tasks (with report and overdue-milestone
-    # subqueries), agency links, then the filter form's choices: plans, zones, categories, agencies
-    with django_assert_num_queries(SESSION + 9):
+    # subqueries), agency links, then the filter form's choices: plans, zones, categories, agencies,
+    # and the navigation's count of unanswered major matters (managers only)
+    with django_assert_num_queries(SESSION + 10):
         client_in.get("/tasks/")
     zone = make_zone()
     for _ in range(30):
         make_task(zone=zone, agencies=[make_agency()])
-    with django_assert_num_queries(SESSION + 9):
+    with django_assert_num_queries(SESSION + 10):
         assert client_in.get("/tasks/", {"page": 2}).status_code == 200
 
 

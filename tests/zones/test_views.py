@@ -60,13 +60,13 @@ def test_zone_list_shows_both_areas_and_the_flag(client_in):
 
 
 def test_zone_list_query_count_does_not_grow(client_in, django_assert_num_queries):
-    # access, zones with totals
-    with django_assert_num_queries(SESSION + 2):
+    # access, zones with totals, the navigation's count of unanswered major matters (managers only)
+    with django_assert_num_queries(SESSION + 3):
         client_in.get("/zones/")
     zone = make_zone()
     make_block(zone)
     make_task(zone=zone)
-    with django_assert_num_queries(SESSION + 2):
+    with django_assert_num_queries(SESSION + 3):
         assert client_in.get("/zones/").status_code == 200
 
 
@@ -85,14 +85,15 @@ def test_zone_detail_query_count_does_not_grow(client_in, django_assert_num_quer
     make_block(zone).subplots.create(number=1, boundary="东至")
     make_task(zone=zone, agencies=[make_agency()])
     # access, current periods, zone, blocks, plots, categories, tasks (with report and
-    # overdue-milestone subqueries), agency links, overdue milestones
-    with django_assert_num_queries(SESSION + 9):
+    # overdue-milestone subqueries), agency links, overdue milestones, and the navigation's count of
+    # unanswered major matters (managers only)
+    with django_assert_num_queries(SESSION + 10):
         client_in.get(zone.get_absolute_url())
     for number in (1, 2):
         make_block(zone).subplots.create(number=number, boundary="西至")
     for _ in range(5):
         make_task(zone=zone, agencies=[make_agency(), make_agency()])
-    with django_assert_num_queries(SESSION + 9):
+    with django_assert_num_queries(SESSION + 10):
         assert client_in.get(zone.get_absolute_url()).status_code == 200
 
 
@@ -110,20 +111,22 @@ def test_agency_list_and_search(client_in):
 
 
 def test_agency_list_query_count_does_not_grow(client_in, django_assert_num_queries):
-    # access, count, page of agencies, their aliases
-    with django_assert_num_queries(SESSION + 4):
+    # access, count, page of agencies, their aliases, the navigation's count of unanswered major
+    # matters (managers only)
+    with django_assert_num_queries(SESSION + 5):
         client_in.get("/agencies/")
     for _ in range(5):
         make_agency().aliases.create(alias=f"别名{Agency.objects.count()}")
-    with django_assert_num_queries(SESSION + 4):
+    with django_assert_num_queries(SESSION + 5):
         client_in.get("/agencies/")
 
 
 def test_agency_detail_shows_tasks_across_zones(client_in, django_assert_num_queries):
     customs = Agency.objects.get(name="天津海关")
     # access, agency, aliases, current periods, coordination requests, tasks (with report
-    # subqueries), agency links, the zone filter's choices
-    with django_assert_num_queries(SESSION + 8):
+    # subqueries), agency links, the zone filter's choices, and the navigation's count of unanswered
+    # major matters (managers only)
+    with django_assert_num_queries(SESSION + 9):
         response = client_in.get(customs.get_absolute_url())
     html = response.content.decode()
     zones_with_customs = Zone.objects.filter(tasks__agency_links__agency=customs).distinct()
