@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from measures import filters as measures_filters
+from measures import filters_changes
 from measures import services
 from measures.choices import TaskStatus
 from measures.models import ReportingPeriod, TaskCategory
@@ -92,6 +93,9 @@ def filter_values(w):
         "period": pks(ReportingPeriod.objects.all()),
         "plan": list(Plan.objects.values_list("code", flat=True)),
         "page": ["1", "2", "999"],
+        "kind": ["text", "agencies", "milestones", "withdrawal"],
+        "urgency": ["normal", "urgent", "critical"],
+        "task": pks(w.zone.tasks.all()),
     }
 
 
@@ -107,6 +111,13 @@ PAGES = [
     ),
     ("agency-list", "manager", lambda w: reverse("zones:agency-list"), zones_filters.AgencyFilter),
     ("outcome-list", "manager", lambda w: reverse("measures:outcome-list"), measures_filters.OutcomeFilter),
+    (
+        "adjustment-list",
+        "manager",
+        lambda w: reverse("measures:adjustment-list"),
+        filters_changes.AdjustmentFilter,
+    ),
+    ("matter-list", "officer", lambda w: reverse("measures:matter-list"), filters_changes.MatterFilter),
     ("task-page", "officer", lambda w: w.task.get_absolute_url(), ["period"]),
     ("dashboard", "manager", lambda w: "/", ["plan", "period"]),
     ("reports", "manager", lambda w: reverse("measures:period-report"), ["period", "zone"]),
@@ -135,7 +146,7 @@ def parameters(source):
 def test_every_filterset_is_fuzzed():
     defined = {
         cls
-        for module in (measures_filters, zones_filters)
+        for module in (measures_filters, filters_changes, zones_filters)
         for cls in vars(module).values()
         if isinstance(cls, type)
         and issubclass(cls, django_filters.FilterSet)
