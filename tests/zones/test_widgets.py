@@ -1,0 +1,56 @@
+"""QuickSelect draws the same <select> as Django's Select, only faster."""
+
+import pytest
+from django import forms
+from django.test.html import parse_html
+from django.utils.safestring import mark_safe
+
+from measures.filters import TaskFilter
+from tests.factories import make_user
+from zones.models import Zone
+from zones.roles import Role
+from zones.widgets import QuickSelect
+
+CHOICES = [("", "全部"), ("a", "甲 <b>&"), (1, "一"), ("grp", [("x", "X"), ("y", mark_safe("<i>Y</i>"))])]
+
+
+def both(value, attrs=None, choices=CHOICES, multiple=False):
+    stock, quick = (forms.SelectMultiple, QuickSelect) if multiple else (forms.Select, QuickSelect)
+    ours = quick(choices=choices)
+    ours.allow_multiple_selected = multiple
+    if multiple:
+        attrs = {**(attrs or {}), "multiple": True}
+    return (
+        parse_html(stock(choices=choices).render("f", value, attrs)),
+        parse_html(ours.render("f", value, attrs)),
+    )
+
+
+@pytest.mark.parametrize("value", [None, "", "a", 1, "1", "y", "missing"])
+def test_same_html_as_select(value):
+    stock, quick = both(value, attrs={"id": "id_f", "required": True, "class": "wide", "data-x": '"q"'})
+    assert quick == stock
+
+
+def test_only_the_first_duplicate_is_selected_and_several_when_multiple():
+    choices = [("a", "A"), ("a", "A again"), ("b", "B")]
+    stock, quick = both("a", choices=choices)
+    assert quick == stock and str(quick).count("selected") == 1
+    stock, quick = both(["a", "b"], choices=choices, multiple=True)
+    assert quick == stock and str(quick).count("selected") == 3
+
+
+@pytest.mark.django_db
+def test_task_filter_renders_as_django_would(rf):
+    request = rf.get("/tasks/", {"zone": "xiqing"})
+    request.user = make_user(Role.MANAGER)
+    form = TaskFilter(request.GET, queryset=None, request=request).form
+    for name in ("zone", "category", "agency"):
+        field = form[name]
+        assert isinstance(field.field.widget, QuickSelect)
+        stock = forms.Select(choices=field.field.choices)
+        assert parse_html(field.as_widget()) == parse_html(
+            stock.render(field.html_name, field.value(), {"id": field.auto_id})
+        )
+    assert '<option value="xiqing" selected>' in form["zone"].as_widget()
+    assert Zone.objects.get(code="xiqing").name in form["zone"].as_widget()
