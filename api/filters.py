@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from indicators.filters import ValueFilter
 from measures.choices import ReportState, TaskStatus
-from measures.models import ProgressReport, ReportingPeriod
+from measures.models import ProgressReport, ReportingPeriod, Task
 from measures.scoping import visible_zones
 from zones.choices import ZoneKind
 from zones.models import Block, Plan, Zone
@@ -84,7 +84,7 @@ class ReportFilter(django_filters.FilterSet):
     zone = django_filters.ModelChoiceFilter(
         queryset=Zone.objects.none(), field_name="task__zone", to_field_name="code", label=_("Zone")
     )
-    task = django_filters.NumberFilter(field_name="task_id", label=_("Task"))
+    task = django_filters.ModelChoiceFilter(queryset=Task.objects.none(), label=_("Task"))
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
     state = django_filters.ChoiceFilter(choices=ReportState.choices, label=_("State"))
 
@@ -95,6 +95,8 @@ class ReportFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _scoped_zone_filter(self)
+        user = getattr(self.request, "user", None)
+        self.form.fields["task"].queryset = Task.objects.visible_to(user) if user else Task.objects.none()
 
     def search(self, queryset, name, value):
         value = value.strip()

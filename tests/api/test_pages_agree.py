@@ -146,6 +146,9 @@ def test_reports_are_filtered_per_period(world):
         other.pk,
     }
     assert every_id(client, url, {"task": other.task_id}) == [other.pk]
+    # A task outside the caller's scope is refused like a foreign zone.
+    wuqing_task = Task.objects.filter(zone=world.wuqing).first()
+    assert token_client(world.officer).get(url, {"task": wuqing_task.pk}).status_code == 400
 
 
 def test_a_foreign_zone_in_a_filter_is_refused_with_a_reason(world):
