@@ -138,3 +138,30 @@ def test_a_full_page_of_tasks_costs_the_same(world, django_assert_num_queries):
     with django_assert_num_queries(6):
         body = client.get(reverse("api:task-list"), {"page_size": 200}).json()
     assert sum(1 for row in body["results"] if row["latest_report"]) >= 20
+
+
+# detail route: (queries, the world's object's URL arguments)
+DETAIL = {
+    "plan-detail": (3, lambda w: [w.plan.code]),  # token, access, plan
+    "zone-detail": (3, lambda w: [w.zone.code]),  # token, access, zone with totals
+    "block-detail": (4, lambda w: [w.block.pk]),  # + plots
+    "agency-detail": (4, lambda w: [w.agency.pk]),  # + aliases
+    "task-detail": (5, lambda w: [w.task.pk]),  # + agencies, latest report
+    "report-detail": (3, lambda w: [w.report.pk]),
+    "outcome-detail": (4, lambda w: [w.outcome.pk]),  # + linked tasks
+    "indicator-value-detail": (3, lambda w: [w.value.pk]),
+}
+
+
+def test_every_detail_route_is_pinned():
+    from api.urls import urlpatterns
+
+    assert {p.name for p in urlpatterns if p.name.endswith("-detail")} == set(DETAIL)
+
+
+@pytest.mark.parametrize("route", DETAIL)
+def test_detail_query_count(world, django_assert_num_queries, route):
+    queries, args = DETAIL[route]
+    client = token_client(world.officer)
+    with django_assert_num_queries(queries):
+        assert client.get(reverse(f"api:{route}", args=args(world))).status_code == 200
