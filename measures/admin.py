@@ -8,7 +8,9 @@ from . import services
 from .models import (
     CoordinationRequest,
     Evidence,
+    MajorMatter,
     Milestone,
+    PlanAdjustment,
     ProgressReport,
     Reminder,
     ReportEvent,
@@ -58,6 +60,8 @@ class TaskAdmin(SimpleHistoryAdmin):
     list_select_related = ["zone", "category__zone"]
     search_fields = ["title", "title_en", "text", "source_ref", "agency_links__agency__name"]
     autocomplete_fields = ["category"]
+    # Withdrawal (撤销) only comes from an approved plan adjustment, which records why and who.
+    readonly_fields = ["withdrawn_at", "withdrawn_by", "withdraw_reason"]
     inlines = [TaskAgencyInline]
 
     def get_queryset(self, request):
@@ -155,3 +159,23 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "delivered", "period", "zone"]
     list_select_related = ["zone", "period", "recipient", "sent_by"]
     search_fields = ["recipient__username", "email", "subject"]
+
+
+@admin.register(PlanAdjustment)
+class PlanAdjustmentAdmin(ReadOnlyAdmin):
+    """Read-only: proposals and decisions go through the pages (measures.services.changes)."""
+
+    list_display = ["proposed_at", "task", "kind", "state", "proposed_by", "decided_by", "decided_at"]
+    list_filter = ["kind", "state", "task__zone"]
+    list_select_related = ["task__zone", "proposed_by", "decided_by"]
+    search_fields = ["reason", "decision_note", "task__title"]
+
+
+@admin.register(MajorMatter)
+class MajorMatterAdmin(ReadOnlyAdmin):
+    """Read-only: matters are raised, answered and closed on their pages (measures.services.matters)."""
+
+    list_display = ["raised_at", "title", "zone", "task", "urgency", "state", "raised_by", "notified_count"]
+    list_filter = ["urgency", "state", "zone"]
+    list_select_related = ["zone", "task", "raised_by"]
+    search_fields = ["title", "description", "response"]

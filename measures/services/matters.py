@@ -42,7 +42,10 @@ def managers_to_notify():
 
 
 def _locked(matter):
-    return MajorMatter.objects.select_for_update().select_related("zone", "task").get(pk=matter.pk)
+    # Only the matter's row: PostgreSQL cannot lock the nullable side (task) of an outer join.
+    return (
+        MajorMatter.objects.select_for_update(of=("self",)).select_related("zone", "task").get(pk=matter.pk)
+    )
 
 
 @transaction.atomic

@@ -120,3 +120,18 @@ def test_bad_input_is_refused_clearly(xiqing, officer, manager):
     with pytest.raises(ValidationError):
         services.respond_to_matter(matter=matter, user=manager, response=" ")
     assert not MajorMatter.objects.exclude(pk=matter.pk).exists()
+
+
+def test_admin_lists_matters_and_adjustments_read_only(client, xiqing, officer):
+    from measures.services import propose_adjustment
+
+    matter = raise_one(xiqing, officer)
+    adjustment = propose_adjustment(
+        task=Task.objects.get(zone=xiqing, number=1), user=officer, kind="withdrawal", reason="撤销"
+    )
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    for name, obj in (("majormatter", matter), ("planadjustment", adjustment)):
+        assert client.get(f"/admin/measures/{name}/").status_code == 200
+        page = client.get(f"/admin/measures/{name}/{obj.pk}/change/")
+        assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+        assert client.get(f"/admin/measures/{name}/add/").status_code == 403
