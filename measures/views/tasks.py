@@ -77,7 +77,8 @@ def _summarise_errors(request, forms):
 
 def _render(request, task, period, page, status, forms):
     previous_number, next_number = selectors.sibling_numbers(request.user, task)
-    may_report = can_report(request.user, task)
+    # A withdrawn task (撤销) takes no more reports, evidence or milestones.
+    may_report = can_report(request.user, task) and not task.is_withdrawn
     may_review = can_review(request.user)
     report = page["report"]
     defaults = {
