@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from measures import filters as measures_filters
-from measures import filters_changes
-from measures import services
+from measures import filters_changes, services
 from measures.choices import TaskStatus
 from measures.models import ReportingPeriod, TaskCategory
 from zones import filters as zones_filters
