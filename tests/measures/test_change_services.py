@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from measures import selectors, services
 from measures.choices import AdjustmentKind, AdjustmentState, EventKind
@@ -17,6 +17,13 @@ from zones.models import Agency, Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Messages are asserted in their source language; the site's default is Chinese.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
