@@ -143,7 +143,7 @@ def test_a_value_without_its_figure_gets_a_clear_error(client, ind):
     row = {"indicator": ind.indicator.pk, "value": "", "source": "统计局"}
     response = client.post(entry_url(ind), entry_post(ind, [row]))
     assert response.status_code == 400
-    assert "Enter the value" in response.content.decode()
+    assert "请填写数值" in response.content.decode()
     assert not IndicatorValue.objects.exists()
 
 
@@ -152,7 +152,7 @@ def test_submit_without_a_source_keeps_the_draft_and_says_why(client, ind):
     row = {"indicator": ind.indicator.pk, "value": "7", "source": ""}
     response = client.post(entry_url(ind), entry_post(ind, [row], action="submit"))
     assert response.status_code == 400
-    assert "Say where the figure comes from" in response.content.decode()
+    assert "报送前请说明数据来源" in response.content.decode()
     assert IndicatorValue.objects.get().state == ValueState.DRAFT
 
 
@@ -172,7 +172,7 @@ def test_a_stale_save_keeps_the_typed_values(client, ind):
     response = client.post(entry_url(ind), entry_post(ind, [row]))
     assert response.status_code == 409
     page = response.content.decode()
-    assert "Someone else saved this value" in page
+    assert "您打开页面后，他人已保存该数值" in page
     assert 'value="9.25"' in page and "我的来源" in page
     assert IndicatorValue.objects.get().value == 7
     # The page now carries the newer version, so saving again goes through.
@@ -196,7 +196,7 @@ def test_the_manager_returns_with_a_note_or_is_told_to_write_one(client, ind):
     client.force_login(ind.manager)
     url = reverse("indicators:review-value", args=[value.pk])
     response = client.post(url, {"action": "return", "version": value.version}, follow=True)
-    assert "Say what needs to change" in response.content.decode()
+    assert "退回时请说明需要修改的内容" in response.content.decode()
     assert IndicatorValue.objects.get().state == ValueState.SUBMITTED
     client.post(url, {"action": "return", "note": "口径不符", "version": value.version})
     assert IndicatorValue.objects.get().state == ValueState.RETURNED
