@@ -44,7 +44,7 @@ def current_of(periods, today=None):
 def current_periods(today=None):
     """{plan id: the period being reported on `today`}, in one query."""
     by_plan = {}
-    for period in ReportingPeriod.objects.order_by("start"):
+    for period in ReportingPeriod.objects.select_related("plan").order_by("start"):
         by_plan.setdefault(period.plan_id, []).append(period)
     return {plan_id: current_of(periods, today) for plan_id, periods in by_plan.items()}
 
@@ -248,6 +248,17 @@ def requests_for_agency(user, agency):
 MY_LIST_LIMIT = 50
 
 
+def _periods_of_interest(access, periods, tasks):
+    """The current periods of the plans the user works in: every plan for those who see
+    everything, otherwise the plans of their tasks (an officer has no business with a period of
+    a plan none of their zones is in, and a button for it would only be refused)."""
+    shown = [period for period in periods.values() if period]
+    if not access.sees_everything:
+        plan_ids = {task.zone.plan_id for task in tasks}
+        shown = [period for period in shown if period.plan_id in plan_ids]
+    return sorted(shown, key=lambda period: period.plan.code, reverse=True)
+
+
 def my_page(user, today=None):
     """What a user should act on now, by role. Managers get the review queue rather than every
     task (the dashboard covers those), so the page stays small however large the plan is."""
@@ -304,7 +315,7 @@ def my_page(user, today=None):
         "more_requests": len(requests) > MY_LIST_LIMIT,
         "matters": matters[:MY_LIST_LIMIT],
         "more_matters": len(matters) > MY_LIST_LIMIT,
-        "periods": sorted((p for p in periods.values() if p), key=lambda p: p.plan_id),
+        "periods": _periods_of_interest(access, periods, tasks),
         "today": today,
         "list_limit": MY_LIST_LIMIT,
     }

@@ -322,3 +322,17 @@ def test_officer_sees_reports_still_owed_for_earlier_periods(client):
     # Only the open past period; every open ziya task but the one submitted.
     assert [period for period, _tasks in owed] == [past]
     assert {t.number for t in owed[0][1]} == set(range(2, Task.objects.filter(zone=ziya).count() + 1))
+
+
+def test_officer_sees_only_the_periods_of_their_own_plan(client, xiqing, officer, period, manager):
+    other_zone = make_task().zone  # a zone of another plan, with a task and a current period
+    other = make_period(other_zone.plan)
+    client.force_login(officer)
+    page = client.get("/my/").content.decode()
+    assert reverse("measures:bulk-upload", args=[period.pk]) in page
+    assert reverse("measures:bulk-upload", args=[other.pk]) not in page
+    assert page.count(f"<strong>{period.name}</strong>") == 1
+    # Managers see every plan's current period, each named by its plan.
+    client.force_login(manager)
+    page = client.get("/my/").content.decode()
+    assert xiqing.plan.title in page and other_zone.plan.title in page
