@@ -133,3 +133,12 @@ def test_outcome_list_filters_by_plan(manager_client, ftz):
 @pytest.mark.parametrize("code", ["tianjin-ftz", "dongjiang", "binhai-hitech"])
 def test_zone_pages_of_the_five_year_plan(manager_client, code):
     assert manager_client.get(f"/zones/{code}/").status_code == 200
+
+
+def test_only_the_second_batch_zones_are_annexes_of_their_plan(manager_client):
+    """附件N belongs to the second-batch plan, whose zones are its annexes; the five-year plan
+    has none, so its first-batch linked zones are not labelled 附件4 and 附件5."""
+    page = manager_client.get("/zones/").content.decode()
+    assert page.count("附件") == Zone.objects.filter(plan__code="second-batch").count()
+    assert "附件4" not in manager_client.get("/zones/binhai-hitech/").content.decode().split("<main", 1)[1]
+    assert "附件1" in manager_client.get("/zones/xiqing/").content.decode()
