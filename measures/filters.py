@@ -182,7 +182,15 @@ class OutcomeFilter(django_filters.FilterSet):
             zones = zones.filter(plan__code=plan_code)
         self.form.fields["zone"].queryset = zones
         self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
-        self.form.fields["period"].queryset = ReportingPeriod.objects.filter(plan__zones__in=zones).distinct()
+        self.form.fields["period"].queryset = (
+            ReportingPeriod.objects.filter(plan__in=zones.values("plan"))
+            .select_related("plan")
+            .order_by("plan__code", "-start")
+        )
+        # Both plans have a 2026年第四季度: the plan's name tells them apart.
+        self.form.fields["period"].label_from_instance = lambda period: (
+            f"{period.name} · {period.plan.display_title}"
+        )
 
     def search(self, queryset, name, value):
         value = value.strip()

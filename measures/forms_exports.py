@@ -33,7 +33,10 @@ class PeriodReportForm(forms.Form):
             .select_related("plan")
             .order_by("plan__code", "-start")
         )
-        self.fields["period"].label_from_instance = lambda period: period.name
+        # Both plans have a 2026年第四季度: the plan's name tells them apart.
+        self.fields["period"].label_from_instance = lambda period: (
+            f"{period.name} · {period.plan.display_title}"
+        )
         if not self.is_bound:
             self.initial.setdefault("period", self.current_period())
 

@@ -142,3 +142,10 @@ def test_only_the_second_batch_zones_are_annexes_of_their_plan(manager_client):
     assert page.count("附件") == Zone.objects.filter(plan__code="second-batch").count()
     assert "附件4" not in manager_client.get("/zones/binhai-hitech/").content.decode().split("<main", 1)[1]
     assert "附件1" in manager_client.get("/zones/xiqing/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/reports/", "/outcomes/"])
+def test_period_choices_name_their_plan(manager_client, url):
+    page = manager_client.get(url).content.decode()
+    for plan in Plan.objects.all():
+        assert f"2026年第四季度 · {plan.title}</option>" in page
