@@ -8,6 +8,15 @@ WARNING_DAYS = 7
 SUBMITTED_STATES = {ReportState.SUBMITTED, ReportState.ACCEPTED}
 
 
+def ended_by(moment, period):
+    """Whether a close-off or withdrawal at `moment` (None: never) had happened by the end of
+    `period`: from then on the task owes no report, so it counts as closed in that period and in
+    every later one, and as an ordinary task in the periods before."""
+    from django.utils import timezone
+
+    return moment is not None and timezone.localdate(moment) <= period.end
+
+
 def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=False, withdrawn=False):
     """`status`/`state` are the current period's report's, or None when there is no report.
 

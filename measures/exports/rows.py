@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from zones.models import Agency
 
 from ..choices import Light, ReportState, TaskStatus
-from ..lights import SUBMITTED_STATES, light_for, light_reasons
+from ..lights import SUBMITTED_STATES, ended_by, light_for, light_reasons
 from ..models import CoordinationRequest, Evidence, Milestone, ProgressReport, Task
 from ..scoping import visible_zones
 
@@ -269,13 +269,21 @@ def loaded(model, values, db):
 
 
 def timeliness_of(task, report, period):
-    """On time when submitted (or accepted) by the deadline's date; a returned report awaits
-    resubmission, so, as for the lights, it counts as not submitted."""
-    if report is not None and task.report_state in SUBMITTED_STATES and report.submitted_on:
-        submitted_on = report.submitted_on
-        return ON_TIME if submitted_on <= period.deadline else LATE
-    # A task withdrawn (撤销) during the period is off the list of reports owed, as if closed off.
-    return CLOSED if task.closed_at is not None or task.withdrawn_at is not None else MISSING
+    """Exactly one of closed off, on time, late or not submitted, so the four add up to the tasks.
+
+    Closed off (or withdrawn, 撤销) by the period's end comes first, as for the lights, so 已销号
+    is one figure everywhere. Otherwise on time when submitted (or accepted) by the deadline's
+    date; a draft or a returned report awaiting resubmission is not submitted. `report` is the
+    submitted report or None (period_rows() passes no draft)."""
+    if is_ended(task, period):
+        return CLOSED
+    if report is not None and report.submitted_on:
+        return ON_TIME if report.submitted_on <= period.deadline else LATE
+    return MISSING
+
+
+def is_ended(task, period):
+    return ended_by(task.closed_at, period) or ended_by(task.withdrawn_at, period)
 
 
 def period_rows(user, period, zone=None, today=None):
@@ -366,18 +374,24 @@ def _fill_sections(sections, visible, reports, period, today):
         task = loaded(Task, values, db=db)
         section = sections[task.zone_id]
         cache_zone(task, section.zone)
-        report = reports.get(task.pk)
+        saved = reports.get(task.pk)
+        # The one rule of the whole report (page, xlsx, csv, docx): a report counts once it is
+        # submitted or accepted. A draft or a returned report is "not submitted": no status,
+        # percent or text of it reaches the official report; its state stays visible.
+        report = saved if saved is not None and saved.state in SUBMITTED_STATES else None
         # What selectors.with_period_report() would annotate, read from the report itself.
         task.report_status = report.status if report else None
-        task.report_state = report.state if report else None
+        task.report_state = saved.state if saved else None
         task.report_percent = report.percent_complete if report else None
         task.report_period_id = period.pk if report else None
         task.period = period
-        closed = task.closed_at is not None or task.withdrawn_at is not None
-        key = (task.report_status, task.report_state, task.overdue_count, closed)
+        closed = is_ended(task, period)
+        # The light reads the saved report as everywhere else (a blocked draft is already red).
+        status = saved.status if saved else None
+        key = (status, task.report_state, task.overdue_count, closed)
         if key not in lights:
             inputs = {
-                "status": task.report_status,
+                "status": status,
                 "state": task.report_state,
                 "deadline": period.deadline,
                 "today": today,

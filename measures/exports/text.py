@@ -42,7 +42,9 @@ def opening(report):
     plan = report.plan
     scope = report.zone.name if report.zone is not None else _("the linked innovation zones")
     return _("As the %(plan)s requires, the progress of %(scope)s in %(period)s is reported as follows.") % {
-        "plan": localized(f"《{plan.title}》", plan.title_en),
+        # The translation puts the 《》 around the title (按照《%(plan)s》要求); a title stored with
+        # its own marks would otherwise read 《《…》》.
+        "plan": localized(plan.title.strip().removeprefix("《").removesuffix("》"), plan.title_en),
         "scope": scope,
         "period": report.period.name,
     }

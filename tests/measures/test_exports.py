@@ -173,7 +173,9 @@ def test_html_summary_matches_independent_counts(client, manager, period, report
     assert summary["total"]["missing"] == sum(e["missing"] for e in expected.values())
     for light, count in expected_lights(period).items():
         assert f'data-light="{light}">{count}<' in html
-    assert f'data-status="not_reported">{58 - ProgressReport.objects.filter(period=period).count()}<' in html
+    # Drafts and returned reports are not submitted: they count as not reported.
+    submitted = ProgressReport.objects.filter(period=period, state__in=SUBMITTED).count()
+    assert f'data-status="not_reported">{58 - submitted}<' in html
     assert 'data-status="delayed">1<' in html
     # The addressees, the help asked for and the coordination request with its state.
     assert "市高水平开放高质量发展领导小组办公室、自贸试验区管委会：" in html
@@ -301,9 +303,11 @@ def test_csv_has_bom_zone_column_and_the_sheets_rows(client, manager, period, re
 
 def test_text_typed_as_a_formula_stays_text(client, manager, period, reports):
     report = ProgressReport.objects.get(task=task("xiqing", 3), period=period)
-    services.save_report(
+    saved = services.save_report(
         task=report.task, period=period, user=reports["officer"], data={"progress": "=HYPERLINK(1)"}
     )
+    # Only a submitted report's text reaches the report.
+    services.submit_report(report=saved, user=reports["officer"])
     client.force_login(manager)
     sheet = workbook(client.get(url("period-report-xlsx", period)))["西青经开区"]
     assert sheet["F4"].value == "=HYPERLINK(1)" and sheet["F4"].data_type == "s"
