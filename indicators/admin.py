@@ -31,8 +31,9 @@ class IndicatorAdmin(admin.ModelAdmin):
         "target",
         "target_year",
         "computation",
+        "is_default",
     ]
-    list_filter = ["plan", "dimension", "computation", "direction"]
+    list_filter = ["plan", "dimension", "computation", "direction", "is_default"]
     list_select_related = ["plan", "dimension"]
     search_fields = ["code", "name", "name_en", "source_ref"]
 

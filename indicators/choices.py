@@ -38,5 +38,9 @@ class Status(models.TextChoices):
     MET = "met", _("Target met")
     PROGRESSING = "progressing", _("Towards target")
     BEHIND = "behind", _("Worse than baseline")
+    # Once the target year is over, the question is no longer "towards" but met or missed in time.
+    MET_BY_YEAR = "met_by_year", _("Met by the target year")
+    MISSED = "missed", _("Missed: the target year has passed")
+    MET_LATE = "met_late", _("Met, but after the target year")
     NO_TARGET = "no_target", _("No target set")
     NO_DATA = "no_data", _("No value yet")

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import ReportingPeriod
@@ -7,6 +8,29 @@ from zones.models import Zone
 
 from .choices import ValueState
 from .models import Dimension, IndicatorValue
+
+# How people name the plans in conversation; another plan falls back to its title.
+PLAN_SHORT_NAMES = {"second-batch": _("Second batch"), "ftz-14th-fyp": _("14th Five-Year Plan")}
+
+
+def plan_short_name(plan):
+    return PLAN_SHORT_NAMES.get(plan.code, plan.display_title)
+
+
+class PlanLabelledChoices(ModelChoiceIterator):
+    """Options named "<name> · <plan's short name>" when they span several plans (two of every
+    2026年第四季度 otherwise), plain names when there is one; still the one query of the choices."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        objects = list(self.queryset)
+        several = len({obj.plan_id for obj in objects}) > 1
+        for obj in objects:
+            label = self.field.label_from_instance(obj)
+            if several:
+                label = f"{label} · {plan_short_name(obj.plan)}"
+            yield (self.field.prepare_value(obj), label)
 
 
 class ValueFilter(django_filters.FilterSet):
@@ -38,14 +62,16 @@ class ValueFilter(django_filters.FilterSet):
         zones = Zone.objects.select_related("plan").order_by("plan__code", "annex_number")
         self.form.fields["zone"].queryset = zones
         self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
+        # The iterator is set before the queryset: assigning a queryset hands the widget its choices.
+        self.form.fields["dimension"].iterator = PlanLabelledChoices
+        self.form.fields["dimension"].label_from_instance = lambda d: d.display_name
         self.form.fields["dimension"].queryset = Dimension.objects.select_related("plan").order_by(
             "plan__code", "order"
         )
-        self.form.fields["dimension"].label_from_instance = lambda d: f"{d.display_name} · {d.plan.code}"
+        self.form.fields["period"].iterator = PlanLabelledChoices
         self.form.fields["period"].queryset = ReportingPeriod.objects.select_related("plan").order_by(
             "plan__code", "-start"
         )
-        self.form.fields["period"].label_from_instance = lambda p: f"{p.name} · {p.plan.code}"
 
     @property
     def qs(self):

@@ -4,6 +4,8 @@ Values change only through indicators.services, which writes an IndicatorEvent i
 transaction as each step.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,6 +19,8 @@ from zones.i18n import localized
 from .choices import Computation, Direction, IndicatorEventKind, ValueState
 
 DECIMAL = {"max_digits": 18, "decimal_places": 4}
+# Units of whole-number counts: 项 (items), 家 (enterprises), 个 (projects).
+COUNT_UNITS = {"项", "家", "个"}
 
 
 class Dimension(models.Model):
@@ -76,6 +80,27 @@ class Indicator(models.Model):
         blank=True,
         help_text=_("For a count of outcomes: only this type; leave empty to count every type."),
     )
+    min_value = models.DecimalField(
+        _("lowest allowed value"),
+        null=True,
+        blank=True,
+        help_text=_("Entered values below it are refused; 0 for amounts, counts and shares."),
+        **DECIMAL,
+    )
+    max_value = models.DecimalField(
+        _("highest allowed value"),
+        null=True,
+        blank=True,
+        help_text=_("Entered values above it are refused, e.g. 100 for a share in percent."),
+        **DECIMAL,
+    )
+    is_default = models.BooleanField(
+        _("suggested default"),
+        default=False,
+        help_text=_(
+            "Not named in the plan: a default the app suggests, which an administrator may change or remove."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -98,6 +123,12 @@ class Indicator(models.Model):
                 condition=Q(outcome_type="") | Q(outcome_type__in=OutcomeType.values),
                 name="indicator_outcome_type_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=models.F("max_value")),
+                name="indicator_min_not_above_max",
+            ),
         ]
 
     def __str__(self):
@@ -111,6 +142,8 @@ class Indicator(models.Model):
             raise ValidationError({"dimension": _("The dimension belongs to another plan.")})
         if self.outcome_type and self.computation != Computation.OUTCOME_COUNT:
             raise ValidationError({"outcome_type": _("Only a count of outcomes has an outcome type.")})
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValidationError({"max_value": _("The highest allowed value is below the lowest.")})
         if self.pk and self.computation != Computation.MANUAL and self.values.exists():
             raise ValidationError(
                 {"computation": _("The zones have entered values for this indicator, so it stays entered.")}
@@ -123,6 +156,30 @@ class Indicator(models.Model):
     @property
     def is_manual(self):
         return self.computation == Computation.MANUAL
+
+    @property
+    def is_count(self):
+        """Whole numbers only (outcomes, enterprises): its chart gets integer ticks."""
+        return self.computation == Computation.OUTCOME_COUNT or self.unit in COUNT_UNITS
+
+    def range_error(self, value):
+        """Why `value` is outside the allowed range, or None."""
+        low, high, unit = self.min_value, self.max_value, self.unit
+        if low is not None and value < low:
+            return _("%(name)s cannot be below %(low)s %(unit)s; you entered %(value)s.") % {
+                "name": self.display_name,
+                "low": plain_number(low),
+                "unit": unit,
+                "value": plain_number(value),
+            }
+        if high is not None and value > high:
+            return _("%(name)s cannot be above %(high)s %(unit)s; you entered %(value)s.") % {
+                "name": self.display_name,
+                "high": plain_number(high),
+                "unit": unit,
+                "value": plain_number(value),
+            }
+        return None
 
 
 class IndicatorValue(models.Model):
@@ -204,6 +261,11 @@ class IndicatorValue(models.Model):
             errors["zone"] = _("The zone belongs to another plan than the indicator.")
         if indicator is not None and self.period_id and self.period.plan_id != indicator.plan_id:
             errors["period"] = _("The period belongs to another plan than the indicator.")
+        # A value clean_fields could not read stays as typed; its own error says so already.
+        if indicator is not None and isinstance(self.value, Decimal | int):
+            problem = indicator.range_error(self.value)
+            if problem:
+                errors["value"] = problem
         if errors:
             raise ValidationError(errors)
 

@@ -1,5 +1,5 @@
-"""The default indicator system: four dimensions per plan, computed indicators for the
-second-batch plan, and the 14th five-year plan's targets (第二章第五节) from its fixture.
+"""The default indicator system: four dimensions per plan, computed indicators and a few entered
+defaults for the second-batch plan, and the 14th five-year plan's targets (第二章第五节) from its fixture.
 
 Only missing rows are created: re-running changes nothing, and what an administrator has
 edited since (a target, a name, an order) is left as it is.
@@ -28,11 +28,19 @@ FIVE_YEAR_PLAN = "ftz-14th-fyp"
 DIMENSION_SOURCE = "涵盖制度创新、经济发展、产业集聚、开放水平等多个维度"
 
 SECOND_BATCH_INDICATORS = [
-    # code, name, English name, unit, computation, outcome type
+    # code, name, English name, unit, computation, outcome type. Each name says what it counts:
+    # the first is every type, the others one type each.
+    (
+        "outcomes-all",
+        "改革创新成果总数（各类合计）",
+        "Innovation outcomes, all types",
+        "项",
+        "",
+    ),
     (
         "outcomes-institutional",
-        "制度创新成果数",
-        "Institutional innovation outcomes",
+        "一般制度创新成果数",
+        "Institutional innovation outcomes (that type only)",
         "项",
         OutcomeType.INSTITUTIONAL,
     ),
@@ -52,6 +60,62 @@ SECOND_BATCH_INDICATORS = [
         OutcomeType.INTL_RULES,
     ),
 ]
+
+# Entered defaults for the second batch. The plan names the dimensions but no indicator, so these
+# are generic figures every 经开区 reports, marked is_default for an administrator to change. The
+# source is the plan's wording each one serves.
+SECOND_BATCH_ENTERED = [
+    # dimension, code, name, English name, unit, source
+    (
+        "经济发展",
+        "new-enterprises",
+        "本期新增注册企业数",
+        "Enterprises newly registered in the period",
+        "家",
+        "健全招商引资激励约束机制",
+    ),
+    (
+        "产业集聚",
+        "lead-industry-enterprises",
+        "主导产业规模以上企业数（期末）",
+        "Lead-industry enterprises above designated size (end of period)",
+        "家",
+        "成为现代产业集聚、要素高效流动",
+    ),
+    (
+        "开放水平",
+        "fdi-ytd",
+        "实际利用外资（年内累计）",
+        "Foreign direct investment utilised (year to date)",
+        "亿美元",
+        "吸引境外资本参与重点产业投资",
+    ),
+    (
+        "开放水平",
+        "trade-ytd",
+        "进出口总额（年内累计）",
+        "Total imports and exports (year to date)",
+        "亿元",
+        "服务开拓国际市场，扩大出口额",
+    ),
+]
+
+# The plan calls the 200 "制度创新成果" and the three after it "其中" (of which): the name says it
+# is the total, so it is not read as the one outcome type of the same name.
+FYP_NAMES = {"institutional-innovations": "制度创新成果（各类合计）"}
+
+# Allowed ranges (lowest, highest) of the five-year plan's indicators: amounts, counts and shares
+# cannot be negative, a share cannot pass 100; a growth rate (外贸进出口年均增速) can be negative.
+ZERO, HUNDRED = Decimal(0), Decimal(100)
+FYP_RANGES = {
+    "institutional-innovations": (ZERO, None),
+    "first-of-a-kind-innovations": (ZERO, None),
+    "stress-tests": (ZERO, None),
+    "rule-alignment-innovations": (ZERO, None),
+    "foreign-trade-growth": (None, None),
+    "fdi-utilised": (ZERO, None),
+    "belt-and-road-trade-share": (ZERO, HUNDRED),
+}
 
 # The five-year plan's targets: where each sits, and which are counted from the register.
 # 制度创新成果 200项 counts every type: the plan says "其中" (of which) for the three after it.
@@ -89,7 +153,7 @@ def _dimensions(plan, counts):
 
 def _second_batch(plan, dimensions, counts):
     innovation = dimensions["制度创新"]
-    for order, (code, name, name_en, unit, outcome_type) in enumerate(SECOND_BATCH_INDICATORS, start=1):
+    for order, (code, name, name_en, unit, outcome_type) in enumerate(SECOND_BATCH_INDICATORS):
         _indicator(
             plan,
             code,
@@ -102,6 +166,7 @@ def _second_batch(plan, dimensions, counts):
             computation=Computation.OUTCOME_COUNT,
             outcome_type=outcome_type,
             source_ref="定期梳理报送改革创新经验和成果",
+            min_value=ZERO,
             order=order,
         )
     _indicator(
@@ -116,8 +181,26 @@ def _second_batch(plan, dimensions, counts):
         computation=Computation.TASKS_COMPLETED_SHARE,
         target=Decimal(100),
         source_ref="及时总结评估任务落实成效",
+        min_value=ZERO,
+        max_value=HUNDRED,
         order=len(SECOND_BATCH_INDICATORS) + 1,
     )
+    for order, (dimension, code, name, name_en, unit, source) in enumerate(SECOND_BATCH_ENTERED, start=1):
+        _indicator(
+            plan,
+            code,
+            counts,
+            dimension=dimensions[dimension],
+            name=name,
+            name_en=name_en,
+            unit=unit,
+            direction=Direction.HIGHER,
+            computation=Computation.MANUAL,
+            source_ref=source,
+            min_value=ZERO,
+            is_default=True,
+            order=order,
+        )
 
 
 def _five_year_targets(plan, dimensions, targets_path, counts):
@@ -133,7 +216,7 @@ def _five_year_targets(plan, dimensions, targets_path, counts):
             target["code"],
             counts,
             dimension=dimensions[dimension],
-            name=target["name"],
+            name=FYP_NAMES.get(target["code"], target["name"]),
             unit=target["unit"],
             direction=Direction.HIGHER,
             target=Decimal(target["value"]),
@@ -141,6 +224,8 @@ def _five_year_targets(plan, dimensions, targets_path, counts):
             source_ref=f"{target['source_ref']}：{target['sentence']}",
             computation=computation,
             outcome_type=outcome_type,
+            min_value=FYP_RANGES[target["code"]][0],
+            max_value=FYP_RANGES[target["code"]][1],
             order=order,
         )
 

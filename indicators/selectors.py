@@ -142,6 +142,42 @@ def standing(indicator, value):
     return (Status.BEHIND if behind else Status.PROGRESSING), percent
 
 
+def verdict(indicator, series, today):
+    """(status, percent, note) for a row; `series` is [(period, value or None)], oldest first.
+
+    Before or during the target year the latest value is read against the target. After it, the
+    target was met or missed by its year: the last value in the target year decides; with none,
+    the latest value says whether it was met late, and the note says which value was used.
+    """
+    known = [(period, value) for period, value in series if value is not None]
+    latest_period, latest = known[-1] if known else (None, None)
+    year = indicator.target_year
+    if indicator.target is None or year is None or today.year <= year:
+        status, percent = standing(indicator, latest)
+        return status, percent, ""
+    if latest is None:
+        return (
+            Status.NO_DATA,
+            None,
+            gettext("The target year %(year)s has passed without a value.") % {"year": year},
+        )
+    in_year = [(period, value) for period, value in known if period.end.year == year]
+    if in_year:
+        period, value = in_year[-1]
+        status, percent = standing(indicator, value)
+        note = gettext("Judged on the value for %(period)s, the last in %(year)s.") % {
+            "period": period.name,
+            "year": year,
+        }
+        return (Status.MET_BY_YEAR if status == Status.MET else Status.MISSED), percent, note
+    status, percent = standing(indicator, latest)
+    note = gettext("No value for %(year)s; judged on the latest value, for %(period)s.") % {
+        "year": year,
+        "period": latest_period.name,
+    }
+    return (Status.MET_LATE if status == Status.MET else Status.MISSED), percent, note
+
+
 @dataclass
 class Row:
     indicator: Indicator
@@ -150,6 +186,7 @@ class Row:
     latest_period: ReportingPeriod | None = None
     status: str = Status.NO_DATA
     percent: int | None = None
+    note: str = ""
 
     @property
     def status_label(self):
@@ -188,7 +225,7 @@ def scorecard(*, zone, today=None):
             if value is not None:
                 row.latest, row.latest_period = value, period
                 break
-        row.status, row.percent = standing(indicator, row.latest)
+        row.status, row.percent, row.note = verdict(indicator, row.series, today)
         groups[indicator.dimension_id].rows.append(row)
     return {
         "periods": periods,
@@ -211,6 +248,7 @@ def chart_data(card):
                 "unit": row.indicator.unit,
                 "values": [number(value) for _period, value in row.series],
                 "target": number(row.indicator.target),
+                "integer": row.indicator.is_count,
             }
             for row in card["rows"]
         ],

@@ -15,6 +15,7 @@ from django_filters.views import FilterView
 
 from measures.models import ReportingPeriod
 from measures.scoping import can_review, visible_zones
+from measures.uploads import inspect_upload, safe_display_name
 from measures.views.common import add_service_errors, ensure
 from zones.pagination import ForgivingPaginationMixin
 
@@ -116,24 +117,72 @@ def _handle_entry(request, zone, period, indicators, values, formset):
         )
         return 409
     submitting = request.POST.get("action") == "submit"
+    # Files are checked before anything is written: a refused file leaves every row as it was,
+    # so pressing "submit" never ends in a half-saved draft the user did not ask for.
+    refused = _refused_evidence(by_id, formset)
+    if refused:
+        messages.error(
+            request,
+            _(
+                "Nothing was saved or submitted: %(problems)s Your typed values are kept below; choose a correct "
+                "file (or none) for that row and press the button again."
+            )
+            % {"problems": " ".join(refused)},
+        )
+        return 400
     try:
         saved = _save_rows(request.user, zone, period, by_id, values, formset)
     except services.ValueConflict as conflict:
         _keep_typed_values(formset, conflict.value)
         return 409
     except _RowError:
+        messages.error(request, _("Nothing was saved or submitted: correct the rows marked below."))
         return 400
     if not _attach_evidence(request.user, saved, formset):
-        messages.warning(request, _("The values were saved as a draft; the evidence needs another look."))
+        messages.warning(
+            request,
+            _(
+                "The values were saved as a draft, but an evidence file could not be stored, so nothing was "
+                "submitted. Attach the file again on the row marked below."
+            ),
+        )
         return 400
     if submitting:
         if not _submit_rows(request.user, saved):
-            messages.warning(request, _("The values were saved as a draft but not submitted."))
+            messages.warning(
+                request,
+                _(
+                    "The values were saved as a draft, but nothing was submitted: correct the rows marked "
+                    "below and submit again."
+                ),
+            )
             return 400
         messages.success(request, _("Values submitted for review."))
     else:
         messages.success(request, _("Values saved as a draft."))
     return None
+
+
+def _refused_evidence(by_id, formset):
+    """Check every attached file's content; each refusal goes on its row and into the list returned."""
+    problems = []
+    for form in formset.forms:
+        upload = form.cleaned_data.get("evidence")
+        if not upload:
+            continue
+        try:
+            inspect_upload(uploaded_file=upload)
+        except ValidationError as error:
+            form.add_error("evidence", error.messages)
+            problems.append(
+                _("the evidence file “%(file)s” for %(indicator)s was refused: %(reason)s")
+                % {
+                    "file": safe_display_name(upload.name or ""),
+                    "indicator": by_id[form.cleaned_data["indicator"]].display_name,
+                    "reason": " ".join(error.messages),
+                }
+            )
+    return problems
 
 
 def _submit_rows(user, saved):

@@ -17,7 +17,8 @@
       borderColor: "#12407a",
       backgroundColor: "#12407a",
       spanGaps: true,
-      tension: 0.2
+      // Counts step from one whole number to the next: no smoothing between them.
+      tension: indicator.integer ? 0 : 0.2
     }];
     if (indicator.target !== null) {
       datasets.push({
@@ -36,7 +37,11 @@
       data: { labels: data.periods, datasets: datasets },
       options: {
         maintainAspectRatio: false,
-        scales: { x: { offset: true, ticks: { maxRotation: 0, autoSkip: true } }, y: { beginAtZero: true } },
+        scales: {
+          x: { offset: true, ticks: { maxRotation: 0, autoSkip: true } },
+          // precision 0: whole-number ticks for counts (never 0.1, 0.2 ... for a count of 1).
+          y: { beginAtZero: true, ticks: indicator.integer ? { precision: 0 } : {} }
+        },
         plugins: { legend: { display: false } }
       }
     });

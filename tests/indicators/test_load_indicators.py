@@ -1,11 +1,13 @@
 """load_indicators against the sources: the four dimensions, the second-batch defaults, and the
 five-year plan's seven targets (004, 第二章第五节) as written."""
 
+import importlib
 import re
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
@@ -13,6 +15,7 @@ from django.utils import timezone
 from indicators import selectors
 from indicators.choices import Computation, Direction
 from indicators.models import Dimension, Indicator
+from indicators.seeding import FYP_NAMES
 from measures.choices import OutcomeState, OutcomeType
 from measures.models import InnovationOutcome
 from tests.conftest import SOURCE_DIR, squash
@@ -76,7 +79,9 @@ def test_the_seven_targets_are_loaded_as_written(both_plans):
     assert set(indicators) == set(EXPECTED)
     for code, (name, target, unit, computation, outcome_type) in EXPECTED.items():
         indicator = indicators[code]
-        assert (indicator.name, indicator.target, indicator.unit) == (name, Decimal(target), unit)
+        # The plan's term, with what it counts where the term alone is ambiguous (制度创新成果 is the total).
+        assert indicator.name == FYP_NAMES.get(code, name) and indicator.name.startswith(name)
+        assert (indicator.target, indicator.unit) == (Decimal(target), unit)
         assert (indicator.computation, indicator.outcome_type) == (computation, outcome_type)
         assert (indicator.target_year, indicator.direction) == (2025, Direction.HIGHER)
         reference, sentence = indicator.source_ref.split("：", 1)
@@ -88,17 +93,69 @@ def test_the_seven_targets_are_loaded_as_written(both_plans):
 
 
 def test_the_second_batch_plan_gets_computed_defaults(both_plans):
-    codes = dict(Indicator.objects.filter(plan__code="second-batch").values_list("code", "computation"))
+    codes = dict(
+        Indicator.objects.filter(plan__code="second-batch")
+        .exclude(computation=Computation.MANUAL)
+        .values_list("code", "computation")
+    )
     assert codes == {
+        "outcomes-all": Computation.OUTCOME_COUNT,
         "outcomes-institutional": Computation.OUTCOME_COUNT,
         "outcomes-first-of-kind": Computation.OUTCOME_COUNT,
         "outcomes-stress-test": Computation.OUTCOME_COUNT,
         "outcomes-intl-rules": Computation.OUTCOME_COUNT,
         "tasks-completed-share": Computation.TASKS_COMPLETED_SHARE,
     }
-    assert (
-        not Indicator.objects.filter(plan__code="second-batch").exclude(dimension__name="制度创新").exists()
+    computed = Indicator.objects.filter(plan__code="second-batch").exclude(computation=Computation.MANUAL)
+    assert not computed.exclude(dimension__name="制度创新").exists()
+
+
+def test_the_second_batch_zones_get_entered_defaults_in_the_other_dimensions(both_plans):
+    source = squash(ZIYA_SOURCE.read_text(encoding="utf-8"))
+    entered = Indicator.objects.filter(plan__code="second-batch", computation=Computation.MANUAL)
+    assert set(entered.values_list("dimension__name", flat=True)) == {"经济发展", "产业集聚", "开放水平"}
+    assert {"实际利用外资（年内累计）", "进出口总额（年内累计）", "本期新增注册企业数"} <= set(
+        entered.values_list("name", flat=True)
     )
+    for indicator in entered:
+        # Not in the plan, so marked as a default; the plan's wording each serves is quoted as written.
+        assert indicator.is_default and indicator.min_value == 0 and indicator.target is None
+        assert indicator.source_ref in source
+    assert not Indicator.objects.filter(is_default=True).exclude(computation=Computation.MANUAL).exists()
+
+
+def test_each_outcome_count_name_says_what_it_counts(both_plans):
+    counts = Indicator.objects.filter(computation=Computation.OUTCOME_COUNT)
+    meaning = {}
+    for indicator in counts:
+        meaning.setdefault(indicator.name, set()).add(indicator.outcome_type)
+    # One name, one meaning, across both plans.
+    assert all(len(types) == 1 for types in meaning.values()), meaning
+    totals = counts.filter(outcome_type="")
+    assert totals.count() == 2 and all("各类合计" in indicator.name for indicator in totals)
+    assert counts.get(plan__code="second-batch", code="outcomes-institutional").name == "一般制度创新成果数"
+
+
+def test_amounts_counts_and_shares_cannot_be_negative_but_a_growth_rate_can(both_plans):
+    ranges = {i.code: (i.min_value, i.max_value) for i in Indicator.objects.filter(plan__code="ftz-14th-fyp")}
+    assert ranges["fdi-utilised"] == (0, None)
+    assert ranges["institutional-innovations"] == (0, None)
+    assert ranges["belt-and-road-trade-share"] == (0, 100)
+    assert ranges["foreign-trade-growth"] == (None, None)
+
+
+def test_the_migration_gives_earlier_installs_the_ranges_and_names(both_plans):
+    """Rows loaded before 0002 had no range and the old names; an administrator's rename stays."""
+    migration = importlib.import_module("indicators.migrations.0002_allowed_range_and_defaults")
+    Indicator.objects.update(min_value=None, max_value=None)
+    Indicator.objects.filter(code="outcomes-institutional").update(name="制度创新成果数")
+    Indicator.objects.filter(code="institutional-innovations").update(name="我们的叫法")
+    migration.forwards(django_apps, None)
+    fdi = Indicator.objects.get(code="fdi-utilised")
+    assert (fdi.min_value, fdi.max_value) == (0, None)
+    assert Indicator.objects.get(code="belt-and-road-trade-share").max_value == 100
+    assert Indicator.objects.get(code="outcomes-institutional").name == "一般制度创新成果数"
+    assert Indicator.objects.get(code="institutional-innovations").name == "我们的叫法"
 
 
 def test_running_again_changes_nothing(both_plans):

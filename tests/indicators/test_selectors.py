@@ -170,3 +170,46 @@ def test_the_scorecard_reads_in_a_fixed_number_of_queries(n, django_assert_num_q
         and latest["share-0"] == Decimal("100.0")
         and latest["manual-0"] == Decimal("6.5")
     )
+
+
+def _period(year, quarter):
+    """A stand-in period: verdict reads only its end and name."""
+    end = datetime.date(year, quarter * 3, 28)
+    return type("P", (), {"end": end, "name": f"{year}年第{quarter}季度"})()
+
+
+FDI = Indicator(direction=Direction.HIGHER, target=Decimal(100), target_year=2025)
+
+
+@pytest.mark.parametrize(
+    ("values", "status", "percent", "note"),
+    [
+        # The last value in 2025 decides, whatever came after.
+        ({(2025, 3): 90, (2025, 4): 100, (2026, 4): 80}, Status.MET_BY_YEAR, 100, "2025年第4季度"),
+        ({(2025, 4): 85.3, (2026, 4): 120}, Status.MISSED, 85, "2025年第4季度"),
+        # No value in 2025: the latest decides, and the note says so.
+        ({(2026, 3): 85.3}, Status.MISSED, 85, "No value for 2025"),
+        ({(2026, 3): 85.3, (2026, 4): 101}, Status.MET_LATE, 100, "2026年第4季度"),
+        ({}, Status.NO_DATA, None, "has passed without a value"),
+    ],
+)
+def test_after_the_target_year_the_target_was_met_or_missed_by_then(values, status, percent, note):
+    quarters = [(2025, 3), (2025, 4), (2026, 3), (2026, 4)]
+    series = [(_period(*q), None if q not in values else Decimal(str(values[q]))) for q in quarters]
+    got_status, got_percent, got_note = selectors.verdict(FDI, series, datetime.date(2026, 11, 21))
+    assert (got_status, got_percent) == (status, percent)
+    assert note in got_note
+    assert Status(got_status).label != Status.PROGRESSING.label
+
+
+def test_within_the_target_year_it_is_still_towards_the_target():
+    series = [(_period(2025, 3), Decimal("85.3"))]
+    assert selectors.verdict(FDI, series, datetime.date(2025, 11, 21)) == (Status.PROGRESSING, 85, "")
+
+
+def test_count_charts_are_marked_for_whole_number_ticks(ind):
+    count = make_indicator(ind.plan, code="outcomes", unit="项", computation=Computation.OUTCOME_COUNT)
+    firms = make_indicator(ind.plan, code="firms", unit="家")
+    chart = selectors.chart_data(selectors.scorecard(zone=ind.zone))
+    integer = {row["id"]: row["integer"] for row in chart["indicators"]}
+    assert integer == {ind.indicator.pk: False, count.pk: True, firms.pk: True}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from indicators import services
 from indicators.choices import Computation, IndicatorEventKind, ValueState
-from indicators.models import IndicatorEvent, IndicatorValue
+from indicators.models import Indicator, IndicatorEvent, IndicatorValue
 from tests.factories import make_user
 from tests.indicators.conftest import VALUE, make_indicator
 from tests.measures.upload_samples import PDF, upload
@@ -192,3 +192,37 @@ def test_the_file_is_deleted_when_recording_fails(ind, tmp_path):
         services.add_value_evidence(value=value, user=ind.officer, uploaded_file=upload(PDF, "统计表.pdf"))
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
     assert IndicatorValue.objects.get().evidence_file == ""
+
+
+def test_a_value_outside_the_indicators_range_is_refused_with_a_clear_message(ind, settings):
+    settings.LANGUAGE_CODE = "en"
+    fdi = make_indicator(ind.plan, code="fdi", name="实际利用外资", unit="亿美元", min_value=0)
+    with pytest.raises(ValidationError) as error:
+        services.save_value(
+            indicator=fdi, zone=ind.zone, period=ind.period, user=ind.officer, data={**VALUE, "value": "-5"}
+        )
+    assert error.value.message_dict["value"] == ["实际利用外资 cannot be below 0 亿美元; you entered -5."]
+    share = make_indicator(ind.plan, code="share", name="贸易额占比", min_value=0, max_value=100)
+    with pytest.raises(ValidationError, match="cannot be above 100 %"):
+        services.save_value(
+            indicator=share,
+            zone=ind.zone,
+            period=ind.period,
+            user=ind.officer,
+            data={**VALUE, "value": "101"},
+        )
+    assert not IndicatorValue.objects.exists()
+    # A growth rate has no lower bound: a fall is a figure like any other.
+    growth = make_indicator(ind.plan, code="growth", name="外贸进出口年均增速")
+    value = services.save_value(
+        indicator=growth, zone=ind.zone, period=ind.period, user=ind.officer, data={**VALUE, "value": "-3.2"}
+    )
+    assert value.value == Decimal("-3.2")
+
+
+def test_an_indicators_range_cannot_be_upside_down(ind):
+    indicator = Indicator(
+        plan=ind.plan, dimension=ind.indicator.dimension, code="bad", name="占比", min_value=10, max_value=5
+    )
+    with pytest.raises(ValidationError, match="below the lowest"):
+        indicator.full_clean()

@@ -8,8 +8,8 @@ from django.urls import reverse
 from indicators import services
 from indicators.choices import Computation, ValueState
 from indicators.models import IndicatorValue
-from tests.factories import make_user
-from tests.indicators.conftest import VALUE, make_indicator
+from tests.factories import make_plan, make_user
+from tests.indicators.conftest import VALUE, make_indicator, make_period
 from tests.measures.upload_samples import PDF, upload
 from zones.models import Agency, Zone
 from zones.roles import Role
@@ -188,7 +188,84 @@ def test_a_rejected_evidence_file_is_named_on_its_row(client, ind):
     response = client.post(entry_url(ind), entry_post(ind, [row]), headers={"accept-language": "en"})
     assert response.status_code == 400
     assert "its content is not" in response.content.decode()
-    assert IndicatorValue.objects.get().evidence_file == ""
+    # The file is checked before anything is written: the row stays as it was.
+    assert not IndicatorValue.objects.exists()
+
+
+def _fdi(ind):
+    return make_indicator(ind.plan, code="fdi", name="实际利用外资累计", unit="亿美元", min_value=0, order=9)
+
+
+def test_submit_with_a_refused_file_saves_and_submits_nothing_and_says_so_in_red(client, ind):
+    """S9: a pressed "submit" with an .exe renamed .pdf never ends as a draft under a green banner."""
+    fdi = _fdi(ind)
+    client.force_login(ind.officer)
+    rows = [
+        {"indicator": ind.indicator.pk, "value": "4.6", "source": "海关统计"},
+        {
+            "indicator": fdi.pk,
+            "value": "85.3",
+            "source": "商务局",
+            "evidence": upload(b"MZ\x90\x00", "外资.pdf"),
+        },
+    ]
+    response = client.post(
+        entry_url(ind), entry_post(ind, rows, action="submit"), headers={"accept-language": "en"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    banner = re.search(r'<li class="msg-error">(.*?)</li>', page, re.S).group(1)
+    assert "Nothing was saved or submitted" in banner
+    assert "外资.pdf" in banner and "实际利用外资累计" in banner and "its content is not" in banner
+    assert "msg-success" not in page
+    assert 'value="4.6"' in page and 'value="85.3"' in page and "海关统计" in page
+    assert not IndicatorValue.objects.exists()
+
+
+def test_a_negative_cumulative_amount_is_refused_on_its_row(client, ind):
+    fdi = _fdi(ind)
+    client.force_login(ind.officer)
+    rows = [
+        {"indicator": ind.indicator.pk, "value": "4.6", "source": "海关统计"},
+        {"indicator": fdi.pk, "value": "-5", "source": "商务局"},
+    ]
+    response = client.post(
+        entry_url(ind), entry_post(ind, rows, action="submit"), headers={"accept-language": "en"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "实际利用外资累计 cannot be below 0 亿美元; you entered -5." in page
+    assert '<li class="msg-error">Nothing was saved or submitted' in page
+    assert 'value="-5"' in page and not IndicatorValue.objects.exists()
+    assert "≥ 0 亿美元" in client.get(entry_url(ind)).content.decode()  # the range is shown before typing
+
+
+def test_a_draft_that_could_not_be_submitted_is_a_warning_not_a_success(client, ind):
+    client.force_login(ind.officer)
+    row = {"indicator": ind.indicator.pk, "value": "7", "source": ""}
+    response = client.post(
+        entry_url(ind), entry_post(ind, [row], action="submit"), headers={"accept-language": "en"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert re.search(
+        r'<li class="msg-warning">The values were saved as a draft, but nothing was submitted', page
+    )
+    assert "msg-success" not in page
+    assert IndicatorValue.objects.get().state == ValueState.DRAFT
+
+
+def test_the_queue_names_each_periods_plan_when_there_are_two(client, ind):
+    client.force_login(ind.manager)
+    url = reverse("indicators:review")
+    page = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert f">{ind.period.name}</option>" in page  # one plan: the name alone
+    fyp = make_plan(code="ftz-14th-fyp")
+    make_period(fyp, ind.today.year, (ind.today.month - 1) // 3 + 1)
+    page = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert f">{ind.period.name} · Second batch</option>" in page
+    assert f">{ind.period.name} · 14th Five-Year Plan</option>" in page
+    assert "· second-batch" not in page and "· ftz-14th-fyp" not in page
 
 
 def test_the_manager_returns_with_a_note_or_is_told_to_write_one(client, ind):
