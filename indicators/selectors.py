@@ -260,3 +260,13 @@ def review_queue():
     return IndicatorValue.objects.select_related(
         "indicator__dimension", "zone", "period", "entered_by"
     ).order_by("submitted_at", "pk")
+
+
+def returned_values(*, zone_ids, limit):
+    """Values managers returned to these zones, oldest decision first: the officers' /my/ page.
+    One query; `limit + 1` rows so the page can tell whether there are more."""
+    return list(
+        IndicatorValue.objects.filter(zone_id__in=zone_ids, state=ValueState.RETURNED)
+        .select_related("indicator", "zone", "period")
+        .order_by("reviewed_at", "pk")[: limit + 1]
+    )

@@ -299,11 +299,19 @@ def my_page(user, today=None):
             .order_by("-raised_at", "-pk")[: MY_LIST_LIMIT + 1]
         )
     overdue_periods = earlier_unreported(own, today) if access.is_officer else []
+    returned_values = []
+    if access.is_officer:
+        # Late import: the indicators app reads measures' models, not the other way round.
+        from indicators.selectors import returned_values as indicator_values_returned
+
+        returned_values = indicator_values_returned(zone_ids=access.zone_ids, limit=MY_LIST_LIMIT)
     visible = Task.objects.visible_to(user)
     return {
         "access": access,
         "tasks": tasks,
         "returned": returned,
+        "returned_values": returned_values[:MY_LIST_LIMIT],
+        "more_returned_values": len(returned_values) > MY_LIST_LIMIT,
         "to_report": to_report,
         "awaiting_review": awaiting_review[:MY_LIST_LIMIT],
         "more_awaiting_review": len(awaiting_review) > MY_LIST_LIMIT,

@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from indicators import services as indicator_services
+from indicators.models import Dimension, Indicator
 from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.models import ReportingPeriod, Task
@@ -248,6 +250,8 @@ def grow(xiqing, period, officer, manager, customs, n):
         services.add_milestone(task=new, user=officer, title=f"逾期{k}", due=overdue(k + 1))
         services.ask_agency(task=new, user=officer, agency=customs, question=f"请求{k}")
         services.raise_matter(zone=xiqing, task=new, user=officer, title=f"重大事项{k}", description="说明")
+        if k % 2:
+            returned_indicator_value(xiqing, period, officer, manager, f"指标{k}")
 
 
 # Whatever the rows: the user's access and the current periods; then for officers the visible
@@ -256,7 +260,8 @@ def grow(xiqing, period, officer, manager, customs, n):
 # get no task list: the dashboard covers it, and at 20,000 tasks this page must stay small).
 # Both then read the major matters not yet closed (one query: officer 8 → 9), and
 # managers also the count of unanswered matters for the badge in the navigation (4 → 6).
-@pytest.mark.parametrize(("who", "queries"), [("officer", 9), ("manager", 6)])
+# Officers also read the indicator values returned to their zones (one query: 9 → 10).
+@pytest.mark.parametrize(("who", "queries"), [("officer", 10), ("manager", 6)])
 def test_my_page_query_count_does_not_grow(
     client, world, xiqing, period, officer, manager, customs, django_assert_num_queries, who, queries
 ):
@@ -274,6 +279,7 @@ def test_my_page_query_count_does_not_grow(
         assert len(second.context["tasks"]) == len(first.context["tasks"]) + 6
         assert len(second.context["overdue_milestones"]) == len(first.context["overdue_milestones"]) + 6
         assert len(second.context["returned"]) == len(first.context["returned"]) + 3
+        assert len(second.context["returned_values"]) == len(first.context["returned_values"]) + 3
     else:
         assert second.context["tasks"] == []
         assert len(second.context["awaiting_review"]) == len(first.context["awaiting_review"]) + 3
@@ -336,3 +342,30 @@ def test_officer_sees_only_the_periods_of_their_own_plan(client, xiqing, officer
     client.force_login(manager)
     page = client.get("/my/").content.decode()
     assert xiqing.plan.title in page and other_zone.plan.title in page
+
+
+def returned_indicator_value(zone, period, officer, manager, name, note="口径不符"):
+    dimension = Dimension.objects.get_or_create(plan=zone.plan, name="开放水平")[0]
+    indicator = Indicator.objects.create(
+        plan=zone.plan, dimension=dimension, code=f"ind-{Indicator.objects.count()}", name=name, unit="亿元"
+    )
+    value = indicator_services.save_value(
+        indicator=indicator, zone=zone, period=period, user=officer, data={"value": "3", "source": "统计局"}
+    )
+    value = indicator_services.submit_value(value=value, user=officer)
+    return indicator_services.return_value(value=value, user=manager, note=note)
+
+
+def test_officer_sees_indicator_values_returned_to_their_zone(
+    client, xiqing, wuqing, period, officer, wuqing_officer, manager
+):
+    value = returned_indicator_value(xiqing, period, officer, manager, "进出口总额", note="请附海关数据")
+    returned_indicator_value(wuqing, period, wuqing_officer, manager, "武清的指标")
+    client.force_login(officer)
+    html = client.get(MY).content.decode()
+    returned = section(html, "returned-indicator-values")
+    assert "进出口总额" in returned and "请附海关数据" in returned
+    assert value.get_absolute_url() in returned
+    assert "武清的指标" not in html
+    client.force_login(manager)
+    assert section(client.get(MY).content.decode(), "returned-indicator-values") is None
