@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .choices import MatterState, ReportState, RequestState
+from .filters import ReviewQueueFilter
 from .lights import light_for, light_reasons
 from .models import (
     CoordinationRequest,
@@ -259,9 +260,10 @@ def _periods_of_interest(access, periods, tasks):
     return sorted(shown, key=lambda period: period.plan.code, reverse=True)
 
 
-def my_page(user, today=None):
+def my_page(user, today=None, params=None):
     """What a user should act on now, by role. Managers get the review queue rather than every
-    task (the dashboard covers those), so the page stays small however large the plan is."""
+    task (the dashboard covers those), so the page stays small however large the plan is.
+    `params` (the query string) may narrow the queue to a period, as the dashboard links it."""
     today = today or timezone.localdate()
     access = access_for(user)
     periods = current_periods(today)
@@ -281,12 +283,20 @@ def my_page(user, today=None):
         and t.period is not None
     ]
     awaiting_review = []
+    review_filter = None
     if access.is_manager:
+        # Withdrawn tasks are off the plan, so off the queue, as the dashboard's count has them.
+        review_filter = ReviewQueueFilter(
+            params or None,
+            queryset=ProgressReport.objects.filter(
+                state=ReportState.SUBMITTED, task__withdrawn_at__isnull=True
+            ),
+        )
         # The oldest first: they have waited longest. One more than shown tells whether there are more.
         awaiting_review = list(
-            ProgressReport.objects.filter(state=ReportState.SUBMITTED)
-            .select_related("task__zone", "period", "updated_by")
-            .order_by("submitted_at", "pk")[: MY_LIST_LIMIT + 1]
+            review_filter.qs.select_related("task__zone", "period", "updated_by").order_by(
+                "submitted_at", "pk"
+            )[: MY_LIST_LIMIT + 1]
         )
     requests = list(open_requests(user)[: MY_LIST_LIMIT + 1])
     matters = []
@@ -314,6 +324,9 @@ def my_page(user, today=None):
         "more_returned_values": len(returned_values) > MY_LIST_LIMIT,
         "to_report": to_report,
         "awaiting_review": awaiting_review[:MY_LIST_LIMIT],
+        "review_period": getattr(review_filter.form, "cleaned_data", {}).get("period")
+        if review_filter
+        else None,
         "more_awaiting_review": len(awaiting_review) > MY_LIST_LIMIT,
         "overdue_milestones": list(overdue_milestones(visible, today)[:MY_LIST_LIMIT])
         if access.is_officer

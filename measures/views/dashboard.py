@@ -42,7 +42,7 @@ def dashboard(request):
         context.update(data)
         context["chart_data"] = chart_data(data)
         context["status_labels"] = [(value, label) for value, label in TaskStatus.choices] + [
-            ("none", _("No report"))
+            ("none", _("Not submitted"))
         ]
         context["light_labels"] = [(light.value, light.label) for light in reads.LIGHT_ORDER]
     return render(request, "measures/dashboard.html", context)
@@ -51,7 +51,7 @@ def dashboard(request):
 def chart_data(data):
     """What the charts draw; the same numbers are in the tables next to them."""
     zones = [row["zone"].short_name for row in data["zones"]]
-    status_names = dict(TaskStatus.choices) | {"none": _("No report")}
+    status_names = dict(TaskStatus.choices) | {"none": _("Not submitted")}
     return {
         "zones": zones,
         "status": [
@@ -70,8 +70,9 @@ def chart_data(data):
             },
             {"label": _("Late"), "colour": "#f0b400", "values": [r["tally"].late for r in data["zones"]]},
             {
-                "label": _("Missing"),
-                "colour": "#d2222d",
+                # Red only once the deadline has passed; before it, nothing is late yet.
+                "label": _("Missing") if data["deadline_passed"] else _("Not yet due"),
+                "colour": "#d2222d" if data["deadline_passed"] else LIGHT_COLOURS["none"],
                 "values": [r["tally"].missing for r in data["zones"]],
             },
         ],

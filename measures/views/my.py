@@ -8,4 +8,4 @@ from .. import selectors
 
 @login_required
 def my_page(request):
-    return render(request, "measures/my.html", selectors.my_page(request.user))
+    return render(request, "measures/my.html", selectors.my_page(request.user, params=request.GET))
