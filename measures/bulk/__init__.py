@@ -5,13 +5,14 @@ saves them through measures.services.
 """
 
 from .files import CSV_TYPE, XLSX_TYPE, read_upload, write_csv, write_xlsx
-from .rows import apply_changes, check_rows, reportable_tasks, template_rows
+from .rows import apply_changes, check_rows, check_upload, reportable_tasks, template_rows
 
 __all__ = [
     "CSV_TYPE",
     "XLSX_TYPE",
     "apply_changes",
     "check_rows",
+    "check_upload",
     "read_upload",
     "reportable_tasks",
     "template_rows",

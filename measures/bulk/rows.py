@@ -257,11 +257,23 @@ class _RollBack(Exception):
     """Raised once every row has been tried, so all the service's objections are reported together."""
 
 
-def apply_changes(changes, *, user, period, submit):
+def check_upload(sheet_rows, *, period, user, submit):
+    """Every problem of the file at once: the rows' own checks, then, for the rows that pass
+    them, what the services would refuse (已完成 below 100%, submitting without progress),
+    found by applying those rows and undoing them. Returns (outcome, errors); nothing is saved."""
+    outcome = check_rows(sheet_rows, period=period, user=user)
+    if not outcome.errors:
+        return outcome, []
+    later, _submitted = apply_changes(outcome.changes, user=user, period=period, submit=submit, dry_run=True)
+    return outcome, sorted([*outcome.errors, *later], key=lambda error: error.row)
+
+
+def apply_changes(changes, *, user, period, submit, dry_run=False):
     """Save (and optionally submit) every change in one transaction: all of them, or none.
 
     Returns (errors, number submitted). Each row runs in its own savepoint so that after one row
-    fails the others are still tried and their errors reported; any error undoes the whole upload.
+    fails the others are still tried and their errors reported; any error undoes the whole upload,
+    and `dry_run` undoes it even without one (check_upload() uses it to find every objection).
     """
     errors = []
     try:
@@ -286,7 +298,7 @@ def apply_changes(changes, *, user, period, submit):
                     errors.append(RowError(change.row, label, VERSION, message))
                 except ValidationError as error:
                     errors.extend(_service_errors(change, error))
-            if errors:
+            if errors or dry_run:
                 raise _RollBack
     except _RollBack:
         return errors, 0

@@ -82,12 +82,11 @@ def upload(request, period_id):
 
 def _apply(request, form, period):
     """Check every row, then save all of them or none; the row errors, or none after a success message."""
-    outcome = bulk.check_rows(form.rows, period=period, user=request.user)
-    if outcome.errors:
-        return outcome.errors
-    errors, submitted = bulk.apply_changes(
-        outcome.changes, user=request.user, period=period, submit=form.cleaned_data["submit_reports"]
-    )
+    submit = form.cleaned_data["submit_reports"]
+    outcome, errors = bulk.check_upload(form.rows, period=period, user=request.user, submit=submit)
+    if errors:
+        return errors
+    errors, submitted = bulk.apply_changes(outcome.changes, user=request.user, period=period, submit=submit)
     if not errors:
         summary = _(
             "Spreadsheet applied. Updated: %(updated)s · Unchanged: %(unchanged)s · Submitted: %(submitted)s."

@@ -412,3 +412,36 @@ def test_upload_page_offers_the_templates(officer_client, period):
     assert period.name in html and "2027-01-10" in html
     assert url("bulk-template-xlsx", period) in html and url("bulk-template-csv", period) in html
     assert 'enctype="multipart/form-data"' in html
+
+
+def test_every_problem_is_listed_on_the_first_upload(officer_client, officer, period):
+    """The reviewer's file: task 4 at 140% (a row check) and task 5 已完成 at 50% (the service's
+    rule) used to come out one upload apart; both come at once, with a submit objection too."""
+    content = download(officer_client, period)
+    edited = edit_xlsx(
+        content,
+        {
+            ("xiqing", 4): {STATUS: "按计划推进", PERCENT: 140, PROGRESS: "推进"},
+            ("xiqing", 5): {STATUS: "已完成", PERCENT: 50, PROGRESS: "完成"},
+            ("xiqing", 6): {STATUS: "按计划推进", PERCENT: 20},  # no progress: cannot be submitted
+            ("xiqing", 7): {STATUS: "按计划推进", PERCENT: 20, PROGRESS: "推进"},  # fine
+        },
+    )
+    before = counts()
+    response = upload(officer_client, period, edited, submit=True)
+    assert response.status_code == 400
+    assert counts() == before
+    rows = sorted({e.row for e in response.context["row_errors"]})
+    assert rows == [row_of(content, "xiqing", n)[0] for n in (4, 5, 6)]
+    # Fixing only those rows is enough: the next upload goes through.
+    fixed = edit_xlsx(
+        edited,
+        {
+            ("xiqing", 4): {PERCENT: 40},
+            ("xiqing", 5): {PERCENT: 100},
+            ("xiqing", 6): {PROGRESS: "推进"},
+        },
+    )
+    response = upload(officer_client, period, fixed, submit=True)
+    assert response.status_code == 302
+    assert ProgressReport.objects.filter(period=period, state=ReportState.SUBMITTED).count() == 4
