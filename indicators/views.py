@@ -121,6 +121,7 @@ def _handle_entry(request, zone, period, indicators, values, formset):
     # so pressing "submit" never ends in a half-saved draft the user did not ask for.
     refused = _refused_evidence(by_id, formset)
     if refused:
+        _mark_row_errors(request.user, zone, period, by_id, values, formset)
         messages.error(
             request,
             _(
@@ -161,6 +162,17 @@ def _handle_entry(request, zone, period, indicators, values, formset):
     else:
         messages.success(request, _("Values saved as a draft."))
     return None
+
+
+def _mark_row_errors(user, zone, period, by_id, values, formset):
+    """Put every row's own errors (a negative total...) on the page in the same round as a refused
+    file: the rows are saved and then rolled back, so nothing is written."""
+    try:
+        with transaction.atomic():
+            _save_rows(user, zone, period, by_id, values, formset)
+            transaction.set_rollback(True)
+    except (_RowError, services.ValueConflict):
+        pass
 
 
 def _refused_evidence(by_id, formset):

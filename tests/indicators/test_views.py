@@ -222,6 +222,27 @@ def test_submit_with_a_refused_file_saves_and_submits_nothing_and_says_so_in_red
     assert not IndicatorValue.objects.exists()
 
 
+def test_a_refused_file_and_a_bad_value_are_both_shown_in_one_round(client, ind):
+    fdi = _fdi(ind)
+    client.force_login(ind.officer)
+    rows = [
+        {
+            "indicator": ind.indicator.pk,
+            "value": "4.6",
+            "source": "海关统计",
+            "evidence": upload(b"MZ", "表.pdf"),
+        },
+        {"indicator": fdi.pk, "value": "-5", "source": "商务局"},
+    ]
+    response = client.post(
+        entry_url(ind), entry_post(ind, rows, action="submit"), headers={"accept-language": "en"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "its content is not" in page and "cannot be below 0 亿美元" in page
+    assert not IndicatorValue.objects.exists()
+
+
 def test_a_negative_cumulative_amount_is_refused_on_its_row(client, ind):
     fdi = _fdi(ind)
     client.force_login(ind.officer)
