@@ -97,6 +97,8 @@ class Indicator(models.Model):
     is_default = models.BooleanField(
         _("suggested default"),
         default=False,
+        # A database default too: during a rolling upgrade, the old code inserts rows without it.
+        db_default=False,
         help_text=_(
             "Not named in the plan: a default the app suggests, which an administrator may change or remove."
         ),

@@ -28,11 +28,11 @@ FIVE_YEAR_PLAN = "ftz-14th-fyp"
 DIMENSION_SOURCE = "涵盖制度创新、经济发展、产业集聚、开放水平等多个维度"
 
 SECOND_BATCH_INDICATORS = [
-    # code, name, English name, unit, computation, outcome type. Each name says what it counts:
-    # the first is every type, the others one type each.
+    # code, name, English name, unit, outcome type. Each name says what it counts: the first is
+    # every type (named as the five-year plan's total), the others one type each.
     (
         "outcomes-all",
-        "改革创新成果总数（各类合计）",
+        "制度创新成果（各类合计）",
         "Innovation outcomes, all types",
         "项",
         "",

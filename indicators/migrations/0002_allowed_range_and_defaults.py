@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='indicator',
             name='is_default',
-            field=models.BooleanField(default=False, help_text='Not named in the plan: a default the app suggests, which an administrator may change or remove.', verbose_name='suggested default'),
+            field=models.BooleanField(db_default=False, default=False, help_text='Not named in the plan: a default the app suggests, which an administrator may change or remove.', verbose_name='suggested default'),
         ),
         migrations.AddField(
             model_name='indicator',

@@ -10,8 +10,9 @@ from indicators.seeding import load_indicators
 
 class Command(BaseCommand):
     help = (
-        "Create four default dimensions per plan, the second-batch plan's computed indicators and the "
-        "14th five-year plan's targets. Only missing rows are created, so it is safe to run again."
+        "Create four default dimensions per plan, the second-batch plan's computed indicators and entered "
+        "suggested defaults, and the 14th five-year plan's targets. Only missing rows are created, so it is "
+        "safe to run again (and after an upgrade, to add new defaults)."
     )
 
     def add_arguments(self, parser):
