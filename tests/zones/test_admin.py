@@ -34,6 +34,9 @@ def test_changelist_add_and_change_pages_load(admin_client_, model):
         "milestone",
         "coordinationrequest",
         "reminder",
+        # Plan adjustments and major matters change only through their pages' services.
+        "planadjustment",
+        "majormatter",
     }
     assert add_page.status_code == (403 if model._meta.model_name in service_only else 200)
     obj = model.objects.first()
