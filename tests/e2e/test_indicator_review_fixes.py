@@ -108,3 +108,19 @@ def test_entry_errors_and_the_scorecard_after_the_target_year(
     assert "0" in share_row.locator(".field-error").inner_text()
     screenshot("indicators-entry-refused-file")
     assert Decimal(str(IndicatorValue.objects.get(period=old, indicator=fdi).value)) == Decimal("85.3")
+
+
+def test_a_second_batch_zone_has_defaults_to_enter(live_server, loaded_plan, page, screenshot):
+    call_command("load_indicators", stdout=StringIO())
+    plan = Plan.objects.get(code="second-batch")
+    today = timezone.localdate()
+    period = _period(plan, today - datetime.timedelta(days=30), today + datetime.timedelta(days=30))
+    make_user(Role.OFFICER, zones=[Zone.objects.get(code="xiqing")], username="li.officer")
+    base = live_server.url
+    sign_in(page, base, "li.officer")
+    page.goto(f"{base}/zones/xiqing/indicators/")
+    assert page.locator(".badge.ind-default").count() == 4
+    screenshot("indicators-second-batch-scorecard")
+    page.goto(f"{base}/zones/xiqing/indicators/{period.pk}/")
+    assert page.locator("fieldset.ind-row").count() == 4
+    screenshot("indicators-second-batch-entry")
