@@ -202,6 +202,12 @@ def accept_value(*, value, user, note="", expected_version=None):
     )
 
 
+def check_evidence(*, uploaded_file):
+    """add_value_evidence's checks with nothing stored, so a form can refuse a file before it
+    writes any row; raises UploadRejected (a ValidationError) with the reason."""
+    return inspect_upload(uploaded_file=uploaded_file)
+
+
 def add_value_evidence(*, value, user, uploaded_file):
     """Store the file, then record it in one transaction; on any failure, the commit included,
     the stored file is deleted again, so no file is ever left without its record."""

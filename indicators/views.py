@@ -15,7 +15,7 @@ from django_filters.views import FilterView
 
 from measures.models import ReportingPeriod
 from measures.scoping import can_review, visible_zones
-from measures.uploads import inspect_upload, safe_display_name
+from measures.uploads import safe_display_name
 from measures.views.common import add_service_errors, ensure
 from zones.pagination import ForgivingPaginationMixin
 
@@ -183,7 +183,7 @@ def _refused_evidence(by_id, formset):
         if not upload:
             continue
         try:
-            inspect_upload(uploaded_file=upload)
+            services.check_evidence(uploaded_file=upload)
         except ValidationError as error:
             form.add_error("evidence", error.messages)
             problems.append(
