@@ -195,3 +195,31 @@ def test_milestone_diff_lists_every_row(client, task, officer, manager):
         ("新增节点", "added"),
     }
     assert Milestone.objects.filter(pk=keep.pk).exists() and not Milestone.objects.filter(pk=drop.pk).exists()
+
+
+def test_a_withdrawn_task_leaves_the_reporting_rates(client, task, officer, manager, xiqing):
+    from measures.models import ReportingPeriod
+
+    today = timezone.localdate()
+    ReportingPeriod.objects.create(
+        plan=xiqing.plan,
+        name="本期",
+        start=today - datetime.timedelta(days=30),
+        end=today + datetime.timedelta(days=30),
+        deadline=today + datetime.timedelta(days=40),
+    )
+    client.force_login(manager)
+
+    def counts():
+        total = client.get("/").context["total"]
+        zone = client.get(reverse("zones:detail", args=["xiqing"])).context["zone"]
+        return total.open, total.tasks, total.missing, zone.open_task_count
+
+    before = counts()
+    adjustment = services.propose_adjustment(
+        task=task, user=officer, kind=AdjustmentKind.WITHDRAWAL, reason="撤销"
+    )
+    services.approve_adjustment(adjustment=adjustment, user=manager)
+    # Withdrawn within the period shown: out of the dashboard's open tasks, tasks counted and
+    # reports missing, and out of the zone page's open tasks.
+    assert counts() == tuple(n - 1 for n in before)
