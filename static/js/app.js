@@ -10,3 +10,15 @@
     }
   });
 })();
+
+(function () {
+  "use strict";
+  // The top bar's "More" menu closes when the user clicks elsewhere, as menus do.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.nav-more[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) {
+        menu.removeAttribute("open");
+      }
+    });
+  });
+})();

@@ -1,0 +1,97 @@
+"""The top bar: what waits for a manager's decision, counted in one query, and the "More" menu."""
+
+import pytest
+from django.utils import timezone
+
+from indicators import services as indicator_services
+from measures import services
+from measures.choices import AdjustmentKind, OutcomeType
+from measures.context_processors import pending_for_managers
+from measures.models import Task
+from tests.factories import make_user
+from tests.indicators.conftest import make_indicator, make_period
+from zones.models import Zone
+from zones.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    xiqing = Zone.objects.get(code="xiqing")
+    return xiqing, make_user(Role.OFFICER, zones=[xiqing]), make_user(Role.MANAGER)
+
+
+def fill(xiqing, officer, n):
+    """`n` of each thing a manager decides, submitted by xiqing's officer."""
+    tasks = list(Task.objects.filter(zone=xiqing).order_by("number")[:n])
+    today = timezone.localdate()
+    period = make_period(xiqing.plan, today.year, (today.month - 1) // 3 + 1)
+    for k, task in enumerate(tasks):
+        services.raise_matter(zone=xiqing, user=officer, title=f"事项{k}", description="说明")
+        services.propose_adjustment(
+            task=task, user=officer, kind=AdjustmentKind.TEXT, text=f"调整后的表述{k}。", reason="政策调整"
+        )
+        outcome = services.create_outcome(
+            zone=xiqing, user=officer, title=f"成果{k}", description="说明", type=OutcomeType.STRESS_TEST
+        )
+        services.submit_outcome(outcome=outcome, user=officer)
+        value = indicator_services.save_value(
+            indicator=make_indicator(xiqing.plan, code=f"nav-{k}"),
+            zone=xiqing,
+            period=period,
+            user=officer,
+            data={"value": "6.5", "source": "区统计局", "note": ""},
+        )
+        indicator_services.submit_value(value=value, user=officer)
+
+
+def test_pending_counts_come_in_one_query_whatever_their_number(world, django_assert_num_queries):
+    xiqing, officer, manager = world
+    with django_assert_num_queries(1):
+        assert pending_for_managers(manager) == {
+            "matters": 0,
+            "adjustments": 0,
+            "outcomes": 0,
+            "indicator_values": 0,
+        }
+    fill(xiqing, officer, 3)
+    with django_assert_num_queries(1):
+        assert pending_for_managers(manager) == {
+            "matters": 3,
+            "adjustments": 3,
+            "outcomes": 3,
+            "indicator_values": 3,
+        }
+
+
+def test_managers_see_a_badge_per_kind_and_officers_none(client, world):
+    xiqing, officer, manager = world
+    fill(xiqing, officer, 2)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(manager)
+    page = client.get("/my/").content.decode()
+    for title in (
+        "2 major matters await a response",
+        "2 plan adjustments await a decision",
+        "2 outcomes await evaluation",
+        "2 indicator values await review",
+    ):
+        assert f'<span class="nav-badge" title="{title}">2</span>' in page
+    client.force_login(officer)
+    assert "nav-badge" not in client.get("/my/").content.decode()
+
+
+def test_less_frequent_destinations_sit_in_the_more_menu(client, world):
+    _xiqing, officer, manager = world
+    client.force_login(manager)
+    menu = (
+        client.get("/my/").content.decode().split('<details class="nav-more', 1)[1].split("</details>", 1)[0]
+    )
+    assert 'href="/agencies/"' in menu and 'href="/periods/"' in menu
+    client.force_login(officer)
+    menu = (
+        client.get("/my/").content.decode().split('<details class="nav-more', 1)[1].split("</details>", 1)[0]
+    )
+    assert 'href="/agencies/"' in menu and 'href="/periods/"' not in menu
