@@ -3,6 +3,7 @@ a critical matter; the manager sees the badge, approves the withdrawal and respo
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from measures.models import MajorMatter, PlanAdjustment, Task
 from tests.e2e.test_reporting_loop import sign_in, sign_out
@@ -45,12 +46,13 @@ def test_withdrawal_and_matter(live_server, loaded_plan, page, screenshot):
 
     sign_in(page, base, "zhao.manager")
     page.goto(f"{base}/my/")
-    assert page.inner_text(".mainnav a[href='/matters/'] .nav-badge") == "1"
+    expect(page.locator(".mainnav a[href='/matters/'] .nav-badge")).to_have_text("1")
     page.click(f"#matters a[href='{matter.get_absolute_url()}']")
     page.fill("#respond-text", "已转市商务局、人民银行天津分行研究。")
     page.click("#respond button[type=submit]")
     page.locator(".state-matter-responded").wait_for()
-    assert page.locator(".mainnav a[href='/matters/'] .nav-badge").count() == 0
+    # Answered: no longer counted in the badge.
+    expect(page.locator(".mainnav a[href='/matters/'] .nav-badge")).to_have_count(0)
     screenshot("matter-responded")
 
     page.goto(f"{base}/adjustments/?state=proposed")
