@@ -150,3 +150,15 @@ def test_list_and_page_query_counts_do_not_grow(
     # access, the matter (with zone, task, people), its thread (+ the badge for managers)
     with django_assert_num_queries(SESSION + queries - 1):
         client.get(matter.get_absolute_url())
+
+
+def test_a_matter_no_manager_could_be_emailed_says_so(
+    client, xiqing, officer, django_capture_on_commit_callbacks
+):
+    make_user(Role.MANAGER)  # no e-mail address, and no other manager in this test
+    with django_capture_on_commit_callbacks(execute=True):
+        [matter] = raise_some(xiqing, officer, 1)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(officer)
+    page = client.get(matter.get_absolute_url()).content.decode()
+    assert "No manager has an e-mail address" in page and "0 managers e-mailed" not in page
