@@ -69,6 +69,7 @@ def create_outcome(request):
             outcome = services.create_outcome(
                 zone=form.cleaned_data["zone"], user=request.user, tasks=tasks, **data
             )
+            messages.success(request, _("Outcome saved as a draft. Attach evidence, then submit it."))
             return redirect(outcome)
         except ValidationError as error:
             add_service_errors(form, error)

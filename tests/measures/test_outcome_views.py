@@ -171,3 +171,18 @@ def test_outcome_evidence_is_withdrawn_from_the_outcome_page(client, xiqing, off
     assert response.status_code == 302
     page = client.get(outcome.get_absolute_url()).content.decode()
     assert "上传错了文件" in page and 'class="withdrawn"' in page
+
+
+def test_a_whole_score_reads_85_not_85_0_and_a_new_outcome_is_confirmed(client, xiqing, officer):
+    [outcome] = record(xiqing, officer, 1)
+    services.submit_outcome(outcome=outcome, user=officer)
+    services.evaluate_outcome(outcome=outcome, user=make_user(Role.MANAGER), score=85, notes="可复制")
+    client.force_login(officer)
+    page = client.get(outcome.get_absolute_url()).content.decode()
+    assert "85</span>" in page and "85.0" not in page
+    response = client.post(
+        "/outcomes/new/",
+        {"zone": xiqing.pk, "title": "新成果", "type": "institutional", "description": "说明"},
+        follow=True,
+    )
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
