@@ -146,6 +146,10 @@ class ProgressReport(models.Model):
             errors["percent_complete"] = _(
                 "A completed task is 100 percent complete; correct the status or the percent."
             )
+        elif self.status == TaskStatus.NOT_STARTED and self.percent_complete:
+            errors["percent_complete"] = _(
+                "A task that has not started is 0 percent complete; correct the status or the percent."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -168,3 +168,24 @@ def test_period_dates_are_checked():
     with pytest.raises(ValidationError) as caught:
         period.full_clean()
     assert set(caught.value.message_dict) >= {"end", "deadline"}
+
+
+@pytest.mark.parametrize(
+    ("status", "percent", "refused"),
+    [
+        (TaskStatus.NOT_STARTED, 20, True),
+        (TaskStatus.NOT_STARTED, 0, False),
+        (TaskStatus.COMPLETED, 90, True),
+        (TaskStatus.COMPLETED, 100, False),
+    ],
+)
+def test_status_and_percent_must_agree(task, period, officer, status, percent, refused):
+    if refused:
+        with pytest.raises(ValidationError) as error:
+            draft(task, period, officer, status=status, percent_complete=percent)
+        assert "percent_complete" in error.value.message_dict
+        assert not ProgressReport.objects.filter(task=task, period=period).exists()
+    else:
+        assert (
+            draft(task, period, officer, status=status, percent_complete=percent).percent_complete == percent
+        )
