@@ -117,6 +117,7 @@ PAGES = [
         filters_changes.AdjustmentFilter,
     ),
     ("matter-list", "officer", lambda w: reverse("measures:matter-list"), filters_changes.MatterFilter),
+    ("review-queue", "manager", lambda w: reverse("measures:my"), measures_filters.ReviewQueueFilter),
     ("task-page", "officer", lambda w: w.task.get_absolute_url(), ["period"]),
     ("dashboard", "manager", lambda w: "/", ["plan", "period"]),
     ("reports", "manager", lambda w: reverse("measures:period-report"), ["period", "zone"]),
