@@ -1,3 +1,5 @@
+from functools import cached_property
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,29 +18,29 @@ def plans_of(zones):
 
 
 class TaskFilter(django_filters.FilterSet):
+    """The task list's filters. Plans and zones come from one read of the visible zones (with
+    their plans), categories and agencies from one read each, made only when a value is checked
+    or the form is drawn; each list serves both the <select> and the check of the value sent, so
+    the filter's queries are the same whatever is chosen (and the API, which draws nothing, reads
+    only what it is asked to check)."""
+
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    plan = django_filters.ModelChoiceFilter(
-        queryset=Plan.objects.all(),
-        field_name="zone__plan",
-        to_field_name="code",
-        label=_("Plan"),
-        empty_label=_("All plans"),
+    # The field names say what the value is (for the API schema); the methods filter on the ids
+    # already read, so the task queries need no join to match a code.
+    plan = django_filters.ChoiceFilter(
+        field_name="zone__plan__code", method="by_plan", label=_("Plan"), empty_label=_("All plans")
     )
-    zone = django_filters.ModelChoiceFilter(
-        queryset=Zone.objects.order_by("plan__code", "annex_number"),
-        to_field_name="code",
+    zone = django_filters.ChoiceFilter(
+        field_name="zone__code",
+        method="by_zone",
         label=_("Zone"),
         empty_label=_("All zones"),
         widget=QuickSelect,
     )
-    category = django_filters.ModelChoiceFilter(
-        queryset=TaskCategory.objects.select_related("zone").order_by("zone__annex_number", "number"),
-        label=_("Category"),
-        empty_label=_("All categories"),
-        widget=QuickSelect,
+    category = django_filters.ChoiceFilter(
+        field_name="category", label=_("Category"), empty_label=_("All categories"), widget=QuickSelect
     )
-    agency = django_filters.ModelChoiceFilter(
-        queryset=Agency.objects.order_by("name"),
+    agency = django_filters.ChoiceFilter(
         field_name="agency_links__agency",
         label=_("Supporting agency"),
         empty_label=_("All agencies"),
@@ -51,38 +53,88 @@ class TaskFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = getattr(self.request, "user", None)
         fields = self.form.fields
-        # Offer only what the user may see, named in the page's language.
-        if user is not None:
-            fields["zone"].queryset = visible_zones(user).order_by("plan__code", "annex_number")
-            fields["agency"].queryset = visible_agencies(user).order_by("name")
-            fields["category"].queryset = fields["category"].queryset.filter(zone__in=fields["zone"].queryset)
-        fields["plan"].queryset = plans_of(fields["zone"].queryset)
-        fields["plan"].label_from_instance = lambda plan: plan.display_title
-        fields["zone"].label_from_instance = lambda zone: zone.display_name
-        fields["agency"].label_from_instance = lambda agency: agency.display_name
-        fields["category"].label_from_instance = lambda category: (
-            f"{category.zone.short_name} {category.display_number} {category.display_title}"
+        # Callables: django's ChoiceField calls them each time the choices are read, the lists
+        # behind them are read once.
+        fields["plan"].choices = lambda: [(plan.code, plan.display_title) for plan in self.plan_list]
+        fields["zone"].choices = lambda: [(zone.code, zone.display_name) for zone in self.zone_list]
+        fields["category"].choices = lambda: [
+            (category.pk, f"{category.zone.short_name} {category.display_number} {category.display_title}")
+            for category in self.category_list
+        ]
+        fields["agency"].choices = lambda: [(agency.pk, agency.display_name) for agency in self.agency_list]
+
+    @property
+    def _user(self):
+        return getattr(self.request, "user", None)
+
+    def _chosen(self, name):
+        return self.data.get(name) if self.data else None
+
+    @cached_property
+    def visible_zone_list(self):
+        """Every zone the user may see, with its plan; only the columns the choices show
+        (a zone's plan texts are long, and building 200 zones with every column was slow)."""
+        user = self._user
+        zones = visible_zones(user) if user is not None else Zone.objects.all()
+        return list(
+            zones.select_related("plan")
+            .only("plan_id", "code", "name", "name_en", "plan__code", "plan__title", "plan__title_en")
+            .order_by("plan__code", "annex_number")
         )
-        # With a plan chosen, only its zones and categories can match; with a zone, its categories.
-        plan_code = self.data.get("plan") if self.data else None
+
+    @cached_property
+    def plan_list(self):
+        """The plans of the visible zones: a plan choice offers only what can match."""
+        plans = {}
+        for zone in self.visible_zone_list:
+            plans.setdefault(zone.plan.code, zone.plan)
+        return list(plans.values())
+
+    @cached_property
+    def zone_list(self):
+        """The visible zones; with a plan chosen, only its zones can match."""
+        plan_code = self._chosen("plan")
         if plan_code:
-            fields["zone"].queryset = fields["zone"].queryset.filter(plan__code=plan_code)
-            fields["category"].queryset = fields["category"].queryset.filter(zone__plan__code=plan_code)
-        zone_code = self.data.get("zone") if self.data else None
-        if zone_code:
-            narrowed = fields["category"].queryset.filter(zone__code=zone_code)
-            if narrowed.exists():
-                fields["category"].queryset = narrowed
-        # The choices show a name or two: a zone's plan texts and a category's introduction are
-        # long, and building the 1,000 choice objects of 200 zones with every column took most of
-        # the filter's time.
-        fields["zone"].queryset = fields["zone"].queryset.only("plan_id", "code", "name", "name_en")
-        fields["category"].queryset = fields["category"].queryset.only(
-            "zone_id", "number", "code", "title", "title_en", "zone__name", "zone__name_en"
+            return [zone for zone in self.visible_zone_list if zone.plan.code == plan_code]
+        return self.visible_zone_list
+
+    def _chosen_zone(self):
+        code = self._chosen("zone")
+        return next((zone for zone in self.zone_list if zone.code == code), None) if code else None
+
+    @cached_property
+    def category_list(self):
+        """The visible zones' categories; with a (valid) zone chosen, its own, with a plan, the plan's."""
+        categories = TaskCategory.objects.select_related("zone")
+        zone = self._chosen_zone()
+        if zone is not None:
+            categories = categories.filter(zone_id=zone.pk)
+        else:
+            if self._user is not None:
+                categories = categories.filter(zone__in=visible_zones(self._user))
+            plan_code = self._chosen("plan")
+            if plan_code:
+                categories = categories.filter(zone__plan__code=plan_code)
+        return list(
+            categories.only(
+                "zone_id", "number", "code", "title", "title_en", "zone__name", "zone__name_en"
+            ).order_by("zone__annex_number", "number")
         )
-        fields["agency"].queryset = fields["agency"].queryset.only("name", "name_en")
+
+    @cached_property
+    def agency_list(self):
+        user = self._user
+        agencies = visible_agencies(user) if user is not None else Agency.objects.all()
+        return list(agencies.only("name", "name_en").order_by("name"))
+
+    def by_plan(self, queryset, name, value):
+        plan = next(plan for plan in self.plan_list if plan.code == value)
+        return queryset.filter(zone__plan_id=plan.pk)
+
+    def by_zone(self, queryset, name, value):
+        zone = next(zone for zone in self.zone_list if zone.code == value)
+        return queryset.filter(zone_id=zone.pk)
 
     def search(self, queryset, name, value):
         value = value.strip()

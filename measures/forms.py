@@ -108,15 +108,22 @@ class MilestoneForm(forms.Form):
 
 
 class CoordinationForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Supporting agency"))
+    """Ask one of the task's supporting agencies; its choices come from the task's agencies as
+    already read with the task (TaskQuerySet.with_agencies), so the form costs no query."""
+
+    agency = forms.TypedChoiceField(label=_("Supporting agency"), coerce=int)
     question = forms.CharField(label=_("What is needed"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(task_links__task=task).order_by(
-            "task_links__position"
-        )
-        self.fields["agency"].label_from_instance = lambda agency: agency.display_name
+        self.agencies = {agency.pk: agency for agency in task.ordered_agencies}
+        self.fields["agency"].choices = [
+            ("", "---------"),
+            *((agency.pk, agency.display_name) for agency in self.agencies.values()),
+        ]
+
+    def clean_agency(self):
+        return self.agencies[self.cleaned_data["agency"]]
 
 
 class AnswerForm(forms.Form):

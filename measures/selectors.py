@@ -4,6 +4,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -11,6 +12,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -116,55 +118,28 @@ def task_list(user, today=None, periods=None):
 
 
 def visible_task(user, code, number):
-    """The task, or 404 when it does not exist or lies outside the user's scope."""
+    """The task, or 404 when it does not exist or lies outside the user's scope, with the
+    numbers of the previous and next task of its zone the user may see (for the page's links),
+    read in the same query."""
+    siblings = Task.objects.visible_to(user).filter(zone=OuterRef("zone")).values("number")
     return get_object_or_404(
         Task.objects.visible_to(user)
         .select_related("zone__plan", "category__zone", "closed_by")
-        .with_agencies(),
+        .with_agencies()
+        .annotate(
+            previous_number=Subquery(siblings.filter(number__lt=OuterRef("number")).order_by("-number")[:1]),
+            next_number=Subquery(siblings.filter(number__gt=OuterRef("number")).order_by("number")[:1]),
+        ),
         zone__code=code,
         number=number,
     )
-
-
-def sibling_numbers(user, task):
-    numbers = list(
-        Task.objects.visible_to(user)
-        .filter(zone=task.zone)
-        .order_by("number")
-        .values_list("number", flat=True)
-    )
-    index = numbers.index(task.number)
-    previous_number = numbers[index - 1] if index > 0 else None
-    next_number = numbers[index + 1] if index + 1 < len(numbers) else None
-    return previous_number, next_number
 
 
 def task_page(user, task, period, today=None, periods=None):
     """Everything the task page shows for one period: a fixed number of queries."""
     today = today or timezone.localdate()
     periods = plan_periods(task) if periods is None else periods
-    report = (
-        ProgressReport.objects.select_related("support_agency", "updated_by")
-        .prefetch_related(
-            Prefetch(
-                "evidence",
-                queryset=Evidence.objects.select_related("added_by", "withdrawn_by").order_by(
-                    "added_at", "pk"
-                ),
-            )
-        )
-        .filter(task=task, period=period)
-        .first()
-        if period
-        else None
-    )
-    earlier_report = (
-        period is not None
-        and report is None
-        and ProgressReport.objects.filter(
-            task=task, period__plan_id=period.plan_id, period__start__lt=period.start
-        ).exists()
-    )
+    report, latest, earlier_report = _reports_shown(task, period, periods)
     milestones = list(task.milestones.order_by("due", "pk"))
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today) and not task.is_closed and not task.is_withdrawn
@@ -205,7 +180,7 @@ def task_page(user, task, period, today=None, periods=None):
         "light_reasons": light_reasons(**values) if period else [],
         "latest_review": latest_review,
         "agency_names": {agency.pk: agency.display_name for agency in task.ordered_agencies},
-        "closable": _latest_is_accepted_completed(periods, report, period, task),
+        "closable": bool(latest and latest.state == ReportState.ACCEPTED and latest.status == "completed"),
     }
 
 
@@ -367,13 +342,43 @@ def latest_return_note(report):
     return report.events.filter(kind="returned").select_related("actor").order_by("-at", "-pk").first()
 
 
-def _latest_is_accepted_completed(periods, report, period, task):
-    """Whether close-off (销号) is possible: the task's latest report is accepted and completed."""
-    if task.is_closed or task.is_withdrawn or not periods:
-        return False
-    # Always one query, whichever period the page shows, so the page's query count is fixed.
-    latest = ProgressReport.objects.filter(task=task).order_by("-period__start").first()
-    return bool(latest and latest.state == ReportState.ACCEPTED and latest.status == "completed")
+def _reports_shown(task, period, periods):
+    """(the report of `period`, the task's latest report, whether it has one before `period`),
+    in one query of at most two rows, plus one for the shown report's evidence.
+
+    The latest tells whether close-off (销号) is possible (it is accepted and completed), so it
+    is read whichever period the page shows, unless the task is closed or withdrawn. The earlier
+    one is what "start from the previous period" copies, offered while the period shown has no
+    report; it need not be either row (an older period may be shown), so it is an EXISTS on
+    them: no row means the task has no report at all, so no earlier one either."""
+    wants_latest = not (task.is_closed or task.is_withdrawn) and bool(periods)
+    if period is None and not wants_latest:
+        return None, None, False
+    reports = ProgressReport.objects.filter(task=task)
+    condition = Q(pk=Subquery(reports.order_by("-period__start").values("pk")[:1]))
+    if period is not None:
+        condition |= Q(period=period)
+        earlier = reports.filter(period__plan_id=period.plan_id, period__start__lt=period.start)
+        reports = reports.annotate(has_earlier=Exists(earlier))
+    rows = list(
+        reports.filter(condition).select_related("support_agency", "updated_by").order_by("-period__start")
+    )
+    report = next((row for row in rows if period is not None and row.period_id == period.pk), None)
+    if report is not None:
+        # The template asks whether it came late: the report's period is the one shown.
+        report.period = period
+        prefetch_related_objects(
+            [report],
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("added_by", "withdrawn_by").order_by(
+                    "added_at", "pk"
+                ),
+            ),
+        )
+    latest = rows[0] if rows and wants_latest else None
+    earlier_report = bool(period is not None and report is None and rows and rows[0].has_earlier)
+    return report, latest, earlier_report
 
 
 def earlier_unreported(tasks, today):

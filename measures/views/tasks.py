@@ -56,6 +56,9 @@ def chosen_period(task, period_id=None):
 
 def render_task_page(request, task, period, status=200, **forms):
     """The task page; action views re-render it with their bound form when input was bad."""
+    if not hasattr(task, "previous_number"):
+        # Found through its evidence rather than selectors.visible_task: read it as the page needs.
+        task = selectors.visible_task(request.user, task.zone.code, task.number)
     _summarise_errors(request, forms)
     page = selectors.task_page(request.user, task, period)
     return _render(request, task, period, page, status, forms)
@@ -76,7 +79,6 @@ def _summarise_errors(request, forms):
 
 
 def _render(request, task, period, page, status, forms):
-    previous_number, next_number = selectors.sibling_numbers(request.user, task)
     # A withdrawn task (撤销) takes no more reports, evidence or milestones.
     may_report = can_report(request.user, task) and not task.is_withdrawn
     may_review = can_review(request.user)
@@ -105,8 +107,9 @@ def _render(request, task, period, page, status, forms):
     context = {
         "task": task,
         "zone": task.zone,
-        "previous_number": previous_number,
-        "next_number": next_number,
+        # Annotated by selectors.visible_task, through which every view finds the task.
+        "previous_number": task.previous_number,
+        "next_number": task.next_number,
         "may_report": may_report,
         "may_review": may_review,
         "access": access_for(request.user),

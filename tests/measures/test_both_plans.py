@@ -62,7 +62,7 @@ def test_task_list_filters_by_plan(manager_client):
     second = manager_client.get("/tasks/", {"plan": "second-batch"})
     assert second.context["paginator"].count == Task.objects.filter(zone__plan__code="second-batch").count()
     # With a plan chosen, the zone choice offers only that plan's zones.
-    zone_choices = {zone.code for zone in fyp.context["filter"].form.fields["zone"].queryset}
+    zone_choices = {code for code, _label in fyp.context["filter"].form.fields["zone"].choices if code}
     assert zone_choices == set(Zone.objects.filter(plan__code=FYP).values_list("code", flat=True))
 
 

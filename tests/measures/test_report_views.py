@@ -589,35 +589,37 @@ def world(task, period, draft, officer, manager, customs):
 
 
 # The task page reads, whatever the number of rows: the user's access (roles, zones), the task
-# (with zone, plan, category, closed_by), its agency links, the plan's periods, the report
-# (with support agency and updated_by), its evidence (with added_by and withdrawn_by),
-# milestones, coordination requests (with agency, asked_by, answered_by, period), history
-# (with actor and period), the sibling task numbers, and the task's latest report (whether it
-# can be closed off; always read, whichever period is shown).
-TASK_PAGE = 11
-# An officer who may report also gets the "ask an agency" form, whose <select> lists the
-# task's agencies.
-OFFICER_EXTRA = 1
-# A manager's page also reads the navigation's count of unanswered major matters (managers only).
-MANAGER_EXTRA = 1
+# (with zone, plan, category, closed_by, and the previous and next visible task numbers as
+# subqueries), its agency links (which also fill the "ask an agency" form), the plan's periods,
+# the shown period's report and the task's latest report in one query (with support agency and
+# updated_by; the latest tells whether it can be closed off, an EXISTS whether there is an
+# earlier report to start from), the shown report's evidence (with added_by and withdrawn_by),
+# milestones, coordination requests (with agency, asked_by, answered_by, period) and history
+# (with actor and period).
+TASK_PAGE = 9
+# Managers and administrators also read the navigation's count of what waits for them.
+EXTRA = {"officer": 0, "liaison": 0, "manager": 1, "admin": 1}
 
 
-@pytest.mark.parametrize(("who", "extra"), [("officer", OFFICER_EXTRA), ("manager", MANAGER_EXTRA)])
-def test_task_page_query_count_does_not_grow(client, world, django_assert_num_queries, who, extra):
-    client.force_login(getattr(world, who))
+@pytest.mark.parametrize("who", list(EXTRA))
+def test_task_page_query_count_does_not_grow(client, world, django_assert_num_queries, who):
+    user = make_user(Role.ADMINISTRATOR) if who == "admin" else getattr(world, who)
+    client.force_login(user)
     page = url("task-detail", world.task) + f"?period={world.period.pk}"
+    queries = SESSION + TASK_PAGE + EXTRA[who]
+    assert queries <= 12
     grow(world, 1)
     assert world.report.evidence.count() == 3
     assert world.task.milestones.count() == 3
     assert world.task.coordination_requests.count() == 2
-    with django_assert_num_queries(SESSION + TASK_PAGE + extra):
+    with django_assert_num_queries(queries):
         first = client.get(page)
     assert first.status_code == 200
     events = len(first.context["events"])
     assert events > 15
 
     grow(world, 3)
-    with django_assert_num_queries(SESSION + TASK_PAGE + extra):
+    with django_assert_num_queries(queries):
         second = client.get(page)
     assert second.status_code == 200
     # The same queries, over many more rows.
@@ -625,6 +627,55 @@ def test_task_page_query_count_does_not_grow(client, world, django_assert_num_qu
     assert len(second.context["report"].evidence.all()) == 12
     assert len(second.context["milestones"]) == 12
     assert len(second.context["requests"]) == 8
+
+    # Submitted (the page says whether it came late), the same again.
+    services.submit_report(report=world.report, user=world.officer, expected_version=world.report.version)
+    with django_assert_num_queries(queries):
+        third = client.get(page)
+    assert third.context["report"].state == ReportState.SUBMITTED
+
+
+def test_task_page_links_the_previous_and_next_task_the_user_may_see(client, world):
+    client.force_login(world.liaison)
+    shown = Task.objects.filter(zone=world.task.zone, agency_links__agency=world.customs).order_by("number")
+    numbers = list(shown.values_list("number", flat=True))
+    assert len(numbers) >= 3
+    middle = shown[1]
+    response = client.get(url("task-detail", middle))
+    assert (response.context["previous_number"], response.context["next_number"]) == (
+        numbers[0],
+        numbers[2],
+    )
+    first = client.get(url("task-detail", shown[0]))
+    assert first.context["previous_number"] is None and first.context["next_number"] == numbers[1]
+    client.force_login(world.manager)
+    every = client.get(url("task-detail", middle))
+    assert every.context["previous_number"] == middle.number - 1
+    assert every.context["next_number"] == middle.number + 1
+
+
+def test_task_page_reads_the_latest_and_the_earlier_report_whichever_period_it_shows(
+    client, task, period, officer, manager
+):
+    earlier = make_period(task.zone.plan, timezone.localdate(), shift=-1)
+    oldest = make_period(task.zone.plan, timezone.localdate(), shift=-2)
+    done = {**GOOD, "status": TaskStatus.COMPLETED, "percent_complete": 100}
+    report = services.save_and_submit_report(task=task, period=earlier, user=officer, data=done)
+    services.accept_report(report=report, user=manager)
+    client.force_login(manager)
+
+    def page(shown):
+        context = client.get(url("task-detail", task), {"period": shown.pk}).context
+        return context["report"] is not None, context["earlier_report"], context["closable"]
+
+    # (a report for the period shown, an earlier one to start from, can be closed off)
+    assert page(period) == (False, True, True)
+    assert page(earlier) == (True, False, True)
+    assert page(oldest) == (False, False, True)
+    services.save_report(task=task, period=period, user=officer, data=GOOD)
+    assert page(period) == (True, False, False)
+    assert page(oldest) == (False, False, False)
+    assert page(earlier) == (True, False, False)
 
 
 def test_milestone_and_request_actions_come_back_to_the_period_being_viewed(client, task, period, officer):

@@ -28,10 +28,11 @@ def test_task_page_shows_full_text_agencies_and_reference(client_in):
 
 
 def test_task_page_query_count(client_in, django_assert_num_queries):
-    # access (roles and zones), task (with zone, plan, category), agency links, the plan's
-    # periods, milestones, coordination requests, history, sibling numbers, and (a manager)
-    # the navigation's count of unanswered major matters (managers only)
-    with django_assert_num_queries(SESSION + 9):
+    # access (roles and zones), task (with zone, plan, category and the previous and next
+    # task numbers), agency links, the plan's periods (none here, so no report to read),
+    # milestones, coordination requests, history, and the navigation's count of what waits
+    # for a manager (managers only)
+    with django_assert_num_queries(SESSION + 8):
         client_in.get("/zones/xiqing/tasks/8/")
 
 
@@ -102,17 +103,54 @@ def test_invalid_filter_value_is_reported_not_500(client_in):
     assert "alert-error" in response.content.decode()
 
 
+# The task list: access, current periods, count, page of tasks (with report and
+# overdue-milestone subqueries), agency links, then the filter's choices: the visible zones with
+# their plans (plan and zone choices), categories, agencies; which also check the values sent.
+TASK_LIST = 8
+# Managers (and administrators) also read the navigation's count of what waits for them.
+TASK_LIST_EXTRA = {Role.MANAGER: 1, Role.ADMINISTRATOR: 1, Role.OFFICER: 0, Role.LIAISON: 0}
+
+
 def test_task_list_query_count_does_not_grow(client_in, django_assert_num_queries):
-    # access, current periods, count, page of tasks (with report and overdue-milestone
-    # subqueries), agency links, then the filter form's choices: plans, zones, categories, agencies,
-    # and the navigation's count of unanswered major matters (managers only)
-    with django_assert_num_queries(SESSION + 10):
+    with django_assert_num_queries(SESSION + TASK_LIST + 1):
         client_in.get("/tasks/")
     zone = make_zone()
     for _ in range(30):
         make_task(zone=zone, agencies=[make_agency()])
-    with django_assert_num_queries(SESSION + 10):
+    with django_assert_num_queries(SESSION + TASK_LIST + 1):
         assert client_in.get("/tasks/", {"page": 2}).status_code == 200
+
+
+@pytest.mark.parametrize("role", list(TASK_LIST_EXTRA))
+def test_task_list_with_every_filter_costs_the_same_for_every_role(client, role, django_assert_num_queries):
+    task = Task.objects.get(zone__code="xiqing", number=1)
+    customs = Agency.objects.get(name="天津海关")
+    user = make_user(role, zones=[task.zone] if role == Role.OFFICER else [], agency=customs)
+    client.force_login(user)
+    params = {
+        "plan": task.zone.plan.code,
+        "zone": "xiqing",
+        "category": task.category_id,
+        "agency": customs.pk,
+        "q": "",
+    }
+    queries = SESSION + TASK_LIST + TASK_LIST_EXTRA[role]
+    assert queries <= 12
+    with django_assert_num_queries(queries):
+        before = client.get("/tasks/", params)
+    assert not before.context["filter"].form.errors
+    for _ in range(30):
+        make_task(zone=task.zone, category=task.category, agencies=[customs, make_agency()])
+    with django_assert_num_queries(queries):
+        after = client.get("/tasks/", {**params, "page": 2})
+    assert not after.context["filter"].form.errors
+    assert after.context["paginator"].count == before.context["paginator"].count + 30
+    # A value outside the choices is still an error on the page, not a widened list.
+    # A refused filter lists nothing: no count, no page of tasks, no agency links to read.
+    with django_assert_num_queries(queries - 3):
+        refused = client.get("/tasks/", {**params, "category": 999999})
+    assert "category" in refused.context["filter"].form.errors
+    assert refused.context["paginator"].count == 0
 
 
 @pytest.mark.parametrize("page", ["999", "abc"])
