@@ -188,9 +188,9 @@ FDI = Indicator(direction=Direction.HIGHER, target=Decimal(100), target_year=202
         ({(2025, 3): 90, (2025, 4): 100, (2026, 4): 80}, Status.MET_BY_YEAR, 100, "2025年第4季度"),
         ({(2025, 4): 85.3, (2026, 4): 120}, Status.MISSED, 85, "2025年第4季度"),
         # No value in 2025: the latest decides, and the note says so.
-        ({(2026, 3): 85.3}, Status.MISSED, 85, "No value for 2025"),
+        ({(2026, 3): 85.3}, Status.MISSED, 85, "2025年无数值"),
         ({(2026, 3): 85.3, (2026, 4): 101}, Status.MET_LATE, 100, "2026年第4季度"),
-        ({}, Status.NO_DATA, None, "has passed without a value"),
+        ({}, Status.NO_DATA, None, "目标年份 2025 年已过，但没有数值"),
     ],
 )
 def test_after_the_target_year_the_target_was_met_or_missed_by_then(values, status, percent, note):

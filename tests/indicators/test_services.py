@@ -224,5 +224,5 @@ def test_an_indicators_range_cannot_be_upside_down(ind):
     indicator = Indicator(
         plan=ind.plan, dimension=ind.indicator.dimension, code="bad", name="占比", min_value=10, max_value=5
     )
-    with pytest.raises(ValidationError, match="below the lowest"):
+    with pytest.raises(ValidationError, match="允许的最大值小于最小值"):
         indicator.full_clean()

@@ -53,7 +53,7 @@ def entered(manager):
         report=save(xiqing[1], period, officer, TaskStatus.DELAYED, 40), user=officer
     )
     services.accept_report(report=first, user=manager)
-    save(xiqing[2], period, officer, TaskStatus.NOT_STARTED, 90)
+    save(xiqing[2], period, officer, TaskStatus.DELAYED, 90)
     services.submit_report(report=save(xiqing[3], period, officer, TaskStatus.ON_TRACK, 60), user=officer)
     seventh = services.submit_report(
         report=save(xiqing[7], period, officer, TaskStatus.COMPLETED, 100), user=officer
@@ -104,8 +104,9 @@ def test_statuses_count_submitted_reports_only(client, manager, entered):
     submitted = ProgressReport.objects.filter(period=entered, state__in=SUBMITTED)
     with_status = sum(count for status, count in total.statuses() if status != "none")
     assert with_status == submitted.count() == 4
-    # The draft's 未启动 is not a status; the status table and the reporting table agree.
-    assert total.by_status[TaskStatus.NOT_STARTED] == 0
+    # The draft's 滞后 is not a status (only task 1's accepted one is); the status table and the
+    # reporting table agree.
+    assert total.by_status[TaskStatus.DELAYED] == 1
     xiqing = zone_row(context, "xiqing")["tally"]
     assert xiqing.by_status["none"] == 12 - 3
     assert xiqing.open - xiqing.reported == xiqing.missing == 9
