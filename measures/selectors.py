@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .choices import MatterState, ReportState, RequestState
+from .choices import EventKind, MatterState, ReportState, RequestState
 from .filters import ReviewQueueFilter
 from .lights import light_for, light_reasons
 from .models import (
@@ -121,18 +121,43 @@ def visible_task(user, code, number):
     """The task, or 404 when it does not exist or lies outside the user's scope, with the
     numbers of the previous and next task of its zone the user may see (for the page's links),
     read in the same query."""
-    siblings = Task.objects.visible_to(user).filter(zone=OuterRef("zone")).values("number")
+    siblings = Task.objects.visible_to(user).filter(zone=OuterRef("zone"))
+    before = siblings.filter(number__lt=OuterRef("number")).order_by("-number")
+    after = siblings.filter(number__gt=OuterRef("number")).order_by("number")
     return get_object_or_404(
         Task.objects.visible_to(user)
         .select_related("zone__plan", "category__zone", "closed_by")
         .with_agencies()
         .annotate(
-            previous_number=Subquery(siblings.filter(number__lt=OuterRef("number")).order_by("-number")[:1]),
-            next_number=Subquery(siblings.filter(number__gt=OuterRef("number")).order_by("number")[:1]),
+            previous_number=Subquery(before.values("number")[:1]),
+            next_number=Subquery(after.values("number")[:1]),
+            # The plan's own numbering (4.2.3) where it has one, for the links' labels.
+            previous_code=Subquery(before.values("code")[:1]),
+            next_code=Subquery(after.values("code")[:1]),
         ),
         zone__code=code,
         number=number,
     )
+
+
+def _report_trail(report, events):
+    """Who last edited, submitted and reviewed the shown report, picked from the task's history
+    already read (newest first, with actor), so the page names a reviewer as the reviewer rather
+    than as the last editor (accepting or returning a report also moves its updated_by)."""
+    if report is None:
+        return {}
+    mine = [event for event in events if event.report_id == report.pk]
+
+    def newest(*kinds):
+        return next((event for event in mine if event.kind in kinds), None)
+
+    return {
+        "edited": newest(EventKind.CREATED, EventKind.EDITED),
+        "submitted": newest(EventKind.SUBMITTED) if report.state != ReportState.DRAFT else None,
+        "reviewed": newest(report.state)
+        if report.state in (ReportState.ACCEPTED, ReportState.RETURNED)
+        else None,
+    }
 
 
 def task_page(user, task, period, today=None, periods=None):
@@ -172,6 +197,7 @@ def task_page(user, task, period, today=None, periods=None):
         "periods": periods,
         "period": period,
         "report": report,
+        "report_trail": _report_trail(report, events),
         "earlier_report": earlier_report,
         "milestones": milestones,
         "requests": requests,

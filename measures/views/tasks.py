@@ -110,6 +110,8 @@ def _render(request, task, period, page, status, forms):
         # Annotated by selectors.visible_task, through which every view finds the task.
         "previous_number": task.previous_number,
         "next_number": task.next_number,
+        "previous_label": task.previous_code or task.previous_number,
+        "next_label": task.next_code or task.next_number,
         "may_report": may_report,
         "may_review": may_review,
         "access": access_for(request.user),

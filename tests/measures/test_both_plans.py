@@ -149,3 +149,15 @@ def test_period_choices_name_their_plan(manager_client, url):
     page = manager_client.get(url).content.decode()
     for plan in Plan.objects.all():
         assert f"2026年第四季度 · {plan.title}</option>" in page
+
+
+def test_previous_and_next_links_use_the_plans_numbering(manager_client):
+    task = Task.objects.get(zone__code="tianjin-ftz", code="3.1.2")
+    page = manager_client.get(task.get_absolute_url()).content.decode()
+    assert "任务3.1.1" in page and "任务3.1.3" in page
+
+
+def test_dashboard_says_why_the_agency_table_is_empty(manager_client):
+    page = manager_client.get("/", {"plan": FYP}).content.decode()
+    section = page.split('id="by-agency"', 1)[1].split("</section>", 1)[0]
+    assert 'class="empty"' in section
