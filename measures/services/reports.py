@@ -37,28 +37,54 @@ def _value(report, field):
     return getattr(report, f"{field}_id" if field == "support_agency" else field)
 
 
+def _locked_message():
+    return _("This reporting period is locked; its reports can no longer change.")
+
+
+def _task_refusal(closed_at, withdrawn_at):
+    if withdrawn_at is not None:
+        return _("This task has been withdrawn from the plan; it is no longer reported on.")
+    if closed_at is not None:
+        return _("This task has been closed off; reopen it before changing it.")
+    return None
+
+
+def _report_refusal(report):
+    if report is not None and report.state not in EDITABLE_STATES:
+        return _("This report has been %(state)s and can no longer be edited.") % {
+            "state": report.get_state_display().lower()
+        }
+    return None
+
+
 def ensure_period_open(period):
     # Read the lock from the database: the caller's object may predate a manager's lock.
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     if period.is_locked:
-        raise ValidationError(_("This reporting period is locked; its reports can no longer change."))
+        raise ValidationError(_locked_message())
     return period
 
 
 def ensure_task_open(task):
     closed_at, withdrawn_at = Task.objects.filter(pk=task.pk).values_list("closed_at", "withdrawn_at").get()
-    if withdrawn_at is not None:
-        raise ValidationError(_("This task has been withdrawn from the plan; it is no longer reported on."))
-    if closed_at is not None:
-        raise ValidationError(_("This task has been closed off; reopen it before changing it."))
+    refusal = _task_refusal(closed_at, withdrawn_at)
+    if refusal:
+        raise ValidationError(refusal)
 
 
 def ensure_report_editable(report):
-    if report.state not in EDITABLE_STATES:
-        raise ValidationError(
-            _("This report has been %(state)s and can no longer be edited.")
-            % {"state": report.get_state_display().lower()}
-        )
+    refusal = _report_refusal(report)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def edit_refusal(*, task, period, report):
+    """Why the report of `task` for `period` cannot be written now, or None: the rules
+    save_report enforces, read from the objects at hand (no query) so the edit page can say
+    so before anything is typed rather than on save."""
+    if period.is_locked:
+        return _locked_message()
+    return _task_refusal(task.closed_at, task.withdrawn_at) or _report_refusal(report)
 
 
 def locked_report(report):
@@ -183,7 +209,10 @@ def _transition(*, report, user, allowed, target, kind, note="", expected_versio
     return report
 
 
-def _check_complete_enough(report):
+def submission_problems(report):
+    """{field: message} for what stops `report` from being submitted. It reads only the
+    report's own fields, so the edit view can also ask it about an unsaved report built from
+    a form's valid values and list these problems together with the form's field errors."""
     errors = {}
     if not report.progress.strip():
         errors["progress"] = _("Describe the progress this period before submitting.")
@@ -191,6 +220,11 @@ def _check_complete_enough(report):
         errors["problems"] = _("Describe the problems when a task is delayed or blocked.")
     if report.support_needed.strip() and not report.support_agency_id:
         errors["support_agency"] = _("Name the supporting agency whose help is needed.")
+    return errors
+
+
+def _check_complete_enough(report):
+    errors = submission_problems(report)
     if errors:
         raise ValidationError(errors)
 

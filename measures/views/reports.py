@@ -14,6 +14,7 @@ from ..forms import NoteForm, ReasonForm, ReportForm, ReviewForm
 from ..models import ProgressReport, ReportingPeriod
 from ..scoping import can_report, can_review
 from ..services import ReportConflict
+from ..services.reports import edit_refusal, submission_problems
 from .common import add_service_errors, back_to_task, ensure, scoped_task
 from .tasks import chosen_period, render_task_page
 
@@ -52,7 +53,7 @@ def edit_report(request, code, number, period_id):
     ensure(can_report(request.user, task))
     report = ProgressReport.objects.filter(task=task, period=period).select_related("updated_by").first()
     instance = report or ProgressReport(task=task, period=period)
-    conflict = None
+    conflict = refusal = None
     if request.method == "POST":
         form = ReportForm(request.POST, instance=instance, task=task)
         if form.is_valid():
@@ -78,8 +79,17 @@ def edit_report(request, code, number, period_id):
                 report = error.report
             except ValidationError as error:
                 add_service_errors(form, error)
+        elif "submit" in request.POST:
+            # Field errors stop the save before the service checks what a submission needs; ask
+            # it now about the values that were valid (form.instance holds them, unsaved), so
+            # every problem is listed in one round. A field already in error keeps its message.
+            for field, message in submission_problems(form.instance).items():
+                if field not in form.errors:
+                    form.add_error(field, message)
     else:
         form = ReportForm(instance=instance, task=task, initial={"version": report.version if report else 0})
+        # Say at once when the report cannot be written (a POST is refused by the service as before).
+        refusal = edit_refusal(task=task, period=period, report=report)
     status = 409 if conflict else (400 if form.is_bound and form.errors else 200)
     return render(
         request,
@@ -91,6 +101,7 @@ def edit_report(request, code, number, period_id):
             "report": report,
             "form": form,
             "conflict": conflict,
+            "refusal": refusal,
             "return_note": selectors.latest_return_note(report),
         },
         status=status,

@@ -269,6 +269,83 @@ def test_locked_period_refuses_the_report_and_changes_nothing(as_officer, draft,
     assert ReportEvent.objects.count() == events_before
 
 
+def test_field_errors_and_the_submission_rules_show_in_one_round(as_officer, task, period):
+    # 140 percent used to hide the missing problems until the next press of the button.
+    typed = "走访企业十二家"
+    data = form_data(0, "submit", status=TaskStatus.DELAYED, percent_complete=140, progress=typed)
+    response = as_officer.post(url("report-edit", task, period), data)
+    assert response.status_code == 400
+    assert field_errors(response) == {
+        "percent_complete": ["Ensure this value is less than or equal to 100."],
+        "problems": ["Describe the problems when a task is delayed or blocked."],
+    }
+    html = html_of(response)
+    assert "Describe the problems when a task is delayed or blocked." in html
+    assert typed in html and 'value="140"' in html
+    assert not ProgressReport.objects.filter(task=task).exists()
+
+
+def test_one_round_lists_the_status_rule_and_an_empty_progress_together(as_officer, task, period, customs):
+    data = form_data(
+        0,
+        "submit",
+        status=TaskStatus.NOT_STARTED,
+        percent_complete=30,
+        progress="",
+        support_needed="请协调通关",
+        support_agency=999999,
+    )
+    response = as_officer.post(url("report-edit", task, period), data)
+    assert response.status_code == 400
+    errors = field_errors(response)
+    assert set(errors) == {"percent_complete", "progress", "support_agency"}
+    assert "A task that has not started is 0 percent complete" in errors["percent_complete"][0]
+    assert errors["progress"] == ["Describe the progress this period before submitting."]
+    # The agency's own error stands; the service's "name the agency" is not stacked on it.
+    assert len(errors["support_agency"]) == 1 and "valid choice" in errors["support_agency"][0]
+
+
+def test_saving_a_draft_with_a_field_error_does_not_ask_for_what_a_submission_needs(as_officer, task, period):
+    data = form_data(0, status=TaskStatus.DELAYED, percent_complete=140, progress="")
+    response = as_officer.post(url("report-edit", task, period), data)
+    assert response.status_code == 400
+    assert set(field_errors(response)) == {"percent_complete"}
+
+
+def test_a_locked_periods_form_says_so_at_once(as_officer, draft, task, period, manager):
+    services.lock_period(period=period, user=manager)
+    response = as_officer.get(url("report-edit", task, period))
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "This reporting period is locked; its reports can no longer change." in html
+    assert 'name="submit"' not in html and "<textarea" not in html
+    assert url("task-detail", task) + f"?period={period.pk}" in html
+
+
+@pytest.mark.parametrize("why", ["submitted", "closed", "withdrawn"])
+def test_a_report_that_cannot_change_says_why_when_opened(as_officer, draft, task, period, officer, why):
+    if why == "submitted":
+        services.submit_report(report=draft, user=officer)
+        reason = "This report has been submitted and can no longer be edited."
+    elif why == "closed":
+        Task.objects.filter(pk=task.pk).update(closed_at=timezone.now())
+        reason = "This task has been closed off; reopen it before changing it."
+    else:
+        Task.objects.filter(pk=task.pk).update(withdrawn_at=timezone.now())
+        reason = "This task has been withdrawn from the plan; it is no longer reported on."
+    response = as_officer.get(url("report-edit", task, period))
+    assert response.status_code == 200
+    html = html_of(response)
+    assert reason in html and "<textarea" not in html
+
+
+def test_an_open_draft_still_opens_as_a_form(as_officer, draft, task, period):
+    response = as_officer.get(url("report-edit", task, period))
+    assert response.status_code == 200
+    assert response.context["refusal"] is None
+    assert 'name="submit"' in html_of(response)
+
+
 def test_start_from_previous_copies_the_last_report_and_opens_the_form(as_officer, task, period, officer):
     previous = make_period(task.zone.plan, period.start, shift=-1)
     services.save_report(task=task, period=previous, user=officer, data={**GOOD, "progress": "上期进展"})
@@ -724,3 +801,38 @@ def test_a_milestone_date_is_shown_to_the_browser_date_picker_in_iso_form(client
     client.force_login(officer)
     page = html_of(client.get(task.get_absolute_url()))  # in Chinese, where dates read 2030/01/05
     assert 'type="date" name="milestone-' in page and 'value="2030-01-05"' in page
+
+
+def report_trail(response):
+    text = re.search(r'<p class="muted small report-trail">(.*?)</p>', html_of(response), re.S).group(1)
+    return " ".join(text.split())
+
+
+def test_the_report_box_names_who_submitted_and_who_reviewed(client, task, period):
+    officer = make_user(Role.OFFICER, zones=[task.zone], username="li")
+    manager = make_user(Role.MANAGER, username="zhao")
+    report = services.save_report(task=task, period=period, user=officer, data=GOOD)
+    page = url("task-detail", task) + f"?period={period.pk}"
+    english(client, manager)
+
+    trail = report_trail(client.get(page))
+    assert trail.startswith("Last edited by li on ") and "Submitted" not in trail
+
+    services.submit_report(report=report, user=officer)
+    trail = report_trail(client.get(page))
+    assert "Submitted by li on " in trail and "zhao" not in trail
+
+    # Accepting moves updated_by to the manager; the box must not call that an edit.
+    services.accept_report(report=report, user=manager)
+    trail = report_trail(client.get(page))
+    assert "Last edited by li" in trail and "Submitted by li" in trail and "Accepted by zhao on " in trail
+    assert "Version 3." in trail
+
+    other = services.save_report(
+        task=Task.objects.get(zone=task.zone, number=2), period=period, user=officer, data=GOOD
+    )
+    services.submit_report(report=other, user=officer)
+    services.return_report(report=other, user=manager, note="补充材料")
+    returned = report_trail(client.get(url("task-detail", other.task) + f"?period={period.pk}"))
+    assert "Submitted by li" in returned and "Returned by zhao on " in returned
+    assert "Accepted" not in returned
