@@ -72,6 +72,7 @@ class EventKind(models.TextChoices):
     OUTCOME_RECOMMENDED = "outcome_recommended", _("Recommended for citywide replication")
     OUTCOME_DECLINED = "outcome_declined", _("Not recommended")
     OUTCOME_REPLICATED = "outcome_replicated", _("Replication recorded")
+    OUTCOME_RETURNED = "outcome_returned", _("Outcome returned for changes")
     ADJUSTMENT_PROPOSED = "adjustment_proposed", _("Plan adjustment proposed")
     ADJUSTMENT_APPROVED = "adjustment_approved", _("Plan adjustment approved")
     ADJUSTMENT_REJECTED = "adjustment_rejected", _("Plan adjustment rejected")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from .choices import OutcomeType
 from .forms import DatePicker
 from .models import InnovationOutcome, ReportingPeriod, Task
+from .selectors import current_periods
 
 
 class OutcomeForm(forms.ModelForm):
@@ -35,8 +36,25 @@ class OutcomeForm(forms.ModelForm):
             ReportingPeriod.objects.filter(plan__zones__in=zones).distinct().order_by("-start")
         )
         self.fields["type"].choices = OutcomeType.choices
+        self.fields["period"].empty_label = _("(none)")
         if self.instance.pk:
             self.fields["zone"].disabled = True
+        else:
+            self._set_defaults(list(zones))
+
+    def _set_defaults(self, zones):
+        """An officer of one zone has it chosen for them; the period is that zone's plan's
+        current one (the rule of current_periods)."""
+        if len(zones) == 1:
+            self.fields["zone"].empty_label = None
+            self.initial.setdefault("zone", zones[0].pk)
+        else:
+            self.fields["zone"].empty_label = _("(choose)")
+        plans = {zone.plan_id for zone in zones}
+        if len(plans) == 1:
+            period = current_periods().get(plans.pop())
+            if period is not None:
+                self.initial.setdefault("period", period.pk)
 
     def _post_clean(self):
         # The service validates the outcome as a whole (it also checks the tasks' zone).
@@ -54,6 +72,10 @@ class DecisionForm(forms.Form):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(label=_("What should the zone change?"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReplicationForm(forms.Form):

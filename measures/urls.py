@@ -37,6 +37,7 @@ urlpatterns = [
     path("outcomes/<int:pk>/edit/", outcomes.edit_outcome, name="outcome-edit"),
     path("outcomes/<int:pk>/submit/", outcomes.submit, name="outcome-submit"),
     path("outcomes/<int:pk>/evaluate/", outcomes.evaluate, name="outcome-evaluate"),
+    path("outcomes/<int:pk>/return/", outcomes.return_for_changes, name="outcome-return"),
     path("outcomes/<int:pk>/recommend/", outcomes.recommend, name="outcome-recommend"),
     path("outcomes/<int:pk>/decline/", outcomes.decline, name="outcome-decline"),
     path("outcomes/<int:pk>/replicate/", outcomes.replicate, name="outcome-replicate"),

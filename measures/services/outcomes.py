@@ -14,6 +14,9 @@ from ..uploads import inspect_upload, safe_display_name, stored_name
 from .events import as_json, record
 
 OUTCOME_FIELDS = ["title", "description", "type", "period"]
+# The code of a refusal caused by the outcome's state, not the user's role: the views show it
+# as an error message on the outcome page (the form it came from may not be shown in that state).
+STATE_ERROR = "outcome_state"
 
 
 def _locked(outcome):
@@ -58,7 +61,7 @@ def update_outcome(*, outcome, user, data, tasks=None):
     outcome = _locked(outcome)
     require(can_record_outcome(user, outcome.zone))
     if outcome.state != OutcomeState.DRAFT:
-        raise ValidationError(_("Only a draft outcome can be edited."))
+        raise ValidationError(_("Only a draft outcome can be edited."), code=STATE_ERROR)
     changes = {}
     for field, value in data.items():
         if field not in OUTCOME_FIELDS:
@@ -88,7 +91,8 @@ def _step(outcome, user, *, allowed, target, kind, note="", changes=None):
     if outcome.state not in allowed:
         raise ValidationError(
             _("An outcome that is %(state)s cannot be %(action)s.")
-            % {"state": outcome.get_state_display().lower(), "action": OutcomeState(target).label.lower()}
+            % {"state": outcome.get_state_display().lower(), "action": OutcomeState(target).label.lower()},
+            code=STATE_ERROR,
         )
     previous = outcome.state
     outcome.state = target
@@ -142,6 +146,55 @@ def evaluate_outcome(*, outcome, user, score, notes):
     outcome.evaluated_at = outcome.updated_at
     outcome.full_clean()
     outcome.save(update_fields=["state", "updated_at", "score", "evaluation", "evaluated_by", "evaluated_at"])
+    return outcome
+
+
+@transaction.atomic
+def return_outcome(*, outcome, user, note):
+    """退回修改: a submitted or evaluated outcome goes back to the zone as a draft, so it leaves
+    the submission list and the indicator counts until it is resubmitted. The note is the
+    history row's; the outcome page shows it while the outcome is a draft. The evaluation is
+    cleared so a resubmission is evaluated afresh (the history keeps the old one)."""
+    outcome = _locked(outcome)
+    require(can_review(user))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say what the zone should change.")})
+    if outcome.state not in {OutcomeState.SUBMITTED, OutcomeState.EVALUATED}:
+        raise ValidationError(
+            _("Only a submitted or evaluated outcome can be returned; this one is %(state)s.")
+            % {"state": outcome.get_state_display().lower()},
+            code=STATE_ERROR,
+        )
+    previous = outcome.state
+    outcome.state = OutcomeState.DRAFT
+    outcome.updated_at = timezone.now()
+    outcome.submitted_by = None
+    outcome.submitted_at = None
+    outcome.score = None
+    outcome.evaluation = ""
+    outcome.evaluated_by = None
+    outcome.evaluated_at = None
+    outcome.full_clean()
+    outcome.save(
+        update_fields=[
+            "state",
+            "updated_at",
+            "submitted_by",
+            "submitted_at",
+            "score",
+            "evaluation",
+            "evaluated_by",
+            "evaluated_at",
+        ]
+    )
+    record(
+        kind=EventKind.OUTCOME_RETURNED,
+        actor=user,
+        outcome=outcome,
+        period=outcome.period,
+        changes={"state": [previous, OutcomeState.DRAFT]},
+        note=note.strip(),
+    )
     return outcome
 
 
@@ -226,7 +279,7 @@ def add_outcome_file(*, outcome, user, uploaded_file, description):
 
 def _ensure_draft(outcome, message):
     if outcome.state != OutcomeState.DRAFT:
-        raise ValidationError(message)
+        raise ValidationError(message, code=STATE_ERROR)
 
 
 @transaction.atomic

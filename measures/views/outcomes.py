@@ -14,13 +14,14 @@ from django_filters.views import FilterView
 from zones.pagination import ForgivingPaginationMixin
 
 from .. import services
-from ..choices import OutcomeState
+from ..choices import EventKind, OutcomeState
 from ..filters import OutcomeFilter
 from ..forms import EvidenceFileForm, ReasonForm
-from ..forms_outcomes import DecisionForm, DeclineForm, EvaluateForm, OutcomeForm, ReplicationForm
+from ..forms_outcomes import DecisionForm, DeclineForm, EvaluateForm, OutcomeForm, ReplicationForm, ReturnForm
 from ..models import Evidence, ReportEvent, ReportingPeriod
 from ..outcome_list_export import LISTED_STATES, as_docx, as_xlsx, list_title, outcome_rows
 from ..scoping import access_for, can_record_outcome, can_review, visible_outcomes, visible_zones
+from ..services.outcomes import STATE_ERROR
 from .common import add_service_errors, ensure
 
 
@@ -80,7 +81,15 @@ def create_outcome(request):
 @login_required
 def edit_outcome(request, pk):
     outcome = _outcome(request, pk)
-    ensure(can_record_outcome(request.user, outcome.zone) and outcome.state == OutcomeState.DRAFT)
+    ensure(can_record_outcome(request.user, outcome.zone))
+    if outcome.state != OutcomeState.DRAFT:
+        # The role allows it; the state does not: say so on the outcome page, not as a 403.
+        messages.error(
+            request,
+            _("This outcome is %(state)s; only a draft can be edited.")
+            % {"state": outcome.get_state_display().lower()},
+        )
+        return redirect(outcome)
     form = OutcomeForm(request.POST or None, instance=outcome, zones=_own_zones(request.user))
     if request.method == "POST" and form.is_valid():
         data, tasks = _form_data(form)
@@ -93,17 +102,29 @@ def edit_outcome(request, pk):
     return render(request, "measures/outcome_form.html", {"form": form, "outcome": outcome}, status=status)
 
 
+def _return_event(outcome, events):
+    """The manager's latest 退回修改 while the outcome is back in draft: every resubmission
+    leaves draft, so the newest return is the one still to be answered. Read from the history
+    the page lists anyway, so it costs no query."""
+    if outcome.state != OutcomeState.DRAFT:
+        return None
+    return next((event for event in events if event.kind == EventKind.OUTCOME_RETURNED), None)
+
+
 def render_outcome(request, outcome, status=200, **forms):
+    events = list(ReportEvent.objects.filter(outcome=outcome).select_related("actor").order_by("-at", "-pk"))
     context = {
         "outcome": outcome,
         "tasks": outcome.tasks.select_related("zone").order_by("number"),
         "evidence": outcome.evidence.select_related("added_by").order_by("added_at", "pk"),
-        "events": ReportEvent.objects.filter(outcome=outcome).select_related("actor").order_by("-at", "-pk"),
+        "events": events,
+        "returned": _return_event(outcome, events),
         "may_record": can_record_outcome(request.user, outcome.zone),
         "may_review": can_review(request.user),
         "evaluate_form": EvaluateForm(initial={"score": outcome.score, "notes": outcome.evaluation}),
         "decision_form": DecisionForm(),
         "decline_form": DeclineForm(),
+        "return_form": ReturnForm(),
         "replication_form": ReplicationForm(),
         "file_form": EvidenceFileForm(),
         "withdraw_form": ReasonForm(),
@@ -115,6 +136,14 @@ def render_outcome(request, outcome, status=200, **forms):
 @login_required
 def outcome_detail(request, pk):
     return render_outcome(request, _outcome(request, pk))
+
+
+def _state_refusal(request, outcome, error):
+    """A step the outcome's state does not allow: an error message on the outcome page."""
+    if hasattr(error, "error_dict") or not any(e.code == STATE_ERROR for e in error.error_list):
+        return None
+    messages.error(request, " ".join(error.messages))
+    return redirect(outcome)
 
 
 def _act(request, pk, *, allowed, form_class, form_name, call, message):
@@ -130,6 +159,8 @@ def _act(request, pk, *, allowed, form_class, form_name, call, message):
             if form is None:
                 messages.error(request, " ".join(error.messages))
                 return redirect(outcome)
+            if refused := _state_refusal(request, outcome, error):
+                return refused
             add_service_errors(form, error)
     return render_outcome(request, outcome, status=400, **{form_name: form})
 
@@ -169,6 +200,22 @@ def evaluate(request, pk):
             outcome=outcome, user=request.user, score=data["score"], notes=data["notes"]
         ),
         message=_("Evaluation recorded."),
+    )
+
+
+@login_required
+@require_POST
+def return_for_changes(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_reviewer,
+        form_class=ReturnForm,
+        form_name="return_form",
+        call=lambda outcome, data: services.return_outcome(
+            outcome=outcome, user=request.user, note=data["note"]
+        ),
+        message=_("Outcome returned to the zone for changes."),
     )
 
 
@@ -251,6 +298,8 @@ def withdraw_evidence(request, pk, evidence_pk):
             messages.success(request, _("Evidence withdrawn; it stays in the history."))
             return redirect(outcome.get_absolute_url() + "#evidence")
         except ValidationError as error:
+            if refused := _state_refusal(request, outcome, error):
+                return refused
             add_service_errors(form, error)
     form.evidence_pk = evidence.pk
     return render_outcome(request, outcome, status=400, withdraw_form=form)

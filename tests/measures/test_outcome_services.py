@@ -192,3 +192,50 @@ def test_a_failed_outcome_file_record_leaves_no_stored_file(xiqing, officer, set
         )
     assert not Evidence.objects.filter(outcome=outcome).exists()
     assert not any(path.is_file() for path in tmp_path.rglob("*"))
+
+
+def test_a_manager_returns_a_submitted_or_evaluated_outcome_to_draft_with_a_note(xiqing, officer, manager):
+    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    with pytest.raises(ValidationError) as caught:
+        services.return_outcome(outcome=outcome, user=manager, note="  ")
+    assert "note" in caught.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.return_outcome(outcome=outcome, user=officer, note="自己退回")
+    outcome = services.evaluate_outcome(outcome=outcome, user=manager, score=60, notes="材料不全")
+    outcome = services.return_outcome(outcome=outcome, user=manager, note=" 请补充复制推广条件 ")
+    assert outcome.state == OutcomeState.DRAFT
+    assert outcome.submitted_at is None and outcome.score is None and outcome.evaluation == ""
+    event = ReportEvent.objects.filter(outcome=outcome).order_by("-at", "-pk").first()
+    assert event.kind == EventKind.OUTCOME_RETURNED and event.note == "请补充复制推广条件"
+    assert event.changes["state"] == [OutcomeState.EVALUATED, OutcomeState.DRAFT]
+    # The zone edits and resubmits; the manager evaluates afresh.
+    services.update_outcome(outcome=outcome, user=officer, data={"title": "补充后的成果"})
+    outcome = services.submit_outcome(outcome=outcome, user=officer)
+    assert outcome.state == OutcomeState.SUBMITTED and outcome.submitted_at is not None
+    assert kinds(outcome)[-3:] == [
+        EventKind.OUTCOME_RETURNED,
+        EventKind.OUTCOME_EDITED,
+        EventKind.OUTCOME_SUBMITTED,
+    ]
+
+
+@pytest.mark.parametrize("state", ["draft", "recommended"])
+def test_only_a_submitted_or_evaluated_outcome_can_be_returned(xiqing, officer, manager, state):
+    outcome = new_outcome(xiqing, officer)
+    if state == "recommended":
+        services.submit_outcome(outcome=outcome, user=officer)
+        services.evaluate_outcome(outcome=outcome, user=manager, score=90, notes="好")
+        services.recommend_outcome(outcome=outcome, user=manager)
+    with pytest.raises(ValidationError) as caught:
+        services.return_outcome(outcome=outcome, user=manager, note="退回")
+    assert caught.value.error_list[0].code == services.outcomes.STATE_ERROR
+    assert not ReportEvent.objects.filter(outcome=outcome, kind=EventKind.OUTCOME_RETURNED).exists()
+
+
+def test_a_returned_outcome_leaves_the_submission_list_and_the_indicator_counts(xiqing, officer, manager):
+    from indicators.selectors import COUNTED_OUTCOME_STATES
+    from measures.outcome_list_export import LISTED_STATES
+
+    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    outcome = services.return_outcome(outcome=outcome, user=manager, note="请修改")
+    assert outcome.state not in LISTED_STATES and outcome.state not in COUNTED_OUTCOME_STATES

@@ -1,10 +1,14 @@
 """Outcome pages through the client: record, filter, evaluate, recommend; fixed query counts."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from measures import services
 from measures.choices import OutcomeState, OutcomeType
 from measures.models import InnovationOutcome, Task
+from measures.selectors import current_periods
 from tests.factories import make_user
 from zones.models import Zone
 from zones.roles import Role
@@ -186,3 +190,76 @@ def test_a_whole_score_reads_85_not_85_0_and_a_new_outcome_is_confirmed(client, 
         follow=True,
     )
     assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+def test_manager_returns_an_outcome_and_the_officer_sees_the_note_then_resubmits(client, xiqing, officer):
+    (outcome,) = record(xiqing, officer)
+    services.submit_outcome(outcome=outcome, user=officer)
+    manager = make_user(Role.MANAGER)
+    client.force_login(manager)
+    page = client.get(outcome.get_absolute_url()).content.decode()
+    assert f"/outcomes/{outcome.pk}/return/" in page
+    bad = client.post(f"/outcomes/{outcome.pk}/return/", {"note": " "})
+    assert bad.status_code == 400 and 'id="return"' in bad.content.decode()
+    outcome.refresh_from_db()
+    assert outcome.state == OutcomeState.SUBMITTED
+    response = client.post(f"/outcomes/{outcome.pk}/return/", {"note": "请补充推广条件"}, follow=True)
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    outcome.refresh_from_db()
+    assert outcome.state == OutcomeState.DRAFT
+    client.force_login(officer)
+    page = client.get(outcome.get_absolute_url()).content.decode()
+    assert 'id="returned"' in page and "请补充推广条件" in page
+    assert client.get(f"/outcomes/{outcome.pk}/edit/").status_code == 200
+    client.post(f"/outcomes/{outcome.pk}/submit/")
+    outcome.refresh_from_db()
+    assert outcome.state == OutcomeState.SUBMITTED
+    assert 'id="returned"' not in client.get(outcome.get_absolute_url()).content.decode()
+    listed = client.get("/outcomes/", {"state": "draft"}).content.decode()
+    assert outcome.title not in listed
+
+
+def test_the_return_note_costs_the_outcome_page_no_query(client, xiqing, officer):
+    (outcome,) = record(xiqing, officer)
+    client.force_login(officer)
+    client.get(outcome.get_absolute_url())  # warm the session
+    with CaptureQueriesContext(connection) as draft:
+        client.get(outcome.get_absolute_url())
+    services.submit_outcome(outcome=outcome, user=officer)
+    services.return_outcome(outcome=outcome, user=make_user(Role.MANAGER), note="请修改")
+    with CaptureQueriesContext(connection) as returned:
+        page = client.get(outcome.get_absolute_url()).content.decode()
+    assert "请修改" in page and len(returned) == len(draft)
+
+
+def test_a_step_the_state_does_not_allow_says_so_on_the_outcome_page_not_403(client, xiqing, officer):
+    (outcome,) = record(xiqing, officer)
+    services.submit_outcome(outcome=outcome, user=officer)
+    client.force_login(officer)
+    response = client.get(f"/outcomes/{outcome.pk}/edit/")
+    assert response.status_code == 302 and response.url == outcome.get_absolute_url()
+    page = client.get(response.url)
+    assert [m.level_tag for m in page.context["messages"]] == ["error"]
+    client.force_login(make_user(Role.MANAGER))
+    for url, data in [("recommend", {"note": ""}), ("decline", {"reason": "不推荐"})]:
+        response = client.post(f"/outcomes/{outcome.pk}/{url}/", data, follow=True)
+        assert response.redirect_chain == [(outcome.get_absolute_url(), 302)]
+        assert [m.level_tag for m in response.context["messages"]] == ["error"]
+
+
+def test_a_one_zone_officer_gets_the_zone_and_the_current_period_preselected(client, xiqing, officer):
+    for year in (timezone.localdate().year - 1, timezone.localdate().year):
+        services.create_quarterly_periods(plan=xiqing.plan, year=year)
+    client.force_login(officer)
+    form = client.get("/outcomes/new/").context["form"]
+    assert form["zone"].value() == xiqing.pk
+    assert form["period"].value() == current_periods()[xiqing.plan_id].pk
+    assert "---------" not in str(form["zone"]) and "---------" not in str(form["period"])
+    assert form["period"].value() is not None
+
+
+def test_an_officer_of_two_zones_chooses_the_zone(client, xiqing):
+    officer = make_user(Role.OFFICER, zones=[xiqing, Zone.objects.exclude(pk=xiqing.pk).first()])
+    client.force_login(officer)
+    form = client.get("/outcomes/new/").context["form"]
+    assert form["zone"].value() is None and "---------" not in str(form["zone"])

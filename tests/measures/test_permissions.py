@@ -96,6 +96,7 @@ MATRIX = {
     "outcome-withdraw":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "outcome-download":       (LOGIN, 200, 404,    200,    404,   200, 200,  404),
     "outcome-evaluate":       (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "outcome-return":         (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "outcome-recommend":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "outcome-decline":        (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "outcome-replicate":      (LOGIN, 403, 404,    403,    404,   302, 302,  404),
@@ -457,6 +458,9 @@ ENDPOINTS = {
         lambda w: {"score": "88", "notes": "首创"},
         prepare=outcome_submitted,
     ),
+    "outcome-return": Endpoint(
+        "post", outcome_url("outcome-return"), lambda w: {"note": "请补充"}, prepare=outcome_submitted
+    ),
     "outcome-recommend": Endpoint(
         "post", outcome_url("outcome-recommend"), lambda w: {"note": ""}, prepare=outcome_evaluated
     ),
@@ -552,6 +556,7 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "outcome-evidence": "outcome-evidence",
         "outcome-evidence-withdraw": "outcome-withdraw",
         "outcome-evaluate": "outcome-evaluate",
+        "outcome-return": "outcome-return",
         "outcome-recommend": "outcome-recommend",
         "outcome-decline": "outcome-decline",
         "outcome-replicate": "outcome-replicate",
