@@ -5,15 +5,15 @@ runs in one transaction with its IndicatorEvent, like the progress reports in me
 """
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from measures.scoping import can_record_outcome, can_review, require
 from measures.services.events import as_json
+from measures.services.evidence import store_then_record
 from measures.services.reports import ensure_period_open
-from measures.uploads import inspect_upload, safe_display_name, stored_name
+from measures.uploads import inspect_upload, safe_display_name
 
 from .choices import IndicatorEventKind, ValueState
 from .models import IndicatorEvent, IndicatorValue
@@ -212,13 +212,12 @@ def add_value_evidence(*, value, user, uploaded_file):
     """Store the file, then record it in one transaction; on any failure, the commit included,
     the stored file is deleted again, so no file is ever left without its record."""
     require(can_enter(user, value.zone))
-    accepted = inspect_upload(uploaded_file=uploaded_file)
-    name = default_storage.save(stored_name(extension=accepted.extension), uploaded_file)
-    try:
-        return _record_evidence(value=value, user=user, name=name, accepted=accepted)
-    except BaseException:
-        default_storage.delete(name)
-        raise
+    return store_then_record(
+        uploaded_file=uploaded_file,
+        record_file=lambda name, accepted: _record_evidence(
+            value=value, user=user, name=name, accepted=accepted
+        ),
+    )
 
 
 @transaction.atomic

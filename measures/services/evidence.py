@@ -43,26 +43,26 @@ def _clean_description(description):
     return description
 
 
-def add_file_evidence(*, report, user, uploaded_file, description):
-    """Store the file, then record it in one transaction; if anything fails, including the
-    commit itself, the stored file is deleted again, so there is never a file without its
-    record (the transaction guarantees there is never a record without its file)."""
-    require(can_report(user, report.task))
-    description = _clean_description(description)
+def store_then_record(*, uploaded_file, record_file):
+    """Check an uploaded file by content, store it under a server-generated name, then call
+    `record_file(name=, accepted=)`, which writes its record in one transaction. If anything
+    fails, the commit included, the stored file is deleted again, so there is never a file
+    without its record (the transaction guarantees there is never a record without its file).
+    Report, outcome and indicator evidence all go through here."""
     accepted = inspect_upload(uploaded_file=uploaded_file)
     name = default_storage.save(stored_name(extension=accepted.extension), uploaded_file)
     try:
-        return _record_file(report=report, user=user, name=name, accepted=accepted, description=description)
+        return record_file(name=name, accepted=accepted)
     except BaseException:
         default_storage.delete(name)
         raise
 
 
-@transaction.atomic
-def _record_file(*, report, user, name, accepted, description):
-    report = _ensure_can_attach(report, user)
-    evidence = Evidence(
+def file_evidence(*, name, accepted, description, user, report=None, outcome=None):
+    """The unsaved Evidence row of a stored file, on a report or on an outcome."""
+    return Evidence(
         report=report,
+        outcome=outcome,
         kind=EvidenceKind.FILE,
         description=description,
         file=name,
@@ -73,6 +73,23 @@ def _record_file(*, report, user, name, accepted, description):
         added_by=user,
         added_at=timezone.now(),
     )
+
+
+def add_file_evidence(*, report, user, uploaded_file, description):
+    require(can_report(user, report.task))
+    description = _clean_description(description)
+    return store_then_record(
+        uploaded_file=uploaded_file,
+        record_file=lambda name, accepted: _record_file(
+            report=report, user=user, name=name, accepted=accepted, description=description
+        ),
+    )
+
+
+@transaction.atomic
+def _record_file(*, report, user, name, accepted, description):
+    report = _ensure_can_attach(report, user)
+    evidence = file_evidence(name=name, accepted=accepted, description=description, user=user, report=report)
     evidence.full_clean()
     evidence.save()
     record(kind=EventKind.EVIDENCE_ADDED, actor=user, report=report, changes=_describe(evidence))

@@ -2,16 +2,15 @@
 recommended. Each step is one transaction with its history row."""
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..choices import EventKind, EvidenceKind, OutcomeState
+from ..choices import EventKind, OutcomeState
 from ..models import Evidence, InnovationOutcome
 from ..scoping import can_record_outcome, can_review, require
-from ..uploads import inspect_upload, safe_display_name, stored_name
 from .events import as_json, record
+from .evidence import file_evidence, store_then_record
 
 OUTCOME_FIELDS = ["title", "description", "type", "period"]
 # The code of a refusal caused by the outcome's state, not the user's role: the views show it
@@ -266,15 +265,12 @@ def add_outcome_file(*, outcome, user, uploaded_file, description):
     require(can_record_outcome(user, outcome.zone))
     if not (description or "").strip():
         raise ValidationError({"description": _("Say what this evidence shows.")})
-    accepted = inspect_upload(uploaded_file=uploaded_file)
-    name = default_storage.save(stored_name(extension=accepted.extension), uploaded_file)
-    try:
-        return _record_outcome_file(
+    return store_then_record(
+        uploaded_file=uploaded_file,
+        record_file=lambda name, accepted: _record_outcome_file(
             outcome=outcome, user=user, name=name, accepted=accepted, description=description.strip()
-        )
-    except BaseException:
-        default_storage.delete(name)
-        raise
+        ),
+    )
 
 
 def _ensure_draft(outcome, message):
@@ -286,17 +282,8 @@ def _ensure_draft(outcome, message):
 def _record_outcome_file(*, outcome, user, name, accepted, description):
     outcome = _locked(outcome)
     _ensure_draft(outcome, _("Evidence can be added while the outcome is a draft."))
-    evidence = Evidence(
-        outcome=outcome,
-        kind=EvidenceKind.FILE,
-        description=description,
-        file=name,
-        original_name=safe_display_name(accepted.original_name),
-        content_type=accepted.content_type,
-        size=accepted.size,
-        sha256=accepted.sha256,
-        added_by=user,
-        added_at=timezone.now(),
+    evidence = file_evidence(
+        name=name, accepted=accepted, description=description, user=user, outcome=outcome
     )
     evidence.full_clean()
     evidence.save()
