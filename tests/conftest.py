@@ -45,3 +45,14 @@ def tmp_plan(tmp_path, source_text):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language: a request in another language
+    (Accept-Language: en) leaves that language active in the thread for the tests after it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
