@@ -5,10 +5,31 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import override_settings
 
 SOURCE_DIR = settings.BASE_DIR.parent / "shared" / "sources"
 SOURCE_PLAN = SOURCE_DIR / "003_75cbf884333c7980.txt"
 PLAN_FIXTURE = settings.PLAN_FIXTURE_DIR / "second-batch.json"
+
+
+def pytest_collection_modifyitems(items):
+    # A test that serves pages to a browser is slow and needs Chromium: it must carry the e2e marker
+    # so that `-m "not e2e"` leaves it out.
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "live_server" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("e2e")
+    ]
+    if unmarked:
+        raise pytest.UsageError("browser tests without the e2e marker: " + ", ".join(unmarked))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """One cheap hasher for the whole suite: the default one costs about 0.3 s per password made or
+    checked, and tests make thousands of users. Production keeps Django's default."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -18,10 +39,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_plan", str(PLAN_FIXTURE), stdout=StringIO())
 
 
+def require_sources(*paths):
+    """Skip the calling test when a source plan is missing (a clone without ../shared/sources)."""
+    for path in paths:
+        if not path.exists():
+            pytest.skip(
+                f"the source plan is missing: {path} (tests on the source texts need ../shared/sources)"
+            )
+
+
 @pytest.fixture(scope="session")
 def source_text():
-    if not SOURCE_PLAN.exists():
-        pytest.fail(f"the source plan is missing: {SOURCE_PLAN}")
+    require_sources(SOURCE_PLAN)
     return SOURCE_PLAN.read_text(encoding="utf-8")
 
 

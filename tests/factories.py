@@ -1,12 +1,15 @@
 """Small builders for test data; each returns a saved object."""
 
+import datetime
 import itertools
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from measures.models import Task, TaskAgency, TaskCategory
+from measures.models import ReportingPeriod, Task, TaskAgency, TaskCategory
+from measures.services.periods import quarter_bounds
 from zones.models import Agency, Block, Plan, Profile, Zone
 from zones.roles import Role, ensure_groups
 
@@ -72,3 +75,25 @@ def make_user(role=None, zones=(), agency=None, **fields):
     profile = Profile.objects.create(user=user, agency=agency)
     profile.zones.set(zones)
     return user
+
+
+def make_period(plan=None, year=None, quarter=None, *, day=None, shift=0, grace=15, deadline=None, **fields):
+    """A reporting period of `plan` (the loaded second-batch plan by default).
+
+    A calendar quarter: `year` and `quarter`, or the one holding `day` (today), moved `shift` quarters,
+    due `grace` days after it ends. With `deadline` instead: a quarter-long span ending 15 days before it.
+    """
+    plan = plan or Plan.objects.get(code="second-batch")
+    if deadline is not None:
+        start, end = deadline - datetime.timedelta(days=105), deadline - datetime.timedelta(days=15)
+        fields.setdefault("name", f"截至{deadline:%m月%d日}的季度")
+    else:
+        if year is None:
+            day = day or timezone.localdate()
+            year, quarter = day.year, (day.month - 1) // 3 + 1
+        index = year * 4 + quarter - 1 + shift
+        year, quarter = index // 4, index % 4 + 1
+        start, end = quarter_bounds(year, quarter)
+        deadline = end + datetime.timedelta(days=grace)
+        fields.setdefault("name", f"{year}Q{quarter}")
+    return ReportingPeriod.objects.create(plan=plan, start=start, end=end, deadline=deadline, **fields)

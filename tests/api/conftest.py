@@ -1,12 +1,10 @@
 """A small world for the API tests, built through the services: xiqing task 1 with a current period
 and a report, an outcome of xiqing, an indicator value of xiqing, and clients holding tokens."""
 
-import datetime
 from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -15,9 +13,8 @@ from indicators.choices import Computation
 from indicators.models import Dimension, Indicator
 from measures import services
 from measures.choices import OutcomeType, TaskStatus
-from measures.models import ReportingPeriod, Task
-from measures.services.periods import quarter_bounds
-from tests.factories import make_user
+from measures.models import Task
+from tests.factories import make_period, make_user
 from zones.models import Agency, Zone
 from zones.roles import Role
 
@@ -39,23 +36,6 @@ def fresh_throttle_counts():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_period(plan, today=None):
-    today = today or timezone.localdate()
-    start, end = quarter_bounds(today.year, (today.month - 1) // 3 + 1)
-    return ReportingPeriod.objects.create(
-        plan=plan,
-        name=f"{start:%Y}Q{(start.month - 1) // 3 + 1}",
-        start=start,
-        end=end,
-        deadline=end + datetime.timedelta(days=15),
-    )
 
 
 def token_client(user):

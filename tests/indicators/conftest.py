@@ -1,6 +1,5 @@
 """A small indicator world on the real second-batch plan: xiqing's officer, a manager, a period."""
 
-import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -8,18 +7,9 @@ from django.utils import timezone
 
 from indicators.choices import Computation
 from indicators.models import Dimension, Indicator
-from measures.models import ReportingPeriod
-from measures.services.periods import quarter_bounds
-from tests.factories import make_user
+from tests.factories import make_period, make_user
 from zones.models import Plan, Zone
 from zones.roles import Role
-
-
-def make_period(plan, year, quarter):
-    start, end = quarter_bounds(year, quarter)
-    return ReportingPeriod.objects.create(
-        plan=plan, name=f"{year}Q{quarter}", start=start, end=end, deadline=end + datetime.timedelta(days=15)
-    )
 
 
 def make_indicator(plan, dimension=None, **fields):
@@ -36,7 +26,6 @@ def make_indicator(plan, dimension=None, **fields):
 @pytest.fixture
 def ind(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     plan = Plan.objects.get(code="second-batch")
     today = timezone.localdate()
     period = make_period(plan, today.year, (today.month - 1) // 3 + 1)

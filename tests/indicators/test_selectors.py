@@ -12,8 +12,8 @@ from indicators.models import Indicator
 from measures import services as measures_services
 from measures.choices import OutcomeState, OutcomeType, TaskStatus
 from measures.models import InnovationOutcome
-from tests.factories import make_plan, make_task, make_user, make_zone
-from tests.indicators.conftest import VALUE, make_indicator, make_period
+from tests.factories import make_period, make_plan, make_task, make_user, make_zone
+from tests.indicators.conftest import VALUE, make_indicator
 from zones.choices import ZoneKind
 from zones.roles import Role
 

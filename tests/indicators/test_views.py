@@ -8,8 +8,8 @@ from django.urls import reverse
 from indicators import services
 from indicators.choices import Computation, ValueState
 from indicators.models import IndicatorValue
-from tests.factories import make_plan, make_user
-from tests.indicators.conftest import VALUE, make_indicator, make_period
+from tests.factories import make_period, make_plan, make_user
+from tests.indicators.conftest import VALUE, make_indicator
 from tests.measures.upload_samples import PDF, upload
 from zones.models import Agency, Zone
 from zones.roles import Role

@@ -15,11 +15,11 @@ from measures.bulk.files import read_upload
 from measures.choices import EventKind, ReportState, TaskStatus
 from measures.models import ProgressReport, ReportEvent, ReportingPeriod, Task
 from tests.factories import make_user
+from tests.helpers import SESSION
 from zones.models import Agency, Plan, Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
-SESSION = 2
 ENGLISH = {"accept-language": "en"}
 XLSX_HEADER = b"PK\x03\x04"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

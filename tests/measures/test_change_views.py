@@ -11,11 +11,11 @@ from measures import services
 from measures.choices import AdjustmentKind, AdjustmentState
 from measures.models import Milestone, PlanAdjustment, Task
 from tests.factories import make_user
+from tests.helpers import SESSION
 from zones.models import Agency, Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
-SESSION = 2
 
 
 @pytest.fixture

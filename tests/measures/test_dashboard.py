@@ -10,11 +10,11 @@ from measures.choices import ReportState, TaskStatus
 from measures.dashboard import zone_score
 from measures.models import ProgressReport, ReportingPeriod, Task
 from tests.factories import make_agency, make_task, make_user
+from tests.helpers import SESSION
 from zones.models import Agency, Plan, Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
-SESSION = 2
 
 
 @pytest.fixture

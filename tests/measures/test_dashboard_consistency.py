@@ -16,7 +16,6 @@ from zones.models import Plan, Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
-SESSION = 2
 SUBMITTED = [ReportState.SUBMITTED, ReportState.ACCEPTED]
 
 

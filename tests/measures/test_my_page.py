@@ -11,14 +11,13 @@ from indicators.models import Dimension, Indicator
 from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.models import ReportingPeriod, Task
-from measures.services.periods import quarter_bounds
-from tests.factories import make_task, make_user
+from tests.factories import make_period, make_task, make_user
+from tests.helpers import SESSION
 from zones.models import Agency, Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 
-SESSION = 2  # session and user, before any view runs
 MY = reverse("measures:my")
 
 REPORT = {
@@ -30,25 +29,6 @@ REPORT = {
     "support_needed": "",
     "support_agency": None,
 }
-
-
-def make_period(plan, shift=0, grace=15):
-    """The quarter holding today (shift=0), or `shift` quarters from it, due `grace` days after."""
-    today = timezone.localdate()
-    index = today.year * 4 + (today.month - 1) // 3 + shift
-    start, end = quarter_bounds(index // 4, index % 4 + 1)
-    return ReportingPeriod.objects.create(
-        plan=plan,
-        name=f"{start:%Y}-{start.month}",
-        start=start,
-        end=end,
-        deadline=end + datetime.timedelta(grace),
-    )
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -291,7 +271,7 @@ def test_officer_sees_reports_still_owed_for_earlier_periods(client):
     from django.utils import timezone
 
     from measures import services
-    from measures.models import ReportingPeriod, Task
+    from measures.models import Task
     from tests.factories import make_user
     from zones.models import Plan, Zone
     from zones.roles import Role

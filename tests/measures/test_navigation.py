@@ -8,8 +8,8 @@ from measures import services
 from measures.choices import AdjustmentKind, OutcomeType
 from measures.context_processors import pending_for_managers
 from measures.models import Task
-from tests.factories import make_user
-from tests.indicators.conftest import make_indicator, make_period
+from tests.factories import make_period, make_user
+from tests.indicators.conftest import make_indicator
 from zones.models import Zone
 from zones.roles import Role
 
@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     xiqing = Zone.objects.get(code="xiqing")
     return xiqing, make_user(Role.OFFICER, zones=[xiqing]), make_user(Role.MANAGER)
 

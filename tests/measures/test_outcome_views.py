@@ -10,11 +10,11 @@ from measures.choices import OutcomeState, OutcomeType
 from measures.models import InnovationOutcome, Task
 from measures.selectors import current_periods
 from tests.factories import make_user
+from tests.helpers import SESSION
 from zones.models import Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
-SESSION = 2
 
 
 @pytest.fixture

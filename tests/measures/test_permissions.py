@@ -24,10 +24,9 @@ from django.utils import timezone
 
 from measures import services
 from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
-from measures.models import ReportingPeriod, Task
-from measures.services.periods import quarter_bounds
+from measures.models import Task
 from measures.urls import urlpatterns
-from tests.factories import make_user
+from tests.factories import make_period, make_user
 from tests.measures.upload_samples import PDF
 from zones.models import Agency, Zone
 from zones.roles import Role
@@ -126,13 +125,6 @@ def current_quarter(today):
     return today.year, quarter
 
 
-def make_period(plan, year, quarter):
-    start, end = quarter_bounds(year, quarter)
-    return ReportingPeriod.objects.create(
-        plan=plan, name=f"{year}Q{quarter}", start=start, end=end, deadline=end + datetime.timedelta(days=15)
-    )
-
-
 REPORT = {
     "status": TaskStatus.ON_TRACK,
     "percent_complete": 40,
@@ -148,8 +140,6 @@ REPORT = {
 def world(settings, tmp_path):
     """Xiqing task 1 with a period, a draft report, a PDF, a milestone and a request to customs."""
     settings.MEDIA_ROOT = tmp_path
-    # Hundreds of cells each create users; the real hasher would make that take minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     task = Task.objects.select_related("zone").get(zone__code="xiqing", number=1)
     today = timezone.localdate()
     period = make_period(task.zone.plan, *current_quarter(today))

@@ -15,7 +15,7 @@ from measures import services
 from measures.choices import EventKind, ReminderKind, TaskStatus
 from measures.models import Reminder, ReportEvent, ReportingPeriod, Task
 from measures.services import reminders as reminders_module
-from tests.factories import make_plan, make_user
+from tests.factories import make_period, make_plan, make_user
 from zones.models import Plan, Zone
 from zones.roles import Role
 
@@ -81,17 +81,6 @@ def manager():
     return make_user(Role.MANAGER, email="manager@example.cn")
 
 
-def make_period(deadline, plan=None):
-    """A quarter-like period of the real plan due on `deadline`."""
-    return ReportingPeriod.objects.create(
-        plan=plan or Plan.objects.get(code="second-batch"),
-        name=f"截至{deadline:%m月%d日}的季度",
-        start=deadline - datetime.timedelta(days=105),
-        end=deadline - datetime.timedelta(days=15),
-        deadline=deadline,
-    )
-
-
 def submit(task, period, user):
     report = services.save_report(
         task=task,
@@ -112,7 +101,7 @@ def listed_numbers(body):
 def test_reminder_goes_out_once_when_the_deadline_is_near(
     run, mailoutbox, officer, officer_without_email, bystanders
 ):
-    period = make_period(TODAY + datetime.timedelta(days=7))
+    period = make_period(deadline=TODAY + datetime.timedelta(days=7))
     sent = run()
     assert {r.recipient: r.delivered for r in sent} == {officer: True, officer_without_email: False}
     assert [m.to for m in mailoutbox] == [["li.ming@xiqing.example.cn"]]
@@ -127,19 +116,19 @@ def test_reminder_goes_out_once_when_the_deadline_is_near(
 
 @pytest.mark.parametrize(("days_left", "sent"), [(30, False), (8, False), (7, True), (3, True), (0, True)])
 def test_reminder_window(run, officer, days_left, sent):
-    make_period(TODAY + datetime.timedelta(days=days_left))
+    make_period(deadline=TODAY + datetime.timedelta(days=days_left))
     assert bool(run()) is sent
     assert Reminder.objects.exists() is sent
 
 
 def test_days_before_is_configurable(run, officer):
-    make_period(TODAY + datetime.timedelta(days=5))
+    make_period(deadline=TODAY + datetime.timedelta(days=5))
     assert run(days_before=3) == []
     assert len(run(days_before=5)) == 1
 
 
 def test_reminder_rows_record_what_was_sent(run, mailoutbox, officer, officer_without_email, xiqing):
-    period = make_period(TODAY + datetime.timedelta(days=3))
+    period = make_period(deadline=TODAY + datetime.timedelta(days=3))
     run()
     mailed = Reminder.objects.get(recipient=officer)
     assert (mailed.kind, mailed.period, mailed.zone, mailed.email) == (
@@ -157,7 +146,7 @@ def test_reminder_rows_record_what_was_sent(run, mailoutbox, officer, officer_wi
 
 
 def test_email_names_the_zone_period_and_outstanding_tasks(run, mailoutbox, officer, xiqing):
-    period = make_period(TODAY + datetime.timedelta(days=3))
+    period = make_period(deadline=TODAY + datetime.timedelta(days=3))
     for number in (1, 2):
         submit(Task.objects.get(zone=xiqing, number=number), period, officer)
     run()
@@ -182,7 +171,7 @@ def cjk_outside(text, *names):
 
 
 def test_notice_is_chinese_whatever_the_senders_language(clock, mailoutbox, manager, officer, xiqing):
-    period = make_period(TODAY - datetime.timedelta(days=2))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=2))
     # A manager browsing in English still sends the zone a Chinese notice.
     with translation.override("en"):
         services.chase_zone(period=period, zone=xiqing, user=manager)
@@ -196,7 +185,7 @@ def test_notice_is_chinese_whatever_the_senders_language(clock, mailoutbox, mana
 
 def test_notice_counts_days_from_the_given_day_not_the_server_clock(clock, mailoutbox, officer):
     # `send_reminders --today` on a server whose clock says otherwise.
-    period = make_period(TODAY + datetime.timedelta(days=3))
+    period = make_period(deadline=TODAY + datetime.timedelta(days=3))
     clock.set(TODAY + datetime.timedelta(days=40))
     services.send_reminders(today=TODAY, days_before=7, chase_every=7)
     [message] = mailoutbox
@@ -207,7 +196,7 @@ def test_notice_counts_days_from_the_given_day_not_the_server_clock(clock, mailo
 
 
 def test_zone_with_everything_submitted_gets_nothing(run, mailoutbox, officer, xiqing):
-    period = make_period(TODAY + datetime.timedelta(days=2))
+    period = make_period(deadline=TODAY + datetime.timedelta(days=2))
     for task in Task.objects.filter(zone=xiqing):
         submit(task, period, officer)
     assert run() == []
@@ -216,7 +205,7 @@ def test_zone_with_everything_submitted_gets_nothing(run, mailoutbox, officer, x
 
 
 def test_locked_period_gets_no_reminders(run, mailoutbox, officer, manager):
-    period = make_period(TODAY + datetime.timedelta(days=2))
+    period = make_period(deadline=TODAY + datetime.timedelta(days=2))
     services.lock_period(period=period, user=manager)
     assert run() == [] and run(TODAY + datetime.timedelta(days=10)) == []
     assert mailoutbox == []
@@ -227,7 +216,7 @@ def test_mail_failure_is_recorded_not_raised(run, monkeypatch, officer):
         raise ConnectionRefusedError("no mail server")
 
     monkeypatch.setattr(reminders_module, "send_mail", refuse)
-    make_period(TODAY + datetime.timedelta(days=3))
+    make_period(deadline=TODAY + datetime.timedelta(days=3))
     [reminder] = run()
     assert reminder.email == officer.email and not reminder.delivered
     # It was due and recorded: tomorrow's run does not try again and flood the zone when the
@@ -239,7 +228,7 @@ def test_mail_failure_is_recorded_not_raised(run, monkeypatch, officer):
 
 
 def test_chase_after_the_deadline_repeats_every_chase_every_days(run, mailoutbox, officer):
-    period = make_period(TODAY - datetime.timedelta(days=1))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=1))
     [first] = run()
     assert first.kind == ReminderKind.CHASE and first.period == period
     assert mailoutbox[0].subject.startswith("【催办】")
@@ -252,7 +241,7 @@ def test_chase_after_the_deadline_repeats_every_chase_every_days(run, mailoutbox
 
 
 def test_reminder_before_the_deadline_does_not_stop_the_first_chase(run, mailoutbox, officer):
-    period = make_period(TODAY + datetime.timedelta(days=2))
+    period = make_period(deadline=TODAY + datetime.timedelta(days=2))
     [reminder] = run()
     [chase] = run(period.deadline + datetime.timedelta(days=1))
     assert (reminder.kind, chase.kind) == (ReminderKind.REMINDER, ReminderKind.CHASE)
@@ -260,14 +249,14 @@ def test_reminder_before_the_deadline_does_not_stop_the_first_chase(run, mailout
 
 
 def test_chase_every_is_configurable(run, officer):
-    make_period(TODAY - datetime.timedelta(days=1))
+    make_period(deadline=TODAY - datetime.timedelta(days=1))
     run(chase_every=3)
     assert run(TODAY + datetime.timedelta(days=2), chase_every=3) == []
     assert len(run(TODAY + datetime.timedelta(days=3), chase_every=3)) == 1
 
 
 def test_chase_stops_once_everything_is_submitted(run, officer, xiqing):
-    period = make_period(TODAY - datetime.timedelta(days=1))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=1))
     run()
     for task in Task.objects.filter(zone=xiqing):
         submit(task, period, officer)
@@ -280,7 +269,7 @@ def test_chase_stops_once_everything_is_submitted(run, officer, xiqing):
 def test_manager_chase_records_sender_and_event(
     clock, mailoutbox, manager, officer, officer_without_email, xiqing
 ):
-    period = make_period(TODAY - datetime.timedelta(days=4))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=4))
     result = services.chase_zone(period=period, zone=xiqing, user=manager)
     assert {r.recipient for r in result.reminders} == {officer, officer_without_email}
     assert result.skipped_without_email == 1
@@ -295,7 +284,7 @@ def test_manager_chase_records_sender_and_event(
 
 
 def test_manager_chase_does_not_suppress_the_scheduled_one(clock, run, manager, officer, xiqing):
-    period = make_period(TODAY - datetime.timedelta(days=1))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=1))
     services.chase_zone(period=period, zone=xiqing, user=manager)
     [scheduled] = run()
     assert scheduled.sent_by is None
@@ -303,7 +292,7 @@ def test_manager_chase_does_not_suppress_the_scheduled_one(clock, run, manager, 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.LIAISON])
 def test_only_managers_chase(clock, mailoutbox, officer, xiqing, role):
-    period = make_period(TODAY - datetime.timedelta(days=4))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=4))
     user = make_user(role, zones=[xiqing] if role == Role.OFFICER else ())
     with pytest.raises(PermissionDenied):
         services.chase_zone(period=period, zone=xiqing, user=user)
@@ -312,7 +301,7 @@ def test_only_managers_chase(clock, mailoutbox, officer, xiqing, role):
 
 
 def test_nothing_to_chase(clock, mailoutbox, manager, officer, xiqing):
-    period = make_period(TODAY - datetime.timedelta(days=4))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=4))
     for task in Task.objects.filter(zone=xiqing):
         submit(task, period, officer)
     with pytest.raises(ValidationError):
@@ -322,7 +311,7 @@ def test_nothing_to_chase(clock, mailoutbox, manager, officer, xiqing):
 
 
 def test_zone_without_officers_cannot_be_chased(clock, mailoutbox, manager):
-    period = make_period(TODAY - datetime.timedelta(days=4))
+    period = make_period(deadline=TODAY - datetime.timedelta(days=4))
     with pytest.raises(ValidationError):
         services.chase_zone(period=period, zone=Zone.objects.get(code="dongli"), user=manager)
     assert mailoutbox == [] and not Reminder.objects.exists()
@@ -340,7 +329,7 @@ def command(name, *args):
 def test_send_reminders_command_prints_each_notice_and_a_summary(
     clock, mailoutbox, officer, officer_without_email
 ):
-    make_period(TODAY + datetime.timedelta(days=5))
+    make_period(deadline=TODAY + datetime.timedelta(days=5))
     output = command("send_reminders", "--today", TODAY.isoformat())
     lines = output.strip().splitlines()
     assert len(lines) == 3
@@ -355,7 +344,7 @@ def test_send_reminders_command_prints_each_notice_and_a_summary(
 
 
 def test_send_reminders_dry_run_sends_and_records_nothing(clock, mailoutbox, officer):
-    make_period(TODAY - datetime.timedelta(days=2))
+    make_period(deadline=TODAY - datetime.timedelta(days=2))
     output = command("send_reminders", "--today", TODAY.isoformat(), "--dry-run")
     assert f"would send chase: xiqing 西青经开区 → {officer.username}" in output
     assert "Dry run: would send 1 notices" in output
@@ -366,7 +355,7 @@ def test_send_reminders_dry_run_sends_and_records_nothing(clock, mailoutbox, off
 
 
 def test_send_reminders_defaults_come_from_settings(clock, mailoutbox, officer):
-    make_period(TODAY + datetime.timedelta(days=5))
+    make_period(deadline=TODAY + datetime.timedelta(days=5))
     with override_settings(FTZ_REMIND_DAYS_BEFORE=3):
         command("send_reminders", "--today", TODAY.isoformat())
     assert mailoutbox == []
@@ -375,7 +364,7 @@ def test_send_reminders_defaults_come_from_settings(clock, mailoutbox, officer):
 
 
 def test_send_reminders_without_today_uses_the_clock(clock, mailoutbox, officer):
-    make_period(TODAY + datetime.timedelta(days=1))
+    make_period(deadline=TODAY + datetime.timedelta(days=1))
     command("send_reminders")
     # Before the deadline by the clock, so a reminder rather than a chase.
     assert Reminder.objects.get().kind == ReminderKind.REMINDER
@@ -384,7 +373,7 @@ def test_send_reminders_without_today_uses_the_clock(clock, mailoutbox, officer)
 
 @pytest.mark.parametrize("value", ["2026-13-01", "08/10/2026", "tomorrow", ""])
 def test_send_reminders_rejects_a_bad_date(clock, mailoutbox, officer, value):
-    make_period(TODAY + datetime.timedelta(days=1))
+    make_period(deadline=TODAY + datetime.timedelta(days=1))
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         command("send_reminders", "--today", value)
     assert mailoutbox == []

@@ -15,16 +15,15 @@ from django.utils import timezone
 
 from measures import services
 from measures.choices import EventKind, ReportState, TaskStatus
-from measures.models import Evidence, ProgressReport, Reminder, ReportEvent, ReportingPeriod, Task
+from measures.models import Evidence, ProgressReport, Reminder, ReportEvent, Task
 from measures.services.periods import quarter_bounds
-from tests.factories import make_user
+from tests.factories import make_period, make_user
+from tests.helpers import SESSION
 from tests.measures.upload_samples import EXE, PDF, upload
 from zones.models import Agency
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-SESSION = 2  # session and user, before any view runs
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -36,22 +35,10 @@ def quarter_of(day, shift=0):
     return quarter_bounds(index // 4, index % 4 + 1)
 
 
-def make_period(plan, day, shift=0):
-    start, end = quarter_of(day, shift)
-    return ReportingPeriod.objects.create(
-        plan=plan,
-        name=f"{start:%Y}-{start.month}",
-        start=start,
-        end=end,
-        deadline=end + datetime.timedelta(15),
-    )
-
-
 @pytest.fixture(autouse=True)
-def media_and_hasher(settings, tmp_path):
-    # Files land in the test's own directory; a cheap hasher keeps making users fast.
+def media_root(settings, tmp_path):
+    # Files land in the test's own directory.
     settings.MEDIA_ROOT = tmp_path / "srv" / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -68,7 +55,7 @@ def task():
 @pytest.fixture
 def period(task):
     """The period being reported today (the one /my/ and the chase notice use)."""
-    return make_period(task.zone.plan, timezone.localdate())
+    return make_period(task.zone.plan)
 
 
 @pytest.fixture
@@ -347,7 +334,7 @@ def test_an_open_draft_still_opens_as_a_form(as_officer, draft, task, period):
 
 
 def test_start_from_previous_copies_the_last_report_and_opens_the_form(as_officer, task, period, officer):
-    previous = make_period(task.zone.plan, period.start, shift=-1)
+    previous = make_period(task.zone.plan, day=period.start, shift=-1)
     services.save_report(task=task, period=previous, user=officer, data={**GOOD, "progress": "上期进展"})
     response = as_officer.post(url("report-start-from-previous", task, period))
     assert response.status_code == 302
@@ -734,8 +721,8 @@ def test_task_page_links_the_previous_and_next_task_the_user_may_see(client, wor
 def test_task_page_reads_the_latest_and_the_earlier_report_whichever_period_it_shows(
     client, task, period, officer, manager
 ):
-    earlier = make_period(task.zone.plan, timezone.localdate(), shift=-1)
-    oldest = make_period(task.zone.plan, timezone.localdate(), shift=-2)
+    earlier = make_period(task.zone.plan, shift=-1)
+    oldest = make_period(task.zone.plan, shift=-2)
     done = {**GOOD, "status": TaskStatus.COMPLETED, "percent_complete": 100}
     report = services.save_and_submit_report(task=task, period=earlier, user=officer, data=done)
     services.accept_report(report=report, user=manager)
@@ -756,7 +743,7 @@ def test_task_page_reads_the_latest_and_the_earlier_report_whichever_period_it_s
 
 
 def test_milestone_and_request_actions_come_back_to_the_period_being_viewed(client, task, period, officer):
-    earlier = make_period(task.zone.plan, timezone.localdate(), shift=-1)
+    earlier = make_period(task.zone.plan, shift=-1)
     client.force_login(officer)
     page = html_of(client.get(task.get_absolute_url(), {"period": earlier.pk}))
     assert f"{url('milestone-add', task)}?period={earlier.pk}" in page

@@ -4,11 +4,11 @@ import pytest
 
 from measures.models import Task
 from tests.factories import make_agency, make_task, make_user, make_zone
+from tests.helpers import SESSION
 from zones.models import Agency
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
-SESSION = 2
 
 
 @pytest.fixture

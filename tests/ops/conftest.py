@@ -24,7 +24,6 @@ def reported(transactional_db, settings, tmp_path):
     """The plan, a submitted report with two files and a link, all committed so pg_dump sees them."""
     call_command("load_plan", str(PLAN_FIXTURE), stdout=StringIO())
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     task = Task.objects.get(zone__code="xiqing", number=1)
     period = ReportingPeriod.objects.create(
         plan=Plan.objects.get(code="second-batch"),

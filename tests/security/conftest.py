@@ -50,13 +50,7 @@ REPORT = {
 
 
 @pytest.fixture
-def fast_hashing(settings):
-    # The default hasher costs ~0.3 s per password check; sign-in tests check dozens.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def world(db, settings, tmp_path, fast_hashing):
+def world(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     task = Task.objects.select_related("zone").get(zone__code="xiqing", number=1)
     today = timezone.localdate()

@@ -23,7 +23,7 @@ LOCKED_EN = "Too many failed sign-in attempts."
 
 
 @pytest.fixture
-def user(fast_hashing):
+def user():
     return get_user_model().objects.create_user("officer_x", password=PASSWORD)
 
 
@@ -85,7 +85,7 @@ def test_cool_off_comes_from_the_environment_setting(client, user, settings):
     assert "5 minutes" in locked.content.decode() and locked["Retry-After"] == "300"
 
 
-def test_the_lock_is_per_user_name_and_address(client, user, fast_hashing):
+def test_the_lock_is_per_user_name_and_address(client, user):
     fail(client, 5)
     # The same user from another address is not locked out by someone else's guessing...
     assert sign_in(client, PASSWORD, REMOTE_ADDR="10.1.2.3").status_code == 302
@@ -102,7 +102,7 @@ def test_a_success_forgets_earlier_failures(client, user):
     assert fail(client, 4) == [200] * 4
 
 
-def test_unknown_user_names_are_locked_the_same_way(client, fast_hashing):
+def test_unknown_user_names_are_locked_the_same_way(client):
     # No difference that would tell a guesser which names exist.
     assert fail(client, 5, username="nobody") == [200, 200, 200, 200, 429]
 

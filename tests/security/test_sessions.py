@@ -20,7 +20,7 @@ PAGE = "/my/"
 
 
 @pytest.fixture
-def user(fast_hashing):
+def user():
     return get_user_model().objects.create_user("officer_s", password=PASSWORD)
 
 

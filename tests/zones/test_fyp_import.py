@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils.html import escape
 
 from measures.models import Task, TaskCategory
-from tests.conftest import SOURCE_DIR, squash
+from tests.conftest import SOURCE_DIR, require_sources, squash
 from tests.factories import make_user
 from zones.fyp_parser import parse_fyp
 from zones.models import Plan, Zone
@@ -35,8 +35,7 @@ NO_LEAD = {"9.3.1", "12.1.1", "12.2.1", "12.3.1"}
 
 @pytest.fixture(scope="module")
 def fyp_text():
-    if not SOURCE_FYP.exists():
-        pytest.fail(f"the source plan is missing: {SOURCE_FYP}")
+    require_sources(SOURCE_FYP)
     return SOURCE_FYP.read_text(encoding="utf-8")
 
 
@@ -276,6 +275,7 @@ def test_targets_as_written(targets_file, fyp_text):
 
 @pytest.mark.django_db
 def test_committed_files_are_what_import_fyp_writes(tmp_path, fixture_records, targets_file):
+    require_sources(SOURCE_FYP)
     target = tmp_path / "ftz-14th-fyp.json"
     output = run("import_fyp", str(SOURCE_FYP), *FYP_ARGS, "--output", str(target))
     assert json.loads(target.read_text()) == fixture_records
@@ -285,6 +285,7 @@ def test_committed_files_are_what_import_fyp_writes(tmp_path, fixture_records, t
 
 @pytest.mark.django_db
 def test_dry_run_prints_the_report_and_writes_nothing(tmp_path):
+    require_sources(SOURCE_FYP)
     target = tmp_path / "out.json"
     output = run("import_fyp", str(SOURCE_FYP), *FYP_ARGS, "--dry-run", "--output", str(target))
     assert "Chapters: 12  Sections: 39  Categories: 32  Tasks (measures): 91  Targets: 7" in output
@@ -304,6 +305,7 @@ def test_dry_run_prints_the_report_and_writes_nothing(tmp_path):
 
 @pytest.mark.django_db
 def test_a_title_is_needed_when_the_document_has_none(tmp_path):
+    require_sources(SOURCE_FYP)
     with pytest.raises(CommandError, match="states no title; give it with --title"):
         call_command("import_fyp", str(SOURCE_FYP), "--dry-run", stdout=StringIO())
 

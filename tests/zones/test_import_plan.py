@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from measures.models import Task, TaskAgency
-from tests.conftest import PLAN_FIXTURE, SOURCE_PLAN
+from tests.conftest import PLAN_FIXTURE, SOURCE_PLAN, require_sources
 from zones.models import Agency, Block, SubPlot, Zone
 
 FIXTURE_ARGS = [
@@ -28,6 +28,7 @@ def run(*args):
 
 @pytest.mark.django_db
 def test_committed_fixture_is_what_import_plan_writes(tmp_path):
+    require_sources(SOURCE_PLAN)
     target = tmp_path / "second-batch.json"
     run("import_plan", str(SOURCE_PLAN), *FIXTURE_ARGS, "--output", str(target))
     assert json.loads(target.read_text()) == json.loads(PLAN_FIXTURE.read_text())
@@ -35,6 +36,7 @@ def test_committed_fixture_is_what_import_plan_writes(tmp_path):
 
 @pytest.mark.django_db
 def test_dry_run_prints_summary_and_writes_nothing(tmp_path):
+    require_sources(SOURCE_PLAN)
     target = tmp_path / "out.json"
     output = run("import_plan", str(SOURCE_PLAN), "--dry-run", "--output", str(target))
     assert "Zones: 5  Blocks: 24 (plots: 7)  Categories: 22  Tasks: 58  Agencies: 32" in output

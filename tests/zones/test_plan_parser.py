@@ -18,10 +18,8 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def plan():
-    from tests.conftest import SOURCE_PLAN
-
-    return parse_plan(SOURCE_PLAN.read_text(encoding="utf-8"))
+def plan(source_text):
+    return parse_plan(source_text)
 
 
 def test_front_matter(plan):

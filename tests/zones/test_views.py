@@ -5,13 +5,13 @@ from django.urls import reverse
 
 from measures.models import Task
 from tests.factories import make_agency, make_block, make_task, make_user, make_zone
+from tests.helpers import SESSION
 from zones.models import Agency, Zone
 from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 # Every signed-in request costs 2 queries before the view runs: the session and the user.
-SESSION = 2
 
 
 @pytest.fixture

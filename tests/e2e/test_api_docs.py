@@ -4,8 +4,8 @@ Content-Security-Policy without a single violation (no inline script or style, n
 import pytest
 
 from tests.e2e.conftest import ARGS, CHROMIUM, loaded_plan  # noqa: F401 (a fixture)
+from tests.e2e.test_csp import RECORD_VIOLATIONS, in_own_thread
 from tests.factories import make_user
-from tests.security.test_csp_browser import RECORD_VIOLATIONS, in_own_thread
 from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
