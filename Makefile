@@ -2,14 +2,17 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+# One stamp per requirements set, named after its files' hash: a changed file means a new stamp and a
+# reinstall. Production targets install requirements.txt; tests, lint and bench add requirements-dev.txt.
+STAMP := $(VENV)/.installed-prod-$(shell cat requirements.txt | sha1sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 PLAN_FIXTURES := fixtures/second-batch.json fixtures/ftz-14th-fyp.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # PostgreSQL for `make test-postgres` (the cluster installed on the machine).
 PG_URL ?= postgres://ftz:ftz@127.0.0.1:5432/ftz
 
-.PHONY: bench bench-deps serve run test test-postgres postgres venv system-deps browser messages db lint format fixtures demo-accounts clean
+.PHONY: bench bench-deps serve run test test-postgres postgres venv venv-dev system-deps browser messages db lint format fixtures demo-accounts clean
 
 run: db ## set everything up and serve on http://127.0.0.1:8000
 	@echo "Serving FTZ Tracker on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
@@ -18,26 +21,35 @@ run: db ## set everything up and serve on http://127.0.0.1:8000
 bench-deps:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
-bench: venv messages postgres bench-deps ## benchmarks at scale (not part of make test); writes docs/benchmarks.md
+bench: venv-dev messages postgres bench-deps ## benchmarks at scale (not part of make test); writes docs/benchmarks.md
 	$(PY) -m bench $(BENCH_ARGS)
 
 serve: db ## serve with gunicorn as in production (deploy/gunicorn.conf.py) on http://$(HOST):$(PORT)
 	@echo "Serving FTZ Tracker with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
-test: venv messages browser ## the whole suite, browser tests included
+test: venv-dev messages browser ## the whole suite, browser tests included
 	$(PY) -m pytest
 
-test-postgres: venv messages browser postgres ## the whole suite again on PostgreSQL
+test-postgres: venv-dev messages browser postgres ## the whole suite again on PostgreSQL
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	rm -f $(VENV)/.installed-*
+	rm -f $(VENV)/.installed-prod-*
 	touch $@
 
+# The dev set includes requirements.txt, so it also brings the production stamp up to date.
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP) $@
+
 venv: $(STAMP)
+
+venv-dev: $(DEV_STAMP)
 
 # Debian packages the app needs on a fresh machine: gettext to compile the
 # translations; Chromium and a CJK font for the browser tests.
@@ -75,12 +87,12 @@ postgres: ## start the local PostgreSQL 15 cluster and create the ftz role
 	@su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='ftz'\"" | grep -q 1 || \
 	  su postgres -c "createdb -O ftz ftz"
 
-lint: venv
+lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-format: venv
+format: venv-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
