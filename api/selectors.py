@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from indicators.models import IndicatorValue
 from measures.models import ProgressReport, Task
 from measures.scoping import visible_outcomes, visible_zones
-from zones import selectors as zone_selectors
+from measures.zone_pages import selectors as zone_selectors
 from zones.models import Block, Plan
 
 

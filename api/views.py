@@ -3,7 +3,8 @@ an object outside the user's scope is absent from lists and 404 on its own URL."
 
 from rest_framework import viewsets
 
-from measures.filters import OutcomeFilter, TaskFilter
+from measures.outcomes.filters import OutcomeFilter
+from measures.tasks.filters import TaskFilter
 from zones.filters import AgencyFilter
 
 from . import selectors

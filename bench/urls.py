@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from measures.admin import TaskAdmin, TaskCategoryAdmin
 from measures.models import Task, TaskCategory
-from measures.views.tasks import TaskListView
+from measures.tasks.views import TaskListView
 
 site = admin.AdminSite(name="bench-admin")
 

@@ -115,10 +115,19 @@ AUTHENTICATION_BACKENDS = [
 
 ROOT_URLCONF = "ftztracker.urls"
 
+# Where templates are found: the site-wide ones (base, errors, sign-in) in templates/; each page's own
+# template beside its code, in <package>/templates/ of the measures domain package or of portal that
+# renders it. Names keep their app prefix ("measures/task_detail.html"), wherever the file lives.
+PAGE_TEMPLATE_DIRS = [
+    BASE_DIR / "templates",
+    *sorted((BASE_DIR / "measures").glob("*/templates")),
+    BASE_DIR / "portal" / "templates",
+]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": PAGE_TEMPLATE_DIRS,
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -126,7 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "measures.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },

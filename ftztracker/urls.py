@@ -5,7 +5,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from zones.views import home
+from measures import urls as measures_urls
+from portal.views import home, my_page
 
 admin.site.site_header = _("FTZ Tracker administration")
 admin.site.site_title = _("FTZ Tracker")
@@ -20,7 +21,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", include("ftztracker.health")),
     path("api/v1/", include("api.urls")),
-    path("", include("zones.urls")),
-    path("", include("measures.urls")),
+    path("", include("measures.zone_pages.urls")),
+    # The my page draws on indicators as well, so it lives above both apps (portal) and joins the
+    # measures namespace here: its name stays measures:my.
+    path(
+        "", include(([path("my/", my_page, name="my"), *measures_urls.urlpatterns], measures_urls.app_name))
+    ),
     path("", include("indicators.urls")),
 ]

@@ -9,10 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from measures.history import as_json
 from measures.scoping import can_record_outcome, can_review, require
-from measures.services.events import as_json
-from measures.services.evidence import store_then_record
-from measures.services.reports import ensure_period_open
+from measures.services import ensure_period_open, store_then_record
 from measures.uploads import inspect_upload, safe_display_name
 
 from .choices import IndicatorEventKind, ValueState

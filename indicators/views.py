@@ -15,8 +15,8 @@ from django_filters.views import FilterView
 
 from measures.models import ReportingPeriod
 from measures.scoping import can_review, visible_zones
+from measures.tasks.actions import add_service_errors, ensure
 from measures.uploads import safe_display_name
-from measures.views.common import add_service_errors, ensure
 from zones.pagination import ForgivingPaginationMixin
 
 from . import selectors, services

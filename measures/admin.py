@@ -4,8 +4,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
-from .models import (
+from measures import services
+from measures.models import (
     CoordinationRequest,
     Evidence,
     MajorMatter,

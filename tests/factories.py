@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from measures.models import ReportingPeriod, Task, TaskAgency, TaskCategory
-from measures.services.periods import quarter_bounds
+from measures.periods.services import quarter_bounds
 from zones.models import Agency, Block, Plan, Profile, Zone
 from zones.roles import Role, ensure_groups
 

@@ -4,8 +4,8 @@
 saves them through measures.services.
 """
 
-from .files import CSV_TYPE, XLSX_TYPE, read_upload, write_csv, write_xlsx
-from .rows import apply_changes, check_rows, check_upload, reportable_tasks, template_rows
+from measures.bulk.files import CSV_TYPE, XLSX_TYPE, read_upload, write_csv, write_xlsx
+from measures.bulk.rows import apply_changes, check_rows, check_upload, reportable_tasks, template_rows
 
 __all__ = [
     "CSV_TYPE",

@@ -9,7 +9,7 @@ import re
 
 from django.utils import translation
 
-from ..choices import TaskStatus
+from measures.choices import TaskStatus
 
 ZONE = "联动创新区代码"
 NUMBER = "任务编号"

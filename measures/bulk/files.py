@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .columns import HEADERS, PERCENT, STATUS, STATUS_LABELS, TEXT_WIDTH, TITLE, VERSION, WIDTHS
+from measures.bulk.columns import HEADERS, PERCENT, STATUS, STATUS_LABELS, TEXT_WIDTH, TITLE, VERSION, WIDTHS
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000

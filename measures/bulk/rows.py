@@ -7,13 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zones.models import Agency, Zone
-
-from .. import services
-from ..models import ProgressReport, Task
-from ..scoping import can_report
-from ..services.reports import EDITABLE_STATES
-from .columns import (
+from measures import services
+from measures.bulk.columns import (
     FIELD_COLUMNS,
     NUMBER,
     PERCENT,
@@ -26,6 +21,10 @@ from .columns import (
     clean_text,
     status_by_label,
 )
+from measures.models import ProgressReport, Task
+from measures.reporting.services import EDITABLE_STATES
+from measures.scoping import can_report
+from zones.models import Agency, Zone
 
 
 @dataclass(frozen=True)

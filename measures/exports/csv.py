@@ -5,7 +5,7 @@ from io import StringIO
 
 from django.utils.translation import gettext as _
 
-from .rows import columns, row_labels
+from measures.exports.rows import columns, row_labels
 
 BOM = "\ufeff"
 # A spreadsheet runs a cell starting with one of these as a formula; a leading apostrophe

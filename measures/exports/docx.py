@@ -11,10 +11,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from measures.exports import text
 from zones.i18n import localized
 from zones.numerals import to_chinese
-
-from . import text
 
 LATIN = "Times New Roman"
 BODY, TITLE, HEADING, SUBHEADING = "仿宋_GB2312", "方正小标宋简体", "黑体", "楷体_GB2312"

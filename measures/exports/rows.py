@@ -16,12 +16,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from measures.choices import Light, ReportState, TaskStatus
+from measures.models import CoordinationRequest, Evidence, Milestone, ProgressReport, Task
+from measures.scoping import visible_zones
+from measures.tasks.lights import SUBMITTED_STATES, ended_by, light_for, light_reasons
 from zones.models import Agency
-
-from ..choices import Light, ReportState, TaskStatus
-from ..lights import SUBMITTED_STATES, ended_by, light_for, light_reasons
-from ..models import CoordinationRequest, Evidence, Milestone, ProgressReport, Task
-from ..scoping import visible_zones
 
 ON_TIME, LATE, MISSING, CLOSED = "on_time", "late", "missing", "closed"
 TIMELINESS = (ON_TIME, LATE, MISSING, CLOSED)

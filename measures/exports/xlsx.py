@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from .rows import TIMELINESS, columns, row_labels, timeliness_labels
-from .text import title
+from measures.exports.rows import TIMELINESS, columns, row_labels, timeliness_labels
+from measures.exports.text import title
 
 # Cell styles, by their index in styles.xml's cellXfs.
 PLAIN, TOP, WRAP, HEADER = 0, 1, 2, 3

@@ -6,8 +6,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from ..choices import EventKind, Light, ReportState, TaskStatus
-from ..models import ProgressReport
+from measures.choices import EventKind, Light, ReportState, TaskStatus
+from measures.models import ProgressReport
 
 register = template.Library()
 

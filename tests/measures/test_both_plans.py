@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from measures import services
 from measures.choices import OutcomeType, TaskStatus
 from measures.models import ReportingPeriod, Task
-from measures.services.periods import create_quarterly_periods
+from measures.periods.services import create_quarterly_periods
 from tests.factories import make_user
 from zones.models import Plan, Zone
 from zones.roles import Role

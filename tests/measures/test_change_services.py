@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from measures import selectors, services
+from measures import services
 from measures.choices import AdjustmentKind, AdjustmentState, EventKind
+from measures.followup.services.reminders import outstanding_tasks
 from measures.models import Milestone, PlanAdjustment, ReportEvent, ReportingPeriod, Task
-from measures.services.reminders import outstanding_tasks
+from portal import selectors
 from tests.factories import make_user
 from zones.models import Agency, Zone
 from zones.roles import Role

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from measures import services
 from measures.choices import ReportState, TaskStatus
-from measures.dashboard import zone_score
+from measures.dashboard.selectors import zone_score
 from measures.models import ProgressReport, ReportingPeriod, Task
 from tests.factories import make_agency, make_task, make_user
 from tests.helpers import SESSION

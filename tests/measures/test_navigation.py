@@ -6,8 +6,8 @@ from django.utils import timezone
 from indicators import services as indicator_services
 from measures import services
 from measures.choices import AdjustmentKind, OutcomeType
-from measures.context_processors import pending_for_managers
 from measures.models import Task
+from portal.context_processors import pending_for_managers
 from tests.factories import make_period, make_user
 from tests.indicators.conftest import make_indicator
 from zones.models import Zone

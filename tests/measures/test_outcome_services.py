@@ -185,7 +185,7 @@ def test_a_failed_outcome_file_record_leaves_no_stored_file(xiqing, officer, set
     def crash(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("measures.services.outcomes.record", crash)
+    monkeypatch.setattr("measures.outcomes.services.record", crash)
     with pytest.raises(RuntimeError):
         services.add_outcome_file(
             outcome=outcome, user=officer, uploaded_file=upload(PDF, "经验材料.pdf"), description="经验总结"
@@ -234,7 +234,7 @@ def test_only_a_submitted_or_evaluated_outcome_can_be_returned(xiqing, officer, 
 
 def test_a_returned_outcome_leaves_the_submission_list_and_the_indicator_counts(xiqing, officer, manager):
     from indicators.selectors import COUNTED_OUTCOME_STATES
-    from measures.outcome_list_export import LISTED_STATES
+    from measures.exports.outcome_list import LISTED_STATES
 
     outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
     outcome = services.return_outcome(outcome=outcome, user=manager, note="请修改")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from measures import services
 from measures.choices import OutcomeState, OutcomeType
 from measures.models import InnovationOutcome, Task
-from measures.selectors import current_periods
+from measures.periods.selectors import current_periods
 from tests.factories import make_user
 from tests.helpers import SESSION
 from zones.models import Zone

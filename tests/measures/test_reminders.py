@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 
 from measures import services
 from measures.choices import EventKind, ReminderKind, TaskStatus
+from measures.followup.services import reminders as reminders_module
 from measures.models import Reminder, ReportEvent, ReportingPeriod, Task
-from measures.services import reminders as reminders_module
 from tests.factories import make_period, make_plan, make_user
 from zones.models import Plan, Zone
 from zones.roles import Role

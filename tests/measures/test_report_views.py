@@ -16,7 +16,7 @@ from django.utils import timezone
 from measures import services
 from measures.choices import EventKind, ReportState, TaskStatus
 from measures.models import Evidence, ProgressReport, Reminder, ReportEvent, Task
-from measures.services.periods import quarter_bounds
+from measures.periods.services import quarter_bounds
 from tests.factories import make_period, make_user
 from tests.helpers import SESSION
 from tests.measures.upload_samples import EXE, PDF, upload

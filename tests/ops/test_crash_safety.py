@@ -69,7 +69,7 @@ def add_pdf(report, officer):
 
 # `record` is imported by name into each service module, so it is patched where it is used.
 @pytest.mark.parametrize(
-    "crash_at", ["measures.services.evidence.record", "measures.models.Evidence.save"], ids=["event", "row"]
+    "crash_at", ["measures.evidence.services.record", "measures.models.Evidence.save"], ids=["event", "row"]
 )
 def test_a_crash_after_the_file_was_stored_leaves_no_row_event_or_file(report, officer, media, crash_at):
     events = ReportEvent.objects.count()
@@ -100,7 +100,7 @@ def test_the_evidence_is_kept_when_nothing_fails(report, officer, media):
 
 def test_a_crash_while_creating_a_report_leaves_no_report(task, period, officer):
     data = {"status": TaskStatus.ON_TRACK, "percent_complete": 30, "progress": "完成方案编制"}
-    with mock.patch("measures.services.reports.record", side_effect=Crash), pytest.raises(Crash):
+    with mock.patch("measures.reporting.services.record", side_effect=Crash), pytest.raises(Crash):
         services.save_report(task=task, period=period, user=officer, data=data)
 
     assert not ProgressReport.objects.filter(task=task, period=period).exists()
@@ -108,7 +108,7 @@ def test_a_crash_while_creating_a_report_leaves_no_report(task, period, officer)
 
 
 def test_a_crash_while_editing_a_report_keeps_the_previous_version(report, officer):
-    with mock.patch("measures.services.reports.record", side_effect=Crash), pytest.raises(Crash):
+    with mock.patch("measures.reporting.services.record", side_effect=Crash), pytest.raises(Crash):
         services.save_report(
             task=report.task,
             period=report.period,

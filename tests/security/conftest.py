@@ -26,7 +26,7 @@ from measures.models import (
     ReportingPeriod,
     Task,
 )
-from measures.services.periods import quarter_bounds
+from measures.periods.services import quarter_bounds
 from tests.factories import make_user
 from tests.measures.upload_samples import PDF
 from zones.models import Agency

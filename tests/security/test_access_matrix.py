@@ -22,14 +22,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from measures import bulk, services, urls_exports, urls_imports
+from measures import bulk, services
 from measures import urls as measures_urls
+from measures.bulk import urls as urls_imports
 from measures.choices import OutcomeType
+from measures.exports import urls as urls_exports
 from measures.models import Task
+from measures.zone_pages import urls as zones_urls
 from tests.factories import make_user
 from tests.measures import test_permissions
 from tests.measures.test_permissions import LOGIN, ROLES, expected_visible_tasks, user_for
-from zones import urls as zones_urls
 from zones.models import Zone
 from zones.roles import Role
 
@@ -177,7 +179,13 @@ ENDPOINTS = {
 
 
 def route_names(patterns):
-    return {p.name for p in patterns if getattr(p, "name", None)}
+    names = set()
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            names |= route_names(pattern.url_patterns)
+        elif getattr(pattern, "name", None):
+            names.add(pattern.name)
+    return names
 
 
 def test_every_route_of_the_covered_url_modules_has_a_row():

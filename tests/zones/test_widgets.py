@@ -5,7 +5,7 @@ from django import forms
 from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 
-from measures.filters import TaskFilter
+from measures.tasks.filters import TaskFilter
 from tests.factories import make_user
 from zones.models import Zone
 from zones.roles import Role

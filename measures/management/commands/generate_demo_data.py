@@ -33,7 +33,7 @@ from measures.models import (
     TaskAgency,
     TaskCategory,
 )
-from measures.services.periods import quarter_bounds
+from measures.periods.services import quarter_bounds
 from measures.uploads import stored_name
 from zones.models import Agency, Plan, Zone
 

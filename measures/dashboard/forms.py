@@ -1,0 +1,35 @@
+"""The dashboard's plan and period choice."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from measures.models import ReportingPeriod
+from measures.periods.selectors import current_of
+
+
+class DashboardForm(forms.Form):
+    """Which plan and period the dashboard shows; defaults to the first plan's current period.
+
+    Plain choice fields over lists read once, so rendering the form costs no further queries."""
+
+    plan = forms.ChoiceField(required=False, label=_("Plan"))
+    period = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Period"))
+
+    def __init__(self, *args, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plans = list(plans)
+        self.fields["plan"].choices = [(plan.code, plan.title) for plan in self.plans]
+        code = self.data.get("plan") if self.is_bound else None
+        self.plan = next((p for p in self.plans if p.code == code), self.plans[0] if self.plans else None)
+        self.periods = (
+            list(ReportingPeriod.objects.filter(plan=self.plan).order_by("-start")) if self.plan else []
+        )
+        self.fields["period"].choices = [("", _("Current period"))] + [(p.pk, p.name) for p in self.periods]
+
+    def chosen(self):
+        """(plan, period); a bad choice falls back to the defaults rather than an error page."""
+        if self.plan is None:
+            return None, None
+        period_id = self.cleaned_data.get("period") if self.is_bound and self.is_valid() else None
+        period = next((p for p in self.periods if p.pk == period_id), None)
+        return self.plan, period or current_of(self.periods)

@@ -1,0 +1,285 @@
+"""Reads for the managers' dashboard: where the plan stands for a period, in a fixed number of
+queries whatever the number of tasks or periods. The tasks are counted in SQL by every fact the
+tables read (zone, category, status, state, overdue milestones, close-off, submission by the
+deadline); the tables and charts are summed from those groups in Python, so they always agree.
+
+One rule for every figure: a report counts (its status, its percent, its timeliness) once it
+is submitted or accepted; a draft or a returned report counts as not submitted. Average
+completion is the sum of percent complete of the submitted reports of the tasks open in a
+period divided by those open tasks, the same for the ranking, the KPI and the chart across
+periods. A task is closed (no longer open) in a period when it was closed off or withdrawn by
+the period's end."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from measures.choices import Light, ReportState, TaskStatus
+from measures.models import Milestone, TaskCategory
+from measures.tasks.lights import ended_by, light_for
+from zones.models import Agency, Zone
+
+SUBMITTED = {ReportState.SUBMITTED, ReportState.ACCEPTED}
+NO_REPORT = "none"
+LIGHT_ORDER = [Light.RED, Light.YELLOW, Light.GREEN, Light.NONE, Light.CLOSED]
+STATUS_ORDER = [*TaskStatus.values, NO_REPORT]
+# The zone score: half for reporting on time, half for completion. The page states this rule.
+TIMELINESS_WEIGHT = 50
+COMPLETION_WEIGHT = 50
+
+
+@dataclass
+class Tally:
+    """Counts for one group of tasks: a zone, a category, an agency or all of them."""
+
+    tasks: int = 0
+    open: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+    percent_sum: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    by_light: Counter = field(default_factory=Counter)
+
+    def add(self, group):
+        """Add a group of `group["tasks"]` tasks that share every fact counted here."""
+        if group["withdrawn"]:
+            # A withdrawn task (撤销) is no longer part of the plan: it counts nowhere from the
+            # period of its withdrawal on, only in the periods before (see period_history).
+            return
+        n = group["tasks"]
+        submitted = group["report_state"] in SUBMITTED
+        self.tasks += n
+        self.by_light[group["light"]] += n
+        self.by_status[group["report_status"] if submitted else NO_REPORT] += n
+        if group["closed"]:
+            return
+        self.open += n
+        if submitted:
+            self.percent_sum += group["percent_sum"] or 0
+        if group["timeliness"] == "on_time":
+            self.on_time += n
+        elif group["timeliness"] == "late":
+            self.late += n
+        else:
+            self.missing += n
+
+    @property
+    def reported(self):
+        return self.on_time + self.late
+
+    @property
+    def rate(self):
+        return round(100 * self.reported / self.open) if self.open else None
+
+    @property
+    def average_percent(self):
+        return round(self.percent_sum / self.open) if self.open else None
+
+    @property
+    def score(self):
+        return zone_score(on_time=self.on_time, open_tasks=self.open, percent_sum=self.percent_sum)
+
+    def statuses(self):
+        return [(status, self.by_status.get(status, 0)) for status in STATUS_ORDER]
+
+    def lights(self):
+        return [(light, self.by_light.get(light, 0)) for light in LIGHT_ORDER]
+
+
+def zone_score(*, on_time, open_tasks, percent_sum):
+    if not open_tasks:
+        return None
+    timeliness = on_time / open_tasks
+    completion = percent_sum / open_tasks / 100
+    return round(TIMELINESS_WEIGHT * timeliness + COMPLETION_WEIGHT * completion, 1)
+
+
+def timeliness(state, submitted_on, deadline):
+    """on_time / late by the date of the last submission; missing until submitted."""
+    if submitted_on is None:
+        return "missing"
+    return timeliness_of(state, submitted_on <= deadline)
+
+
+def timeliness_of(state, by_deadline):
+    """The same rule from whether the submission date was on or before the deadline (None: none)."""
+    if state not in SUBMITTED or by_deadline is None:
+        return "missing"
+    return "on_time" if by_deadline else "late"
+
+
+def task_groups(tasks, period, today, by):
+    """`tasks` counted by the fields `by` and by every fact a tally or a light reads: one query.
+
+    Each group is {**by, report_status, report_state, closed_at, overdue, by_deadline, tasks,
+    percent_sum, light, timeliness}. Grouping in SQL sends back hundreds of rows instead of one
+    per task (one per task and agency for the agencies' table, 60,000 at 20,000 tasks), and a
+    light is worked out once per group. The report comes through a filtered join (at most one
+    row per task and period) rather than a correlated subquery per column."""
+    overdue = Exists(Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today))
+    by_deadline = Case(
+        When(current__submitted_on__isnull=True, then=Value(None)),
+        When(current__submitted_on__lte=period.deadline, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    groups = list(
+        tasks.annotate(
+            current=FilteredRelation("reports", condition=Q(reports__period_id=period.pk)),
+            overdue=overdue,
+            by_deadline=by_deadline,
+        )
+        .order_by()
+        .values(
+            *by,
+            "closed_at",
+            "withdrawn_at",
+            "overdue",
+            "by_deadline",
+            report_status=F("current__status"),
+            report_state=F("current__state"),
+        )
+        .annotate(tasks=Count("pk"), percent_sum=Sum("current__percent_complete"))
+    )
+    for group in groups:
+        group["closed"] = ended_by(group["closed_at"], period)
+        group["withdrawn"] = ended_by(group["withdrawn_at"], period)
+        group["light"] = light_for(
+            status=group["report_status"],
+            state=group["report_state"],
+            deadline=period.deadline,
+            today=today,
+            overdue_milestones=group["overdue"],
+            closed=group["closed"],
+            withdrawn=group["withdrawn"],
+        )
+        group["timeliness"] = timeliness_of(group["report_state"], group["by_deadline"])
+    return groups
+
+
+def _tally_by(groups, key):
+    tallies = defaultdict(Tally)
+    for group in groups:
+        tallies[group[key]].add(group)
+    return tallies
+
+
+def dashboard(*, tasks, plan, period, periods, today=None):
+    """Everything the dashboard shows for `period` over the visible `tasks` of `plan`."""
+    today = today or timezone.localdate()
+    tasks = tasks.filter(zone__plan=plan)
+    groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
+    total = Tally()
+    for group in groups:
+        total.add(group)
+    zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
+    by_zone = _tally_by(groups, "zone_id")
+    categories = list(
+        TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups})
+        .select_related("zone")
+        .order_by("zone__annex_number", "number")
+    )
+    by_category = _tally_by(groups, "category_id")
+    # A task counts once for each agency supporting it; tasks without one have agency None.
+    by_agency = _tally_by(
+        (
+            g
+            for g in task_groups(tasks, period, today, ["agency_links__agency_id"])
+            if g["agency_links__agency_id"]
+        ),
+        "agency_links__agency_id",
+    )
+    agencies = sorted(
+        Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
+    )
+    zone_rows = [{"zone": zone, "tally": by_zone[zone.pk]} for zone in zones]
+    ranking = sorted(
+        (row for row in zone_rows if row["tally"].score is not None),
+        key=lambda row: (-row["tally"].score, row["zone"].annex_number),
+    )
+    return {
+        "period": period,
+        # Before the deadline an unsubmitted report is not yet due, not missing.
+        "deadline_passed": today > period.deadline,
+        "total": total,
+        # Withdrawn tasks' reports are off the review queue too (selectors.my_page), so the
+        # count equals the list the card links to.
+        "awaiting_review": sum(
+            g["tasks"]
+            for g in groups
+            if g["report_state"] == ReportState.SUBMITTED and g["withdrawn_at"] is None
+        ),
+        "zones": zone_rows,
+        "ranking": ranking,
+        "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
+        "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agencies],
+        "history": period_history(tasks=tasks, periods=periods, zones=zones, groups=groups, today=today),
+    }
+
+
+def period_history(*, tasks, periods, zones, groups, today):
+    """Average completion, on-time count and score per zone for every started period, by the
+    same rule as the tallies of the chosen period (see the module's docstring), from one
+    aggregate query however many periods there are.
+
+    The query starts from the tasks and joins their reports, so the database walks the plan's
+    tasks and each task's reports by index, rather than testing every report against a list
+    of the visible tasks (2.6 s against 1.0 s over 500,000 reports on SQLite)."""
+    periods = sorted((p for p in periods if p.start <= today), key=lambda p: p.start)
+    end = F("reports__period__end")
+    counted = (
+        Q(reports__state__in=SUBMITTED)
+        & (Q(closed_at__isnull=True) | Q(closed_at__date__gt=end))
+        & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__date__gt=end))
+    )
+    aggregates = (
+        tasks.filter(reports__period__in=periods)
+        .order_by()
+        .values("zone_id", period=F("reports__period_id"))
+        .annotate(
+            percent_sum=Sum("reports__percent_complete", filter=counted),
+            on_time=Count(
+                "reports", filter=counted & Q(reports__submitted_on__lte=F("reports__period__deadline"))
+            ),
+        )
+    )
+    found = {(a["period"], a["zone_id"]): a for a in aggregates}
+    ended_at = defaultdict(list)
+    for group in groups:
+        ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
+        ended_at[group["zone_id"]].append((min(ended) if ended else None, group["tasks"]))
+    series = []
+    for zone in zones:
+        points = []
+        for period in periods:
+            open_tasks = sum(n for ended, n in ended_at[zone.pk] if not ended_by(ended, period))
+            cell = found.get((period.pk, zone.pk), {})
+            percent_sum = cell.get("percent_sum") or 0
+            points.append(
+                {
+                    "period": period,
+                    "average": round(percent_sum / open_tasks) if open_tasks else None,
+                    "on_time": cell.get("on_time", 0),
+                    "open": open_tasks,
+                    "score": zone_score(
+                        on_time=cell.get("on_time", 0), open_tasks=open_tasks, percent_sum=percent_sum
+                    ),
+                }
+            )
+        series.append({"zone": zone, "points": points})
+    return {"periods": periods, "series": series}

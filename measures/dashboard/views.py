@@ -1,0 +1,91 @@
+"""The managers' dashboard at `/`: the period at a glance, with charts and their numbers."""
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from measures.choices import Light, TaskStatus
+from measures.dashboard import selectors as reads
+from measures.dashboard.forms import DashboardForm
+from measures.models import Task
+from measures.scoping import access_for, can_review
+from measures.tasks.actions import ensure
+from zones.models import Plan
+
+LIGHT_COLOURS = {
+    "red": "#d2222d",
+    "yellow": "#f0b400",
+    "green": "#1f9d55",
+    "none": "#b8c2cf",
+    "closed": "#1c2733",
+}
+STATUS_COLOURS = {
+    "not_started": "#b8c2cf",
+    "on_track": "#1f9d55",
+    "delayed": "#f0b400",
+    "blocked": "#d2222d",
+    "completed": "#12407a",
+    "none": "#e6ebf1",
+}
+
+
+def dashboard(request):
+    ensure(can_review(request.user))
+    plans = Plan.objects.filter(zones__tasks__isnull=False).distinct().order_by("code")
+    form = DashboardForm(request.GET or None, plans=plans)
+    plan, period = form.chosen()
+    context = {"form": form, "plan": plan, "access": access_for(request.user)}
+    if period is not None:
+        data = reads.dashboard(
+            tasks=Task.objects.visible_to(request.user), plan=plan, period=period, periods=form.periods
+        )
+        context.update(data)
+        context["chart_data"] = chart_data(data)
+        context["status_labels"] = [(value, label) for value, label in TaskStatus.choices] + [
+            ("none", _("Not submitted"))
+        ]
+        context["light_labels"] = [(light.value, light.label) for light in reads.LIGHT_ORDER]
+    return render(request, "measures/dashboard.html", context)
+
+
+def chart_data(data):
+    """What the charts draw; the same numbers are in the tables next to them."""
+    zones = [row["zone"].short_name for row in data["zones"]]
+    status_names = dict(TaskStatus.choices) | {"none": _("Not submitted")}
+    return {
+        "zones": zones,
+        "status": [
+            {
+                "label": str(status_names[status]),
+                "colour": STATUS_COLOURS[status],
+                "values": [row["tally"].by_status.get(status, 0) for row in data["zones"]],
+            }
+            for status in reads.STATUS_ORDER
+        ],
+        "reporting": [
+            {
+                "label": _("On time"),
+                "colour": "#1f9d55",
+                "values": [r["tally"].on_time for r in data["zones"]],
+            },
+            {"label": _("Late"), "colour": "#f0b400", "values": [r["tally"].late for r in data["zones"]]},
+            {
+                # Red only once the deadline has passed; before it, nothing is late yet.
+                "label": _("Missing") if data["deadline_passed"] else _("Not yet due"),
+                "colour": "#d2222d" if data["deadline_passed"] else LIGHT_COLOURS["none"],
+                "values": [r["tally"].missing for r in data["zones"]],
+            },
+        ],
+        "progress": {
+            "periods": [period.name for period in data["history"]["periods"]],
+            "series": [
+                {
+                    "label": series["zone"].short_name,
+                    "values": [point["average"] for point in series["points"]],
+                }
+                for series in data["history"]["series"]
+            ],
+        },
+        "lights": [
+            {"label": str(Light(light).label), "colour": LIGHT_COLOURS[light]} for light in reads.LIGHT_ORDER
+        ],
+    }

@@ -1,0 +1,41 @@
+"""Forms of milestones, coordination requests and chasing a zone."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import DatePicker
+from measures.models import ReportingPeriod
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due = forms.DateField(label=_("Due"), widget=DatePicker())
+
+
+class CoordinationForm(forms.Form):
+    """Ask one of the task's supporting agencies; its choices come from the task's agencies as
+    already read with the task (TaskQuerySet.with_agencies), so the form costs no query."""
+
+    agency = forms.TypedChoiceField(label=_("Supporting agency"), coerce=int)
+    question = forms.CharField(label=_("What is needed"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = {agency.pk: agency for agency in task.ordered_agencies}
+        self.fields["agency"].choices = [
+            ("", "---------"),
+            *((agency.pk, agency.display_name) for agency in self.agencies.values()),
+        ]
+
+    def clean_agency(self):
+        return self.agencies[self.cleaned_data["agency"]]
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ChaseForm(forms.Form):
+    period = forms.ModelChoiceField(queryset=ReportingPeriod.objects.all(), label=_("Period"))
+    # Where to return afterwards (the dashboard or the zone page); checked by the view.
+    next = forms.CharField(required=False)

@@ -1,0 +1,173 @@
+"""What keeps a task moving between reports: milestones, coordination requests and reminders."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from measures.choices import ReminderKind, RequestState
+from measures.reporting.models import ReportingPeriod
+from measures.tasks.models import Task
+from zones.models import Agency, Zone
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(
+            done_on__isnull=True, due__lt=today, task__closed_at__isnull=True, task__withdrawn_at__isnull=True
+        )
+
+
+class Milestone(models.Model):
+    """A dated step an officer breaks a task into (任务分解)."""
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="milestones", verbose_name=_("task"))
+    title = models.CharField(_("milestone"), max_length=200)
+    due = models.DateField(_("due"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["task", "due", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        indexes = [models.Index(fields=["due", "done_on"], name="milestone_due_done")]
+
+    def __str__(self):
+        return f"{self.title} ({self.due:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        return self.task.get_absolute_url() + f"#milestone-{self.pk}"
+
+    @property
+    def is_done(self):
+        return self.done_on is not None
+
+    def is_overdue(self, today=None):
+        return not self.is_done and self.due < (today or timezone.localdate())
+
+
+class CoordinationRequest(models.Model):
+    """需协调事项: an officer asks one of the task's supporting agencies for help."""
+
+    task = models.ForeignKey(
+        Task, models.CASCADE, related_name="coordination_requests", verbose_name=_("task")
+    )
+    agency = models.ForeignKey(
+        Agency, models.PROTECT, related_name="coordination_requests", verbose_name=_("agency")
+    )
+    period = models.ForeignKey(
+        ReportingPeriod,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coordination_requests",
+        verbose_name=_("period"),
+    )
+    question = models.TextField(_("what is needed"))
+    state = models.CharField(
+        _("state"), max_length=20, choices=RequestState.choices, default=RequestState.OPEN
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("asked by")
+    )
+    asked_at = models.DateTimeField(_("asked at"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        verbose_name = _("coordination request")
+        verbose_name_plural = _("coordination requests")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=RequestState.values), name="request_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state=RequestState.OPEN)
+                | Q(answered_at__isnull=False)
+                | Q(closed_at__isnull=False),
+                name="request_answered_or_closed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task} → {self.agency}"
+
+    def get_absolute_url(self):
+        return self.task.get_absolute_url() + f"#request-{self.pk}"
+
+    def clean(self):
+        if (
+            self.task_id
+            and self.agency_id
+            and not self.task.agency_links.filter(agency_id=self.agency_id).exists()
+        ):
+            raise ValidationError({"agency": _("Choose one of this task's supporting agencies.")})
+
+
+class Reminder(models.Model):
+    """A reminder before the deadline or a chase notice (催办) after it, as it was sent."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
+    period = models.ForeignKey(
+        ReportingPeriod, models.CASCADE, related_name="reminders", verbose_name=_("period")
+    )
+    zone = models.ForeignKey(Zone, models.CASCADE, related_name="reminders", verbose_name=_("zone"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="reminders", verbose_name=_("recipient")
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+        help_text=_("Empty when sent by the scheduled send_reminders command."),
+    )
+    task_count = models.PositiveIntegerField(_("reports outstanding"))
+    subject = models.CharField(_("subject"), max_length=200)
+    delivered = models.BooleanField(_("delivered"), default=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["period", "zone", "kind", "sent_at"], name="reminder_lookup")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.recipient} · {self.sent_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("admin:measures_reminder_change", args=[self.pk])

@@ -1,0 +1,90 @@
+"""Milestones (任务分解): an officer breaks a task into dated steps and marks them done."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from measures.choices import EventKind
+from measures.history import record
+from measures.models import Milestone
+from measures.reporting.services import ensure_task_open
+from measures.scoping import can_report, require
+
+
+def _describe(milestone):
+    return {"milestone": milestone.pk, "title": milestone.title, "due": milestone.due.isoformat()}
+
+
+@transaction.atomic
+def add_milestone(*, task, user, title, due):
+    require(can_report(user, task))
+    ensure_task_open(task)
+    now = timezone.now()
+    milestone = Milestone(
+        task=task, title=title.strip(), due=due, created_by=user, created_at=now, updated_at=now
+    )
+    milestone.full_clean()
+    milestone.save()
+    record(kind=EventKind.MILESTONE_ADDED, actor=user, task=task, changes=_describe(milestone))
+    return milestone
+
+
+def _locked(milestone):
+    return Milestone.objects.select_for_update().select_related("task").get(pk=milestone.pk)
+
+
+@transaction.atomic
+def update_milestone(*, milestone, user, title, due):
+    milestone = _locked(milestone)
+    require(can_report(user, milestone.task))
+    ensure_task_open(milestone.task)
+    changes = {}
+    if milestone.title != title.strip():
+        changes["title"] = [milestone.title, title.strip()]
+    if milestone.due != due:
+        changes["due"] = [milestone.due.isoformat(), due.isoformat() if due else None]
+    if not changes:
+        return milestone
+    milestone.title = title.strip()
+    milestone.due = due
+    milestone.updated_at = timezone.now()
+    milestone.full_clean()
+    milestone.save(update_fields=["title", "due", "updated_at"])
+    changes["milestone"] = milestone.pk
+    record(kind=EventKind.MILESTONE_CHANGED, actor=user, task=milestone.task, changes=changes)
+    return milestone
+
+
+@transaction.atomic
+def complete_milestone(*, milestone, user, done_on=None):
+    milestone = _locked(milestone)
+    require(can_report(user, milestone.task))
+    ensure_task_open(milestone.task)
+    if milestone.is_done:
+        raise ValidationError(_("This milestone is already done."))
+    today = timezone.localdate()
+    done_on = done_on or today
+    if done_on > today:
+        raise ValidationError({"done_on": _("A milestone cannot be done on a future date.")})
+    milestone.done_on = done_on
+    milestone.updated_at = timezone.now()
+    milestone.full_clean()
+    milestone.save(update_fields=["done_on", "updated_at"])
+    changes = {**_describe(milestone), "done_on": done_on.isoformat()}
+    record(kind=EventKind.MILESTONE_DONE, actor=user, task=milestone.task, changes=changes)
+    return milestone
+
+
+@transaction.atomic
+def reopen_milestone(*, milestone, user):
+    milestone = _locked(milestone)
+    require(can_report(user, milestone.task))
+    ensure_task_open(milestone.task)
+    if not milestone.is_done:
+        raise ValidationError(_("This milestone is not done."))
+    milestone.done_on = None
+    milestone.updated_at = timezone.now()
+    milestone.save(update_fields=["done_on", "updated_at"])
+    record(kind=EventKind.MILESTONE_REOPENED, actor=user, task=milestone.task, changes=_describe(milestone))
+    return milestone

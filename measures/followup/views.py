@@ -1,0 +1,185 @@
+"""Milestones, coordination requests and the managers' chase notice."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from measures import services
+from measures.followup.forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm
+from measures.models import CoordinationRequest, Milestone
+from measures.scoping import can_answer, can_report, can_review, visible_zones
+from measures.tasks.actions import add_service_errors, back_to_task, ensure, scoped_task, viewed_period
+from measures.tasks.views import chosen_period, render_task_page
+
+
+@login_required
+@require_POST
+def add_milestone(request, code, number):
+    task = scoped_task(request, code, number)
+    ensure(can_report(request.user, task))
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_milestone(task=task, user=request.user, **form.cleaned_data)
+            return back_to_task(
+                request,
+                task,
+                viewed_period(request, task),
+                anchor="milestones",
+                message=_("Milestone added."),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    period = viewed_period(request, task) or chosen_period(task)
+    return render_task_page(request, task, period, status=400, milestone_form=form)
+
+
+@login_required
+@require_POST
+def edit_milestone(request, code, number, pk):
+    task = scoped_task(request, code, number)
+    milestone = get_object_or_404(Milestone, pk=pk, task=task)
+    ensure(can_report(request.user, task))
+    form = MilestoneForm(request.POST, prefix=f"milestone-{pk}")
+    if form.is_valid():
+        try:
+            services.update_milestone(milestone=milestone, user=request.user, **form.cleaned_data)
+            return back_to_task(
+                request,
+                task,
+                viewed_period(request, task),
+                anchor=f"milestone-{pk}",
+                message=_("Milestone updated."),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    # The row's edit form opens again with what was typed and why it was refused.
+    form.milestone_pk = pk
+    period = viewed_period(request, task) or chosen_period(task)
+    return render_task_page(request, task, period, status=400, milestone_edit_form=form)
+
+
+def _milestone_action(request, code, number, pk, action, message):
+    task = scoped_task(request, code, number)
+    milestone = get_object_or_404(Milestone, pk=pk, task=task)
+    ensure(can_report(request.user, task))
+    try:
+        action(milestone=milestone, user=request.user)
+        messages.success(request, message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return back_to_task(request, task, viewed_period(request, task), anchor="milestones")
+
+
+@login_required
+@require_POST
+def complete_milestone(request, code, number, pk):
+    return _milestone_action(
+        request, code, number, pk, services.complete_milestone, _("Milestone marked done.")
+    )
+
+
+@login_required
+@require_POST
+def reopen_milestone(request, code, number, pk):
+    return _milestone_action(request, code, number, pk, services.reopen_milestone, _("Milestone reopened."))
+
+
+@login_required
+@require_POST
+def ask_agency(request, code, number):
+    task = scoped_task(request, code, number)
+    ensure(can_report(request.user, task))
+    form = CoordinationForm(request.POST, task=task)
+    period = chosen_period(task)
+    if form.is_valid():
+        try:
+            services.ask_agency(task=task, user=request.user, period=period, **form.cleaned_data)
+            return back_to_task(
+                request,
+                task,
+                viewed_period(request, task),
+                anchor="coordination",
+                message=_("Request sent to the agency."),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return render_task_page(request, task, period, status=400, coordination_form=form)
+
+
+def _request(request, code, number, pk):
+    task = scoped_task(request, code, number)
+    return task, get_object_or_404(CoordinationRequest.objects.select_related("agency"), pk=pk, task=task)
+
+
+@login_required
+@require_POST
+def answer_request(request, code, number, pk):
+    task, coordination = _request(request, code, number, pk)
+    ensure(can_answer(request.user, coordination))
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer_request(
+                request=coordination, user=request.user, answer=form.cleaned_data["answer"]
+            )
+            return back_to_task(
+                request, task, viewed_period(request, task), anchor=f"request-{pk}", message=_("Answer sent.")
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    form.request_pk = pk
+    period = viewed_period(request, task) or chosen_period(task)
+    return render_task_page(request, task, period, status=400, answer_form=form)
+
+
+@login_required
+@require_POST
+def close_request(request, code, number, pk):
+    task, coordination = _request(request, code, number, pk)
+    ensure(can_report(request.user, task) or can_review(request.user))
+    try:
+        services.close_request(request=coordination, user=request.user)
+        messages.success(request, _("Request closed."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return back_to_task(request, task, viewed_period(request, task), anchor=f"request-{pk}")
+
+
+@login_required
+@require_POST
+def chase_zone(request, code):
+    zone = get_object_or_404(visible_zones(request.user), code=code)
+    ensure(can_review(request.user))
+    form = ChaseForm(request.POST)
+    form.fields["period"].queryset = form.fields["period"].queryset.filter(plan_id=zone.plan_id)
+    if not form.is_valid():
+        messages.error(request, _("Choose a reporting period of this zone's plan."))
+    else:
+        try:
+            sent = services.chase_zone(period=form.cleaned_data["period"], zone=zone, user=request.user)
+            delivered = sum(1 for reminder in sent.reminders if reminder.delivered)
+            messages.success(
+                request,
+                _(
+                    "Chase notice e-mailed to %(delivered)s of %(count)s officer(s) of %(zone)s; it is recorded either way."
+                )
+                % {"delivered": delivered, "count": len(sent.reminders), "zone": zone.display_name},
+            )
+            if delivered < len(sent.reminders):
+                messages.warning(
+                    request,
+                    _(
+                        "Some officers have no e-mail address or could not be reached; see Administration › Reminders."
+                    ),
+                )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    target = form.cleaned_data.get("next") if form.is_valid() else ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(zone.get_absolute_url())

@@ -1,0 +1,32 @@
+"""The history row every service writes in the same transaction as its change."""
+
+from django.utils import timezone
+
+from measures.models import ReportEvent
+
+
+def record(
+    *, kind, actor, task=None, report=None, period=None, outcome=None, matter=None, changes=None, note=""
+):
+    if report is not None:
+        task = task or report.task
+        period = period or report.period
+    event = ReportEvent(
+        task=task,
+        report=report,
+        outcome=outcome,
+        matter=matter,
+        period=period,
+        kind=kind,
+        actor=actor,
+        at=timezone.now(),
+        changes=changes or {},
+        note=note,
+    )
+    event.full_clean()
+    event.save()
+    return event
+
+
+def as_json(value):
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)

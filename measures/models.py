@@ -1,0 +1,29 @@
+"""Every model of the measures app, defined in its domain package (measures/<domain>/models.py).
+
+Django loads the app's models from here; the app label, table names and migrations are the
+same as before the split."""
+
+from measures.adjustments.models import PlanAdjustment
+from measures.evidence.models import Evidence
+from measures.followup.models import CoordinationRequest, Milestone, Reminder
+from measures.matters.models import MajorMatter
+from measures.outcomes.models import InnovationOutcome
+from measures.reporting.models import ProgressReport, ReportEvent, ReportingPeriod
+from measures.tasks.models import Task, TaskAgency, TaskCategory, TaskQuerySet
+
+__all__ = [
+    "CoordinationRequest",
+    "Evidence",
+    "InnovationOutcome",
+    "MajorMatter",
+    "Milestone",
+    "PlanAdjustment",
+    "ProgressReport",
+    "Reminder",
+    "ReportEvent",
+    "ReportingPeriod",
+    "Task",
+    "TaskAgency",
+    "TaskCategory",
+    "TaskQuerySet",
+]

@@ -1,0 +1,352 @@
+"""The register of innovation outcomes: list, record, evaluate, recommend, replicate."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from core.forms import ReasonForm
+from measures import services
+from measures.choices import EventKind, OutcomeState
+from measures.evidence.forms import EvidenceFileForm
+from measures.exports.outcome_list import LISTED_STATES, as_docx, as_xlsx, list_title, outcome_rows
+from measures.models import Evidence, ReportEvent, ReportingPeriod
+from measures.outcomes.filters import OutcomeFilter
+from measures.outcomes.forms import (
+    DecisionForm,
+    DeclineForm,
+    EvaluateForm,
+    OutcomeForm,
+    ReplicationForm,
+    ReturnForm,
+)
+from measures.outcomes.services import STATE_ERROR
+from measures.scoping import access_for, can_record_outcome, can_review, visible_outcomes, visible_zones
+from measures.tasks.actions import add_service_errors, ensure
+from zones.pagination import ForgivingPaginationMixin
+
+
+class OutcomeListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
+    filterset_class = OutcomeFilter
+    template_name = "measures/outcome_list.html"
+    context_object_name = "outcomes"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            visible_outcomes(self.request.user)
+            .select_related("zone", "period")
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_record"] = bool(_own_zones(self.request.user))
+        return context
+
+
+def _own_zones(user):
+    access = access_for(user)
+    zones = visible_zones(user).order_by("plan__code", "annex_number")
+    return zones if access.is_admin else zones.filter(pk__in=access.zone_ids if access.is_officer else [])
+
+
+def _outcome(request, pk):
+    return get_object_or_404(visible_outcomes(request.user).select_related("zone", "period"), pk=pk)
+
+
+def _form_data(form):
+    data = {field: form.cleaned_data[field] for field in ("title", "description", "type", "period")}
+    return data, list(form.cleaned_data["tasks"])
+
+
+@login_required
+def create_outcome(request):
+    zones = _own_zones(request.user)
+    ensure(zones.exists())
+    form = OutcomeForm(request.POST or None, zones=zones)
+    if request.method == "POST" and form.is_valid():
+        data, tasks = _form_data(form)
+        try:
+            outcome = services.create_outcome(
+                zone=form.cleaned_data["zone"], user=request.user, tasks=tasks, **data
+            )
+            messages.success(request, _("Outcome saved as a draft. Attach evidence, then submit it."))
+            return redirect(outcome)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "measures/outcome_form.html", {"form": form}, status=status)
+
+
+@login_required
+def edit_outcome(request, pk):
+    outcome = _outcome(request, pk)
+    ensure(can_record_outcome(request.user, outcome.zone))
+    if outcome.state != OutcomeState.DRAFT:
+        # The role allows it; the state does not: say so on the outcome page, not as a 403.
+        messages.error(
+            request,
+            _("This outcome is %(state)s; only a draft can be edited.")
+            % {"state": outcome.get_state_display().lower()},
+        )
+        return redirect(outcome)
+    form = OutcomeForm(request.POST or None, instance=outcome, zones=_own_zones(request.user))
+    if request.method == "POST" and form.is_valid():
+        data, tasks = _form_data(form)
+        try:
+            services.update_outcome(outcome=outcome, user=request.user, data=data, tasks=tasks)
+            return redirect(outcome)
+        except ValidationError as error:
+            add_service_errors(form, error)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "measures/outcome_form.html", {"form": form, "outcome": outcome}, status=status)
+
+
+def _return_event(outcome, events):
+    """The manager's latest 退回修改 while the outcome is back in draft: every resubmission
+    leaves draft, so the newest return is the one still to be answered. Read from the history
+    the page lists anyway, so it costs no query."""
+    if outcome.state != OutcomeState.DRAFT:
+        return None
+    return next((event for event in events if event.kind == EventKind.OUTCOME_RETURNED), None)
+
+
+def render_outcome(request, outcome, status=200, **forms):
+    events = list(ReportEvent.objects.filter(outcome=outcome).select_related("actor").order_by("-at", "-pk"))
+    context = {
+        "outcome": outcome,
+        "tasks": outcome.tasks.select_related("zone").order_by("number"),
+        "evidence": outcome.evidence.select_related("added_by").order_by("added_at", "pk"),
+        "events": events,
+        "returned": _return_event(outcome, events),
+        "may_record": can_record_outcome(request.user, outcome.zone),
+        "may_review": can_review(request.user),
+        "evaluate_form": EvaluateForm(initial={"score": outcome.score, "notes": outcome.evaluation}),
+        "decision_form": DecisionForm(),
+        "decline_form": DeclineForm(),
+        "return_form": ReturnForm(),
+        "replication_form": ReplicationForm(),
+        "file_form": EvidenceFileForm(),
+        "withdraw_form": ReasonForm(),
+        **forms,
+    }
+    return render(request, "measures/outcome_detail.html", context, status=status)
+
+
+@login_required
+def outcome_detail(request, pk):
+    return render_outcome(request, _outcome(request, pk))
+
+
+def _state_refusal(request, outcome, error):
+    """A step the outcome's state does not allow: an error message on the outcome page."""
+    if hasattr(error, "error_dict") or not any(e.code == STATE_ERROR for e in error.error_list):
+        return None
+    messages.error(request, " ".join(error.messages))
+    return redirect(outcome)
+
+
+def _act(request, pk, *, allowed, form_class, form_name, call, message):
+    outcome = _outcome(request, pk)
+    ensure(allowed(request.user, outcome))
+    form = form_class(request.POST, request.FILES) if form_class else None
+    if form is None or form.is_valid():
+        try:
+            call(outcome, form.cleaned_data if form else {})
+            messages.success(request, message)
+            return redirect(outcome)
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return redirect(outcome)
+            if refused := _state_refusal(request, outcome, error):
+                return refused
+            add_service_errors(form, error)
+    return render_outcome(request, outcome, status=400, **{form_name: form})
+
+
+def _reviewer(user, outcome):
+    return can_review(user)
+
+
+def _recorder(user, outcome):
+    return can_record_outcome(user, outcome.zone)
+
+
+@login_required
+@require_POST
+def submit(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_recorder,
+        form_class=None,
+        form_name="",
+        call=lambda outcome, data: services.submit_outcome(outcome=outcome, user=request.user),
+        message=_("Outcome submitted."),
+    )
+
+
+@login_required
+@require_POST
+def evaluate(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_reviewer,
+        form_class=EvaluateForm,
+        form_name="evaluate_form",
+        call=lambda outcome, data: services.evaluate_outcome(
+            outcome=outcome, user=request.user, score=data["score"], notes=data["notes"]
+        ),
+        message=_("Evaluation recorded."),
+    )
+
+
+@login_required
+@require_POST
+def return_for_changes(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_reviewer,
+        form_class=ReturnForm,
+        form_name="return_form",
+        call=lambda outcome, data: services.return_outcome(
+            outcome=outcome, user=request.user, note=data["note"]
+        ),
+        message=_("Outcome returned to the zone for changes."),
+    )
+
+
+@login_required
+@require_POST
+def recommend(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_reviewer,
+        form_class=DecisionForm,
+        form_name="decision_form",
+        call=lambda outcome, data: services.recommend_outcome(
+            outcome=outcome, user=request.user, note=data["note"]
+        ),
+        message=_("Recommended for citywide replication."),
+    )
+
+
+@login_required
+@require_POST
+def decline(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_reviewer,
+        form_class=DeclineForm,
+        form_name="decline_form",
+        call=lambda outcome, data: services.decline_outcome(
+            outcome=outcome, user=request.user, reason=data["reason"]
+        ),
+        message=_("Marked as not recommended."),
+    )
+
+
+@login_required
+@require_POST
+def replicate(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_reviewer,
+        form_class=ReplicationForm,
+        form_name="replication_form",
+        call=lambda outcome, data: services.record_replication(
+            outcome=outcome, user=request.user, where=data["where"], on=data["on"]
+        ),
+        message=_("Replication recorded."),
+    )
+
+
+@login_required
+@require_POST
+def add_file(request, pk):
+    return _act(
+        request,
+        pk,
+        allowed=_recorder,
+        form_class=EvidenceFileForm,
+        form_name="file_form",
+        call=lambda outcome, data: services.add_outcome_file(
+            outcome=outcome, user=request.user, uploaded_file=data["file"], description=data["description"]
+        ),
+        message=_("File added to the outcome."),
+    )
+
+
+@login_required
+@require_POST
+def withdraw_evidence(request, pk, evidence_pk):
+    outcome = _outcome(request, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, outcome=outcome)
+    ensure(can_record_outcome(request.user, outcome.zone))
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw_outcome_evidence(
+                evidence=evidence, user=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Evidence withdrawn; it stays in the history."))
+            return redirect(outcome.get_absolute_url() + "#evidence")
+        except ValidationError as error:
+            if refused := _state_refusal(request, outcome, error):
+                return refused
+            add_service_errors(form, error)
+    form.evidence_pk = evidence.pk
+    return render_outcome(request, outcome, status=400, withdraw_form=form)
+
+
+def _submission_list(request, period_id):
+    period = get_object_or_404(ReportingPeriod, pk=period_id)
+    outcomes = (
+        visible_outcomes(request.user)
+        .filter(period=period, state__in=LISTED_STATES)
+        .select_related("zone")
+        .prefetch_related("tasks")
+        .order_by("zone__annex_number", "submitted_at", "pk")
+    )
+    return period, outcome_rows(outcomes)
+
+
+def _download(content, filename, content_type):
+    return HttpResponse(
+        content,
+        content_type=content_type,
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+@login_required
+def submission_list_xlsx(request, period_id):
+    period, rows = _submission_list(request, period_id)
+    return _download(
+        as_xlsx(period, rows),
+        f"{list_title(period)}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+def submission_list_docx(request, period_id):
+    period, rows = _submission_list(request, period_id)
+    return _download(
+        as_docx(period, rows),
+        f"{list_title(period)}.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )

@@ -1,0 +1,230 @@
+"""Reporting: periods, progress reports and the append-only history of every change."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from measures.choices import EventKind, ReportState, TaskStatus
+from measures.tasks.models import Task
+from zones.models import Agency
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def current_for(self, plan, today):
+        """The period being reported on `today`: the earliest whose deadline has not passed
+        among those already started (Q3 stays current until its October deadline), else the
+        latest started one, else the first one."""
+        started = self.filter(plan=plan, start__lte=today)
+        return (
+            started.filter(deadline__gte=today).order_by("deadline", "start").first()
+            or started.order_by("-start").first()
+            or self.filter(plan=plan).order_by("start").first()
+        )
+
+    def previous_of(self, period):
+        return self.filter(plan_id=period.plan_id, start__lt=period.start).order_by("-start").first()
+
+
+class ReportingPeriod(models.Model):
+    """A reporting period of a plan (quarterly by default) with its submission deadline."""
+
+    plan = models.ForeignKey("zones.Plan", models.CASCADE, related_name="periods", verbose_name=_("plan"))
+    name = models.CharField(_("name"), max_length=60)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    deadline = models.DateField(_("submission deadline"))
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("locked by"),
+    )
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "-start"]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "start"], name="period_unique_start_per_plan"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="period_end_after_start"),
+            models.CheckConstraint(condition=Q(deadline__gte=F("start")), name="period_deadline_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("admin:measures_reportingperiod_change", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.end < self.start:
+            errors["end"] = _("The end of a period cannot be before its start.")
+        if self.start and self.deadline and self.deadline < self.start:
+            errors["deadline"] = _("The deadline cannot be before the start of the period.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_locked(self):
+        return self.locked_at is not None
+
+
+class ProgressReport(models.Model):
+    """What a zone reports on one task for one period; changed only through measures.services."""
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="reports", verbose_name=_("task"))
+    period = models.ForeignKey(
+        ReportingPeriod, models.PROTECT, related_name="reports", verbose_name=_("period")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
+    )
+    percent_complete = models.PositiveSmallIntegerField(
+        _("percent complete"), default=0, validators=[MaxValueValidator(100)]
+    )
+    progress = models.TextField(_("progress this period"), blank=True)
+    problems = models.TextField(_("problems and difficulties"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    support_needed = models.TextField(_("support needed"), blank=True)
+    support_agency = models.ForeignKey(
+        Agency,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_requests",
+        verbose_name=_("agency asked for support"),
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=ReportState.choices, default=ReportState.DRAFT
+    )
+    # Bumped on every write; a save carrying an older version is a conflict, never a silent overwrite.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # The local date of submitted_at, stored so on-time counts compare two date columns in SQL
+    # instead of converting every timestamp (which SQLite does row by row in Python).
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True, editable=False)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("updated by")
+    )
+
+    class Meta:
+        ordering = ["period", "task"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "period"], name="report_unique_per_task_period"),
+            models.CheckConstraint(condition=Q(percent_complete__lte=100), name="report_percent_at_most_100"),
+            models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="report_status_valid"),
+            models.CheckConstraint(condition=Q(state__in=ReportState.values), name="report_state_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.period}"
+
+    def get_absolute_url(self):
+        return self.task.get_absolute_url() + f"?period={self.period_id}"
+
+    def clean(self):
+        errors = {}
+        supports = self.support_agency_id and self.task_id
+        if supports and not self.task.agency_links.filter(agency_id=self.support_agency_id).exists():
+            errors["support_agency"] = _("Choose one of this task's supporting agencies.")
+        if self.status == TaskStatus.COMPLETED and self.percent_complete != 100:
+            errors["percent_complete"] = _(
+                "A completed task is 100 percent complete; correct the status or the percent."
+            )
+        elif self.status == TaskStatus.NOT_STARTED and self.percent_complete:
+            errors["percent_complete"] = _(
+                "A task that has not started is 0 percent complete; correct the status or the percent."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def submitted_late(self):
+        """Last submitted after the period's deadline."""
+        return self.submitted_on is not None and self.submitted_on > self.period.deadline
+
+
+class ReportEvent(models.Model):
+    """One append-only history row per change to a task's reports, evidence, milestones,
+    coordination requests or close-off, or to a period; the task page shows them as a timeline."""
+
+    task = models.ForeignKey(
+        Task, models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("task")
+    )
+    report = models.ForeignKey(
+        ProgressReport, models.CASCADE, null=True, blank=True, related_name="events", verbose_name=_("report")
+    )
+    outcome = models.ForeignKey(
+        "measures.InnovationOutcome",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("outcome"),
+    )
+    period = models.ForeignKey(
+        ReportingPeriod,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("period"),
+    )
+    # A matter raised on a whole zone has no task; its thread hangs on the matter itself.
+    matter = models.ForeignKey(
+        "measures.MajorMatter",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("major matter"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"))
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(task__isnull=False)
+                | Q(period__isnull=False)
+                | Q(outcome__isnull=False)
+                | Q(matter__isnull=False),
+                name="event_has_subject",
+            ),
+        ]
+        indexes = [models.Index(fields=["task", "at"], name="event_task_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.actor} · {self.at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        if self.outcome_id:
+            return self.outcome.get_absolute_url() + "#history"
+        if self.matter_id:
+            return self.matter.get_absolute_url() + "#thread"
+        if self.task_id:
+            return self.task.get_absolute_url() + "#history"
+        return self.period.get_absolute_url()

@@ -1,0 +1,347 @@
+"""Progress reports: drafting, submitting, review, and closing off (销号) a finished task."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from measures.choices import EventKind, ReportState, TaskStatus
+from measures.followup.services.coordination import ask_agency
+from measures.history import as_json, record
+from measures.models import CoordinationRequest, ProgressReport, ReportingPeriod, Task
+from measures.scoping import can_report, can_review, require
+
+REPORT_FIELDS = [
+    "status",
+    "percent_complete",
+    "progress",
+    "problems",
+    "next_steps",
+    "support_needed",
+    "support_agency",
+]
+EDITABLE_STATES = {ReportState.DRAFT, ReportState.RETURNED}
+
+
+class ReportConflict(Exception):
+    """Someone saved the report after the form was opened; `changes` says what they changed."""
+
+    def __init__(self, report, changes):
+        self.report = report
+        self.changes = changes
+        super().__init__(f"report {report.pk} changed since version was read")
+
+
+def _value(report, field):
+    """A comparable value: the agency's id rather than the agency."""
+    return getattr(report, f"{field}_id" if field == "support_agency" else field)
+
+
+def _locked_message():
+    return _("This reporting period is locked; its reports can no longer change.")
+
+
+def _task_refusal(closed_at, withdrawn_at):
+    if withdrawn_at is not None:
+        return _("This task has been withdrawn from the plan; it is no longer reported on.")
+    if closed_at is not None:
+        return _("This task has been closed off; reopen it before changing it.")
+    return None
+
+
+def _report_refusal(report):
+    if report is not None and report.state not in EDITABLE_STATES:
+        return _("This report has been %(state)s and can no longer be edited.") % {
+            "state": report.get_state_display().lower()
+        }
+    return None
+
+
+def ensure_period_open(period):
+    # Read the lock from the database: the caller's object may predate a manager's lock.
+    period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_locked:
+        raise ValidationError(_locked_message())
+    return period
+
+
+def ensure_task_open(task):
+    closed_at, withdrawn_at = Task.objects.filter(pk=task.pk).values_list("closed_at", "withdrawn_at").get()
+    refusal = _task_refusal(closed_at, withdrawn_at)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def ensure_report_editable(report):
+    refusal = _report_refusal(report)
+    if refusal:
+        raise ValidationError(refusal)
+
+
+def edit_refusal(*, task, period, report):
+    """Why the report of `task` for `period` cannot be written now, or None: the rules
+    save_report enforces, read from the objects at hand (no query) so the edit page can say
+    so before anything is typed rather than on save."""
+    if period.is_locked:
+        return _locked_message()
+    return _task_refusal(task.closed_at, task.withdrawn_at) or _report_refusal(report)
+
+
+def locked_report(report):
+    """Re-read the row under a lock so the checks below see the latest committed state."""
+    return ProgressReport.objects.select_for_update().select_related("period", "task").get(pk=report.pk)
+
+
+def _changes_since(report, version):
+    changes = {}
+    for event in report.events.filter(kind__in=[EventKind.CREATED, EventKind.EDITED]).order_by("at", "pk"):
+        if event.changes.get("_version", 0) > version:
+            changes.update({k: v for k, v in event.changes.items() if not k.startswith("_")})
+    return changes
+
+
+def _check_conflict(report, expected_version):
+    if expected_version is not None and report.version != expected_version:
+        raise ReportConflict(report, _changes_since(report, expected_version))
+
+
+@transaction.atomic
+def save_report(*, task, period, user, data, expected_version=None):
+    """Create or edit the draft report of `task` for `period`.
+
+    `expected_version` is the version the user's form was built from; when another
+    save came in between, ReportConflict carries what changed and nothing is written.
+    """
+    require(can_report(user, task))
+    ensure_period_open(period)
+    ensure_task_open(task)
+    unknown = set(data) - set(REPORT_FIELDS)
+    if unknown:
+        raise ValueError(f"not report fields: {sorted(unknown)}")
+    existing = ProgressReport.objects.select_for_update().filter(task=task, period=period).first()
+    now = timezone.now()
+    if existing is None:
+        report = ProgressReport(task=task, period=period, updated_by=user, updated_at=now, **data)
+        report.full_clean()
+        report.save()
+        changes = {field: [None, as_json(_value(report, field))] for field in data}
+        changes["_version"] = report.version
+        record(kind=EventKind.CREATED, actor=user, report=report, changes=changes)
+        return report
+
+    report = existing
+    _check_conflict(report, expected_version)
+    ensure_report_editable(report)
+    changes = {}
+    for field, new in data.items():
+        old = _value(report, field)
+        setattr(report, field, new)
+        current = _value(report, field)
+        if current != old:
+            changes[field] = [as_json(old), as_json(current)]
+    if not changes:
+        return report
+    report.version += 1
+    report.updated_by = user
+    report.updated_at = now
+    report.full_clean()
+    report.save(update_fields=[*data.keys(), "version", "updated_by", "updated_at"])
+    changes["_version"] = report.version
+    record(kind=EventKind.EDITED, actor=user, report=report, changes=changes)
+    return report
+
+
+@transaction.atomic
+def start_from_previous(*, task, period, user):
+    """Start this period's report as a copy of the latest earlier report of the task."""
+    require(can_report(user, task))
+    if ProgressReport.objects.filter(task=task, period=period).exists():
+        raise ValidationError(_("This period's report has already been started."))
+    previous = (
+        ProgressReport.objects.filter(
+            task=task, period__plan_id=period.plan_id, period__start__lt=period.start
+        )
+        .order_by("-period__start")
+        .first()
+    )
+    if previous is None:
+        raise ValidationError(_("There is no earlier report of this task to start from."))
+    data = {field: getattr(previous, field) for field in REPORT_FIELDS}
+    report = save_report(task=task, period=period, user=user, data=data)
+    report.events.filter(kind=EventKind.CREATED).update(
+        note=_("Started from the report for %(period)s.") % {"period": previous.period.name}
+    )
+    return report
+
+
+def _transition(*, report, user, allowed, target, kind, note="", expected_version=None):
+    report = locked_report(report)
+    ensure_period_open(report.period)
+    _check_conflict(report, expected_version)
+    if report.state not in allowed:
+        raise ValidationError(
+            _("A report that is %(state)s cannot be %(action)s.")
+            % {"state": report.get_state_display().lower(), "action": ReportState(target).label.lower()}
+        )
+    previous = report.state
+    now = timezone.now()
+    report.state = target
+    report.version += 1
+    report.updated_by = user
+    report.updated_at = now
+    fields = ["state", "version", "updated_by", "updated_at"]
+    if target == ReportState.SUBMITTED:
+        report.submitted_at = now
+        report.submitted_on = timezone.localdate(now)
+        fields += ["submitted_at", "submitted_on"]
+    else:
+        report.reviewed_at = now
+        fields.append("reviewed_at")
+    report.full_clean()
+    report.save(update_fields=fields)
+    record(
+        kind=kind,
+        actor=user,
+        report=report,
+        changes={"state": [previous, target], "_version": report.version},
+        note=note,
+    )
+    return report
+
+
+def submission_problems(report):
+    """{field: message} for what stops `report` from being submitted. It reads only the
+    report's own fields, so the edit view can also ask it about an unsaved report built from
+    a form's valid values and list these problems together with the form's field errors."""
+    errors = {}
+    if not report.progress.strip():
+        errors["progress"] = _("Describe the progress this period before submitting.")
+    if report.status in (TaskStatus.DELAYED, TaskStatus.BLOCKED) and not report.problems.strip():
+        errors["problems"] = _("Describe the problems when a task is delayed or blocked.")
+    if report.support_needed.strip() and not report.support_agency_id:
+        errors["support_agency"] = _("Name the supporting agency whose help is needed.")
+    return errors
+
+
+def _check_complete_enough(report):
+    errors = submission_problems(report)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def submit_report(*, report, user, expected_version=None):
+    require(can_report(user, report.task))
+    ensure_task_open(report.task)
+    _check_complete_enough(locked_report(report))
+    report = _transition(
+        report=report,
+        user=user,
+        allowed=EDITABLE_STATES,
+        target=ReportState.SUBMITTED,
+        kind=EventKind.SUBMITTED,
+        expected_version=expected_version,
+    )
+    _forward_support_request(report, user)
+    return report
+
+
+def _forward_support_request(report, user):
+    """Support asked for in a report reaches the agency as a coordination request, once."""
+    question = report.support_needed.strip()
+    if not question or not report.support_agency_id:
+        return
+    already = CoordinationRequest.objects.filter(
+        task=report.task, agency_id=report.support_agency_id, period=report.period, question=question
+    ).exists()
+    if not already:
+        ask_agency(
+            task=report.task, user=user, agency=report.support_agency, question=question, period=report.period
+        )
+
+
+@transaction.atomic
+def save_and_submit_report(*, task, period, user, data, expected_version=None):
+    """Save the form and submit it as one step: if it cannot be submitted, nothing is saved."""
+    report = save_report(task=task, period=period, user=user, data=data, expected_version=expected_version)
+    return submit_report(report=report, user=user)
+
+
+@transaction.atomic
+def return_report(*, report, user, note, expected_version=None):
+    require(can_review(user))
+    if not note.strip():
+        raise ValidationError({"note": _("Say what needs to change when returning a report.")})
+    return _transition(
+        report=report,
+        user=user,
+        allowed={ReportState.SUBMITTED},
+        target=ReportState.RETURNED,
+        kind=EventKind.RETURNED,
+        note=note.strip(),
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def accept_report(*, report, user, note="", expected_version=None):
+    require(can_review(user))
+    return _transition(
+        report=report,
+        user=user,
+        allowed={ReportState.SUBMITTED},
+        target=ReportState.ACCEPTED,
+        kind=EventKind.ACCEPTED,
+        note=note.strip(),
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def comment_on_report(*, report, user, note):
+    """A review note that neither returns nor accepts; the officer sees it on the task."""
+    require(can_review(user))
+    if not note.strip():
+        raise ValidationError({"note": _("Write the comment.")})
+    report = locked_report(report)
+    ensure_period_open(report.period)
+    return record(kind=EventKind.COMMENTED, actor=user, report=report, note=note.strip())
+
+
+@transaction.atomic
+def close_task(*, task, user, note=""):
+    """销号: only a completed task whose latest report has been accepted can be closed off."""
+    require(can_review(user))
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.is_withdrawn:
+        raise ValidationError(_("This task has been withdrawn from the plan."))
+    if task.is_closed:
+        raise ValidationError(_("This task has already been closed off."))
+    latest = ProgressReport.objects.filter(task=task).order_by("-period__start").first()
+    if latest is None or latest.state != ReportState.ACCEPTED or latest.status != TaskStatus.COMPLETED:
+        raise ValidationError(
+            _("Only a task whose latest report says completed and has been accepted can be closed off.")
+        )
+    task.closed_at = timezone.now()
+    task.closed_by = user
+    task.close_note = note.strip()
+    task.full_clean()
+    task.save(update_fields=["closed_at", "closed_by", "close_note"])
+    record(kind=EventKind.TASK_CLOSED, actor=user, task=task, period=latest.period, note=task.close_note)
+    return task
+
+
+@transaction.atomic
+def reopen_task(*, task, user, reason):
+    require(can_review(user))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for reopening a closed-off task.")})
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if not task.is_closed:
+        raise ValidationError(_("This task is not closed off."))
+    task.closed_at = None
+    task.closed_by = None
+    task.full_clean()
+    task.save(update_fields=["closed_at", "closed_by"])
+    record(kind=EventKind.TASK_REOPENED, actor=user, task=task, note=reason.strip())
+    return task

@@ -1,0 +1,211 @@
+"""Writing, submitting and reviewing a task's report for a period, and closing off the task."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.forms import NoteForm, ReasonForm
+from measures import services
+from measures.models import ProgressReport, ReportingPeriod
+from measures.reporting.forms import ReportForm, ReviewForm
+from measures.reporting.services import edit_refusal, submission_problems
+from measures.scoping import can_report, can_review
+from measures.services import ReportConflict
+from measures.tasks import selectors
+from measures.tasks.actions import add_service_errors, back_to_task, ensure, scoped_task
+from measures.tasks.views import chosen_period, render_task_page
+
+
+def _period(task, period_id):
+    return get_object_or_404(ReportingPeriod, pk=period_id, plan_id=task.zone.plan_id)
+
+
+def _describe_conflict(conflict):
+    """Field label and the other person's value for each field they changed."""
+    labels = {name: ProgressReport._meta.get_field(name).verbose_name for name in services.REPORT_FIELDS}
+    report = conflict.report
+    rows = []
+    for field in conflict.changes:
+        if field not in labels:
+            continue
+        if field == "support_agency":
+            value = report.support_agency.display_name if report.support_agency else "—"
+        elif field == "status":
+            value = report.get_status_display()
+        else:
+            value = getattr(report, field)
+        rows.append({"label": capfirst(labels[field]), "value": value})
+    if not rows:
+        # Only the state moved (submitted, returned or accepted meanwhile): say so, or the page
+        # would come back as if nothing had happened, with nothing saved.
+        state = ProgressReport._meta.get_field("state").verbose_name
+        rows.append({"label": capfirst(state), "value": report.get_state_display()})
+    return rows
+
+
+@login_required
+def edit_report(request, code, number, period_id):
+    task = scoped_task(request, code, number)
+    period = _period(task, period_id)
+    ensure(can_report(request.user, task))
+    report = ProgressReport.objects.filter(task=task, period=period).select_related("updated_by").first()
+    instance = report or ProgressReport(task=task, period=period)
+    conflict = refusal = None
+    if request.method == "POST":
+        form = ReportForm(request.POST, instance=instance, task=task)
+        if form.is_valid():
+            version = form.cleaned_data["version"]
+            try:
+                save = services.save_and_submit_report if "submit" in request.POST else services.save_report
+                save(
+                    task=task,
+                    period=period,
+                    user=request.user,
+                    data=form.report_data(),
+                    expected_version=version if version is not None else 0,
+                )
+                message = _("Report submitted for review.") if "submit" in request.POST else _("Draft saved.")
+                return back_to_task(request, task, period, "report", message)
+            except ReportConflict as error:
+                conflict = _describe_conflict(error)
+                # Keep what the user typed; the next save knowingly replaces the newer version.
+                data = request.POST.copy()
+                data["version"] = error.report.version
+                form = ReportForm(data, instance=error.report, task=task)
+                form.is_valid()
+                report = error.report
+            except ValidationError as error:
+                add_service_errors(form, error)
+        elif "submit" in request.POST:
+            # Field errors stop the save before the service checks what a submission needs; ask
+            # it now about the values that were valid (form.instance holds them, unsaved), so
+            # every problem is listed in one round. A field already in error keeps its message.
+            for field, message in submission_problems(form.instance).items():
+                if field not in form.errors:
+                    form.add_error(field, message)
+    else:
+        form = ReportForm(instance=instance, task=task, initial={"version": report.version if report else 0})
+        # Say at once when the report cannot be written (a POST is refused by the service as before).
+        refusal = edit_refusal(task=task, period=period, report=report)
+    status = 409 if conflict else (400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "measures/report_form.html",
+        {
+            "task": task,
+            "zone": task.zone,
+            "period": period,
+            "report": report,
+            "form": form,
+            "conflict": conflict,
+            "refusal": refusal,
+            "return_note": selectors.latest_return_note(report),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def start_from_previous(request, code, number, period_id):
+    task = scoped_task(request, code, number)
+    period = _period(task, period_id)
+    ensure(can_report(request.user, task))
+    try:
+        services.start_from_previous(task=task, period=period, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return back_to_task(request, task, period, "report")
+    messages.success(request, _("Report started from the previous period. Check and update every field."))
+    return _to_edit(task, period)
+
+
+def _to_edit(task, period):
+    return redirect(reverse("measures:report-edit", args=[task.zone.code, task.number, period.pk]))
+
+
+@login_required
+@require_POST
+def submit_report(request, code, number, period_id):
+    task = scoped_task(request, code, number)
+    period = _period(task, period_id)
+    ensure(can_report(request.user, task))
+    report = get_object_or_404(ProgressReport, task=task, period=period)
+    try:
+        services.submit_report(report=report, user=request.user)
+    except ValidationError as error:
+        reasons = " ".join(error.messages)
+        messages.error(request, _("The report cannot be submitted yet: %(reasons)s") % {"reasons": reasons})
+        return _to_edit(task, period)
+    return back_to_task(request, task, period, "report", _("Report submitted for review."))
+
+
+@login_required
+@require_POST
+def review_report(request, code, number, period_id):
+    task = scoped_task(request, code, number)
+    period = _period(task, period_id)
+    ensure(can_review(request.user))
+    report = get_object_or_404(ProgressReport, task=task, period=period)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+        version = form.cleaned_data["version"]
+        try:
+            if action == "return":
+                services.return_report(report=report, user=request.user, note=note, expected_version=version)
+                message = _("Report returned to the zone with your note.")
+            elif action == "accept":
+                services.accept_report(report=report, user=request.user, note=note, expected_version=version)
+                message = _("Report accepted.")
+            else:
+                services.comment_on_report(report=report, user=request.user, note=note)
+                message = _("Comment added.")
+            return back_to_task(request, task, period, "report", message)
+        except ReportConflict:
+            form.add_error(
+                None,
+                _(
+                    "The zone changed this report after you opened it. Read the current version below, then decide."
+                ),
+            )
+            form.data = form.data.copy()
+            form.data["version"] = ProgressReport.objects.get(pk=report.pk).version
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return render_task_page(request, task, period, status=400, review_form=form)
+
+
+@login_required
+@require_POST
+def close_task(request, code, number):
+    task = scoped_task(request, code, number)
+    ensure(can_review(request.user))
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.close_task(task=task, user=request.user, note=form.cleaned_data["note"])
+            return back_to_task(request, task, message=_("Task closed off (销号)."))
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return render_task_page(request, task, chosen_period(task), status=400, close_form=form)
+
+
+@login_required
+@require_POST
+def reopen_task(request, code, number):
+    task = scoped_task(request, code, number)
+    ensure(can_review(request.user))
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reopen_task(task=task, user=request.user, reason=form.cleaned_data["reason"])
+            return back_to_task(request, task, message=_("Task reopened."))
+        except ValidationError as error:
+            add_service_errors(form, error)
+    return render_task_page(request, task, chosen_period(task), status=400, reopen_form=form)

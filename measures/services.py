@@ -1,0 +1,103 @@
+"""Every write that changes state, each with its history row in the same transaction.
+
+The public face of the domain packages' services (measures/<domain>/services.py): other apps
+(indicators, api), commands and tests call these; inside measures the views import their own
+domain's services directly. Nothing else changes these rows.
+"""
+
+from measures.adjustments.services import (
+    approve_adjustment,
+    cancel_adjustment,
+    propose_adjustment,
+    reject_adjustment,
+)
+from measures.evidence.services import (
+    add_file_evidence,
+    add_link_evidence,
+    store_then_record,
+    withdraw_evidence,
+)
+from measures.followup.services.coordination import answer_request, ask_agency, close_request
+from measures.followup.services.milestones import (
+    add_milestone,
+    complete_milestone,
+    reopen_milestone,
+    update_milestone,
+)
+from measures.followup.services.reminders import chase_zone, send_reminders
+from measures.matters.services import close_matter, raise_matter, respond_to_matter
+from measures.outcomes.services import (
+    add_outcome_file,
+    create_outcome,
+    decline_outcome,
+    evaluate_outcome,
+    recommend_outcome,
+    record_replication,
+    return_outcome,
+    submit_outcome,
+    update_outcome,
+    withdraw_outcome_evidence,
+)
+from measures.periods.services import create_quarterly_periods, lock_period, reopen_period
+from measures.reporting.services import (
+    REPORT_FIELDS,
+    ReportConflict,
+    accept_report,
+    close_task,
+    comment_on_report,
+    ensure_period_open,
+    reopen_task,
+    return_report,
+    save_and_submit_report,
+    save_report,
+    start_from_previous,
+    submit_report,
+)
+
+__all__ = [
+    "approve_adjustment",
+    "cancel_adjustment",
+    "close_matter",
+    "propose_adjustment",
+    "raise_matter",
+    "reject_adjustment",
+    "respond_to_matter",
+    "add_outcome_file",
+    "create_outcome",
+    "decline_outcome",
+    "evaluate_outcome",
+    "recommend_outcome",
+    "return_outcome",
+    "record_replication",
+    "submit_outcome",
+    "update_outcome",
+    "REPORT_FIELDS",
+    "ReportConflict",
+    "accept_report",
+    "add_file_evidence",
+    "add_link_evidence",
+    "add_milestone",
+    "answer_request",
+    "ask_agency",
+    "chase_zone",
+    "close_request",
+    "close_task",
+    "comment_on_report",
+    "complete_milestone",
+    "create_quarterly_periods",
+    "lock_period",
+    "reopen_milestone",
+    "reopen_period",
+    "reopen_task",
+    "return_report",
+    "save_and_submit_report",
+    "save_report",
+    "send_reminders",
+    "start_from_previous",
+    "submit_report",
+    "update_milestone",
+    "withdraw_evidence",
+    "withdraw_outcome_evidence",
+    "ensure_period_open",
+    "store_then_record",
+]

@@ -1,0 +1,196 @@
+from functools import cached_property
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from measures.choices import TaskStatus
+from measures.models import Task, TaskCategory
+from measures.scoping import visible_agencies, visible_zones
+from zones.models import Agency, Plan, Zone
+from zones.widgets import QuickSelect
+
+
+def plans_of(zones):
+    """The plans the given zones belong to, for a plan choice that offers only what can match."""
+    return Plan.objects.filter(pk__in=zones.values("plan_id")).order_by("code")
+
+
+class TaskFilter(django_filters.FilterSet):
+    """The task list's filters. Plans and zones come from one read of the visible zones (with
+    their plans), categories and agencies from one read each, made only when a value is checked
+    or the form is drawn; each list serves both the <select> and the check of the value sent, so
+    the filter's queries are the same whatever is chosen (and the API, which draws nothing, reads
+    only what it is asked to check)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    # The field names say what the value is (for the API schema); the methods filter on the ids
+    # already read, so the task queries need no join to match a code.
+    plan = django_filters.ChoiceFilter(
+        field_name="zone__plan__code", method="by_plan", label=_("Plan"), empty_label=_("All plans")
+    )
+    zone = django_filters.ChoiceFilter(
+        field_name="zone__code",
+        method="by_zone",
+        label=_("Zone"),
+        empty_label=_("All zones"),
+        widget=QuickSelect,
+    )
+    category = django_filters.ChoiceFilter(
+        field_name="category", label=_("Category"), empty_label=_("All categories"), widget=QuickSelect
+    )
+    agency = django_filters.ChoiceFilter(
+        field_name="agency_links__agency",
+        label=_("Supporting agency"),
+        empty_label=_("All agencies"),
+        widget=QuickSelect,
+    )
+
+    class Meta:
+        model = Task
+        fields = ["q", "plan", "zone", "category", "agency"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.form.fields
+        # Callables: django's ChoiceField calls them each time the choices are read, the lists
+        # behind them are read once.
+        fields["plan"].choices = lambda: [(plan.code, plan.display_title) for plan in self.plan_list]
+        fields["zone"].choices = lambda: [(zone.code, zone.display_name) for zone in self.zone_list]
+        fields["category"].choices = lambda: [
+            (category.pk, f"{category.zone.short_name} {category.display_number} {category.display_title}")
+            for category in self.category_list
+        ]
+        fields["agency"].choices = lambda: [(agency.pk, agency.display_name) for agency in self.agency_list]
+
+    @property
+    def _user(self):
+        return getattr(self.request, "user", None)
+
+    def _chosen(self, name):
+        return self.data.get(name) if self.data else None
+
+    @cached_property
+    def visible_zone_list(self):
+        """Every zone the user may see, with its plan; only the columns the choices show
+        (a zone's plan texts are long, and building 200 zones with every column was slow)."""
+        user = self._user
+        zones = visible_zones(user) if user is not None else Zone.objects.all()
+        return list(
+            zones.select_related("plan")
+            .only("plan_id", "code", "name", "name_en", "plan__code", "plan__title", "plan__title_en")
+            .order_by("plan__code", "annex_number")
+        )
+
+    @cached_property
+    def plan_list(self):
+        """The plans of the visible zones: a plan choice offers only what can match."""
+        plans = {}
+        for zone in self.visible_zone_list:
+            plans.setdefault(zone.plan.code, zone.plan)
+        return list(plans.values())
+
+    @cached_property
+    def zone_list(self):
+        """The visible zones; with a plan chosen, only its zones can match."""
+        plan_code = self._chosen("plan")
+        if plan_code:
+            return [zone for zone in self.visible_zone_list if zone.plan.code == plan_code]
+        return self.visible_zone_list
+
+    def _chosen_zone(self):
+        code = self._chosen("zone")
+        return next((zone for zone in self.zone_list if zone.code == code), None) if code else None
+
+    @cached_property
+    def category_list(self):
+        """The visible zones' categories; with a (valid) zone chosen, its own, with a plan, the plan's."""
+        categories = TaskCategory.objects.select_related("zone")
+        zone = self._chosen_zone()
+        if zone is not None:
+            categories = categories.filter(zone_id=zone.pk)
+        else:
+            if self._user is not None:
+                categories = categories.filter(zone__in=visible_zones(self._user))
+            plan_code = self._chosen("plan")
+            if plan_code:
+                categories = categories.filter(zone__plan__code=plan_code)
+        return list(
+            categories.only(
+                "zone_id", "number", "code", "title", "title_en", "zone__name", "zone__name_en"
+            ).order_by("zone__annex_number", "number")
+        )
+
+    @cached_property
+    def agency_list(self):
+        user = self._user
+        agencies = visible_agencies(user) if user is not None else Agency.objects.all()
+        return list(agencies.only("name", "name_en").order_by("name"))
+
+    def by_plan(self, queryset, name, value):
+        plan = next(plan for plan in self.plan_list if plan.code == value)
+        return queryset.filter(zone__plan_id=plan.pk)
+
+    def by_zone(self, queryset, name, value):
+        zone = next(zone for zone in self.zone_list if zone.code == value)
+        return queryset.filter(zone_id=zone.pk)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = (
+            Q(title__icontains=value)
+            | Q(title_en__icontains=value)
+            | Q(text__icontains=value)
+            | Q(source_ref__icontains=value)
+        )
+        if value.isdigit():
+            condition |= Q(number=int(value))
+        return queryset.filter(condition)
+
+
+class AgencyTaskFilter(django_filters.FilterSet):
+    """The tasks an agency supports, on its page: search, zone, this period's status, sorting."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    zone = django_filters.ModelChoiceFilter(
+        queryset=Zone.objects.none(), to_field_name="code", label=_("Zone"), empty_label=_("All zones")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[*TaskStatus.choices, ("none", _("No report"))],
+        method="by_status",
+        label=_("Status this period"),
+        empty_label=_("Any status"),
+    )
+    sort = django_filters.OrderingFilter(
+        fields=(("zone__annex_number", "zone"), ("report_percent", "percent"), ("report_status", "status")),
+        field_labels={
+            "zone__annex_number": _("Zone and number"),
+            "report_percent": _("Percent complete"),
+            "report_status": _("Status"),
+        },
+        label=_("Sort by"),
+        empty_label=_("Zone and number"),
+    )
+
+    class Meta:
+        model = Task
+        fields = ["q", "zone", "status"]
+
+    def __init__(self, *args, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["zone"].queryset = zones
+        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
+
+    search = TaskFilter.search
+
+    def by_status(self, queryset, name, value):
+        if value == "none":
+            return queryset.filter(report_status__isnull=True)
+        return queryset.filter(report_status=value)
+
+    @property
+    def qs(self):
+        # Within a zone the plan's numbering is the natural secondary order.
+        return super().qs.order_by(*super().qs.query.order_by, "zone__annex_number", "number")

@@ -1,0 +1,72 @@
+"""A task's traffic light for the current period, from its report, deadline and milestones."""
+
+import datetime
+
+from measures.choices import Light, ReportState, TaskStatus
+
+WARNING_DAYS = 7
+SUBMITTED_STATES = {ReportState.SUBMITTED, ReportState.ACCEPTED}
+
+
+def ended_by(moment, period):
+    """Whether a close-off or withdrawal at `moment` (None: never) had happened by the end of
+    `period`: from then on the task owes no report, so it counts as closed in that period and in
+    every later one, and as an ordinary task in the periods before."""
+    from django.utils import timezone
+
+    return moment is not None and timezone.localdate(moment) <= period.end
+
+
+def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=False, withdrawn=False):
+    """`status`/`state` are the current period's report's, or None when there is no report.
+
+    Red: blocked, deadline passed without submission, or a milestone overdue.
+    Yellow: delayed, or the deadline within seven days and not yet submitted.
+    Green: submitted on track or completed.
+    """
+    if withdrawn:
+        return Light.WITHDRAWN
+    if closed:
+        return Light.CLOSED
+    submitted = state in SUBMITTED_STATES
+    if status == TaskStatus.BLOCKED or overdue_milestones:
+        return Light.RED
+    if deadline is not None and today > deadline and not submitted:
+        return Light.RED
+    if status == TaskStatus.DELAYED:
+        return Light.YELLOW
+    if deadline is not None and not submitted and deadline - today <= datetime.timedelta(days=WARNING_DAYS):
+        return Light.YELLOW
+    if submitted and status in (TaskStatus.ON_TRACK, TaskStatus.COMPLETED):
+        return Light.GREEN
+    return Light.NONE
+
+
+def light_reasons(*, status, state, deadline, today, overdue_milestones=0, closed=False, withdrawn=False):
+    """Why the light is what it is, for the tooltip and the task page."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if withdrawn:
+        return [_("Withdrawn from the plan")]
+    if closed:
+        return [_("Closed off")]
+    reasons = []
+    submitted = state in SUBMITTED_STATES
+    if status == TaskStatus.BLOCKED:
+        reasons.append(_("Reported as blocked"))
+    if overdue_milestones:
+        reasons.append(
+            ngettext("%(count)s milestone overdue", "%(count)s milestones overdue", overdue_milestones)
+            % {"count": overdue_milestones}
+        )
+    if deadline is not None and not submitted:
+        if today > deadline:
+            reasons.append(_("Deadline %(date)s passed without a submitted report") % {"date": deadline})
+        elif deadline - today <= datetime.timedelta(days=WARNING_DAYS):
+            reasons.append(_("Deadline %(date)s within 7 days, not submitted") % {"date": deadline})
+    if status == TaskStatus.DELAYED:
+        reasons.append(_("Reported as delayed"))
+    if not reasons and submitted and status in (TaskStatus.ON_TRACK, TaskStatus.COMPLETED):
+        reasons.append(_("Reported on track or completed"))
+    return reasons

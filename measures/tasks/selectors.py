@@ -1,0 +1,222 @@
+"""Reads for the task, report and officer pages; each a fixed number of queries."""
+
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from measures.choices import EventKind, ReportState
+from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task
+from measures.periods.selectors import current_periods, plan_periods
+from measures.tasks.lights import light_for, light_reasons
+
+
+def with_period_report(tasks, period_ids, today):
+    """Annotate each task with its report in one of `period_ids` (a task has at most one:
+    one period per plan) and its count of overdue milestones."""
+    # No ordering: a task has at most one such report, and the model's default ordering would
+    # join period, plan, task and zone into each of the four subqueries and sort them, per row
+    # (most of the task list's query time on PostgreSQL, and its planning time).
+    report = ProgressReport.objects.filter(task=OuterRef("pk"), period_id__in=period_ids).order_by()
+    # A correlated count rather than a join, so the task rows need no GROUP BY.
+    overdue = (
+        Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today)
+        .order_by()
+        .values("task")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    if not period_ids:
+        # An empty IN () would make the whole filtered query match nothing.
+        return tasks.annotate(
+            report_status=Value(None, output_field=CharField()),
+            report_state=Value(None, output_field=CharField()),
+            report_percent=Value(None, output_field=IntegerField()),
+            report_period_id=Value(None, output_field=IntegerField()),
+            overdue_count=Coalesce(Subquery(overdue), 0),
+        )
+    return tasks.annotate(
+        report_status=Subquery(report.values("status")[:1]),
+        report_state=Subquery(report.values("state")[:1]),
+        report_percent=Subquery(report.values("percent_complete")[:1]),
+        report_period_id=Subquery(report.values("period_id")[:1]),
+        overdue_count=Coalesce(Subquery(overdue), 0),
+    )
+
+
+def attach_lights(tasks, period_by_plan, today):
+    """Give each annotated task its period, light and the light's reasons."""
+    for task in tasks:
+        period = period_by_plan.get(task.zone.plan_id)
+        values = {
+            "status": task.report_status,
+            "state": task.report_state,
+            "deadline": period.deadline if period else None,
+            "today": today,
+            "overdue_milestones": task.overdue_count,
+            "closed": task.closed_at is not None,
+            "withdrawn": task.withdrawn_at is not None,
+        }
+        task.period = period
+        task.light = light_for(**values)
+        task.light_reasons = light_reasons(**values)
+    return tasks
+
+
+def task_list(user, today=None, periods=None):
+    today = today or timezone.localdate()
+    periods = current_periods(today) if periods is None else periods
+    tasks = Task.objects.visible_to(user).for_list()
+    return with_period_report(tasks, [p.pk for p in periods.values()], today).order_by(
+        "zone__plan__code", "zone__annex_number", "number"
+    ), periods
+
+
+def visible_task(user, code, number):
+    """The task, or 404 when it does not exist or lies outside the user's scope, with the
+    numbers of the previous and next task of its zone the user may see (for the page's links),
+    read in the same query."""
+    siblings = Task.objects.visible_to(user).filter(zone=OuterRef("zone"))
+    before = siblings.filter(number__lt=OuterRef("number")).order_by("-number")
+    after = siblings.filter(number__gt=OuterRef("number")).order_by("number")
+    return get_object_or_404(
+        Task.objects.visible_to(user)
+        .select_related("zone__plan", "category__zone", "closed_by")
+        .with_agencies()
+        .annotate(
+            previous_number=Subquery(before.values("number")[:1]),
+            next_number=Subquery(after.values("number")[:1]),
+            # The plan's own numbering (4.2.3) where it has one, for the links' labels.
+            previous_code=Subquery(before.values("code")[:1]),
+            next_code=Subquery(after.values("code")[:1]),
+        ),
+        zone__code=code,
+        number=number,
+    )
+
+
+def _report_trail(report, events):
+    """Who last edited, submitted and reviewed the shown report, picked from the task's history
+    already read (newest first, with actor), so the page names a reviewer as the reviewer rather
+    than as the last editor (accepting or returning a report also moves its updated_by)."""
+    if report is None:
+        return {}
+    mine = [event for event in events if event.report_id == report.pk]
+
+    def newest(*kinds):
+        return next((event for event in mine if event.kind in kinds), None)
+
+    return {
+        "edited": newest(EventKind.CREATED, EventKind.EDITED),
+        "submitted": newest(EventKind.SUBMITTED) if report.state != ReportState.DRAFT else None,
+        "reviewed": newest(report.state)
+        if report.state in (ReportState.ACCEPTED, ReportState.RETURNED)
+        else None,
+    }
+
+
+def task_page(user, task, period, today=None, periods=None):
+    """Everything the task page shows for one period: a fixed number of queries."""
+    today = today or timezone.localdate()
+    periods = plan_periods(task) if periods is None else periods
+    report, latest, earlier_report = _reports_shown(task, period, periods)
+    milestones = list(task.milestones.order_by("due", "pk"))
+    for milestone in milestones:
+        milestone.overdue = milestone.is_overdue(today) and not task.is_closed and not task.is_withdrawn
+    requests = list(
+        task.coordination_requests.select_related("agency", "asked_by", "answered_by", "period").order_by(
+            "-asked_at"
+        )
+    )
+    events = list(
+        ReportEvent.objects.filter(task=task).select_related("actor", "period").order_by("-at", "-pk")
+    )
+    values = {
+        "status": report.status if report else None,
+        "state": report.state if report else None,
+        "deadline": period.deadline if period else None,
+        "today": today,
+        "overdue_milestones": sum(1 for m in milestones if m.overdue),
+        "closed": task.is_closed,
+        "withdrawn": task.is_withdrawn,
+    }
+    latest_review = next(
+        (
+            e
+            for e in events
+            if report and e.report_id == report.pk and e.kind in ("returned", "commented", "accepted")
+        ),
+        None,
+    )
+    return {
+        "periods": periods,
+        "period": period,
+        "report": report,
+        "report_trail": _report_trail(report, events),
+        "earlier_report": earlier_report,
+        "milestones": milestones,
+        "requests": requests,
+        "events": events,
+        "light": light_for(**values) if period else None,
+        "light_reasons": light_reasons(**values) if period else [],
+        "latest_review": latest_review,
+        "agency_names": {agency.pk: agency.display_name for agency in task.ordered_agencies},
+        "closable": bool(latest and latest.state == ReportState.ACCEPTED and latest.status == "completed"),
+    }
+
+
+def latest_return_note(report):
+    """The reviewer's note the officer is answering, while the report is returned."""
+    if report is None or report.state != ReportState.RETURNED:
+        return None
+    return report.events.filter(kind="returned").select_related("actor").order_by("-at", "-pk").first()
+
+
+def _reports_shown(task, period, periods):
+    """(the report of `period`, the task's latest report, whether it has one before `period`),
+    in one query of at most two rows, plus one for the shown report's evidence.
+
+    The latest tells whether close-off (销号) is possible (it is accepted and completed), so it
+    is read whichever period the page shows, unless the task is closed or withdrawn. The earlier
+    one is what "start from the previous period" copies, offered while the period shown has no
+    report; it need not be either row (an older period may be shown), so it is an EXISTS on
+    them: no row means the task has no report at all, so no earlier one either."""
+    wants_latest = not (task.is_closed or task.is_withdrawn) and bool(periods)
+    if period is None and not wants_latest:
+        return None, None, False
+    reports = ProgressReport.objects.filter(task=task)
+    condition = Q(pk=Subquery(reports.order_by("-period__start").values("pk")[:1]))
+    if period is not None:
+        condition |= Q(period=period)
+        earlier = reports.filter(period__plan_id=period.plan_id, period__start__lt=period.start)
+        reports = reports.annotate(has_earlier=Exists(earlier))
+    rows = list(
+        reports.filter(condition).select_related("support_agency", "updated_by").order_by("-period__start")
+    )
+    report = next((row for row in rows if period is not None and row.period_id == period.pk), None)
+    if report is not None:
+        # The template asks whether it came late: the report's period is the one shown.
+        report.period = period
+        prefetch_related_objects(
+            [report],
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related("added_by", "withdrawn_by").order_by(
+                    "added_at", "pk"
+                ),
+            ),
+        )
+    latest = rows[0] if rows and wants_latest else None
+    earlier_report = bool(period is not None and report is None and rows and rows[0].has_earlier)
+    return report, latest, earlier_report

@@ -1,0 +1,150 @@
+"""The task list and the task page, where officers report and managers review."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django_filters.views import FilterView
+
+from core.forms import NoteForm, ReasonForm
+from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
+from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm
+from measures.models import ReportingPeriod
+from measures.periods import selectors as period_selectors
+from measures.periods.forms import PeriodChoiceForm
+from measures.reporting.forms import ReviewForm
+from measures.scoping import (
+    access_for,
+    can_answer,
+    can_propose_adjustment,
+    can_raise_matter,
+    can_report,
+    can_review,
+)
+from measures.tasks import selectors
+from measures.tasks.filters import TaskFilter
+from zones.pagination import ForgivingPaginationMixin
+
+
+class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
+    filterset_class = TaskFilter
+    template_name = "measures/task_list.html"
+    context_object_name = "tasks"
+    paginate_by = 25
+
+    def get_queryset(self):
+        tasks, self.periods = selectors.task_list(self.request.user)
+        return tasks
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["request"] = self.request
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        selectors.attach_lights(context["tasks"], self.periods, selectors.timezone.localdate())
+        return context
+
+
+def chosen_period(task, period_id=None):
+    """The period asked for in the URL, else the one being reported now."""
+    if period_id:
+        return get_object_or_404(ReportingPeriod, pk=period_id, plan_id=task.zone.plan_id)
+    return period_selectors.current_periods().get(task.zone.plan_id)
+
+
+def render_task_page(request, task, period, status=200, **forms):
+    """The task page; action views re-render it with their bound form when input was bad."""
+    if not hasattr(task, "previous_number"):
+        # Found through its evidence rather than selectors.visible_task: read it as the page needs.
+        task = selectors.visible_task(request.user, task.zone.code, task.number)
+    _summarise_errors(request, forms)
+    page = selectors.task_page(request.user, task, period)
+    return _render(request, task, period, page, status, forms)
+
+
+def _summarise_errors(request, forms):
+    """Say at the top of the page why the action was refused.
+
+    The page is drawn from the current state, so the form that was sent may no longer be on it
+    (evidence withdrawn, report submitted, request or task closed meanwhile) and its errors would
+    show nowhere; where it is on the page, it may be far below where the browser lands.
+    """
+    for form in forms.values():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else None
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+
+
+def _render(request, task, period, page, status, forms):
+    # A withdrawn task (撤销) takes no more reports, evidence or milestones.
+    may_report = can_report(request.user, task) and not task.is_withdrawn
+    may_review = can_review(request.user)
+    report = page["report"]
+    defaults = {
+        "review_form": ReviewForm(initial={"version": report.version if report else None}),
+        "file_form": EvidenceFileForm(),
+        "link_form": EvidenceLinkForm(),
+        "withdraw_form": ReasonForm(),
+        "milestone_form": MilestoneForm(),
+        "coordination_form": CoordinationForm(task=task),
+        "answer_form": AnswerForm(),
+        "close_form": NoteForm(),
+        "reopen_form": ReasonForm(),
+    }
+    defaults.update(forms)
+    for request_ in page["requests"]:
+        request_.may_answer = can_answer(request.user, request_)
+    edited = forms.get("milestone_edit_form")
+    for milestone in page["milestones"]:
+        if edited is not None and edited.milestone_pk == milestone.pk:
+            milestone.edit_form = edited
+        else:
+            initial = {"title": milestone.title, "due": milestone.due}
+            milestone.edit_form = MilestoneForm(initial=initial, prefix=f"milestone-{milestone.pk}")
+    context = {
+        "task": task,
+        "zone": task.zone,
+        # Annotated by selectors.visible_task, through which every view finds the task.
+        "previous_number": task.previous_number,
+        "next_number": task.next_number,
+        "previous_label": task.previous_code or task.previous_number,
+        "next_label": task.next_code or task.next_number,
+        "may_report": may_report,
+        "may_review": may_review,
+        "access": access_for(request.user),
+        # Plan changes and major matters: links only, decided from the cached access (no query).
+        "may_propose": can_propose_adjustment(request.user, task)
+        and not (task.is_closed or task.is_withdrawn),
+        "may_raise_matter": can_raise_matter(request.user, task.zone),
+        "sees_matters": access_for(request.user).sees_everything
+        or task.zone_id in access_for(request.user).zone_ids,
+        "editable": bool(
+            may_report
+            and period
+            and not period.is_locked
+            and not task.is_closed
+            and not task.is_withdrawn
+            and (report is None or report.state in ("draft", "returned"))
+        ),
+        **page,
+        **defaults,
+    }
+    return render(request, "measures/task_detail.html", context, status=status)
+
+
+@login_required
+def task_detail(request, code, number):
+    task = selectors.visible_task(request.user, code, number)
+    form = PeriodChoiceForm(request.GET)
+    periods = period_selectors.plan_periods(task)
+    period_id = form.cleaned_data["period"] if form.is_valid() else None
+    period = next((p for p in periods if p.pk == period_id), None) if period_id else None
+    if period_id and period is None:
+        raise Http404
+    period = period or period_selectors.current_of(periods)
+    page = selectors.task_page(request.user, task, period, periods=periods)
+    return _render(request, task, period, page, 200, {})

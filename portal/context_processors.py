@@ -1,0 +1,45 @@
+from django.contrib.auth import get_user_model
+from django.db.models import IntegerField, Subquery
+from django.utils.functional import SimpleLazyObject
+
+from measures.scoping import access_for
+
+
+class CountOf(Subquery):
+    """COUNT(*) of a queryset as a scalar subquery, so several counts share one query."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def pending_for_managers(user):
+    """What waits for a manager's decision: unanswered major matters, proposed plan adjustments,
+    submitted outcomes (to evaluate) and submitted indicator values (to review). One query."""
+    from indicators.choices import ValueState
+    from indicators.models import IndicatorValue
+    from measures.choices import AdjustmentState, OutcomeState
+    from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
+
+    counts = {
+        "matters": MajorMatter.objects.unanswered(),
+        "adjustments": PlanAdjustment.objects.filter(state=AdjustmentState.PROPOSED),
+        "outcomes": InnovationOutcome.objects.filter(state=OutcomeState.SUBMITTED),
+        "indicator_values": IndicatorValue.objects.filter(state=ValueState.SUBMITTED),
+    }
+    annotations = {name: CountOf(queryset.order_by().values("pk")) for name, queryset in counts.items()}
+    return get_user_model().objects.filter(pk=user.pk).annotate(**annotations).values(*counts).get()
+
+
+def navigation(request):
+    """What the top bar offers; the access read is cached on the user for the rest of the request.
+
+    Managers also get badges for what waits for their decision: one query, made only when the
+    page is drawn (lazily, so a redirect or a download never pays for it)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    access = access_for(user)
+    context = {"nav_manager": access.is_manager, "nav_matters": access.is_manager or access.is_officer}
+    if access.is_manager:
+        context["nav_pending"] = SimpleLazyObject(lambda: pending_for_managers(user))
+    return context

@@ -1,0 +1,141 @@
+"""The my page's reads: what a user should act on now, by role (tasks, reports, indicator values)."""
+
+from django.utils import timezone
+
+from measures.choices import MatterState, ReportState
+from measures.followup.selectors import open_requests, overdue_milestones
+from measures.models import ProgressReport, ReportingPeriod, Task
+from measures.periods.selectors import current_periods
+from measures.reporting.filters import ReviewQueueFilter
+from measures.scoping import access_for, visible_matters
+from measures.tasks.selectors import attach_lights, task_list
+
+MY_LIST_LIMIT = 50
+
+
+def _periods_of_interest(access, periods, tasks):
+    """The current periods of the plans the user works in: every plan for those who see
+    everything, otherwise the plans of their tasks (an officer has no business with a period of
+    a plan none of their zones is in, and a button for it would only be refused)."""
+    shown = [period for period in periods.values() if period]
+    if not access.sees_everything:
+        plan_ids = {task.zone.plan_id for task in tasks}
+        shown = [period for period in shown if period.plan_id in plan_ids]
+    return sorted(shown, key=lambda period: period.plan.code, reverse=True)
+
+
+def my_page(user, today=None, params=None):
+    """What a user should act on now, by role. Managers get the review queue rather than every
+    task (the dashboard covers those), so the page stays small however large the plan is.
+    `params` (the query string) may narrow the queue to a period, as the dashboard links it."""
+    today = today or timezone.localdate()
+    access = access_for(user)
+    periods = current_periods(today)
+    tasks = []
+    if not access.sees_everything or access.is_officer:
+        tasks, periods = task_list(user, today, periods)
+        tasks = attach_lights(list(tasks), periods, today)
+    # Only officers (and administrators) write reports; a liaison's supported tasks are not theirs.
+    own = [t for t in tasks if access.is_admin or t.zone_id in access.zone_ids]
+    returned = [t for t in own if t.report_state == ReportState.RETURNED]
+    to_report = [
+        t
+        for t in own
+        if t.closed_at is None
+        and t.withdrawn_at is None
+        and t.report_state in (None, ReportState.DRAFT)
+        and t.period is not None
+    ]
+    awaiting_review = []
+    review_filter = None
+    if access.is_manager:
+        # Withdrawn tasks are off the plan, so off the queue, as the dashboard's count has them.
+        review_filter = ReviewQueueFilter(
+            params or None,
+            queryset=ProgressReport.objects.filter(
+                state=ReportState.SUBMITTED, task__withdrawn_at__isnull=True
+            ),
+        )
+        # The oldest first: they have waited longest. One more than shown tells whether there are more.
+        awaiting_review = list(
+            review_filter.qs.select_related("task__zone", "period", "updated_by").order_by(
+                "submitted_at", "pk"
+            )[: MY_LIST_LIMIT + 1]
+        )
+    requests = list(open_requests(user)[: MY_LIST_LIMIT + 1])
+    matters = []
+    if access.is_officer or access.is_manager:
+        # Not yet closed: the managers' to answer, the officers' to follow up (one query).
+        matters = list(
+            visible_matters(user)
+            .exclude(state=MatterState.CLOSED)
+            .select_related("zone", "task")
+            .order_by("-raised_at", "-pk")[: MY_LIST_LIMIT + 1]
+        )
+    overdue_periods = earlier_unreported(own, today) if access.is_officer else []
+    returned_values = []
+    if access.is_officer:
+        # Late import: the indicators app reads measures' models, not the other way round.
+        from indicators.selectors import returned_values as indicator_values_returned
+
+        returned_values = indicator_values_returned(zone_ids=access.zone_ids, limit=MY_LIST_LIMIT)
+    visible = Task.objects.visible_to(user)
+    return {
+        "access": access,
+        "tasks": tasks,
+        "returned": returned,
+        "returned_values": returned_values[:MY_LIST_LIMIT],
+        "more_returned_values": len(returned_values) > MY_LIST_LIMIT,
+        "to_report": to_report,
+        "awaiting_review": awaiting_review[:MY_LIST_LIMIT],
+        "review_period": getattr(review_filter.form, "cleaned_data", {}).get("period")
+        if review_filter
+        else None,
+        "more_awaiting_review": len(awaiting_review) > MY_LIST_LIMIT,
+        "overdue_milestones": list(overdue_milestones(visible, today)[:MY_LIST_LIMIT])
+        if access.is_officer
+        else [],
+        "overdue_periods": overdue_periods,
+        "requests": requests[:MY_LIST_LIMIT],
+        "more_requests": len(requests) > MY_LIST_LIMIT,
+        "matters": matters[:MY_LIST_LIMIT],
+        "more_matters": len(matters) > MY_LIST_LIMIT,
+        "periods": _periods_of_interest(access, periods, tasks),
+        "today": today,
+        "list_limit": MY_LIST_LIMIT,
+    }
+
+
+def earlier_unreported(tasks, today):
+    """[(period, [tasks])] for open periods whose deadline has passed and where some of `tasks`
+    have no submitted or accepted report: the reports officers still owe (two queries)."""
+    plan_ids = {task.zone.plan_id for task in tasks}
+    if not plan_ids:
+        return []
+    periods = list(
+        ReportingPeriod.objects.filter(
+            plan_id__in=plan_ids, deadline__lt=today, locked_at__isnull=True
+        ).order_by("start")
+    )
+    if not periods:
+        return []
+    done = set(
+        ProgressReport.objects.filter(
+            period__in=periods,
+            task_id__in=[task.pk for task in tasks],
+            state__in=[ReportState.SUBMITTED, ReportState.ACCEPTED],
+        ).values_list("task_id", "period_id")
+    )
+    owed = []
+    for period in periods:
+        missing = [
+            task
+            for task in tasks
+            if task.zone.plan_id == period.plan_id
+            and task.closed_at is None
+            and task.withdrawn_at is None
+            and (task.pk, period.pk) not in done
+        ]
+        if missing:
+            owed.append((period, missing))
+    return owed

@@ -1,0 +1,24 @@
+"""The home page (each role's landing page) and `/my/`: what the signed-in user should act on now."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from measures.dashboard.views import dashboard
+from measures.scoping import access_for
+from portal import selectors
+
+
+@login_required
+def my_page(request):
+    return render(request, "measures/my.html", selectors.my_page(request.user, params=request.GET))
+
+
+@login_required
+def home(request):
+    """Managers land on the dashboard, officers on their work, liaisons on their agency."""
+    access = access_for(request.user)
+    if access.is_manager:
+        return dashboard(request)
+    if access.is_liaison:
+        return redirect("zones:agency-detail", pk=access.agency_id)
+    return redirect("measures:my")
