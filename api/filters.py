@@ -1,5 +1,5 @@
 """FilterSets for the API lists that have no page of their own. Tasks, outcomes and agencies use the
-pages' FilterSets (measures.filters, zones.filters), so a filter means the same in both places."""
+pages' FilterSets (the filters modules of measures' domain packages, zones.filters), so a filter means the same in both places."""
 
 import django_filters
 from django.db.models import Q

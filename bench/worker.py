@@ -30,6 +30,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import rawsql  # noqa: E402
+from core.roles import Role, ensure_groups  # noqa: E402
 from measures import services  # noqa: E402
 from measures.choices import EvidenceKind, ReportState  # noqa: E402
 from measures.dashboard import selectors as dashboard_reads  # noqa: E402
@@ -38,7 +39,6 @@ from measures.exports import xlsx  # noqa: E402
 from measures.models import Evidence, ProgressReport, ReportingPeriod, Task  # noqa: E402
 from measures.periods import selectors  # noqa: E402
 from zones.models import Agency, Plan, Profile, Zone  # noqa: E402
-from zones.roles import Role, ensure_groups  # noqa: E402
 
 RESULT_PREFIX = "BENCH-RESULT "
 PLAN = "demo-scale"

@@ -79,10 +79,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Swagger UI's files as static files, for /api/v1/docs/ without a CDN.
     "drf_spectacular_sidecar",
+    "core",
     "zones",
     "measures",
     "api",
     "indicators",
+    "ops",
 ]
 
 MIDDLEWARE = [

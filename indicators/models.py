@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import localized
 from measures.choices import OutcomeType
-from zones.i18n import localized
 
 from .choices import Computation, Direction, IndicatorEventKind, ValueState
 

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from measures.history import as_json
-from measures.scoping import can_record_outcome, can_review, require
+from core.access import can_record_outcome, can_review, require
+from core.history import as_json
+from core.uploads import inspect_upload, safe_display_name
 from measures.services import ensure_period_open, store_then_record
-from measures.uploads import inspect_upload, safe_display_name
 
 from .choices import IndicatorEventKind, ValueState
 from .models import IndicatorEvent, IndicatorValue

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from core.access import can_review
+from core.pagination import ForgivingPaginationMixin
+from core.uploads import safe_display_name
+from core.views import add_service_errors, ensure
 from measures.models import ReportingPeriod
-from measures.scoping import can_review, visible_zones
-from measures.tasks.actions import add_service_errors, ensure
-from measures.uploads import safe_display_name
-from zones.pagination import ForgivingPaginationMixin
+from measures.scoping import visible_zones
 
 from . import selectors, services
 from .choices import Computation, ValueState

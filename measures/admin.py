@@ -163,7 +163,7 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 @admin.register(PlanAdjustment)
 class PlanAdjustmentAdmin(ReadOnlyAdmin):
-    """Read-only: proposals and decisions go through the pages (measures.services.changes)."""
+    """Read-only: proposals and decisions go through the pages (measures.adjustments.services)."""
 
     list_display = ["proposed_at", "task", "kind", "state", "proposed_by", "decided_by", "decided_at"]
     list_filter = ["kind", "state", "task__zone"]
@@ -173,7 +173,7 @@ class PlanAdjustmentAdmin(ReadOnlyAdmin):
 
 @admin.register(MajorMatter)
 class MajorMatterAdmin(ReadOnlyAdmin):
-    """Read-only: matters are raised, answered and closed on their pages (measures.services.matters)."""
+    """Read-only: matters are raised, answered and closed on their pages (measures.matters.services)."""
 
     list_display = ["raised_at", "title", "zone", "task", "urgency", "state", "raised_by", "notified_count"]
     list_filter = ["urgency", "state", "zone"]

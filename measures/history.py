@@ -26,7 +26,3 @@ def record(
     event.full_clean()
     event.save()
     return event
-
-
-def as_json(value):
-    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)

@@ -1,78 +1,13 @@
-"""Who may see and do what. Every view, export and service asks here; nothing else decides.
+"""What a user may see of the plan's records: zones, agencies, outcomes, matters and adjustments.
 
-Seeing is decided by `Task.objects.visible_to(user)` and the zone/agency helpers below, so an
-object outside a user's scope is simply not found (404). Doing is decided by the `can_*`
-functions; a visible object the user may not act on answers 403.
+Tasks are scoped by `Task.objects.visible_to(user)`; the rules of who may do what are in core.access.
 """
 
-from dataclasses import dataclass, field
-
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from core.access import access_for
+from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment, Task
 from zones.models import Agency, Zone
-from zones.roles import Role
-
-
-@dataclass(frozen=True)
-class Access:
-    roles: frozenset = field(default_factory=frozenset)
-    zone_ids: frozenset = field(default_factory=frozenset)
-    agency_id: int | None = None
-
-    @property
-    def is_admin(self):
-        return Role.ADMINISTRATOR in self.roles
-
-    @property
-    def is_manager(self):
-        return Role.MANAGER in self.roles or self.is_admin
-
-    @property
-    def is_officer(self):
-        return Role.OFFICER in self.roles and bool(self.zone_ids)
-
-    @property
-    def is_liaison(self):
-        return Role.LIAISON in self.roles and self.agency_id is not None
-
-    @property
-    def sees_everything(self):
-        return self.is_manager
-
-
-NO_ACCESS = Access()
-
-
-def access_for(user):
-    """Roles, zones and agency of `user`, read in one query and kept on the user object."""
-    if not getattr(user, "is_authenticated", False):
-        return NO_ACCESS
-    cached = getattr(user, "_ftz_access", None)
-    if cached is not None:
-        return cached
-    # One row per (group, zone) pair; both lists are short, so the product stays small.
-    rows = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .values_list("groups__name", "profile__agency_id", "profile__zones__id")
-    )
-    group_names = {group for group, _agency, _zone in rows if group}
-    roles = {role for role in Role if role.group_name in group_names}
-    if user.is_superuser:
-        roles.add(Role.ADMINISTRATOR)
-    zone_ids = frozenset(zone for _group, _agency, zone in rows if zone is not None)
-    agency_id = next((agency for _group, agency, _zone in rows if agency is not None), None)
-    # A zone binding only counts for officers and an agency binding only for liaisons, so a
-    # stray profile field never widens what someone sees.
-    access = Access(
-        roles=frozenset(roles),
-        zone_ids=zone_ids if Role.OFFICER in roles else frozenset(),
-        agency_id=agency_id if Role.LIAISON in roles else None,
-    )
-    user._ftz_access = access
-    return access
 
 
 def visible_zones(user):
@@ -97,52 +32,12 @@ def visible_agencies(user):
     return agencies.filter(pk__in=agencies.filter(condition).values("pk"))
 
 
-def can_report(user, task):
-    """Officers of the task's zone (and administrators) write its reports, evidence and milestones."""
-    access = access_for(user)
-    return access.is_admin or (Role.OFFICER in access.roles and task.zone_id in access.zone_ids)
-
-
-def can_review(user):
-    return access_for(user).is_manager
-
-
-def can_answer(user, coordination_request):
-    access = access_for(user)
-    return access.is_admin or (access.is_liaison and coordination_request.agency_id == access.agency_id)
-
-
-def require(allowed):
-    if not allowed:
-        raise PermissionDenied
-
-
-def can_record_outcome(user, zone):
-    """Officers record their zones' outcomes (and administrators anyone's)."""
-    access = access_for(user)
-    return access.is_admin or (Role.OFFICER in access.roles and zone.pk in access.zone_ids)
-
-
 def visible_outcomes(user):
-    from measures.models import InnovationOutcome
-
     return InnovationOutcome.objects.filter(zone__in=visible_zones(user))
-
-
-def can_propose_adjustment(user, task):
-    """Officers of the task's zone and managers propose plan adjustments; managers decide them."""
-    return can_report(user, task) or access_for(user).is_manager
-
-
-def can_raise_matter(user, zone):
-    """Officers raise major matters for their own zones (administrators for any)."""
-    return can_record_outcome(user, zone)
 
 
 def visible_matters(user):
     """Major matters go to the leadership: managers see all, officers their zones', nobody else any."""
-    from measures.models import MajorMatter
-
     access = access_for(user)
     matters = MajorMatter.objects.all()
     if access.sees_everything:
@@ -152,6 +47,4 @@ def visible_matters(user):
 
 def visible_adjustments(user):
     """Plan adjustments are seen with their task."""
-    from measures.models import PlanAdjustment, Task
-
     return PlanAdjustment.objects.filter(task__in=Task.objects.visible_to(user))

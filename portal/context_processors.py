@@ -2,7 +2,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import IntegerField, Subquery
 from django.utils.functional import SimpleLazyObject
 
-from measures.scoping import access_for
+from core.access import access_for
+from indicators.choices import ValueState
+from indicators.models import IndicatorValue
+from measures.choices import AdjustmentState, OutcomeState
+from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
 
 
 class CountOf(Subquery):
@@ -15,11 +19,6 @@ class CountOf(Subquery):
 def pending_for_managers(user):
     """What waits for a manager's decision: unanswered major matters, proposed plan adjustments,
     submitted outcomes (to evaluate) and submitted indicator values (to review). One query."""
-    from indicators.choices import ValueState
-    from indicators.models import IndicatorValue
-    from measures.choices import AdjustmentState, OutcomeState
-    from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
-
     counts = {
         "matters": MajorMatter.objects.unanswered(),
         "adjustments": PlanAdjustment.objects.filter(state=AdjustmentState.PROPOSED),

@@ -2,12 +2,14 @@
 
 from django.utils import timezone
 
+from core.access import access_for
+from indicators.selectors import returned_values as indicator_values_returned
 from measures.choices import MatterState, ReportState
 from measures.followup.selectors import open_requests, overdue_milestones
 from measures.models import ProgressReport, ReportingPeriod, Task
 from measures.periods.selectors import current_periods
 from measures.reporting.filters import ReviewQueueFilter
-from measures.scoping import access_for, visible_matters
+from measures.scoping import visible_matters
 from measures.tasks.selectors import attach_lights, task_list
 
 MY_LIST_LIMIT = 50
@@ -75,9 +77,6 @@ def my_page(user, today=None, params=None):
     overdue_periods = earlier_unreported(own, today) if access.is_officer else []
     returned_values = []
     if access.is_officer:
-        # Late import: the indicators app reads measures' models, not the other way round.
-        from indicators.selectors import returned_values as indicator_values_returned
-
         returned_values = indicator_values_returned(zone_ids=access.zone_ids, limit=MY_LIST_LIMIT)
     visible = Task.objects.visible_to(user)
     return {

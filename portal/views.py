@@ -3,8 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from core.access import access_for
 from measures.dashboard.views import dashboard
-from measures.scoping import access_for
 from portal import selectors
 
 

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from core.roles import Role, ensure_groups
 from measures.models import ReportingPeriod, Task, TaskAgency, TaskCategory
 from measures.periods.services import quarter_bounds
 from zones.models import Agency, Block, Plan, Profile, Zone
-from zones.roles import Role, ensure_groups
 
 _seq = itertools.count(1)
 

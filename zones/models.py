@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.i18n import localized
+
 from .choices import ZoneKind
-from .i18n import localized
 
 
 class PlanManager(models.Manager):
@@ -60,9 +61,10 @@ class ZoneQuerySet(models.QuerySet):
         Subqueries rather than joined Counts: joining blocks and tasks in one
         GROUP BY would multiply the rows and inflate every sum.
         """
-        from measures.models import Task, TaskCategory
 
-        def count_of(model):
+        def count_of(related_name):
+            # Through the relation rather than an import: the measures app builds on zones, not back.
+            model = self.model._meta.get_field(related_name).related_model
             return models.Subquery(
                 model.objects.filter(zone=models.OuterRef("pk"))
                 .order_by()
@@ -81,8 +83,8 @@ class ZoneQuerySet(models.QuerySet):
                 blocks.annotate(s=Sum("area_km2")).values("s"),
                 output_field=models.DecimalField(max_digits=9, decimal_places=2),
             ),
-            category_count=models.functions.Coalesce(count_of(TaskCategory), 0),
-            task_count=models.functions.Coalesce(count_of(Task), 0),
+            category_count=models.functions.Coalesce(count_of("categories"), 0),
+            task_count=models.functions.Coalesce(count_of("tasks"), 0),
         )
 
 

@@ -1,6 +1,6 @@
-"""Plan changes (及时调整试点内容和政策措施) and major matters (重大事项请示报告).
+"""Plan adjustments (及时调整试点内容和政策措施): a change to a task proposed by its zone, decided by a manager.
 
-Both change only through measures.services.changes and measures.services.matters.
+They change only through measures.adjustments.services (major matters are in measures.matters).
 """
 
 from django.conf import settings

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.access import can_propose_adjustment, can_review, require
 from measures.choices import AdjustmentKind, AdjustmentState, EventKind
 from measures.history import record
 from measures.models import Milestone, PlanAdjustment, Task, TaskAgency
-from measures.scoping import can_propose_adjustment, can_review, require
 
 # The parts of the task each kind changes; a proposal is stale once one of them has changed.
 PARTS = {

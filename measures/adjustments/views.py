@@ -10,15 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from core.access import can_propose_adjustment, can_review
+from core.pagination import ForgivingPaginationMixin
+from core.views import add_service_errors, ensure
 from measures import services
 from measures.adjustments.diff import diff
 from measures.adjustments.filters import AdjustmentFilter
 from measures.adjustments.forms import ADJUSTMENT_FORMS, ApproveForm, RejectForm
 from measures.choices import AdjustmentKind, AdjustmentState
 from measures.models import ReportEvent
-from measures.scoping import can_propose_adjustment, can_review, visible_adjustments
-from measures.tasks.actions import add_service_errors, ensure, scoped_task
-from zones.pagination import ForgivingPaginationMixin
+from measures.scoping import visible_adjustments
+from measures.tasks.actions import scoped_task
 
 
 class AdjustmentListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import can_report
 from measures import services
 from measures.bulk.columns import (
     FIELD_COLUMNS,
@@ -23,7 +24,6 @@ from measures.bulk.columns import (
 )
 from measures.models import ProgressReport, Task
 from measures.reporting.services import EDITABLE_STATES
-from measures.scoping import can_report
 from zones.models import Agency, Zone
 
 

@@ -8,11 +8,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from core.views import ensure
 from measures import bulk
 from measures.bulk.columns import STATUS_LABELS
 from measures.bulk.forms import BulkUploadForm
 from measures.models import ReportingPeriod
-from measures.tasks.actions import ensure
 
 
 def _period_and_tasks(request, period_id):

@@ -3,12 +3,12 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.access import access_for, can_review
+from core.views import ensure
 from measures.choices import Light, TaskStatus
 from measures.dashboard import selectors as reads
 from measures.dashboard.forms import DashboardForm
 from measures.models import Task
-from measures.scoping import access_for, can_review
-from measures.tasks.actions import ensure
 from zones.models import Plan
 
 LIGHT_COLOURS = {

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from measures.uploads import accept_attribute, allowed_extensions_label, max_upload_bytes
+from core.uploads import accept_attribute, allowed_extensions_label, max_upload_bytes
 
 
 class EvidenceFileForm(forms.Form):

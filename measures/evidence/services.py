@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import can_report, require
+from core.uploads import inspect_upload, safe_display_name, stored_name
 from measures.choices import EventKind, EvidenceKind
 from measures.history import record
 from measures.models import Evidence
@@ -19,8 +21,6 @@ from measures.reporting.services import (
     ensure_task_open,
     locked_report,
 )
-from measures.scoping import can_report, require
-from measures.uploads import inspect_upload, safe_display_name, stored_name
 
 
 def _ensure_can_attach(report, user):

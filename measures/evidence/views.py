@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import can_report
 from core.forms import ReasonForm
+from core.views import add_service_errors, ensure
 from measures import services
 from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from measures.models import Evidence, ProgressReport, ReportingPeriod, Task
-from measures.scoping import can_report, visible_outcomes
-from measures.tasks.actions import add_service_errors, back_to_task, ensure, scoped_task
+from measures.scoping import visible_outcomes
+from measures.tasks.actions import back_to_task, scoped_task
 from measures.tasks.views import render_task_page
 
 

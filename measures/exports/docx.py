@@ -11,8 +11,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from core.i18n import localized
 from measures.exports import text
-from zones.i18n import localized
 from zones.numerals import to_chinese
 
 LATIN = "Times New Roman"

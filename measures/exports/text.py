@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from zones.i18n import localized
+from core.i18n import localized
 from zones.numerals import to_chinese
 
 # The plans name who receives the zones' reports (工作情况报告 / 评估结果); these are names as

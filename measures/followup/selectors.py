@@ -6,9 +6,9 @@ from django.db.models import (
     When,
 )
 
+from core.access import access_for
 from measures.choices import RequestState
 from measures.models import CoordinationRequest, Milestone, Task
-from measures.scoping import access_for
 
 
 def overdue_milestones(tasks, today):

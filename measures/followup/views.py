@@ -8,11 +8,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import can_answer, can_report, can_review
+from core.views import add_service_errors, ensure
 from measures import services
 from measures.followup.forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm
 from measures.models import CoordinationRequest, Milestone
-from measures.scoping import can_answer, can_report, can_review, visible_zones
-from measures.tasks.actions import add_service_errors, back_to_task, ensure, scoped_task, viewed_period
+from measures.scoping import visible_zones
+from measures.tasks.actions import back_to_task, scoped_task, viewed_period
 from measures.tasks.views import chosen_period, render_task_page
 
 

@@ -5,10 +5,10 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.access import access_for
 from measures.adjustments.filters import _zone_field
 from measures.choices import MatterState, MatterUrgency
 from measures.models import MajorMatter, Task
-from measures.scoping import access_for
 from zones.models import Zone
 
 

@@ -14,11 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.access import can_raise_matter, can_review, require
+from core.roles import Role
 from measures.choices import EventKind, MatterState, MatterUrgency
 from measures.history import record
 from measures.models import MajorMatter
-from measures.scoping import can_raise_matter, can_review, require
-from zones.roles import Role
 
 log = logging.getLogger(__name__)
 URGENCY_PREFIX = {

@@ -9,15 +9,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from core.access import access_for, can_review
+from core.pagination import ForgivingPaginationMixin
+from core.views import add_service_errors, ensure
 from measures import services
 from measures.choices import MatterState
 from measures.matters.filters import MatterFilter
 from measures.matters.forms import CloseMatterForm, MatterForm, MatterStartForm, RespondForm
 from measures.matters.services import can_close_matter
 from measures.models import ReportEvent
-from measures.scoping import access_for, can_review, visible_matters, visible_zones
-from measures.tasks.actions import add_service_errors, ensure
-from zones.pagination import ForgivingPaginationMixin
+from measures.scoping import visible_matters, visible_zones
 
 
 class MatterListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):

@@ -16,7 +16,7 @@ from zones.models import Zone
 
 
 class InnovationOutcome(models.Model):
-    """One outcome a zone reports; its steps go through measures.services.outcomes."""
+    """One outcome a zone reports; its steps go through measures.outcomes.services."""
 
     zone = models.ForeignKey(Zone, models.PROTECT, related_name="outcomes", verbose_name=_("zone"))
     tasks = models.ManyToManyField(Task, blank=True, related_name="outcomes", verbose_name=_("linked tasks"))

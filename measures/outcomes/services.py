@@ -6,11 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import can_record_outcome, can_review, require
+from core.history import as_json
 from measures.choices import EventKind, OutcomeState
 from measures.evidence.services import file_evidence, store_then_record
-from measures.history import as_json, record
+from measures.history import record
 from measures.models import Evidence, InnovationOutcome
-from measures.scoping import can_record_outcome, can_review, require
 
 OUTCOME_FIELDS = ["title", "description", "type", "period"]
 # The code of a refusal caused by the outcome's state, not the user's role: the views show it

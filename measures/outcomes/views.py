@@ -11,7 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from core.access import access_for, can_record_outcome, can_review
 from core.forms import ReasonForm
+from core.pagination import ForgivingPaginationMixin
+from core.views import add_service_errors, ensure
 from measures import services
 from measures.choices import EventKind, OutcomeState
 from measures.evidence.forms import EvidenceFileForm
@@ -27,9 +30,7 @@ from measures.outcomes.forms import (
     ReturnForm,
 )
 from measures.outcomes.services import STATE_ERROR
-from measures.scoping import access_for, can_record_outcome, can_review, visible_outcomes, visible_zones
-from measures.tasks.actions import add_service_errors, ensure
-from zones.pagination import ForgivingPaginationMixin
+from measures.scoping import visible_outcomes, visible_zones
 
 
 class OutcomeListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):

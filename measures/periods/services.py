@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import can_review, require
 from measures.choices import EventKind
 from measures.history import record
 from measures.models import ReportingPeriod
-from measures.scoping import can_review, require
 
 QUARTER_NAMES = ["第一季度", "第二季度", "第三季度", "第四季度"]
 QUARTER_STARTS = [(1, 1), (4, 1), (7, 1), (10, 1)]

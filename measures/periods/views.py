@@ -7,12 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import can_review
 from core.forms import ReasonForm
+from core.views import ensure
 from measures import services
 from measures.models import ReportingPeriod
 from measures.periods import selectors
-from measures.scoping import can_review
-from measures.tasks.actions import ensure
 
 
 @login_required

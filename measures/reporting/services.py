@@ -5,11 +5,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import can_report, can_review, require
+from core.history import as_json
 from measures.choices import EventKind, ReportState, TaskStatus
 from measures.followup.services.coordination import ask_agency
-from measures.history import as_json, record
+from measures.history import record
 from measures.models import CoordinationRequest, ProgressReport, ReportingPeriod, Task
-from measures.scoping import can_report, can_review, require
 
 REPORT_FIELDS = [
     "status",

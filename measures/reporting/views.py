@@ -9,15 +9,16 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import can_report, can_review
 from core.forms import NoteForm, ReasonForm
+from core.views import add_service_errors, ensure
 from measures import services
 from measures.models import ProgressReport, ReportingPeriod
 from measures.reporting.forms import ReportForm, ReviewForm
 from measures.reporting.services import edit_refusal, submission_problems
-from measures.scoping import can_report, can_review
 from measures.services import ReportConflict
 from measures.tasks import selectors
-from measures.tasks.actions import add_service_errors, back_to_task, ensure, scoped_task
+from measures.tasks.actions import back_to_task, scoped_task
 from measures.tasks.views import chosen_period, render_task_page
 
 

@@ -1,10 +1,11 @@
 """Shared by the action views: the scoped task, service errors onto forms, the way back."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from measures.models import ReportingPeriod
+from measures.periods.forms import PeriodChoiceForm
 from measures.tasks import selectors
 
 
@@ -24,9 +25,6 @@ def back_to_task(request, task, period=None, anchor="", message=None):
 def viewed_period(request, task):
     """The period the task page showed when the action was taken (?period= on the form's
     action), so the user comes back to the same view; None means the current period."""
-    from measures.models import ReportingPeriod
-    from measures.periods.forms import PeriodChoiceForm
-
     form = PeriodChoiceForm(request.GET)
     if not form.is_valid() or not form.cleaned_data["period"]:
         return None
@@ -35,18 +33,3 @@ def viewed_period(request, task):
 
 def scoped_task(request, code, number):
     return selectors.visible_task(request.user, code, number)
-
-
-def ensure(allowed):
-    """A visible object the user may not act on: 403 (outside their scope it would be 404)."""
-    if not allowed:
-        raise PermissionDenied
-
-
-def add_service_errors(form, error):
-    """Put a service's ValidationError on the form fields it names, or on the form itself."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)

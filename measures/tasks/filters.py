@@ -4,11 +4,11 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import QuickSelect
 from measures.choices import TaskStatus
 from measures.models import Task, TaskCategory
 from measures.scoping import visible_agencies, visible_zones
 from zones.models import Agency, Plan, Zone
-from zones.widgets import QuickSelect
 
 
 def plans_of(zones):

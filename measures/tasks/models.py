@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from zones.i18n import localized
+from core.access import access_for
+from core.i18n import localized
 from zones.models import Agency, Zone
+from zones.numerals import to_chinese
 
 
 class TaskCategoryManager(models.Manager):
@@ -52,8 +54,6 @@ class TaskCategory(models.Model):
 
     @property
     def chinese_number(self):
-        from zones.numerals import to_chinese
-
         return to_chinese(self.number)
 
     @property
@@ -83,9 +83,7 @@ class TaskQuerySet(models.QuerySet):
         return self.filter(agency_links__agency=agency)
 
     def visible_to(self, user):
-        """The tasks `user` may see: the one place task scoping is decided (see measures.scoping)."""
-        from measures.scoping import access_for
-
+        """The tasks `user` may see: the one place task scoping is decided (with core.access)."""
         access = access_for(user)
         if access.sees_everything:
             return self

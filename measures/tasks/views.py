@@ -7,14 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django_filters.views import FilterView
 
-from core.forms import NoteForm, ReasonForm
-from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
-from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm
-from measures.models import ReportingPeriod
-from measures.periods import selectors as period_selectors
-from measures.periods.forms import PeriodChoiceForm
-from measures.reporting.forms import ReviewForm
-from measures.scoping import (
+from core.access import (
     access_for,
     can_answer,
     can_propose_adjustment,
@@ -22,9 +15,16 @@ from measures.scoping import (
     can_report,
     can_review,
 )
+from core.forms import NoteForm, ReasonForm
+from core.pagination import ForgivingPaginationMixin
+from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
+from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm
+from measures.models import ReportingPeriod
+from measures.periods import selectors as period_selectors
+from measures.periods.forms import PeriodChoiceForm
+from measures.reporting.forms import ReviewForm
 from measures.tasks import selectors
 from measures.tasks.filters import TaskFilter
-from zones.pagination import ForgivingPaginationMixin
 
 
 class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):

@@ -4,13 +4,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_filters.views import FilterView
 
+from core.access import access_for
+from core.pagination import ForgivingPaginationMixin
 from measures.followup.forms import ChaseForm
-from measures.scoping import access_for, visible_zones
+from measures.scoping import visible_zones
 from measures.tasks.filters import AgencyTaskFilter
 from measures.tasks.selectors import attach_lights
 from measures.zone_pages import selectors
 from zones.filters import AgencyFilter
-from zones.pagination import ForgivingPaginationMixin
 
 
 @login_required

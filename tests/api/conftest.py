@@ -8,6 +8,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.roles import Role
 from indicators import services as indicator_services
 from indicators.choices import Computation
 from indicators.models import Dimension, Indicator
@@ -16,7 +17,6 @@ from measures.choices import OutcomeType, TaskStatus
 from measures.models import Task
 from tests.factories import make_period, make_user
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 REPORT = {
     "status": TaskStatus.ON_TRACK,

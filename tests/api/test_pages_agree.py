@@ -3,12 +3,12 @@
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from measures import services
 from measures.choices import OutcomeType
 from measures.models import Task, TaskCategory
 from tests.factories import make_user
 from zones.models import Block, Zone
-from zones.roles import Role
 
 from .conftest import REPORT, token_client
 from .test_permissions import every_id

@@ -1,6 +1,6 @@
 """Who may read which API route: the whole matrix of roles × routes, cell by cell.
 
-The rule is the pages' (measures/scoping.py): no credentials or a revoked token → 401; an object
+The rule is the pages' (core/access.py, measures/scoping.py): no credentials or a revoked token → 401; an object
 outside the user's scope is absent from lists and 404 on its own URL; in scope → 200.
 Every row reads one object of the same world: xiqing, its first block and task 1 (supported by
 天津海关), that task's report, an outcome and an indicator value of xiqing, and an agency that
@@ -13,9 +13,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from api.urls import urlpatterns
+from core.roles import Role
 from tests.factories import make_user
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 from .conftest import token_client
 

@@ -7,13 +7,13 @@ include the token look-up (1) and the user's roles and zones (1)."""
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from indicators import services as indicator_services
 from measures import services
 from measures.choices import OutcomeType
 from measures.models import Task
 from tests.factories import make_agency, make_block, make_task, make_user, make_zone
 from zones.models import SubPlot
-from zones.roles import Role
 
 from .conftest import REPORT, token_client
 

@@ -3,10 +3,10 @@ Content-Security-Policy without a single violation (no inline script or style, n
 
 import pytest
 
+from core.roles import Role
 from tests.e2e.conftest import ARGS, CHROMIUM, loaded_plan  # noqa: F401 (a fixture)
 from tests.e2e.test_csp import RECORD_VIOLATIONS, in_own_thread
 from tests.factories import make_user
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

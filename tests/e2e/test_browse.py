@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.roles import Role
 from tests.factories import make_user
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

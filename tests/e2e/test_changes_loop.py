@@ -5,11 +5,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from core.roles import Role
 from measures.models import MajorMatter, PlanAdjustment, Task
 from tests.e2e.test_reporting_loop import sign_in, sign_out
 from tests.factories import make_user
 from zones.models import Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

@@ -12,13 +12,13 @@ import threading
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import TaskStatus
 from measures.models import ReportingPeriod, Task
 from tests.e2e.conftest import ARGS, CHROMIUM, loaded_plan  # noqa: F401 (a fixture)
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

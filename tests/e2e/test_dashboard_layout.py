@@ -3,10 +3,10 @@ card, the page is never wider than the window, and no row or column hides in a s
 
 import pytest
 
+from core.roles import Role
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_dashboard import periods  # noqa: F401  (the fixture)
 from tests.factories import make_user
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

@@ -7,11 +7,11 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.models import ReportingPeriod, Task
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

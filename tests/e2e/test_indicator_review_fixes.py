@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from core.roles import Role
 from indicators import services
 from indicators.models import Indicator, IndicatorValue
 from measures.choices import OutcomeState, OutcomeType
@@ -18,7 +19,6 @@ from measures.models import InnovationOutcome, ReportingPeriod
 from tests.e2e.test_reporting_loop import sign_in
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

@@ -6,12 +6,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from indicators.models import Dimension, Indicator, IndicatorValue
 from measures.models import ReportingPeriod
 from tests.e2e.test_reporting_loop import sign_in, sign_out
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.roles import Role
 from measures.choices import OutcomeState
 from measures.models import InnovationOutcome, ReportingPeriod
 from tests.e2e.test_reporting_loop import sign_in, sign_out
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 TITLE = "集成电路保税研发“一单多证”监管模式"

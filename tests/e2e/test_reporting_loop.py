@@ -6,11 +6,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from measures.models import Evidence, ProgressReport, ReportEvent, ReportingPeriod
 from tests.factories import make_user
 from tests.measures.upload_samples import PDF
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.e2e
 

@@ -5,11 +5,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from indicators.choices import Computation
 from indicators.models import Dimension, Indicator
 from tests.factories import make_period, make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 
 def make_indicator(plan, dimension=None, **fields):

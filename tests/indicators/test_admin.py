@@ -4,11 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core.roles import Role
 from indicators import services
 from indicators.choices import Computation
 from tests.factories import make_user
 from tests.indicators.conftest import VALUE
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

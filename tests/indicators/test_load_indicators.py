@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from core.roles import Role
 from indicators import selectors
 from indicators.choices import Computation, Direction
 from indicators.models import Dimension, Indicator
@@ -21,7 +22,6 @@ from measures.models import InnovationOutcome
 from tests.conftest import SOURCE_DIR, require_sources, squash
 from tests.factories import make_period, make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from indicators import selectors, services
 from indicators.choices import Computation, Direction, Status
 from indicators.models import Indicator
@@ -15,7 +16,6 @@ from measures.models import InnovationOutcome
 from tests.factories import make_period, make_plan, make_task, make_user, make_zone
 from tests.indicators.conftest import VALUE, make_indicator
 from zones.choices import ZoneKind
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from core.roles import Role
 from indicators import services
 from indicators.choices import Computation, IndicatorEventKind, ValueState
 from indicators.models import Indicator, IndicatorEvent, IndicatorValue
 from tests.factories import make_user
 from tests.indicators.conftest import VALUE, make_indicator
 from tests.measures.upload_samples import PDF, upload
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from indicators import services
 from indicators.choices import Computation, ValueState
 from indicators.models import IndicatorValue
@@ -12,7 +13,6 @@ from tests.factories import make_period, make_plan, make_user
 from tests.indicators.conftest import VALUE, make_indicator
 from tests.measures.upload_samples import PDF, upload
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,13 @@ from django.conf import settings
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from core.roles import Role
 from measures import services
 from measures.choices import OutcomeType, TaskStatus
 from measures.models import ReportingPeriod, Task
 from measures.periods.services import create_quarterly_periods
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.roles import Role
 from measures import bulk, services
 from measures.bulk.columns import HEADERS, NUMBER, PERCENT, PROGRESS, STATUS, SUPPORT_AGENCY, VERSION, ZONE
 from measures.bulk.files import read_upload
@@ -17,7 +18,6 @@ from measures.models import ProgressReport, ReportEvent, ReportingPeriod, Task
 from tests.factories import make_user
 from tests.helpers import SESSION
 from zones.models import Agency, Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 ENGLISH = {"accept-language": "en"}

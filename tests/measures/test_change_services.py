@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from core.roles import Role
 from measures import services
 from measures.choices import AdjustmentKind, AdjustmentState, EventKind
 from measures.followup.services.reminders import outstanding_tasks
@@ -15,7 +16,6 @@ from measures.models import Milestone, PlanAdjustment, ReportEvent, ReportingPer
 from portal import selectors
 from tests.factories import make_user
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

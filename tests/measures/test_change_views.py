@@ -7,13 +7,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import AdjustmentKind, AdjustmentState
 from measures.models import Milestone, PlanAdjustment, Task
 from tests.factories import make_user
 from tests.helpers import SESSION
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

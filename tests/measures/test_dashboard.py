@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.dashboard.selectors import zone_score
@@ -12,7 +13,6 @@ from measures.models import ProgressReport, ReportingPeriod, Task
 from tests.factories import make_agency, make_task, make_user
 from tests.helpers import SESSION
 from zones.models import Agency, Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,12 @@ import re
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.models import ProgressReport, ReportingPeriod, Task
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 SUBMITTED = [ReportState.SUBMITTED, ReportState.ACCEPTED]

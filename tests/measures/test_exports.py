@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.roles import Role
 from measures import services
 from measures.choices import ReportState, RequestState, TaskStatus
 from measures.exports import text
@@ -21,7 +22,6 @@ from measures.exports.rows import columns
 from measures.models import CoordinationRequest, ProgressReport, ReportingPeriod, Task
 from tests.factories import make_plan, make_user, make_zone
 from zones.models import Agency, Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 ZONES = ["xiqing", "wuqing", "beichen", "ziya", "dongli"]

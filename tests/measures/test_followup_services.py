@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import EventKind, EvidenceKind, ReportState, RequestState, TaskStatus
 from measures.models import (
@@ -23,7 +24,6 @@ from measures.models import (
 )
 from tests.factories import make_agency, make_user
 from zones.models import Agency, Plan
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
+from core.uploads import inspect_upload
 from measures.choices import EvidenceKind, ReportState
 from measures.models import Evidence, ProgressReport, ReportEvent, ReportingPeriod, Task, TaskAgency
-from measures.uploads import inspect_upload
 from zones.models import Plan, Zone
 
 pytestmark = pytest.mark.django_db

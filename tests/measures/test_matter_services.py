@@ -5,12 +5,12 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from core.roles import Role
 from measures import services
 from measures.choices import EventKind, MatterState, MatterUrgency
 from measures.models import MajorMatter, ReportEvent, Task
 from tests.factories import make_user
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,13 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from core.roles import Role
 from measures import services
 from measures.choices import MatterState, MatterUrgency
 from measures.models import MajorMatter, Task
 from tests.factories import make_user
 from tests.helpers import SESSION
 from zones.models import Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

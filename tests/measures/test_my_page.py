@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from indicators import services as indicator_services
 from indicators.models import Dimension, Indicator
 from measures import services
@@ -14,7 +15,6 @@ from measures.models import ReportingPeriod, Task
 from tests.factories import make_period, make_task, make_user
 from tests.helpers import SESSION
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -270,11 +270,11 @@ def test_officer_sees_reports_still_owed_for_earlier_periods(client):
 
     from django.utils import timezone
 
+    from core.roles import Role
     from measures import services
     from measures.models import Task
     from tests.factories import make_user
     from zones.models import Plan, Zone
-    from zones.roles import Role
 
     today = timezone.localdate()
     plan = Plan.objects.get(code="second-batch")

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from core.roles import Role
 from indicators import services as indicator_services
 from measures import services
 from measures.choices import AdjustmentKind, OutcomeType
@@ -11,7 +12,6 @@ from portal.context_processors import pending_for_managers
 from tests.factories import make_period, make_user
 from tests.indicators.conftest import make_indicator
 from zones.models import Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import EventKind, OutcomeState, OutcomeType
 from measures.models import Evidence, InnovationOutcome, ReportEvent, Task
+from measures.outcomes.services import STATE_ERROR
 from tests.factories import make_user
 from tests.measures.upload_samples import PDF, upload
 from zones.models import Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +229,7 @@ def test_only_a_submitted_or_evaluated_outcome_can_be_returned(xiqing, officer, 
         services.recommend_outcome(outcome=outcome, user=manager)
     with pytest.raises(ValidationError) as caught:
         services.return_outcome(outcome=outcome, user=manager, note="退回")
-    assert caught.value.error_list[0].code == services.outcomes.STATE_ERROR
+    assert caught.value.error_list[0].code == STATE_ERROR
     assert not ReportEvent.objects.filter(outcome=outcome, kind=EventKind.OUTCOME_RETURNED).exists()
 
 

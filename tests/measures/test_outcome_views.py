@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import OutcomeState, OutcomeType
 from measures.models import InnovationOutcome, Task
@@ -12,7 +13,6 @@ from measures.periods.selectors import current_periods
 from tests.factories import make_user
 from tests.helpers import SESSION
 from zones.models import Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

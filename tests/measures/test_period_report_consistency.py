@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.roles import Role
 from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.exports import text
@@ -25,7 +26,6 @@ from measures.exports.rows import NOT_REPORTED, row_labels, timeliness_labels
 from measures.models import ProgressReport, ReportingPeriod, Task
 from tests.factories import make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 SUBMITTED = [ReportState.SUBMITTED, ReportState.ACCEPTED]

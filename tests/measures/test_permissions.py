@@ -1,6 +1,6 @@
 """Who may call which endpoint: the whole matrix of roles × endpoints, cell by cell.
 
-The rule (measures/scoping.py): anonymous users go to the sign-in page; an object outside the
+The rule (core/access.py, measures/scoping.py): anonymous users go to the sign-in page; an object outside the
 user's scope is not found (404); a visible object the user may not act on is refused (403);
 an allowed action succeeds (200 for a page, 302 back to the page for an action) or, with bad
 input, answers 400. Never a 500: the test client re-raises any exception a view lets out.
@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.bulk import urls as bulk_urls
 from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
@@ -31,7 +32,6 @@ from tests.factories import make_period, make_user
 from tests.helpers import route_names
 from tests.measures.upload_samples import PDF
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

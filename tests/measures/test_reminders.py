@@ -11,13 +11,13 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone, translation
 
+from core.roles import Role
 from measures import services
 from measures.choices import EventKind, ReminderKind, TaskStatus
 from measures.followup.services import reminders as reminders_module
 from measures.models import Reminder, ReportEvent, ReportingPeriod, Task
 from tests.factories import make_period, make_plan, make_user
 from zones.models import Plan, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

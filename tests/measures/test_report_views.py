@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import EventKind, ReportState, TaskStatus
 from measures.models import Evidence, ProgressReport, Reminder, ReportEvent, Task
@@ -21,7 +22,6 @@ from tests.factories import make_period, make_user
 from tests.helpers import SESSION
 from tests.measures.upload_samples import EXE, PDF, upload
 from zones.models import Agency
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,12 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.roles import Role
 from measures import services
 from measures.choices import EventKind, ReportState, TaskStatus
 from measures.models import ProgressReport, ReportEvent, ReportingPeriod, Task
 from tests.factories import make_agency, make_user
 from zones.models import Plan
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.utils import translation
 
-from measures import uploads
-from measures.uploads import (
+from core import uploads
+from core.uploads import (
     ALLOWED_TYPES,
     AcceptedUpload,
     UploadRejected,

@@ -2,11 +2,11 @@
 
 import pytest
 
+from core.roles import Role
 from measures.models import Task
 from tests.factories import make_agency, make_task, make_user, make_zone
 from tests.helpers import SESSION
 from zones.models import Agency
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from core.roles import Role
 from measures import services
 from measures.choices import TaskStatus
 from measures.models import ReportingPeriod, Task
@@ -16,7 +17,6 @@ from tests.conftest import PLAN_FIXTURE
 from tests.factories import make_user
 from tests.measures.upload_samples import PDF, png, upload
 from zones.models import Plan
-from zones.roles import Role
 
 
 @pytest.fixture

@@ -8,14 +8,15 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 
+from core.roles import Role
 from measures import services
 from measures.choices import TaskStatus
+from measures.evidence import services as evidence_services
 from measures.models import Evidence, ProgressReport, ReportEvent, ReportingPeriod, Task
 from tests.conftest import PLAN_FIXTURE
 from tests.factories import make_user
 from tests.measures.upload_samples import PDF, upload
 from zones.models import Plan
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -74,14 +75,14 @@ def add_pdf(report, officer):
 def test_a_crash_after_the_file_was_stored_leaves_no_row_event_or_file(report, officer, media, crash_at):
     events = ReportEvent.objects.count()
     stored = []
-    real_save = services.evidence.default_storage.save
+    real_save = evidence_services.default_storage.save
 
     def save_and_note(name, content):
         stored.append(real_save(name, content))
         return stored[-1]
 
     with (
-        mock.patch.object(services.evidence.default_storage, "save", side_effect=save_and_note),
+        mock.patch.object(evidence_services.default_storage, "save", side_effect=save_and_note),
         mock.patch(crash_at, side_effect=Crash),
         pytest.raises(Crash),
     ):

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from core.roles import Role
 from measures import services
 from measures.choices import TaskStatus
 from measures.models import (
@@ -30,7 +31,6 @@ from measures.periods.services import quarter_bounds
 from tests.factories import make_user
 from tests.measures.upload_samples import PDF
 from zones.models import Agency
-from zones.roles import Role
 
 # Hypothesis caches what it learns (literal constants, the Unicode table) in .hypothesis/ under
 # the current directory; keep it out of the shared checkout. Its example database is off anyway.

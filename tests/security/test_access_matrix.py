@@ -4,7 +4,7 @@ the outcome submission lists and the zone and agency pages (zones/urls.py). Ever
 route, with a guard that fails when one of those url modules gains a route without a row, and
 checks that what a download contains is exactly what the role may see.
 
-The rule is the app's (measures/scoping.py): anonymous → sign-in page; outside the user's scope
+The rule is the app's (core/access.py, measures/scoping.py): anonymous → sign-in page; outside the user's scope
 → 404; visible but not allowed → 403. Periods belong to no zone: the report of a period shows
 whatever part of it the user sees, so only someone who sees none of it gets a 404.
 
@@ -22,6 +22,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.roles import Role
 from measures import bulk, services
 from measures import urls as measures_urls
 from measures.bulk import urls as urls_imports
@@ -33,7 +34,6 @@ from tests.factories import make_user
 from tests.measures import test_permissions
 from tests.measures.test_permissions import LOGIN, ROLES, expected_visible_tasks, user_for
 from zones.models import Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 world = test_permissions.world  # the permission matrix's fixture, the same world

@@ -131,8 +131,8 @@ def test_no_source_file_turns_the_check_off_another_way():
 
 @pytest.mark.django_db
 def test_a_nul_character_in_any_parameter_is_a_400_not_a_server_error(client):
+    from core.roles import Role
     from tests.factories import make_user
-    from zones.roles import Role
 
     client.force_login(make_user(Role.MANAGER))
     assert client.get("/tasks/", {"zone": "xi\x00qing"}).status_code == 400

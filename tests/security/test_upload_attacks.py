@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from core.uploads import ALLOWED_TYPES, DEFAULT_MAX_BYTES
 from measures.models import Evidence
-from measures.uploads import ALLOWED_TYPES, DEFAULT_MAX_BYTES
 from tests.measures.upload_samples import HTML, PDF, SVG, png, zip_bomb
 
 HTML_PAYLOAD = b"<html><body><script>alert(document.cookie)</script></body></html>"

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from core.roles import Role
 from measures.models import TaskAgency
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from core.roles import Role
 from measures.models import Task
 from tests.factories import make_user
 from zones.models import Plan
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils.html import escape
 
+from core.roles import Role
 from measures.models import Task, TaskCategory
 from tests.conftest import SOURCE_DIR, require_sources, squash
 from tests.factories import make_user
@@ -19,7 +20,6 @@ from zones.numerals import from_chinese
 from zones.numerals import to_chinese as _cn
 from zones.plan_import import load_plan_fixture
 from zones.plan_parser import PlanFormatError
-from zones.roles import Role
 
 SOURCE_FYP = SOURCE_DIR / "004_6f279094ef53df13.txt"
 FIXTURE_DIR = settings.PLAN_FIXTURE_DIR

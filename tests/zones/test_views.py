@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from core.roles import Role
 from measures.models import Task
 from tests.factories import make_agency, make_block, make_task, make_user, make_zone
 from tests.helpers import SESSION
 from zones.models import Agency, Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 

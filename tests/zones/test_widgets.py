@@ -5,11 +5,11 @@ from django import forms
 from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 
+from core.roles import Role
+from core.widgets import QuickSelect
 from measures.tasks.filters import TaskFilter
 from tests.factories import make_user
 from zones.models import Zone
-from zones.roles import Role
-from zones.widgets import QuickSelect
 
 CHOICES = [("", "全部"), ("a", "甲 <b>&"), (1, "一"), ("grp", [("x", "X"), ("y", mark_safe("<i>Y</i>"))])]
 

@@ -5,10 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import can_answer, can_report, can_review, require
 from measures.choices import EventKind, RequestState
 from measures.history import record
 from measures.models import CoordinationRequest
-from measures.scoping import can_answer, can_report, can_review, require
 
 
 def _describe(request):

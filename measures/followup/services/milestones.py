@@ -5,11 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import can_report, require
 from measures.choices import EventKind
 from measures.history import record
 from measures.models import Milestone
 from measures.reporting.services import ensure_task_open
-from measures.scoping import can_report, require
 
 
 def _describe(milestone):

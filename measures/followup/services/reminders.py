@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.access import can_review, require
+from core.roles import Role
 from measures.choices import EventKind, ReminderKind, ReportState
 from measures.history import record
 from measures.models import ProgressReport, Reminder, ReportingPeriod, Task
-from measures.scoping import can_review, require
-from zones.roles import Role
 
 log = logging.getLogger(__name__)
 DONE_STATES = [ReportState.SUBMITTED, ReportState.ACCEPTED]

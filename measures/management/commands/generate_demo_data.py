@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from core.uploads import stored_name
 from measures.choices import EventKind, EvidenceKind, ReportState, TaskStatus
 from measures.models import (
     Evidence,
@@ -34,7 +35,6 @@ from measures.models import (
     TaskCategory,
 )
 from measures.periods.services import quarter_bounds
-from measures.uploads import stored_name
 from zones.models import Agency, Plan, Zone
 
 PROGRESS = [

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count
 
+from core.roles import Role, ensure_groups
 from zones.models import Agency, Profile, Zone
-from zones.roles import Role, ensure_groups
 
 
 class Command(BaseCommand):

@@ -21,16 +21,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from ftztracker.backup import (
-    FORMAT,
-    BackupError,
-    media_files,
-    pg_env,
-    rows_and_migrations,
-    run_tool,
-    sha256_of,
-)
 from measures.models import Evidence
+from ops.backup import FORMAT, BackupError, media_files, pg_env, rows_and_migrations, run_tool, sha256_of
 
 # Rows `migrate` itself creates; a database holding only these still counts as empty.
 CREATED_BY_MIGRATE = {"contenttypes.ContentType", "auth.Permission"}

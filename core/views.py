@@ -1,0 +1,18 @@
+"""Helpers of every app's action views: refusals and service errors onto forms."""
+
+from django.core.exceptions import PermissionDenied
+
+
+def ensure(allowed):
+    """A visible object the user may not act on: 403 (outside their scope it would be 404)."""
+    if not allowed:
+        raise PermissionDenied
+
+
+def add_service_errors(form, error):
+    """Put a service's ValidationError on the form fields it names, or on the form itself."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
