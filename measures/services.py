@@ -1,8 +1,8 @@
 """Every write that changes state, each with its history row in the same transaction.
 
-The public face of the domain packages' services (measures/<domain>/services.py): other apps
-(indicators, api), commands and tests call these; inside measures the views import their own
-domain's services directly. Nothing else changes these rows.
+Each is defined in its domain package (measures/<domain>/services.py); this module is their public
+face, the one other apps (indicators, api), views, commands and tests call. Nothing else changes
+these rows.
 """
 
 from measures.adjustments.services import (
