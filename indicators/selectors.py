@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from measures.choices import OutcomeState, ReportState, TaskStatus
+from measures.choices import REPORTED_STATES, OutcomeState, TaskStatus
 from measures.models import InnovationOutcome, ProgressReport, ReportingPeriod, Task
 from zones.choices import ZoneKind
 
@@ -29,7 +29,6 @@ from .choices import Computation, Direction, Status, ValueState
 from .models import Dimension, Indicator, IndicatorValue
 
 COUNTED_OUTCOME_STATES = [state for state in OutcomeState.values if state != OutcomeState.DRAFT]
-COUNTED_REPORT_STATES = [ReportState.SUBMITTED, ReportState.ACCEPTED]
 HUNDRED = Decimal(100)
 
 
@@ -70,7 +69,7 @@ def completed_shares(*, zone, periods):
     rows = (
         ProgressReport.objects.filter(
             counted_zones(zone, "task__zone"),
-            state__in=COUNTED_REPORT_STATES,
+            state__in=REPORTED_STATES,
             period__start__lte=periods[-1].start,
             period__plan_id=periods[-1].plan_id,
         )

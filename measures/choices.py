@@ -17,6 +17,13 @@ class ReportState(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
 
 
+# Each rule about a report's state is defined here, once; code names the rule, never a tuple of states.
+# Counts as reported (lights, dashboard, reminders, exports, zone page, indicators, the my page).
+REPORTED_STATES = frozenset({ReportState.SUBMITTED, ReportState.ACCEPTED})
+# Its zone may still change and submit it.
+EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
+
+
 class Light(models.TextChoices):
     """A task's traffic light for the current period; NONE while nothing is due or reported yet."""
 

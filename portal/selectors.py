@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from core.access import access_for
 from indicators.selectors import returned_values as indicator_values_returned
-from measures.choices import MatterState, ReportState
+from measures.choices import REPORTED_STATES, MatterState, ReportState
 from measures.followup.selectors import open_requests, overdue_milestones
 from measures.models import ProgressReport, ReportingPeriod, Task
 from measures.periods.selectors import current_periods
@@ -122,7 +122,7 @@ def earlier_unreported(tasks, today):
         ProgressReport.objects.filter(
             period__in=periods,
             task_id__in=[task.pk for task in tasks],
-            state__in=[ReportState.SUBMITTED, ReportState.ACCEPTED],
+            state__in=REPORTED_STATES,
         ).values_list("task_id", "period_id")
     )
     owed = []

@@ -22,8 +22,8 @@ from measures.bulk.columns import (
     clean_text,
     status_by_label,
 )
+from measures.choices import EDITABLE_STATES
 from measures.models import ProgressReport, Task
-from measures.reporting.services import EDITABLE_STATES
 from zones.models import Agency, Zone
 
 

@@ -28,12 +28,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from measures.choices import Light, ReportState, TaskStatus
+from measures.choices import REPORTED_STATES, Light, ReportState, TaskStatus
 from measures.models import Milestone, TaskCategory
 from measures.tasks.lights import ended_by, light_for
 from zones.models import Agency, Zone
 
-SUBMITTED = {ReportState.SUBMITTED, ReportState.ACCEPTED}
 NO_REPORT = "none"
 LIGHT_ORDER = [Light.RED, Light.YELLOW, Light.GREEN, Light.NONE, Light.CLOSED]
 STATUS_ORDER = [*TaskStatus.values, NO_REPORT]
@@ -62,7 +61,7 @@ class Tally:
             # period of its withdrawal on, only in the periods before (see period_history).
             return
         n = group["tasks"]
-        submitted = group["report_state"] in SUBMITTED
+        submitted = group["report_state"] in REPORTED_STATES
         self.tasks += n
         self.by_light[group["light"]] += n
         self.by_status[group["report_status"] if submitted else NO_REPORT] += n
@@ -118,7 +117,7 @@ def timeliness(state, submitted_on, deadline):
 
 def timeliness_of(state, by_deadline):
     """The same rule from whether the submission date was on or before the deadline (None: none)."""
-    if state not in SUBMITTED or by_deadline is None:
+    if state not in REPORTED_STATES or by_deadline is None:
         return "missing"
     return "on_time" if by_deadline else "late"
 
@@ -243,7 +242,7 @@ def period_history(*, tasks, periods, zones, groups, today):
     periods = sorted((p for p in periods if p.start <= today), key=lambda p: p.start)
     end = F("reports__period__end")
     counted = (
-        Q(reports__state__in=SUBMITTED)
+        Q(reports__state__in=REPORTED_STATES)
         & (Q(closed_at__isnull=True) | Q(closed_at__date__gt=end))
         & (Q(withdrawn_at__isnull=True) | Q(withdrawn_at__date__gt=end))
     )

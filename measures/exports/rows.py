@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from measures.choices import Light, ReportState, TaskStatus
+from measures.choices import REPORTED_STATES, Light, ReportState, TaskStatus
 from measures.models import CoordinationRequest, Evidence, Milestone, ProgressReport, Task
 from measures.scoping import visible_zones
-from measures.tasks.lights import SUBMITTED_STATES, ended_by, light_for, light_reasons
+from measures.tasks.lights import ended_by, light_for, light_reasons
 from zones.models import Agency
 
 ON_TIME, LATE, MISSING, CLOSED = "on_time", "late", "missing", "closed"
@@ -377,7 +377,7 @@ def _fill_sections(sections, visible, reports, period, today):
         # The one rule of the whole report (page, xlsx, csv, docx): a report counts once it is
         # submitted or accepted. A draft or a returned report is "not submitted": no status,
         # percent or text of it reaches the official report; its state stays visible.
-        report = saved if saved is not None and saved.state in SUBMITTED_STATES else None
+        report = saved if saved is not None and saved.state in REPORTED_STATES else None
         # What selectors.with_period_report() would annotate, read from the report itself.
         task.report_status = report.status if report else None
         task.report_state = saved.state if saved else None

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from core.access import can_report, can_review, require
 from core.history import as_json
-from measures.choices import EventKind, ReportState, TaskStatus
+from measures.choices import EDITABLE_STATES, EventKind, ReportState, TaskStatus
 from measures.followup.services.coordination import ask_agency
 from measures.history import record
 from measures.models import CoordinationRequest, ProgressReport, ReportingPeriod, Task
@@ -21,7 +21,6 @@ REPORT_FIELDS = [
     "support_needed",
     "support_agency",
 ]
-EDITABLE_STATES = {ReportState.DRAFT, ReportState.RETURNED}
 
 
 class ReportConflict(Exception):

@@ -2,10 +2,9 @@
 
 import datetime
 
-from measures.choices import Light, ReportState, TaskStatus
+from measures.choices import REPORTED_STATES, Light, TaskStatus
 
 WARNING_DAYS = 7
-SUBMITTED_STATES = {ReportState.SUBMITTED, ReportState.ACCEPTED}
 
 
 def ended_by(moment, period):
@@ -28,7 +27,7 @@ def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=Fa
         return Light.WITHDRAWN
     if closed:
         return Light.CLOSED
-    submitted = state in SUBMITTED_STATES
+    submitted = state in REPORTED_STATES
     if status == TaskStatus.BLOCKED or overdue_milestones:
         return Light.RED
     if deadline is not None and today > deadline and not submitted:
@@ -52,7 +51,7 @@ def light_reasons(*, status, state, deadline, today, overdue_milestones=0, close
     if closed:
         return [_("Closed off")]
     reasons = []
-    submitted = state in SUBMITTED_STATES
+    submitted = state in REPORTED_STATES
     if status == TaskStatus.BLOCKED:
         reasons.append(_("Reported as blocked"))
     if overdue_milestones:

@@ -17,6 +17,7 @@ from core.access import (
 )
 from core.forms import NoteForm, ReasonForm
 from core.pagination import ForgivingPaginationMixin
+from measures.choices import EDITABLE_STATES
 from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm
 from measures.models import ReportingPeriod
@@ -128,7 +129,7 @@ def _render(request, task, period, page, status, forms):
             and not period.is_locked
             and not task.is_closed
             and not task.is_withdrawn
-            and (report is None or report.state in ("draft", "returned"))
+            and (report is None or report.state in EDITABLE_STATES)
         ),
         **page,
         **defaults,

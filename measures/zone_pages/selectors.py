@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from measures.choices import Light
+from measures.choices import REPORTED_STATES, Light
 from measures.followup import selectors as followup_selectors
 from measures.models import Task, TaskCategory
 from measures.periods import selectors as period_selectors
@@ -48,7 +48,7 @@ def zone_detail(user, code, today=None):
     zone.reported_count = sum(
         1
         for t in all_tasks
-        if t.closed_at is None and t.withdrawn_at is None and t.report_state in ("submitted", "accepted")
+        if t.closed_at is None and t.withdrawn_at is None and t.report_state in REPORTED_STATES
     )
     zone.open_task_count = sum(1 for t in all_tasks if t.closed_at is None and t.withdrawn_at is None)
     zone.overdue_milestones = list(

@@ -17,18 +17,17 @@ from django.utils.translation import gettext as _
 
 from core.access import can_review, require
 from core.roles import Role
-from measures.choices import EventKind, ReminderKind, ReportState
+from measures.choices import REPORTED_STATES, EventKind, ReminderKind
 from measures.history import record
 from measures.models import ProgressReport, Reminder, ReportingPeriod, Task
 
 log = logging.getLogger(__name__)
-DONE_STATES = [ReportState.SUBMITTED, ReportState.ACCEPTED]
 CHASE_PAUSE = datetime.timedelta(minutes=10)
 
 
 def outstanding_tasks(*, period, zone):
     """Open tasks of `zone` (not closed off, not withdrawn) with no submitted or accepted report for `period`."""
-    done = ProgressReport.objects.filter(task=OuterRef("pk"), period=period, state__in=DONE_STATES)
+    done = ProgressReport.objects.filter(task=OuterRef("pk"), period=period, state__in=REPORTED_STATES)
     return Task.objects.filter(zone=zone).reportable().exclude(Exists(done)).order_by("number")
 
 

@@ -1,0 +1,43 @@
+"""Rules about a report's state are named once (measures.choices) and used by name everywhere."""
+
+import ast
+from pathlib import Path
+
+from django.conf import settings
+
+from measures.choices import EDITABLE_STATES, REPORTED_STATES, ReportState
+
+ROOT = Path(settings.BASE_DIR)
+PACKAGES = ["core", "zones", "measures", "indicators", "api", "portal", "ops"]
+
+
+def state_literals(path):
+    """Tuples, lists and sets written out of two or more report states, as strings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and len(node.elts) >= 2:
+            values = [elt.value for elt in node.elts if isinstance(elt, ast.Constant)]
+            if len(values) == len(node.elts) and set(values) <= set(ReportState.values):
+                yield node.lineno, values
+
+
+def test_no_tuple_of_report_states_outside_the_rules():
+    found = [
+        f"{path.relative_to(ROOT)}:{line} {values}"
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        for line, values in state_literals(path)
+    ]
+    assert found == []
+
+
+def test_the_check_finds_a_written_out_tuple(tmp_path):
+    module = tmp_path / "view.py"
+    module.write_text('editable = report.state in ("draft", "returned")\n')
+    assert list(state_literals(module)) == [(1, ["draft", "returned"])]
+
+
+def test_a_report_is_editable_or_counts_as_reported_never_both():
+    assert EDITABLE_STATES.isdisjoint(REPORTED_STATES)
+    assert set(ReportState) == EDITABLE_STATES | REPORTED_STATES
