@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from measures.choices import REPORTED_STATES, Light, ReportState, TaskStatus
 from measures.models import CoordinationRequest, Evidence, Milestone, ProgressReport, Task
+from measures.reporting.models import REPORT_FIELDS
 from measures.scoping import visible_zones
 from measures.tasks.lights import ended_by, light_for, light_reasons
 from zones.models import Agency
@@ -225,14 +226,8 @@ REPORT_COLUMNS = [
     "id",
     "task_id",
     "period_id",
-    "status",
     "state",
-    "percent_complete",
-    "progress",
-    "problems",
-    "next_steps",
-    "support_needed",
-    "support_agency_id",
+    *(ProgressReport._meta.get_field(name).attname for name in REPORT_FIELDS),
     "submitted_on",
 ]
 AGENCY_FIELDS = ["id", "name", "name_en"]

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from measures.models import ProgressReport
-from measures.services import REPORT_FIELDS
+from measures.reporting.models import REPORT_FIELDS
 from zones.models import Agency
 
 TEXTAREA = {"rows": 4}

@@ -79,6 +79,19 @@ class ReportingPeriod(models.Model):
         return self.locked_at is not None
 
 
+# What a zone writes in a report: the form's fields, what "start from the previous period" copies,
+# what the history compares and what the period report exports.
+REPORT_FIELDS = [
+    "status",
+    "percent_complete",
+    "progress",
+    "problems",
+    "next_steps",
+    "support_needed",
+    "support_agency",
+]
+
+
 class ProgressReport(models.Model):
     """What a zone reports on one task for one period; changed only through measures.services."""
 
@@ -156,6 +169,12 @@ class ProgressReport(models.Model):
     def submitted_late(self):
         """Last submitted after the period's deadline."""
         return self.submitted_on is not None and self.submitted_on > self.period.deadline
+
+    @property
+    def closes_off_task(self):
+        """The close-off (销号) rule: a task may be closed off when its latest report says completed
+        and has been accepted."""
+        return self.state == ReportState.ACCEPTED and self.status == TaskStatus.COMPLETED
 
 
 class ReportEvent(models.Model):

@@ -11,16 +11,7 @@ from measures.choices import EDITABLE_STATES, EventKind, ReportState, TaskStatus
 from measures.followup.services.coordination import ask_agency
 from measures.history import record
 from measures.models import CoordinationRequest, ProgressReport, ReportingPeriod, Task
-
-REPORT_FIELDS = [
-    "status",
-    "percent_complete",
-    "progress",
-    "problems",
-    "next_steps",
-    "support_needed",
-    "support_agency",
-]
+from measures.reporting.models import REPORT_FIELDS
 
 
 class ReportConflict(Exception):
@@ -318,7 +309,7 @@ def close_task(*, task, user, note=""):
     if task.is_closed:
         raise ValidationError(_("This task has already been closed off."))
     latest = ProgressReport.objects.filter(task=task).order_by("-period__start").first()
-    if latest is None or latest.state != ReportState.ACCEPTED or latest.status != TaskStatus.COMPLETED:
+    if latest is None or not latest.closes_off_task:
         raise ValidationError(
             _("Only a task whose latest report says completed and has been accepted can be closed off.")
         )

@@ -172,7 +172,7 @@ def task_page(user, task, period, today=None, periods=None):
         "light_reasons": light_reasons(**values) if period else [],
         "latest_review": latest_review,
         "agency_names": {agency.pk: agency.display_name for agency in task.ordered_agencies},
-        "closable": bool(latest and latest.state == ReportState.ACCEPTED and latest.status == "completed"),
+        "closable": bool(latest and latest.closes_off_task),
     }
 
 

@@ -8,18 +8,11 @@ from django.utils.translation import gettext as _
 
 from measures.choices import EventKind, Light, ReportState, TaskStatus
 from measures.models import ProgressReport
+from measures.reporting.models import REPORT_FIELDS
 
 register = template.Library()
 
-FIELD_NAMES = {
-    "status",
-    "percent_complete",
-    "progress",
-    "problems",
-    "next_steps",
-    "support_needed",
-    "support_agency",
-}
+FIELD_NAMES = frozenset(REPORT_FIELDS)
 
 
 @register.simple_tag(takes_context=True)

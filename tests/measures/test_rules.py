@@ -3,9 +3,14 @@
 import ast
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
-from measures.choices import EDITABLE_STATES, REPORTED_STATES, ReportState
+from measures.choices import EDITABLE_STATES, REPORTED_STATES, ReportState, TaskStatus
+from measures.exports.rows import REPORT_COLUMNS
+from measures.models import ProgressReport
+from measures.reporting.forms import ReportForm
+from measures.reporting.models import REPORT_FIELDS
 
 ROOT = Path(settings.BASE_DIR)
 PACKAGES = ["core", "zones", "measures", "indicators", "api", "portal", "ops"]
@@ -41,3 +46,22 @@ def test_the_check_finds_a_written_out_tuple(tmp_path):
 def test_a_report_is_editable_or_counts_as_reported_never_both():
     assert EDITABLE_STATES.isdisjoint(REPORTED_STATES)
     assert set(ReportState) == EDITABLE_STATES | REPORTED_STATES
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "closes"),
+    [
+        (ReportState.ACCEPTED, TaskStatus.COMPLETED, True),
+        (ReportState.SUBMITTED, TaskStatus.COMPLETED, False),
+        (ReportState.ACCEPTED, TaskStatus.ON_TRACK, False),
+        (ReportState.RETURNED, TaskStatus.COMPLETED, False),
+    ],
+)
+def test_only_an_accepted_report_that_says_completed_closes_off_its_task(state, status, closes):
+    assert ProgressReport(state=state, status=status).closes_off_task is closes
+
+
+def test_the_report_fields_are_the_forms_and_the_exports():
+    assert ReportForm._meta.fields == REPORT_FIELDS
+    exported = {ProgressReport._meta.get_field(name).attname for name in REPORT_FIELDS}
+    assert exported <= set(REPORT_COLUMNS)
