@@ -224,8 +224,10 @@ class ReportEvent(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("history entry")
         verbose_name_plural = _("history entries")
+        # The kind is checked in Python (its choices; record() calls full_clean): a check constraint
+        # over the kinds had to be dropped and re-added, locking the whole history table, each time
+        # a kind was added.
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
             models.CheckConstraint(
                 condition=Q(task__isnull=False)
                 | Q(period__isnull=False)

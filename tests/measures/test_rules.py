@@ -5,12 +5,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from measures.choices import EDITABLE_STATES, REPORTED_STATES, ReportState, TaskStatus
 from measures.exports.rows import REPORT_COLUMNS
-from measures.models import ProgressReport
+from measures.models import ProgressReport, ReportEvent, Task
 from measures.reporting.forms import ReportForm
 from measures.reporting.models import REPORT_FIELDS
+from tests.factories import make_user
 
 ROOT = Path(settings.BASE_DIR)
 PACKAGES = ["core", "zones", "measures", "indicators", "api", "portal", "ops"]
@@ -65,3 +68,17 @@ def test_the_report_fields_are_the_forms_and_the_exports():
     assert ReportForm._meta.fields == REPORT_FIELDS
     exported = {ProgressReport._meta.get_field(name).attname for name in REPORT_FIELDS}
     assert exported <= set(REPORT_COLUMNS)
+
+
+@pytest.mark.django_db
+def test_an_unknown_event_kind_is_refused_in_python():
+    event = ReportEvent(kind="teleported", actor=make_user(), task=Task.objects.first(), at=timezone.now())
+    with pytest.raises(ValidationError) as caught:
+        event.full_clean()
+    assert set(caught.value.error_dict) == {"kind"}
+
+
+def test_no_database_constraint_lists_the_event_kinds():
+    # A new kind must not need a migration that rewrites a constraint over the whole history table.
+    conditions = [str(getattr(constraint, "condition", "")) for constraint in ReportEvent._meta.constraints]
+    assert conditions and not any("kind" in condition for condition in conditions)
