@@ -24,13 +24,3 @@ class Role(models.TextChoices):
 def ensure_groups():
     for role in Role:
         Group.objects.get_or_create(name=role.group_name)
-
-
-def roles_of(user):
-    if not user.is_authenticated:
-        return set()
-    names = {group.name for group in user.groups.all()}
-    roles = {role for role in Role if role.group_name in names}
-    if user.is_superuser:
-        roles.add(Role.ADMINISTRATOR)
-    return roles

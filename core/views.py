@@ -1,12 +1,10 @@
 """Helpers of every app's action views: refusals and service errors onto forms."""
 
-from django.core.exceptions import PermissionDenied
+from core.access import require
 
-
-def ensure(allowed):
-    """A visible object the user may not act on: 403 (outside their scope it would be 404)."""
-    if not allowed:
-        raise PermissionDenied
+# A visible object the user may not act on: 403 (outside their scope it would be 404). The views'
+# name for core.access.require, the one refusal every service also makes.
+ensure = require
 
 
 def add_service_errors(form, error):

@@ -72,7 +72,3 @@ class PlanAdjustment(models.Model):
 
     def get_absolute_url(self):
         return reverse("measures:adjustment-detail", args=[self.pk])
-
-    @property
-    def is_open(self):
-        return self.state == AdjustmentState.PROPOSED

@@ -22,10 +22,16 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from measures.models import Evidence
-from ops.backup import FORMAT, BackupError, media_files, pg_env, rows_and_migrations, run_tool, sha256_of
-
-# Rows `migrate` itself creates; a database holding only these still counts as empty.
-CREATED_BY_MIGRATE = {"contenttypes.ContentType", "auth.Permission"}
+from ops.backup import (
+    CREATED_BY_MIGRATE,
+    FORMAT,
+    BackupError,
+    media_files,
+    pg_env,
+    rows_and_migrations,
+    run_tool,
+    sha256_of,
+)
 
 
 def safe_path(folder, rel):
