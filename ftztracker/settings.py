@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "measures",
     "api",
     "indicators",
+    "directory",
 ]
 
 MIDDLEWARE = [
@@ -340,6 +341,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Directory sign-in (directory/, docs/deploy.md) ----------------------------------------------
+# Off unless configured: FTZ_LDAP_SERVER_URI turns on LDAP (django-auth-ldap), FTZ_OIDC_CLIENT_ID
+# OpenID Connect (mozilla-django-oidc). Directory backends come after the local one, so local
+# accounts sign in as before; roles come from the rules administrators set (admin → Directory rules).
+from directory.conf import LDAP_BACKEND, OIDC_BACKEND, ldap_settings, oidc_settings  # noqa: E402
+
+_ldap = ldap_settings(os.environ)
+_oidc = oidc_settings(os.environ)
+globals().update(_ldap | _oidc)
+if _ldap:
+    AUTHENTICATION_BACKENDS.append(LDAP_BACKEND)
+if _oidc:
+    AUTHENTICATION_BACKENDS.append(OIDC_BACKEND)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ urlpatterns = [
     # Resolved per request: with hashed static names the manifest exists only after collectstatic.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/", include("directory.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("health/", include("ftztracker.health")),
