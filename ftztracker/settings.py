@@ -267,6 +267,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ftztracker.security.lockout_response"
 # Behind a proxy every request comes from the proxy's address; this reads the real client's.
 AXES_CLIENT_IP_CALLABLE = "ftztracker.security.client_ip"
+AXES_WHITELIST_CALLABLE = "ftztracker.security.password_free_sign_in"
 
 # Behind a reverse proxy that terminates TLS (nginx), Django sees plain HTTP; trust the proxy's
 # X-Forwarded-Proto and X-Forwarded-For. Only set this when the proxy overwrites those headers,

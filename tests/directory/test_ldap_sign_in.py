@@ -169,3 +169,11 @@ def test_a_user_dn_template_signs_in_too(client, settings, ldap_on, ldap_rules):
     del settings.AUTH_LDAP_USER_SEARCH
     assert sign_in(client, "zhangmin").status_code == 302
     assert access_for(User.objects.get(username="zhangmin")).is_manager
+
+
+def test_directory_passwords_are_throttled_like_local_ones(client, settings, ldap_on, ldap_rules):
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        assert sign_in(client, "zhangmin", "a-guess").status_code == 200
+    response = sign_in(client, "zhangmin")
+    assert response.status_code == 429
+    assert not User.objects.filter(username="zhangmin").exists()

@@ -203,3 +203,17 @@ def test_oidc_discover_prints_the_settings_of_a_provider(oidc_server):
         assert lines[variable] == expected[variable]
     with pytest.raises(CommandError, match="Could not read"):
         call_command("oidc_discover", oidc_server.issuer + "/nowhere", stdout=StringIO())
+
+
+def test_failed_provider_sign_ins_do_not_lock_out_the_next_person_at_that_address(
+    client, oidc_provider, oidc_rules
+):
+    # Sign-in throttling (django-axes) counts failures per user name and address; a failed
+    # callback carries no user name, and must not lock the provider's button for a whole office.
+    oidc_provider.userinfo_overrides = {"sub": "someone-else"}
+    for _attempt in range(6):
+        sign_in(client, oidc_provider, LIWEI)
+    oidc_provider.userinfo_overrides = {}
+    response = sign_in(client, oidc_provider, LIWEI)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.session["_auth_user_id"]
