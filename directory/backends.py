@@ -1,5 +1,5 @@
-"""Authentication backends for the office's directory. Both create or update the Django user
-the library's way, then hand the directory's groups or claims to services.sign_in_from_directory."""
+"""Authentication backends for the office's directory. Each creates or updates the Django user,
+then hands the directory's groups, claims or attributes to services.sign_in_from_directory."""
 
 import hashlib
 import logging
@@ -8,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from django_auth_ldap.backend import LDAPBackend
+from django_cas_ng.backends import CASBackend
+from django_cas_ng.utils import get_cas_client
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from .dn import normalize_dn
@@ -98,4 +100,32 @@ class DirectoryOIDCBackend(OIDCAuthenticationBackend):
             sign_in_from_directory(user=user, source=Source.OIDC, subject=claims["sub"], claims=claims)
         except LocalAccountConflict as exc:
             raise SuspiciousOperation(str(exc)) from exc
+        return user
+
+
+class DirectoryCASBackend(CASBackend):
+    """CAS: django-cas-ng validates the ticket; the user is then found, created and given roles here,
+    so a local account of the same name is refused before anything about it changes (django-cas-ng
+    would adopt it and leave it its password)."""
+
+    def authenticate(self, request, ticket, service):
+        client = get_cas_client(service_url=service, request=request)
+        username, attributes, _pgtiou = client.verify_ticket(ticket)
+        if not username:
+            return None
+        attributes = attributes or {}
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(username)
+        elif local_account_blocks(user, source=Source.CAS):
+            log.warning("CAS sign-in of %s refused: a local account has that name", username)
+            return None
+        if not self.user_can_authenticate(user):
+            return None
+        for field, attribute in (("email", "mail"), ("first_name", "givenName"), ("last_name", "sn")):
+            if isinstance(attributes.get(attribute), str):
+                setattr(user, field, attributes[attribute][:150])
+        user.save(update_fields=["email", "first_name", "last_name"])
+        sign_in_from_directory(user=user, source=Source.CAS, subject=username, claims=attributes)
         return user

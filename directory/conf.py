@@ -8,6 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 LDAP_BACKEND = "directory.backends.DirectoryLDAPBackend"
 OIDC_BACKEND = "directory.backends.DirectoryOIDCBackend"
+CAS_BACKEND = "directory.backends.DirectoryCASBackend"
 
 
 def _bool(env, name, default=False):
@@ -123,3 +124,25 @@ def oidc_settings(env):
         "FTZ_OIDC_NAME": env.get("FTZ_OIDC_NAME", "").strip(),
     }
     return conf
+
+
+def cas_settings(env):
+    """django-cas-ng's CAS_* settings; CAS is on when FTZ_CAS_SERVER_URL is set."""
+    url = env.get("FTZ_CAS_SERVER_URL", "").strip()
+    if not url:
+        return {}
+    version = env.get("FTZ_CAS_VERSION", "3")
+    if version not in {"2", "3"}:
+        raise ImproperlyConfigured(f"FTZ_CAS_VERSION must be 2 or 3, not {version!r}.")
+    return {
+        # python-cas joins the validation path onto this URL, so it must end with a slash.
+        "CAS_SERVER_URL": url if url.endswith("/") else url + "/",
+        "CAS_VERSION": version,
+        "CAS_VERIFY_SSL_CERTIFICATE": _bool(env, "FTZ_CAS_VERIFY_SSL", True),
+        # Signing in says nothing, as with the other ways in.
+        "CAS_LOGIN_MSG": None,
+        "CAS_LOGGED_MSG": None,
+        "CAS_REDIRECT_URL": "/",
+        "CAS_IGNORE_REFERER": True,
+        "FTZ_CAS_NAME": env.get("FTZ_CAS_NAME", "").strip(),
+    }

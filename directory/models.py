@@ -1,4 +1,4 @@
-"""Sign-in through the office's directory (LDAP or OpenID Connect) and the rules that turn its
+"""Sign-in through the office's directory (LDAP, OpenID Connect or CAS) and the rules that turn its
 groups or claims into roles and zones/agency (zones.roles, zones.models.Profile)."""
 
 from django.conf import settings
@@ -16,6 +16,7 @@ from .dn import normalize_dn
 class Source(models.TextChoices):
     LDAP = "ldap", _("LDAP directory")
     OIDC = "oidc", _("OpenID Connect")
+    CAS = "cas", _("CAS")
 
 
 class DirectoryRuleQuerySet(models.QuerySet):
@@ -32,14 +33,17 @@ class DirectoryRule(models.Model):
         _("claim"),
         max_length=100,
         blank=True,
-        help_text=_("OpenID Connect only: the claim to read, e.g. groups, roles or department."),
+        help_text=_(
+            "OpenID Connect: the claim to read, e.g. groups, roles or department. CAS: the attribute, "
+            "e.g. memberOf."
+        ),
     )
     value = models.CharField(
         _("group or value"),
         max_length=500,
         help_text=_(
             "LDAP: the group's DN, e.g. cn=xiqing-officers,ou=groups,dc=example,dc=gov (case and spaces "
-            "do not matter). OpenID Connect: the claim's value, exactly as the provider sends it."
+            "do not matter). OpenID Connect and CAS: the value, exactly as the provider sends it."
         ),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
@@ -90,7 +94,7 @@ class DirectoryRule(models.Model):
                 errors["value"] = _(
                     "This is not a distinguished name (e.g. cn=officers,ou=groups,dc=example,dc=gov)."
                 )
-        elif self.source == Source.OIDC and not self.claim:
+        elif self.source in (Source.OIDC, Source.CAS) and not self.claim:
             errors["claim"] = _("Name the claim to read, e.g. groups.")
         if self.role != Role.LIAISON and self.agency_id is not None:
             errors["agency"] = _("Only an agency liaison is bound to an agency.")
@@ -100,7 +104,7 @@ class DirectoryRule(models.Model):
             raise ValidationError(errors)
 
     def matches(self, source, values):
-        """`values`: for LDAP the user's normalised group DNs; for OIDC the claims."""
+        """`values`: for LDAP the user's normalised group DNs; for OIDC the claims; for CAS the attributes."""
         if source != self.source:
             return False
         if source == Source.LDAP:

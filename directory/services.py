@@ -58,7 +58,7 @@ def sign_in_from_directory(*, user, source, subject, group_dns=frozenset(), clai
     """Apply the active rules of `source` to `user` and record the sign-in.
 
     `group_dns` (LDAP) are the user's groups as normalised DNs; `claims` (OIDC) the provider's
-    claims. The directory decides the user's roles: role groups no rule grants any more are
+    claims, or (CAS) the attributes of the validated ticket. The directory decides the user's roles: role groups no rule grants any more are
     removed, so taking someone out of a directory group takes the role away at their next sign-in.
     A user no rule matches keeps an account without a role and sees the "no role yet" page.
     """

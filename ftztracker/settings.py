@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "api",
     "indicators",
     "directory",
+    # Its two tables record CAS tickets per session (for single sign-out); unused while CAS is off.
+    "django_cas_ng",
 ]
 
 MIDDLEWARE = [
@@ -345,17 +347,24 @@ SPECTACULAR_SETTINGS = {
 
 # --- Directory sign-in (directory/, docs/deploy.md) ----------------------------------------------
 # Off unless configured: FTZ_LDAP_SERVER_URI turns on LDAP (django-auth-ldap), FTZ_OIDC_CLIENT_ID
-# OpenID Connect (mozilla-django-oidc). Directory backends come after the local one, so local
+# OpenID Connect (mozilla-django-oidc), FTZ_CAS_SERVER_URL CAS (django-cas-ng). Directory backends come after the local one, so local
 # accounts sign in as before; roles come from the rules administrators set (admin → Directory rules).
-from directory.conf import LDAP_BACKEND, OIDC_BACKEND, ldap_settings, oidc_settings  # noqa: E402
+from directory.conf import (  # noqa: E402
+    CAS_BACKEND,
+    LDAP_BACKEND,
+    OIDC_BACKEND,
+    cas_settings,
+    ldap_settings,
+    oidc_settings,
+)
 
 _ldap = ldap_settings(os.environ)
 _oidc = oidc_settings(os.environ)
-globals().update(_ldap | _oidc)
-if _ldap:
-    AUTHENTICATION_BACKENDS.append(LDAP_BACKEND)
-if _oidc:
-    AUTHENTICATION_BACKENDS.append(OIDC_BACKEND)
+_cas = cas_settings(os.environ)
+globals().update(_ldap | _oidc | _cas)
+for _on, _backend in ((_ldap, LDAP_BACKEND), (_oidc, OIDC_BACKEND), (_cas, CAS_BACKEND)):
+    if _on:
+        AUTHENTICATION_BACKENDS.append(_backend)
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from ..views import oidc_enabled, provider_name
+from ..views import cas_enabled, cas_name, oidc_enabled, provider_name
 
 register = template.Library()
 
@@ -10,6 +10,8 @@ register = template.Library()
 def directory_sign_in(context):
     return {
         "ldap": bool(getattr(settings, "AUTH_LDAP_SERVER_URI", "")),
+        "cas": cas_enabled(),
+        "cas_name": cas_name(),
         "enabled": oidc_enabled(),
         "provider": provider_name(),
         "next": context.get("next", ""),

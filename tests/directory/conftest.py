@@ -1,11 +1,12 @@
 import pytest
 
-from directory.conf import LDAP_BACKEND, OIDC_BACKEND, ldap_settings, oidc_settings
+from directory.conf import CAS_BACKEND, LDAP_BACKEND, OIDC_BACKEND, cas_settings, ldap_settings, oidc_settings
 from directory.models import DirectoryRule, Source
 from zones.models import Agency, Zone
 from zones.roles import Role
 
 from . import ldap_server as L
+from .cas_server import CasServer
 from .oidc_provider import CLIENT_ID, Provider
 
 
@@ -72,6 +73,23 @@ def oidc_provider(settings, oidc_server):
     return oidc_server
 
 
+@pytest.fixture(scope="session")
+def cas_server_process():
+    with CasServer() as server:
+        yield server
+
+
+@pytest.fixture
+def cas_server(settings, cas_server_process):
+    """CAS sign-in configured from environment variables."""
+    cas_server_process.next_user = None
+    cas_server_process.next_attributes = {}
+    for name, value in cas_settings(cas_server_process.env()).items():
+        setattr(settings, name, value)
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, CAS_BACKEND]
+    return cas_server_process
+
+
 @pytest.fixture
 def xiqing(db):
     return Zone.objects.get(code="xiqing")
@@ -115,4 +133,13 @@ def oidc_rules(xiqing, commerce):
         "xiqing": make_rule(Source.OIDC, "ftz-xiqing-officers", Role.OFFICER, [xiqing], claim="groups"),
         "managers": make_rule(Source.OIDC, "ftz-managers", Role.MANAGER, claim="groups"),
         "liaisons": make_rule(Source.OIDC, "市商务局", Role.LIAISON, agency=commerce, claim="department"),
+    }
+
+
+@pytest.fixture
+def cas_rules(xiqing, commerce):
+    return {
+        "xiqing": make_rule(Source.CAS, "ftz-xiqing-officers", Role.OFFICER, [xiqing], claim="memberOf"),
+        "managers": make_rule(Source.CAS, "ftz-managers", Role.MANAGER, claim="memberOf"),
+        "liaisons": make_rule(Source.CAS, "市商务局", Role.LIAISON, agency=commerce, claim="ou"),
     }
