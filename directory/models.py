@@ -143,8 +143,9 @@ class DirectorySignIn(models.Model):
     """Append-only trace of each directory sign-in: what the directory said, which rules matched,
     and the roles, zones and agency before and after."""
 
+    # PROTECT, like the other history rows: a leaver's account is deactivated, not deleted.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="directory_sign_ins", verbose_name=_("user")
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="directory_sign_ins", verbose_name=_("user")
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     subject = models.CharField(_("directory identity"), max_length=255)

@@ -177,3 +177,13 @@ def test_directory_passwords_are_throttled_like_local_ones(client, settings, lda
     response = sign_in(client, "zhangmin")
     assert response.status_code == 429
     assert not User.objects.filter(username="zhangmin").exists()
+
+
+def test_a_required_group_keeps_everyone_else_out(client, settings, ldap_directory, ldap_rules):
+    conf = ldap_settings(ldap_directory.env(FTZ_LDAP_REQUIRE_GROUP=group_dn("ftz-managers")))
+    for name, value in conf.items():
+        setattr(settings, name, value)
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, LDAP_BACKEND]
+    assert sign_in(client, "liwei").status_code == 200
+    assert not User.objects.filter(username="liwei").exists()
+    assert sign_in(client, "zhangmin").status_code == 302

@@ -110,6 +110,16 @@ def test_losing_the_administrator_rule_removes_superuser_and_admin_site(db):
     assert trace.before["is_superuser"] and not trace.after["is_superuser"]
 
 
+def test_the_trace_outlives_any_attempt_to_delete_its_user(db):
+    from django.db.models import ProtectedError
+
+    user = directory_user()
+    sign_in_from_directory(user=user, source=Source.OIDC, subject="s1", claims={})
+    with pytest.raises(ProtectedError):
+        user.delete()
+    assert DirectorySignIn.objects.filter(user=user).count() == 1
+
+
 # --- admin ---------------------------------------------------------------------------------------
 
 
