@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
 from django_auth_ldap.backend import LDAPBackend
 from django_cas_ng.backends import CASBackend
 from django_cas_ng.utils import get_cas_client
@@ -87,7 +88,9 @@ class DirectoryOIDCBackend(OIDCAuthenticationBackend):
         # from the subject.
         return "oidc-" + hashlib.sha256(claims["sub"].encode()).hexdigest()[:16]
 
+    @transaction.atomic
     def create_user(self, claims):
+        # One transaction with the sign-in service, so a refused sign-in leaves no account behind.
         user = get_user_model().objects.create_user(self.get_username(claims))
         return self.update_user(user, claims)
 
@@ -113,7 +116,11 @@ class DirectoryCASBackend(CASBackend):
         username, attributes, _pgtiou = client.verify_ticket(ticket)
         if not username:
             return None
-        attributes = attributes or {}
+        # The ticket is checked (network) before the transaction: SQLite takes its write lock at BEGIN.
+        return self._sign_in(username, attributes or {})
+
+    @transaction.atomic
+    def _sign_in(self, username, attributes):
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         if user is None:

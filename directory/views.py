@@ -1,14 +1,18 @@
 """The OpenID Connect and CAS sign-in views, answering 404 while their way in is off."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_cas_ng.views import LoginView as CASLoginView
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+
+security_log = logging.getLogger("django.security.directory")
 
 
 def oidc_enabled():
@@ -37,6 +41,15 @@ def _failed(request, provider):
 
 
 class CallbackView(OIDCAuthenticationCallbackView):
+    def get(self, request):
+        try:
+            return super().get(request)
+        except SuspiciousOperation as exc:
+            # An unknown state, or an id token with a bad signature, audience or issuer: nobody is
+            # signed in, and the person gets the sign-in page with a message instead of a bare 400.
+            security_log.warning("OpenID Connect callback refused: %s", exc)
+            return self.login_failure()
+
     def login_failure(self):
         return _failed(self.request, provider_name())
 

@@ -153,20 +153,22 @@ def test_a_forged_or_foreign_answer_signs_nobody_in(client, oidc_provider, oidc_
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     response = sign_in(client, oidc_provider, LIWEI)
 
-    assert response.status_code in (302, 400)
+    assert response.status_code == 302 and response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session
     assert not User.objects.exists() and not DirectorySignIn.objects.exists()
-    if response.status_code == 302:
-        assert response["Location"] == reverse("login")
-        page = client.get(response["Location"]).content.decode()
-        assert "Signing in with 天津政务统一身份认证 did not succeed." in page
+    page = client.get(response["Location"]).content.decode()
+    assert "Signing in with 天津政务统一身份认证 did not succeed." in page
 
 
 def test_a_callback_with_a_state_the_session_never_issued_is_refused(client, oidc_provider, oidc_rules):
     start(client)
     response = client.get(reverse("oidc_authentication_callback") + "?code=stolen&state=made-up")
-    assert response.status_code == 400
+    assert response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session
+    # The code was never exchanged: nothing reached the provider's token endpoint.
+    assert not any(
+        path == "/token" and form.get("code") == "stolen" for _m, path, form in oidc_provider.requests
+    )
 
 
 def test_the_provider_saying_no_returns_to_the_login_page_with_a_message(client, oidc_provider):
@@ -217,3 +219,15 @@ def test_failed_provider_sign_ins_do_not_lock_out_the_next_person_at_that_addres
     response = sign_in(client, oidc_provider, LIWEI)
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.session["_auth_user_id"]
+
+
+def test_a_refused_first_sign_in_leaves_no_account_behind(client, oidc_provider, oidc_rules, monkeypatch):
+    from directory import backends
+
+    def refuse(**kwargs):
+        raise backends.LocalAccountConflict("liwei")
+
+    monkeypatch.setattr(backends, "sign_in_from_directory", refuse)
+    response = sign_in(client, oidc_provider, LIWEI)
+    assert response["Location"] == reverse("login")
+    assert not User.objects.exists()
