@@ -122,7 +122,7 @@ class DirectoryCASBackend(CASBackend):
     @transaction.atomic
     def _sign_in(self, username, attributes):
         User = get_user_model()
-        user = User.objects.filter(username=username).first()
+        user = User.objects.filter(username__iexact=username).first()
         if user is None:
             user = User.objects.create_user(username)
         elif local_account_blocks(user, source=Source.CAS):
