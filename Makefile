@@ -12,7 +12,7 @@ PORT ?= 8000
 # PostgreSQL for `make test-postgres` (the cluster installed on the machine).
 PG_URL ?= postgres://ftz:ftz@127.0.0.1:5432/ftz
 
-.PHONY: bench bench-deps serve run test test-postgres postgres venv venv-dev system-deps browser messages db lint format fixtures demo-accounts clean
+.PHONY: bench bench-deps serve run test test-postgres postgres venv venv-dev system-deps build-deps ldap-server browser messages db lint format fixtures demo-accounts clean
 
 run: db ## set everything up and serve on http://127.0.0.1:8000
 	@echo "Serving FTZ Tracker on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
@@ -28,13 +28,14 @@ serve: db ## serve with gunicorn as in production (deploy/gunicorn.conf.py) on h
 	@echo "Serving FTZ Tracker with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
-test: venv-dev messages browser ## the whole suite, browser tests included
+test: venv-dev messages browser ldap-server ## the whole suite, browser tests included
 	$(PY) -m pytest
 
-test-postgres: venv-dev messages browser postgres ## the whole suite again on PostgreSQL
+test-postgres: venv-dev messages browser ldap-server postgres ## the whole suite again on PostgreSQL
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest
 
 $(STAMP): requirements.txt
+	@$(MAKE) --no-print-directory build-deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-prod-*
@@ -42,6 +43,7 @@ $(STAMP): requirements.txt
 
 # The dev set includes requirements.txt, so it also brings the production stamp up to date.
 $(DEV_STAMP): requirements.txt requirements-dev.txt
+	@$(MAKE) --no-print-directory build-deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
@@ -55,6 +57,17 @@ venv-dev: $(DEV_STAMP)
 # translations; Chromium and a CJK font for the browser tests.
 system-deps:
 	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+
+# python-ldap (for django-auth-ldap) has no wheel: pip compiles it against OpenLDAP's and SASL's headers.
+build-deps:
+	@(command -v gcc >/dev/null && test -f /usr/include/ldap.h && test -f /usr/include/sasl/sasl.h) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libldap2-dev libsasl2-dev)
+
+# The directory sign-in tests start their own slapd on loopback (tests/directory/ldap_server.py);
+# a server the package itself may start is not used.
+ldap-server:
+	@(command -v slapd >/dev/null || test -x /usr/sbin/slapd) && command -v ldapsearch >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils)
 
 browser:
 	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi wenquanyi || \

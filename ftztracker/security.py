@@ -89,6 +89,17 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def password_free_sign_in(request, credentials):
+    """Axes' whitelist: a sign-in that carries no password is not axes' to count.
+
+    An OpenID Connect callback (directory/) authenticates with a one-time code, not a user name and
+    password: the provider checks the password and throttles guesses itself. Counted, its failures
+    would all share the user name None, so a few broken callbacks from one office's address would
+    lock the provider's button for everyone behind it.
+    """
+    return not (credentials or {}).get("password")
+
+
 def client_ip(request):
     """The client's address for axes: REMOTE_ADDR, or behind our proxy the address it saw.
 

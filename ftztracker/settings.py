@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "api",
     "indicators",
     "ops",
+    "directory",
+    # Its two tables record CAS tickets per session (for single sign-out); unused while CAS is off.
+    "django_cas_ng",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +280,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ftztracker.security.lockout_response"
 # Behind a proxy every request comes from the proxy's address; this reads the real client's.
 AXES_CLIENT_IP_CALLABLE = "ftztracker.security.client_ip"
+AXES_WHITELIST_CALLABLE = "ftztracker.security.password_free_sign_in"
 
 # Behind a reverse proxy that terminates TLS (nginx), Django sees plain HTTP; trust the proxy's
 # X-Forwarded-Proto and X-Forwarded-For. Only set this when the proxy overwrites those headers,
@@ -351,6 +355,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Directory sign-in (directory/, docs/deploy.md) ----------------------------------------------
+# Off unless configured: FTZ_LDAP_SERVER_URI turns on LDAP (django-auth-ldap), FTZ_OIDC_CLIENT_ID
+# OpenID Connect (mozilla-django-oidc), FTZ_CAS_SERVER_URL CAS (django-cas-ng). Directory backends come after the local one, so local
+# accounts sign in as before; roles come from the rules administrators set (admin → Directory rules).
+from directory.conf import (  # noqa: E402
+    CAS_BACKEND,
+    LDAP_BACKEND,
+    OIDC_BACKEND,
+    cas_settings,
+    ldap_settings,
+    oidc_settings,
+)
+
+_ldap = ldap_settings(os.environ)
+_oidc = oidc_settings(os.environ)
+_cas = cas_settings(os.environ)
+globals().update(_ldap | _oidc | _cas)
+for _on, _backend in ((_ldap, LDAP_BACKEND), (_oidc, OIDC_BACKEND), (_cas, CAS_BACKEND)):
+    if _on:
+        AUTHENTICATION_BACKENDS.append(_backend)
 
 LOGGING = {
     "version": 1,

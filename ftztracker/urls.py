@@ -5,6 +5,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from directory.urls import cas_urlpatterns, oidc_urlpatterns
 from measures import urls as measures_urls
 from portal.views import home, my_page
 
@@ -17,6 +18,8 @@ urlpatterns = [
     # Resolved per request: with hashed static names the manifest exists only after collectstatic.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/", include(oidc_urlpatterns)),
+    path("cas/", include(cas_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("health/", include("ftztracker.health")),

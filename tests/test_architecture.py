@@ -13,7 +13,15 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 
 # Lowest first: a package may import only from packages before it in this list.
-LAYERS = ["core", "zones", "measures", "indicators", ("api", "portal", "ops"), "ftztracker", "bench"]
+LAYERS = [
+    "core",
+    "zones",
+    "measures",
+    "indicators",
+    ("api", "portal", "ops", "directory"),
+    "ftztracker",
+    "bench",
+]
 RANK = {
     name: rank
     for rank, layer in enumerate(LAYERS)
