@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from .choices import OutcomeState
+from .exports.docx import Body
 
 LISTED_STATES = [s for s in OutcomeState.values if s != OutcomeState.DRAFT]
 
@@ -86,7 +87,9 @@ def as_docx(period, rows):
     style.font.name = "仿宋_GB2312"
     style.font.size = Pt(14)
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋_GB2312")
-    heading = document.add_paragraph()
+    # Two paragraphs per outcome: appended in constant time (see Body), not by add_paragraph.
+    body = Body(document)
+    heading = body.paragraph()
     heading.alignment = 1
     run = heading.add_run(list_title(period))
     run.bold = True
@@ -102,8 +105,8 @@ def as_docx(period, rows):
         for cell, (key, _label) in zip(cells, columns[:-1], strict=True):
             cell.text = "" if row[key] is None else str(row[key])
     for row in rows:
-        document.add_paragraph(f"{row['number']}. {row['title']}（{row['zone']}）").runs[0].bold = True
-        document.add_paragraph(row["description"])
+        body.paragraph(f"{row['number']}. {row['title']}（{row['zone']}）").runs[0].bold = True
+        body.paragraph(row["description"])
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -344,6 +344,10 @@ def test_docx_title_addressees_and_headings(client, manager, period, reports):
     assert "场地未落实。" in body and "推动保税物流中心建设。" in body and "请支持查验模式。" in body
     east_asia = document.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia"))
     assert east_asia == "仿宋_GB2312"
+    # Paragraphs are appended before the body's section properties (exports.docx.Body): the
+    # page setup must stay the body's last element, or Word applies the default page instead.
+    assert document.element.body[-1].tag == docx.oxml.ns.qn("w:sectPr")
+    assert round(document.sections[0].page_width.mm) == 210
 
 
 def test_one_zone_gives_only_that_zone(client, manager, period, reports):
