@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font
 
 from .choices import OutcomeState
 from .exports.docx import Body
+from .exports.docx import run as run_xml
 
 LISTED_STATES = [s for s in OutcomeState.values if s != OutcomeState.DRAFT]
 
@@ -87,9 +88,7 @@ def as_docx(period, rows):
     style.font.name = "仿宋_GB2312"
     style.font.size = Pt(14)
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋_GB2312")
-    # Two paragraphs per outcome: appended in constant time (see Body), not by add_paragraph.
-    body = Body(document)
-    heading = body.paragraph()
+    heading = document.add_paragraph()
     heading.alignment = 1
     run = heading.add_run(list_title(period))
     run.bold = True
@@ -104,9 +103,10 @@ def as_docx(period, rows):
         cells = table.add_row().cells
         for cell, (key, _label) in zip(cells, columns[:-1], strict=True):
             cell.text = "" if row[key] is None else str(row[key])
+    # Two paragraphs per outcome, written as text after the table (see Body): add_paragraph()
+    # would make the list quadratic in outcomes.
+    body = Body(document)
     for row in rows:
-        body.paragraph(f"{row['number']}. {row['title']}（{row['zone']}）").runs[0].bold = True
+        body.paragraph(run_xml(f"{row['number']}. {row['title']}（{row['zone']}）", bold=True))
         body.paragraph(row["description"])
-    buffer = BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return body.save()

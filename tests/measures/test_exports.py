@@ -315,6 +315,22 @@ def test_text_typed_as_a_formula_stays_text(client, manager, period, reports):
     assert rows[3][6] == "'=HYPERLINK(1)"
 
 
+def test_docx_keeps_markup_breaks_and_tabs_as_text(client, manager, period, reports):
+    # The Word report writes its paragraphs as XML text (exports.docx.Body): what an officer
+    # types must come back as typed, never as markup, with line breaks and tabs as Word's own.
+    report = ProgressReport.objects.get(task=task("xiqing", 3), period=period)
+    typed = '<w:r><w:t>x</w:t></w:r> & "quoted"\tcolumn\nnext line\x01'
+    saved = services.save_report(
+        task=report.task, period=period, user=reports["officer"], data={"progress": typed}
+    )
+    services.submit_report(report=saved, user=reports["officer"])
+    client.force_login(manager)
+    document = docx.Document(io.BytesIO(client.get(url("period-report-docx", period)).content))
+    line = next(p for p in document.paragraphs if "quoted" in p.text)
+    assert line.text.endswith('<w:r><w:t>x</w:t></w:r> & "quoted"\tcolumn\nnext line')
+    assert line.runs[0].text.startswith("3. ") and line.runs[0].element.rPr.rFonts is not None
+
+
 def test_docx_title_addressees_and_headings(client, manager, period, reports):
     client.force_login(manager)
     response = client.get(url("period-report-docx", period))
