@@ -78,6 +78,10 @@ class Body:
         p_pr = f"<w:pPr>{''.join(properties)}</w:pPr>" if properties else ""
         self._parts.append(f"<w:p>{p_pr}{content}</w:p>")
 
+    def block(self, xml):
+        """A body element already written as XML (a table, say), after what is there."""
+        self._parts.append(xml)
+
     def heading(self, value, level):
         self.paragraph(value, style=f"Heading {level}")
 
