@@ -374,7 +374,8 @@ def growth_sections(backends):
             "Median of the growth step's requests (test client, manager; administrator for the admin "
             "pages and the administrator's bulk template, officer where the page says so) on the "
             "databases of 10, 1,000 and 20,000 tasks, and each step's ratio of times against its ratio "
-            "of tasks: a time ratio above the task ratio is growth faster than linear, **flagged**."
+            "of tasks: a time ratio above 1.25 times the task ratio (single times vary by 10 to 30 %) is "
+            "growth faster than linear, **flagged**."
         )
         for _n, label, d in backends:
             if "growth" not in d:
