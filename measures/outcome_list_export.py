@@ -108,6 +108,6 @@ def as_docx(period, rows):
     )
     body.block(start + "".join(table_rows) + end)
     for row in rows:
-        body.paragraph(run_xml(f"{row['number']}. {row['title']}（{row['zone']}）", bold=True))
+        body.runs(run_xml(f"{row['number']}. {row['title']}（{row['zone']}）", bold=True))
         body.paragraph(row["description"])
     return body.save()

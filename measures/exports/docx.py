@@ -63,8 +63,12 @@ class Body:
         self._parts = []
         self._style_ids = {}
 
-    def paragraph(self, *runs, style=None, indent=True, align=None, line_spacing=None):
-        """`runs` are strings (plain runs) or the XML of run(); an empty paragraph has none."""
+    def paragraph(self, value="", **options):
+        """A paragraph of plain text (escaped here); `options` as for runs()."""
+        self.runs(run(value) if value else "", **options)
+
+    def runs(self, *runs, style=None, indent=True, align=None, line_spacing=None):
+        """A paragraph of runs written by run(): only ever XML made here, never text as given."""
         properties = []
         if style is not None:
             properties.append(f'<w:pStyle w:val="{self._style_id(style)}"/>')
@@ -74,9 +78,8 @@ class Body:
             properties.append('<w:ind w:firstLine="0"/>')
         if align is not None:
             properties.append(f'<w:jc w:val="{ALIGNMENTS[align]}"/>')
-        content = "".join(r if isinstance(r, RunXml) else run(r) for r in runs if r)
         p_pr = f"<w:pPr>{''.join(properties)}</w:pPr>" if properties else ""
-        self._parts.append(f"<w:p>{p_pr}{content}</w:p>")
+        self._parts.append(f"<w:p>{p_pr}{''.join(runs)}</w:p>")
 
     def block(self, xml):
         """A body element already written as XML (a table, say), after what is there."""
@@ -138,10 +141,6 @@ def _fonts_xml(east_asia, latin=LATIN):
     return f'<w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:cs="{latin}" w:eastAsia="{escape(east_asia)}"/>'
 
 
-class RunXml(str):
-    """A run already written as XML, told apart by type so no text is ever taken for XML."""
-
-
 def run(value, east_asia=None, size=None, bold=False):
     """One run as XML: fonts named outright (see _fonts), bold, size in points."""
     properties = ""
@@ -152,7 +151,7 @@ def run(value, east_asia=None, size=None, bold=False):
     if size:
         properties += f'<w:sz w:val="{round(size.pt * 2)}"/>'
     r_pr = f"<w:rPr>{properties}</w:rPr>" if properties else ""
-    return RunXml(f"<w:r>{r_pr}{_text_xml(str(value))}</w:r>")
+    return f"<w:r>{r_pr}{_text_xml(str(value))}</w:r>"
 
 
 def _setup(document):
@@ -187,19 +186,20 @@ def _zone_section(body, number, section, labels):
         _("%(tasks)s tasks: %(on_time)s reported on time, %(late)s late, %(missing)s not yet submitted.")
         % {"tasks": len(section.rows), **timeliness},
     )
-    not_reported = _("(not reported)")
+    not_reported = run(_("(not reported)"))
     reported = _("(%(status)s, %(percent)s%% complete, %(light)s) ")
     for row in section.rows:
         lead = run(f"{row.task.number}. {row.task.title}", SUBHEADING)
         if row.report is None:
-            body.paragraph(lead, not_reported)
+            body.runs(lead, not_reported)
             continue
         status = reported % {
             "status": labels["status"][row.status or None],
             "percent": row.task.report_percent,
             "light": labels["light"][row.light],
         }
-        body.paragraph(lead, status, row.text("progress"))
+        progress = row.text("progress")
+        body.runs(lead, run(status), run(progress) if progress else "")
 
 
 def _problems(body, number, report):
@@ -253,9 +253,7 @@ def render(report):
     body = Body(document)
     title = text.title(report)
     document.core_properties.title = title
-    body.paragraph(
-        run(title, TITLE, Pt(22)), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, line_spacing=Pt(36)
-    )
+    body.runs(run(title, TITLE, Pt(22)), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, line_spacing=Pt(36))
     body.paragraph(indent=False)
     body.paragraph(text.addressee_line(), indent=False)
     body.paragraph(text.opening(report))
