@@ -10,6 +10,9 @@ BACKENDS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 ADMIN_TARGET = 0.8
 RAW_TARGET = 3.0
 XLSX_TARGET = 2.0
+# The Word report (and every export) of the whole plan against a fifth of it: linear is 5×.
+EXPORT_GROWTH_TARGET = 5.0
+DOCX_TARGET = 5.0
 
 
 def ms(seconds):
@@ -359,6 +362,70 @@ def sections(results):
         out.append(
             table(["Database", "Writes", "Per s", "p50", "p95", "p99", "Max", "Errors", "Kinds"], rows)
         )
+    out += growth_sections(backends)
+    return out
+
+
+def growth_sections(backends):
+    out = []
+    if any("growth" in d for _n, _l, d in backends):
+        out.append("### Growth of every page and export")
+        out.append(
+            "Median of the growth step's requests (test client, manager; administrator for the admin "
+            "pages and the administrator's bulk template, officer where the page says so) on the "
+            "databases of 10, 1,000 and 20,000 tasks, and each step's ratio of times against its ratio "
+            "of tasks: a time ratio above 1.25 times the task ratio (single times vary by 10 to 30 %) is "
+            "growth faster than linear, **flagged**."
+        )
+        for _n, label, d in backends:
+            if "growth" not in d:
+                continue
+            scales = d["growth"]["scales"]
+            steps = {(s["key"], s["from"]): s for s in d["growth"]["steps"]}
+            header = ["Page", *(f"{s['tasks']:,} tasks" for s in scales)]
+            header += [f"×{b['tasks']:,} → {a['tasks']:,}" for b, a in zip(scales, scales[1:], strict=False)]
+            rows = []
+            for key, page in scales[-1]["pages"].items():
+                cells = [page["label"]]
+                cells += [ms(s["pages"][key]["seconds"]) if key in s["pages"] else "–" for s in scales]
+                for before in scales[:-1]:
+                    step = steps.get((key, before["tasks"]))
+                    if step is None:
+                        cells.append("–")
+                        continue
+                    ratio = f"{step['time_ratio']:.1f} (rows {step['row_ratio']:.0f})"
+                    cells.append(f"**{ratio} faster than linear**" if step["superlinear"] else ratio)
+                rows.append(cells)
+            out.append(f"{label}: {d['growth']['flagged']} step(s) faster than linear.")
+            out.append(table(header, rows))
+    if any("exports_growth" in d for _n, _l, d in backends):
+        out.append("### Exports of the whole plan against a fifth of it")
+        out.append(
+            "The same process and data, alternating, median of the growth step's repeats: each export of "
+            "all tasks (manager) against an officer's export of the first fifth of the zones; the "
+            f"outcome lists on generated rows of the same two sizes. Target: within {EXPORT_GROWTH_TARGET:g}× "
+            f"(linear), and the Word report of every task within {DOCX_TARGET:g} s."
+        )
+        rows = []
+        for _n, label, d in backends:
+            if "exports_growth" not in d:
+                continue
+            g = d["exports_growth"]
+            for name, r in g["exports"].items():
+                ok = r["ratio"] <= EXPORT_GROWTH_TARGET and (
+                    name != "report_docx" or r["whole"] <= DOCX_TARGET
+                )
+                rows.append(
+                    (
+                        label,
+                        name,
+                        f"{r['part']:.2f} s ({g['part_tasks']:,})",
+                        f"{r['whole']:.2f} s ({g['tasks']:,})",
+                        f"{r['ratio']:.2f}×",
+                        mark(ok),
+                    )
+                )
+        out.append(table(["Database", "Export", "A fifth", "All", "Ratio", "Target"], rows))
     return out
 
 

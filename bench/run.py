@@ -28,6 +28,12 @@ RESULT_PREFIX = "BENCH-RESULT "
 FULL = {"zones": 200, "tasks": 20000, "periods": 25, "evidence": 500000}
 SMALL = {"zones": 2, "tasks": 10, "periods": 25, "evidence": 250}
 QUICK = {"zones": 20, "tasks": 2000, "periods": 8, "evidence": 20000}
+# A step is flagged as faster than linear when its time grows by more than this times its rows:
+# single times vary by 10 to 30 % on a loaded machine, while a quadratic step grows by the row
+# ratio again (×20 more from 1,000 to 20,000 tasks). A sort (n log n) shows up at about 1.3.
+GROWTH_TOLERANCE = 1.25
+# The middle of the growth step (10 / 1,000 / 20,000 tasks): the same generator, 100 tasks a zone.
+MEDIUM = {"zones": 10, "tasks": 1000, "periods": 25, "evidence": 25000}
 DEFAULT_PG_URL = "postgres://ftz:ftz@127.0.0.1:5432/ftz_bench"
 
 
@@ -351,10 +357,52 @@ def sequential_timings(base, cookie, urls, requests, workers):
 # --------------------------------------------------------------------------- the run
 
 
-def measure(target, small, args):
-    """Every measurement on one backend; `small` is the 10-task database of the same backend."""
+def growth(targets, args):
+    """Every page and export at each scale, and each step's growth against its rows: a step whose
+    time grows by more than its rows (time ratio > row ratio × GROWTH_TOLERANCE) grows faster
+    than linear."""
+    measured = []
+    for target in targets:
+        log(f"{target.name}: every page and export, median of {args.growth_repeat}")
+        measured.append(worker(target, "growth", "--repeat", args.growth_repeat)["growth"])
+    steps = []
+    for before, after in zip(measured, measured[1:], strict=False):
+        rows = after["tasks"] / before["tasks"]
+        for key, page in after["pages"].items():
+            if key not in before["pages"]:
+                continue
+            ratio = page["seconds"] / before["pages"][key]["seconds"]
+            steps.append(
+                {
+                    "key": key,
+                    "label": page["label"],
+                    "from": before["tasks"],
+                    "to": after["tasks"],
+                    "row_ratio": rows,
+                    "time_ratio": ratio,
+                    "superlinear": ratio > rows * GROWTH_TOLERANCE,
+                }
+            )
+    flagged = [s for s in steps if s["superlinear"]]
+    for step in flagged:
+        log(
+            f"  faster than linear: {step['label']} {step['from']:,} → {step['to']:,} tasks: "
+            f"time ×{step['time_ratio']:.1f} for rows ×{step['row_ratio']:.0f}"
+        )
+    return {"scales": measured, "steps": steps, "flagged": len(flagged)}
+
+
+def measure(target, small, args, medium=None):
+    """Every measurement on one backend; `small` is the 10-task database of the same backend,
+    `medium` the 1,000-task one (growth step only)."""
     result = {"versions": worker(target, "versions")["versions"]}
     steps = set(args.steps)
+    if "growth" in steps:
+        result["growth"] = growth([small, medium, target], args)
+        log(f"{target.name}: each export of the whole plan against a fifth of it")
+        result["exports_growth"] = worker(target, "exports-growth", "--repeat", args.growth_repeat)[
+            "exports_growth"
+        ]
     if "pages" in steps:
         log(f"{target.name}: queries, size and time of every page")
         result["pages"] = worker(target, "pages")["pages"]
@@ -382,7 +430,7 @@ def measure(target, small, args):
     return result
 
 
-ALL_STEPS = ["pages", "timings", "admin", "raw", "xlsx", "writes", "wrk"]
+ALL_STEPS = ["pages", "timings", "admin", "raw", "xlsx", "writes", "wrk", "growth"]
 
 
 def parse_args(argv):
@@ -391,6 +439,7 @@ def parse_args(argv):
     parser.add_argument("--steps", nargs="+", choices=ALL_STEPS, default=ALL_STEPS)
     parser.add_argument("--requests", type=int, default=30, help="requests per page for the server times")
     parser.add_argument("--write-seconds", type=float, default=10)
+    parser.add_argument("--growth-repeat", type=int, default=3, help="requests per page in the growth step")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--wrk-connections", type=int, default=16)
     parser.add_argument("--gunicorn-workers", type=int, help="default: 2 × cores + 1")
@@ -438,13 +487,16 @@ def main(argv=None):
         for backend in backends:
             target = Target(backend, scale, args.bench_dir, args.pg_url)
             small = Target(backend, SMALL, args.bench_dir, args.pg_url)
+            medium = Target(backend, MEDIUM, args.bench_dir, args.pg_url) if "growth" in args.steps else None
             generation = {
                 "full": ensure_data(target, args.regenerate),
                 "small": ensure_data(small, args.regenerate),
             }
+            if medium is not None:
+                generation["medium"] = ensure_data(medium, args.regenerate)
             if args.generate_only:
                 continue
-            results["backends"][backend] = {"generation": generation, **measure(target, small, args)}
+            results["backends"][backend] = {"generation": generation, **measure(target, small, args, medium)}
     except BenchError as error:
         log(f"bench: {error}")
         return 1

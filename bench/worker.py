@@ -34,8 +34,8 @@ from core.roles import Role, ensure_groups  # noqa: E402
 from measures import services  # noqa: E402
 from measures.choices import EvidenceKind, ReportState  # noqa: E402
 from measures.dashboard import selectors as dashboard_reads  # noqa: E402
+from measures.exports import outcome_list, xlsx  # noqa: E402
 from measures.exports import rows as export_rows  # noqa: E402
-from measures.exports import xlsx  # noqa: E402
 from measures.models import Evidence, ProgressReport, ReportingPeriod, Task  # noqa: E402
 from measures.periods import selectors  # noqa: E402
 from zones.models import Agency, Plan, Profile, Zone  # noqa: E402
@@ -435,6 +435,100 @@ def step_xlsx(args):
     return {"xlsx": result}
 
 
+GROWTH_EXTRA = [
+    # Not in pages(): the all-zones Word report (pages() has one zone's) and the administrator's
+    # bulk template of every task, the largest each export gets.
+    ("report_docx", "Period report docx, all zones", "manager", "{report}docx", "export"),
+    ("bulk_xlsx_admin", "Bulk template xlsx (administrator)", "admin", "{report}template.xlsx", "export"),
+    ("bulk_csv_admin", "Bulk template CSV (administrator)", "admin", "{report}template.csv", "export"),
+]
+
+
+def step_growth(args):
+    """Median time and size of every page and export over `--repeat` requests (after a warm-up),
+    for the runner to compare across databases of 10, 1,000 and 20,000 tasks."""
+    ctx = context()
+    clients = {role: client_for(user) for role, user in users().items()}
+    report = f"/reports/period/{ctx['period'].pk}/"
+    found = pages(ctx) + [
+        (k, label, role, url.format(report=report), g) for k, label, role, url, g in GROWTH_EXTRA
+    ]
+    results = {}
+    for key, label, role, url, _group in found:
+        if args.only and key not in args.only:
+            continue
+        client = clients[role]
+        get(client, url, timeout=args.page_timeout)
+        seconds = []
+        for _ in range(max(1, args.repeat)):
+            start = time.perf_counter()
+            size = get(client, url, timeout=args.page_timeout)
+            seconds.append(time.perf_counter() - start)
+        results[key] = {"label": label, "url": url, "seconds": statistics.median(seconds), "bytes": size}
+        print(f"  {label:<36} {results[key]['seconds'] * 1000:>9.1f} ms  {size:>10} B", flush=True)
+    return {"growth": {"tasks": Task.objects.filter(zone__plan__code=PLAN).count(), "pages": results}}
+
+
+def _officer_of(zones, username):
+    """An officer bound to `zones`: the same exports of a part of the plan, from the same data."""
+    ensure_groups()
+    account, _created = get_user_model().objects.get_or_create(username=username)
+    account.groups.add(Group.objects.get(name=Role.OFFICER.group_name))
+    profile, _created = Profile.objects.get_or_create(user=account)
+    profile.zones.set(zones)
+    return account
+
+
+def step_exports_growth(args):
+    """Each export of the whole plan against the same export of a fifth of it, in the same process
+    and data, alternating (median of --repeat): the Word report must stay within 5× at 5× the
+    tasks. The part is an officer's view of the first fifth of the zones. The outcome list is
+    timed on generated rows (the bench data has no outcomes) of the same two sizes."""
+    ctx = context()
+    zones = list(Zone.objects.filter(plan=ctx["plan"]).order_by("annex_number"))
+    part = _officer_of(zones[: max(1, len(zones) // 5)], "bench-growth-officer")
+    report = f"/reports/period/{ctx['period'].pk}/"
+    whole_client, part_client = client_for(users()["manager"]), client_for(part)
+    results = {}
+    for key in ("docx", "xlsx", "csv"):
+        url = report + key
+        cases = [lambda u=url: get(part_client, u), lambda u=url: get(whole_client, u)]
+        part_s, whole_s = _median_times(cases, max(1, args.repeat))
+        results[f"report_{key}"] = {"part": part_s, "whole": whole_s}
+    tasks = Task.objects.filter(zone__plan=ctx["plan"]).count()
+    part_tasks = Task.objects.filter(zone__in=zones[: max(1, len(zones) // 5)]).count()
+    rows = [
+        {
+            "number": n,
+            "zone": "测试1经开区",
+            "title": f"成果{n}",
+            "type": "制度创新",
+            "tasks": "1. 测试任务1、2. 测试任务2",
+            "state": "已报送",
+            "score": 85.0,
+            "submitted": "2026-12-01",
+            "description": "形成可复制推广的制度创新经验。" * 5,
+        }
+        for n in range(1, tasks + 1)
+    ]
+    for name, function in (
+        ("outcomes_xlsx", outcome_list.as_xlsx),
+        ("outcomes_docx", outcome_list.as_docx),
+    ):
+        cases = [
+            lambda f=function: f(ctx["period"], rows[:part_tasks]),
+            lambda f=function: f(ctx["period"], rows),
+        ]
+        part_s, whole_s = _median_times(cases, max(1, args.repeat))
+        results[name] = {"part": part_s, "whole": whole_s}
+    for name, r in results.items():
+        r["ratio"] = r["whole"] / r["part"]
+        print(
+            f"  {name:<14} {part_tasks:>6} rows {r['part']:7.2f} s, {tasks:>6} rows {r['whole']:7.2f} s: {r['ratio']:.2f}×"
+        )
+    return {"exports_growth": {"part_tasks": part_tasks, "tasks": tasks, "exports": results}}
+
+
 def step_xlsx_tracemalloc(args):
     """Peak Python allocation of one xlsx export (tracemalloc slows it, so it is timed apart)."""
     import tracemalloc
@@ -594,6 +688,8 @@ STEPS = {
     "raw": step_raw,
     "xlsx": step_xlsx,
     "xlsx-tracemalloc": step_xlsx_tracemalloc,
+    "growth": step_growth,
+    "exports-growth": step_exports_growth,
     "writes": step_writes,
     "session": step_session,
     "versions": step_versions,

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from measures.bulk.columns import HEADERS, PERCENT, STATUS, STATUS_LABELS, TEXT_WIDTH, TITLE, VERSION, WIDTHS
+from measures.exports.xlsx import GREY_WRAP, HEADER, WRAP, Sheet, data_validation, workbook_bytes
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
@@ -46,45 +45,36 @@ class SheetRow:
 
 
 def write_xlsx(rows, *, sheet_title):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _sheet_title(sheet_title)
-    sheet.append(HEADERS)
-    for values in rows:
-        sheet.append(values)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8EEF7")
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            # A text starting with "=" is what the officer wrote, not a formula to evaluate.
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(HEADERS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(header, TEXT_WIDTH)
-    for header in (TITLE, VERSION):
-        for cell in sheet[get_column_letter(HEADERS.index(header) + 1)][1:]:
-            cell.font = Font(color="6B7785")
-    _add_validations(sheet, last_row=max(len(rows) + 1, 2))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _add_validations(sheet, *, last_row):
-    status = DataValidation(
-        type="list", formula1='"{}"'.format(",".join(STATUS_LABELS.values())), allow_blank=True
+    """The template as a workbook, written by the period report's SpreadsheetML writer: through
+    openpyxl's cell objects the template of 20,000 tasks took about 25 s."""
+    sheet = Sheet(
+        _sheet_title(sheet_title), [WIDTHS.get(header, TEXT_WIDTH) for header in HEADERS], freeze="A2"
     )
-    status.error = _("Choose one of the listed statuses.")
-    percent = DataValidation(type="whole", operator="between", formula1="0", formula2="100", allow_blank=True)
-    percent.error = _("Enter a whole number from 0 to 100.")
-    for validation, header in ((status, STATUS), (percent, PERCENT)):
-        column = get_column_letter(HEADERS.index(header) + 1)
-        validation.showErrorMessage = True
-        validation.add(f"{column}2:{column}{last_row}")
-        sheet.add_data_validation(validation)
+    sheet.append(HEADERS, HEADER)
+    # A text starting with "=" is what the officer wrote, not a formula: the writer keeps all text as text.
+    grey = {HEADERS.index(TITLE), HEADERS.index(VERSION)}
+    styles = [GREY_WRAP if n in grey else WRAP for n in range(len(HEADERS))]
+    for values in rows:
+        sheet.append(list(values), styles)
+    last_row = max(len(rows) + 1, 2)
+    status, percent = (get_column_letter(HEADERS.index(header) + 1) for header in (STATUS, PERCENT))
+    sheet.validations = [
+        data_validation(
+            f"{status}2:{status}{last_row}",
+            '"{}"'.format(",".join(STATUS_LABELS.values())),
+            type="list",
+            error=_("Choose one of the listed statuses."),
+        ),
+        data_validation(
+            f"{percent}2:{percent}{last_row}",
+            "0",
+            formula2="100",
+            type="whole",
+            operator="between",
+            error=_("Enter a whole number from 0 to 100."),
+        ),
+    ]
+    return workbook_bytes([sheet])
 
 
 def _sheet_title(name):

@@ -58,10 +58,12 @@ def reportable_tasks(user, period):
 
 def template_rows(tasks, period):
     """One row per task, holding its report for `period` as it stands (two queries in all)."""
+    # Read by zone, not by a list of every task id: an administrator's template has all the
+    # plan's tasks, more ids than SQLite takes as parameters of one query past 32,766.
     reports = {
         report.task_id: report
         for report in ProgressReport.objects.filter(
-            period=period, task__in=[t.pk for t in tasks]
+            period=period, task__zone_id__in={t.zone_id for t in tasks}
         ).select_related("support_agency")
     }
     rows = []

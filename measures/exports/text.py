@@ -60,7 +60,8 @@ def summary_sentences(report):
     timeliness = report.timeliness()
     values = {
         "zones": len(report.sections),
-        "tasks": len(report.rows),
+        # Each task has exactly one timeliness; the summary page has counts, not rows, to count.
+        "tasks": sum(timeliness.values()),
         "on_time": timeliness["on_time"],
         "late": timeliness["late"],
         "missing": timeliness["missing"],

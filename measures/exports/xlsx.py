@@ -23,8 +23,9 @@ from openpyxl.utils import get_column_letter
 from measures.exports.rows import TIMELINESS, columns, row_labels, timeliness_labels
 from measures.exports.text import title
 
-# Cell styles, by their index in styles.xml's cellXfs.
-PLAIN, TOP, WRAP, HEADER = 0, 1, 2, 3
+# Cell styles, by their index in styles.xml's cellXfs. GREY_WRAP (the bulk template's read-only
+# columns) and TITLE_BOLD (the outcome list's title) are for the other workbooks this writes.
+PLAIN, TOP, WRAP, HEADER, GREY_WRAP, TITLE_BOLD = 0, 1, 2, 3, 4, 5
 WRAPPED_COLUMNS = {"title", "agencies", "progress", "problems", "next_steps"}
 # Excel forbids these in sheet names and allows at most 31 characters.
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -40,19 +41,24 @@ PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relation
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 STYLES = f"""{XML_DECLARATION}<styleSheet xmlns="{MAIN}">
-<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
-<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>
+<fonts count="4"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
+<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
+<font><sz val="11"/><color rgb="006B7785"/><name val="Calibri"/><family val="2"/></font>\
+<font><b/><sz val="14"/><name val="Calibri"/><family val="2"/></font></fonts>
 <fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>\
 <fill><patternFill patternType="solid"><fgColor rgb="00E8EEF7"/><bgColor indexed="64"/></patternFill></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="4">\
+<cellXfs count="6">\
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment vertical="top"/></xf>\
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">\
 <alignment vertical="top" wrapText="1"/></xf>\
 <xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1">\
 <alignment vertical="top" wrapText="1"/></xf>\
+<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">\
+<alignment vertical="top" wrapText="1"/></xf>\
+<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
 </cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
@@ -89,6 +95,8 @@ class Sheet:
     def __init__(self, name, widths, freeze=None):
         self.name, self.widths, self.freeze = name, widths, freeze
         self.auto_filter = None
+        # <dataValidation> elements, as data_validation() writes them.
+        self.validations = []
         self.rows = []
         self.width = len(widths)
         self.letters = [get_column_letter(n) for n in range(1, self.width + 1)]
@@ -137,10 +145,27 @@ class Sheet:
                 *self.rows,
                 "</sheetData>",
                 f'<autoFilter ref="{self.auto_filter}"/>' if self.auto_filter else "",
+                (
+                    f'<dataValidations count="{len(self.validations)}">{"".join(self.validations)}</dataValidations>'
+                    if self.validations
+                    else ""
+                ),
                 '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>',
                 "</worksheet>",
             ]
         )
+
+
+def data_validation(sqref, formula1, *, error, type, formula2=None, operator=None):
+    """One <dataValidation>: blanks allowed, the error message shown on a wrong entry."""
+    attributes = f' type="{type}"' + (f' operator="{operator}"' if operator else "")
+    formulas = f"<formula1>{escape(formula1)}</formula1>"
+    if formula2 is not None:
+        formulas += f"<formula2>{escape(formula2)}</formula2>"
+    return (
+        f'<dataValidation{attributes} allowBlank="1" showErrorMessage="1" error={quoteattr(str(error))} '
+        f'sqref="{sqref}">{formulas}</dataValidation>'
+    )
 
 
 def summary_header(report):
@@ -304,17 +329,23 @@ def _absolute(ref):
 
 
 def render(report):
-    """The workbook as bytes. Each sheet is written into the archive as soon as it is built, so
-    only one sheet's rows are held as text at a time."""
+    """The workbook as bytes."""
     taken = set()
     labels = row_labels()
-    written = []
-    buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        sheets = itertools.chain(
+    return workbook_bytes(
+        itertools.chain(
             [_summary_sheet(report, taken)],
             (_zone_sheet(section, taken, labels) for section in report.sections),
         )
+    )
+
+
+def workbook_bytes(sheets):
+    """The workbook of `sheets` (an iterable of Sheet) as bytes. Each sheet is written into the
+    archive as soon as it is built, so only one sheet's rows are held as text at a time."""
+    written = []
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for n, sheet in enumerate(sheets, start=1):
             archive.writestr(f"xl/worksheets/sheet{n}.xml", sheet.xml())
             written.append(Written(sheet.name, sheet.auto_filter))

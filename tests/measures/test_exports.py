@@ -177,11 +177,17 @@ def test_html_summary_matches_independent_counts(client, manager, period, report
     submitted = ProgressReport.objects.filter(period=period, state__in=SUBMITTED).count()
     assert f'data-status="not_reported">{58 - submitted}<' in html
     assert 'data-status="delayed">1<' in html
-    # The addressees, the help asked for and the coordination request with its state.
     assert "市高水平开放高质量发展领导小组办公室、自贸试验区管委会：" in html
-    assert html.count("协调真空包装查验模式。") == 1 and "请支持查验模式。" in html
-    assert str(RequestState.OPEN.label) in html
     assert 'href="/static/css/print.css"' in html
+    # Several zones give their summary (issue 17: 20,000 rows on one page were unreadable);
+    # each zone's tasks, the help asked for and the coordination requests are a click away.
+    zone_page = url("period-report-html", period, "xiqing")
+    assert f'<a href="{zone_page.replace("&", "&amp;")}">西青经开区</a>' in html
+    assert task("xiqing", 1).title not in html and "协调真空包装查验模式。" not in html
+    zone_html = client.get(zone_page).content.decode()
+    assert zone_html.count("协调真空包装查验模式。") == 1 and "请支持查验模式。" in zone_html
+    assert str(RequestState.OPEN.label) in zone_html
+    assert html_summary(zone_html)["xiqing"] == html_summary(html)["xiqing"]
 
 
 def test_print_stylesheet_is_a4_and_hides_navigation(settings):
@@ -315,6 +321,22 @@ def test_text_typed_as_a_formula_stays_text(client, manager, period, reports):
     assert rows[3][6] == "'=HYPERLINK(1)"
 
 
+def test_docx_keeps_markup_breaks_and_tabs_as_text(client, manager, period, reports):
+    # The Word report writes its paragraphs as XML text (exports.docx.Body): what an officer
+    # types must come back as typed, never as markup, with line breaks and tabs as Word's own.
+    report = ProgressReport.objects.get(task=task("xiqing", 3), period=period)
+    typed = '<w:r><w:t>x</w:t></w:r> & "quoted"\tcolumn\nnext line\x01'
+    saved = services.save_report(
+        task=report.task, period=period, user=reports["officer"], data={"progress": typed}
+    )
+    services.submit_report(report=saved, user=reports["officer"])
+    client.force_login(manager)
+    document = docx.Document(io.BytesIO(client.get(url("period-report-docx", period)).content))
+    line = next(p for p in document.paragraphs if "quoted" in p.text)
+    assert line.text.endswith('<w:r><w:t>x</w:t></w:r> & "quoted"\tcolumn\nnext line')
+    assert line.runs[0].text.startswith("3. ") and line.runs[0].element.rPr.rFonts is not None
+
+
 def test_docx_title_addressees_and_headings(client, manager, period, reports):
     client.force_login(manager)
     response = client.get(url("period-report-docx", period))
@@ -344,6 +366,10 @@ def test_docx_title_addressees_and_headings(client, manager, period, reports):
     assert "场地未落实。" in body and "推动保税物流中心建设。" in body and "请支持查验模式。" in body
     east_asia = document.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia"))
     assert east_asia == "仿宋_GB2312"
+    # Paragraphs are appended before the body's section properties (exports.docx.Body): the
+    # page setup must stay the body's last element, or Word applies the default page instead.
+    assert document.element.body[-1].tag == docx.oxml.ns.qn("w:sectPr")
+    assert round(document.sections[0].page_width.mm) == 210
 
 
 def test_one_zone_gives_only_that_zone(client, manager, period, reports):

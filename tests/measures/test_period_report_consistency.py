@@ -142,8 +142,10 @@ def test_every_format_gives_the_same_figures_as_independent_counts(client, manag
     for sentence in sentences:
         assert sentence in html
     assert "已销号 1 项" in html and "已销号 0 项" not in html
-    # The draft's text and status do not reach the report.
-    assert html.count("推进中。") == 3
+    # The draft's text and status do not reach the report (its rows are on the zone's page: the
+    # page of several zones is their summary).
+    zone_html = client.get(reverse("measures:period-report-html", args=[period.pk]), {"zone": "xiqing"})
+    assert zone_html.content.decode().count("推进中。") == 3
 
     # The workbook's summary: the total row, timeliness, statuses and lights in one row.
     sheet = openpyxl.load_workbook(io.BytesIO(get(client, "period-report-xlsx", period).content)).worksheets[
@@ -200,3 +202,45 @@ def test_a_title_stored_with_its_marks_is_not_marked_twice():
     with translation.override("zh-hans"):
         assert "《测试建设方案》" in text.opening(report)
         assert "《《" not in text.opening(report)
+
+
+def test_summary_counts_equal_the_rows_for_every_zone_and_category(manager, entered):
+    """The page of several zones is counted in the database (period_summary), the zone pages
+    and the exports from the rows (period_rows): the same figures by zone, by category and in
+    total, with a draft, a returned and resubmitted report, a closed-off task, a task withdrawn
+    during the period, a late submission and an overdue milestone among them."""
+    from measures.exports.rows import period_rows, period_summary
+
+    period = entered
+    officer = make_user(Role.OFFICER, zones=[Zone.objects.get(code="xiqing")])
+    services.add_milestone(
+        task=xiqing(5), user=officer, title="逾期节点", due=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    Task.objects.filter(pk=xiqing(6).pk).update(withdrawn_at=timezone.now())
+    late = services.submit_report(
+        report=save(xiqing(8), period, officer, TaskStatus.BLOCKED, 10), user=officer
+    )
+    ProgressReport.objects.filter(pk=late.pk).update(
+        submitted_on=period.deadline + datetime.timedelta(days=1)
+    )
+
+    def figures(tally):
+        return {"status": tally.by_status(), "light": tally.by_light(), "timeliness": tally.timeliness()}
+
+    rows = period_rows(manager, period)
+    summary = period_summary(manager, period)
+    assert figures(summary) == figures(rows) and summary.tasks == len(rows.rows) == 58
+    assert summary.timeliness()["late"] == 1 and summary.timeliness()["closed"] == 2
+    assert [s.zone for s in summary.sections] == [s.zone for s in rows.sections]
+    for counted, section in zip(summary.sections, rows.sections, strict=True):
+        assert figures(counted.tally) == figures(section)
+        assert counted.tally.requests == len(section.requests)
+    by_category = {}
+    for row in rows.rows:
+        by_category.setdefault(row.task.category_id, []).append(row)
+    assert {c.category.pk for c in summary.categories} == set(by_category)
+    for counted in summary.categories:
+        expected = by_category[counted.category.pk]
+        assert counted.tally.tasks == len(expected)
+        assert counted.tally.counts["light"] == Counter(row.light for row in expected)
+        assert counted.tally.counts["timeliness"] == Counter(row.timeliness for row in expected)
