@@ -51,18 +51,27 @@ def access_for(user):
     cached = getattr(user, "_ftz_access", None)
     if cached is not None:
         return cached
-    # One row per (group, zone) pair; both lists are short, so the product stays small.
+    # One row per (group, zone) pair; both lists are short, so the product stays small. A zone
+    # that takes part in several plans (Zone.same_zone_as) is one zone to its officers: the same
+    # query reads its other plans' rows.
     rows = (
         get_user_model()
         .objects.filter(pk=user.pk)
-        .values_list("groups__name", "profile__agency_id", "profile__zones__id")
+        .values_list(
+            "groups__name",
+            "profile__agency_id",
+            "profile__zones__id",
+            "profile__zones__same_zone_as_id",
+            "profile__zones__in_other_plans__id",
+            "profile__zones__same_zone_as__in_other_plans__id",
+        )
     )
-    group_names = {group for group, _agency, _zone in rows if group}
+    group_names = {row[0] for row in rows if row[0]}
     roles = {role for role in Role if role.group_name in group_names}
     if user.is_superuser:
         roles.add(Role.ADMINISTRATOR)
-    zone_ids = frozenset(zone for _group, _agency, zone in rows if zone is not None)
-    agency_id = next((agency for _group, agency, _zone in rows if agency is not None), None)
+    zone_ids = frozenset(zone for row in rows for zone in row[2:] if zone is not None)
+    agency_id = next((row[1] for row in rows if row[1] is not None), None)
     # A zone binding only counts for officers and an agency binding only for liaisons, so a
     # stray profile field never widens what someone sees.
     access = Access(

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "core",
     "zones",
     "measures",
+    "plans",
     "api",
     "indicators",
     "ops",

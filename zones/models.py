@@ -118,6 +118,17 @@ class Zone(models.Model):
     lead_industries = models.TextField(_("lead industries"), blank=True)
     scope_text = models.TextField(_("implementation scope"), blank=True)
     work_requirements = models.TextField(_("work requirements"), blank=True)
+    # The same zone as it takes part in an earlier plan (西青经开区 of the second batch, named again
+    # in a later plan): each plan keeps its own annex data, and officers of either see both.
+    same_zone_as = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="in_other_plans",
+        verbose_name=_("same zone as"),
+        help_text=_("This zone in an earlier plan; its officers see the tasks of both."),
+    )
 
     objects = ZoneManager()
     history = HistoricalRecords()

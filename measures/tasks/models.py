@@ -153,6 +153,15 @@ class Task(models.Model):
         verbose_name=_("withdrawn by"),
     )
     withdraw_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    # The plan revision that last changed the task's text or number (shown on the task page).
+    revised_in = models.ForeignKey(
+        "plans.PlanRevision",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last changed by plan revision"),
+    )
 
     objects = TaskManager()
     history = HistoricalRecords()

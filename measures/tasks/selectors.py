@@ -92,7 +92,7 @@ def visible_task(user, code, number):
     after = siblings.filter(number__gt=OuterRef("number")).order_by("number")
     return get_object_or_404(
         Task.objects.visible_to(user)
-        .select_related("zone__plan", "category__zone", "closed_by")
+        .select_related("zone__plan", "category__zone", "closed_by", "revised_in")
         .with_agencies()
         .annotate(
             previous_number=Subquery(before.values("number")[:1]),

@@ -9,9 +9,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from zones.fyp_import import build_fyp_fixture, format_fyp_report
-from zones.fyp_parser import parse_fyp
-from zones.plan_parser import PlanFormatError
+from plans.cli import add_revision_arguments, add_zone_code_argument, preview, zone_codes
+from plans.fyp_import import build_fyp_fixture, format_fyp_report
+from plans.fyp_parser import parse_fyp
+from plans.plan_parser import PlanFormatError
 
 
 def _write_json(target, data):
@@ -53,7 +54,13 @@ class Command(BaseCommand):
             help="English titles of chapters, sections, zones and tasks; "
             "defaults to fixtures/translations/<code>.en.json",
         )
-        parser.add_argument("--dry-run", action="store_true", help="print the summary, write nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print the summary and what would change in the database, write nothing",
+        )
+        add_zone_code_argument(parser)
+        add_revision_arguments(parser)
 
     def handle(self, *args, path, code, title, title_en, issuer, status, output, targets_output, **options):
         source = Path(path)
@@ -89,8 +96,10 @@ class Command(BaseCommand):
             source_file=source.name,
             translations=english,
         )
+        zone_codes(self, objects, code, options["zone_code"])
         self.stdout.write(format_fyp_report(report))
         if options["dry_run"]:
+            preview(self, objects, source, options, "import_fyp")
             self.stdout.write("Dry run: nothing written.")
             return
         target = Path(output) if output else settings.PLAN_FIXTURE_DIR / f"{code}.json"

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from plans.plan_parser import PlanFormatError, parse_plan, zone_code
 from zones.numerals import from_chinese, to_chinese
-from zones.plan_parser import PlanFormatError, parse_plan, zone_code
 
 EXPECTED = {
     # code: (annex, name, dev zone, stated area, blocks, categories, tasks)

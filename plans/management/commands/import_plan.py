@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from zones.plan_import import AgencyDirectory, build_fixture, format_report
-from zones.plan_parser import PlanFormatError, parse_plan
+from plans.cli import add_revision_arguments, add_zone_code_argument, preview, zone_codes
+from plans.plan_import import AgencyDirectory, build_fixture, format_report
+from plans.plan_parser import PlanFormatError, parse_plan
 
 
 class Command(BaseCommand):
@@ -35,7 +36,13 @@ class Command(BaseCommand):
             "--translations",
             help="English titles for categories and tasks; defaults to fixtures/translations/<code>.en.json",
         )
-        parser.add_argument("--dry-run", action="store_true", help="print the summary, write nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print the summary and what would change in the database, write nothing",
+        )
+        add_zone_code_argument(parser)
+        add_revision_arguments(parser)
 
     def handle(self, *args, path, code, output, issuer, title_en, registry, translations, dry_run, **options):
         source = Path(path)
@@ -73,8 +80,10 @@ class Command(BaseCommand):
             title_en=title_en,
             source_file=source.name,
         )
+        zone_codes(self, objects, code, options["zone_code"])
         self.stdout.write(format_report(report))
         if dry_run:
+            preview(self, objects, source, options, "import_plan")
             self.stdout.write("Dry run: nothing written.")
             return
         target = Path(output) if output else settings.PLAN_FIXTURE_DIR / f"{code}.json"

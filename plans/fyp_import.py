@@ -16,7 +16,7 @@ them yet, and load_plan deserialises every record of the fixture.
 import re
 from dataclasses import dataclass
 
-from .choices import ZoneKind
+from zones.choices import ZoneKind
 
 WHOLE_FTZ_CODE = "tianjin-ftz"
 

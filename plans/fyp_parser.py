@@ -19,7 +19,8 @@ Everything else it cannot read raises PlanFormatError naming the line. No Django
 import re
 from dataclasses import dataclass, field
 
-from .numerals import from_chinese, to_chinese
+from zones.numerals import from_chinese, to_chinese
+
 from .plan_parser import TERMINAL, Line, PlanFormatError, join_paragraphs
 
 # Chapters with these titles describe the situation and the goals; the measures start after them.

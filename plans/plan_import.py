@@ -1,22 +1,17 @@
-"""Turn a parsed plan into a fixture with natural keys, and load such fixtures in place.
+"""Turn a parsed plan into a fixture with natural keys (loaded by plans.revision).
 
 Agencies are resolved through the registry (fixtures/agency_registry.json) and
-the database, so 市网信办 and 市委网信办 become one agency. Loading deletes and
-re-inserts only the rows that have no identity of their own (plots, task-agency
-links); plans, zones, blocks, categories and tasks keep their primary keys, so
-progress recorded against a task survives a reload.
+the database, so 市网信办 and 市委网信办 become one agency.
 """
 
 import json
-from collections import Counter
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core import serializers
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import DatabaseError
 
-from .models import Agency, AgencyAlias, SubPlot
+from zones.models import Agency, AgencyAlias, Zone
 
 
 @dataclass
@@ -245,83 +240,56 @@ def format_report(report):
     return "\n".join(lines)
 
 
-@transaction.atomic
-def load_plan_fixture(path):
-    """Load a plan fixture in place; returns Counter of (model label, created|updated)."""
-    data = Path(path).read_text(encoding="utf-8")
-    records = json.loads(data)
-    zone_codes = [r["fields"]["code"] for r in records if r["model"] == "zones.zone"]
-    from measures.models import TaskAgency
+def assign_zone_codes(records, plan_code, explicit=None):
+    """Give each zone of a fixture a code no other plan's zone has; returns notes for the summary.
 
-    SubPlot.objects.filter(block__zone__code__in=zone_codes).delete()
-    TaskAgency.objects.filter(task__zone__code__in=zone_codes).delete()
-    parked = _match_numbered_rows_on_code(records, zone_codes)
-    counts = Counter()
-    data = json.dumps(records, ensure_ascii=False)
-    for deserialized in serializers.deserialize("json", data, handle_forward_references=True):
-        existed = deserialized.object.pk is not None
-        deserialized.save()
-        counts[(deserialized.object._meta.label, "updated" if existed else "created")] += 1
-    for model in parked:
-        left = _renumber_rows_left_behind(model, zone_codes)
-        if left:
-            counts[(model._meta.label, "no longer in the plan")] += left
-    return counts
-
-
-# Numbers stay below 20,000 in any real plan, and parked ones stay below the small-integer limit.
-PARKING_OFFSET = 20_000
-
-
-def _match_numbered_rows_on_code(records, zone_codes):
-    """Keep categories and tasks that carry the plan's own numbering (4.2, 4.2.3) on their identity.
-
-    A revised document may insert a section or a measure: the running numbers after it move on,
-    and within its section so do the paragraph codes. A measure is therefore matched first by its
-    lead sentence (its title, unique within a zone) and then by its code; a category by its code.
-    Matched rows keep their primary key, so what was reported against them stays with them. Their
-    numbers are parked out of the way first so the new numbering cannot collide with the old.
-    Returns the models parked."""
-    from measures.models import Task, TaskCategory
-
-    parked = []
-    for model, keys in ((TaskCategory, ("code",)), (Task, ("title", "code"))):
-        coded = model.objects.filter(zone__code__in=zone_codes).exclude(code="")
-        rows = list(coded.values("pk", "zone__code", *keys))
-        if not rows:
-            continue
-        index = {key: {} for key in keys}
-        for row in rows:
-            for key in keys:
-                # A title found twice in a zone identifies neither row.
-                slot = index[key].setdefault((row["zone__code"], row[key]), row["pk"])
-                if slot != row["pk"]:
-                    index[key][(row["zone__code"], row[key])] = None
-        candidates = [r for r in records if r["model"] == model._meta.label_lower and r["fields"].get("code")]
-        taken = set()
-        # Key by key over all records, so a new measure that took over an old code cannot claim
-        # the row of the measure whose title moved to the next code.
-        for key in keys:
-            for record in candidates:
-                fields = record["fields"]
-                pk = index[key].get((fields["zone"][0], fields.get(key)))
-                if "pk" not in record and pk is not None and pk not in taken:
-                    record["pk"] = pk
-                    taken.add(pk)
-        coded.update(number=F("number") + PARKING_OFFSET)
-        parked.append(model)
-    return parked
+    A zone's code is its identity in URLs, so it stays unique; but a code is looked up within
+    its plan only, and a zone another plan already holds under the same pinyin (西青经开区 in a
+    later plan) gets an explicit code (`explicit`, name → code) or `<code>-<plan code>`.
+    """
+    explicit = explicit or {}
+    zones = [r for r in records if r["model"] == "zones.zone"]
+    try:
+        taken = dict(Zone.objects.exclude(plan__code=plan_code).values_list("code", "plan__code"))
+    except DatabaseError:
+        taken = {}  # the database is not migrated yet: nothing can collide
+    renamed, notes = {}, []
+    for record in zones:
+        fields = record["fields"]
+        old = fields["code"]
+        new = explicit.get(fields["name"]) or explicit.get(old)
+        if new is None and old in taken:
+            new = f"{old}-{plan_code}"[:40].strip("-")
+            notes.append(
+                f"zone code {old} is a zone of plan {taken[old]}: {fields['name']} gets {new} "
+                f"(choose another with --zone-code {fields['name']}=CODE)"
+            )
+        if new and new != old:
+            if not re.fullmatch(r"[-a-z0-9_]{1,40}", new):
+                raise ValueError(f"zone code {new}: use up to 40 lowercase letters, digits and hyphens")
+            renamed[old] = new
+    for code in {fields["code"] for fields in (r["fields"] for r in zones)}:
+        if len(renamed.get(code, code)) > 40:
+            raise ValueError(f"zone code {code} is longer than 40 characters: give one with --zone-code")
+    if not renamed:
+        return notes
+    for record in records:
+        fields = record["fields"]
+        if record["model"] == "zones.zone":
+            fields["code"] = renamed.get(fields["code"], fields["code"])
+        for key in ("zone", "block", "category", "task"):
+            value = fields.get(key)
+            if isinstance(value, list) and value and value[0] in renamed:
+                fields[key] = [renamed[value[0]], *value[1:]]
+    return notes
 
 
-def _renumber_rows_left_behind(model, zone_codes):
-    """Rows the revised document no longer has keep their history, numbered after the plan's."""
-    left = list(
-        model.objects.filter(zone__code__in=zone_codes, number__gte=PARKING_OFFSET).order_by("number")
-    )
-    for row in left:
-        highest = model.objects.filter(zone=row.zone_id, number__lt=PARKING_OFFSET).aggregate(
-            n=Max("number")
-        )["n"]
-        row.number = (highest or 0) + 1
-        row.save(update_fields=["number"])
-    return len(left)
+def parse_zone_codes(values):
+    """--zone-code 西青经开区=xiqing-3 (or OLDCODE=NEWCODE) → {name or code: code}."""
+    codes = {}
+    for value in values:
+        name, sep, code = value.partition("=")
+        if not sep or not name.strip() or not code.strip():
+            raise ValueError(f"--zone-code {value}: expected NAME=CODE, e.g. 西青经开区=xiqing-3")
+        codes[name.strip()] = code.strip()
+    return codes

@@ -12,14 +12,14 @@ from django.utils.html import escape
 
 from core.roles import Role
 from measures.models import Task, TaskCategory
+from plans.fyp_parser import parse_fyp
+from plans.plan_parser import PlanFormatError
+from plans.revision import prepare
 from tests.conftest import SOURCE_DIR, require_sources, squash
 from tests.factories import make_user
-from zones.fyp_parser import parse_fyp
 from zones.models import Plan, Zone
 from zones.numerals import from_chinese
 from zones.numerals import to_chinese as _cn
-from zones.plan_import import load_plan_fixture
-from zones.plan_parser import PlanFormatError
 
 SOURCE_FYP = SOURCE_DIR / "004_6f279094ef53df13.txt"
 FIXTURE_DIR = settings.PLAN_FIXTURE_DIR
@@ -69,7 +69,7 @@ def targets_file():
 
 @pytest.fixture
 def loaded(db):
-    return load_plan_fixture(FIXTURE_DIR / "ftz-14th-fyp.json")
+    return prepare(FIXTURE_DIR / "ftz-14th-fyp.json").apply()
 
 
 def run(*args):
@@ -385,10 +385,10 @@ def _plan_counts():
 def test_load_and_reload_in_place(loaded):
     expected = {"zones": 6, "categories": 32, "tasks": 91, "second-batch zones": 5, "second-batch tasks": 58}
     assert _plan_counts() == expected
-    assert sum(n for (_, kind), n in loaded.items() if kind == "created") == 130
+    assert (loaded.tasks_added, loaded.plan.code) == (91, "ftz-14th-fyp")
     pks = dict(Task.objects.filter(zone__code="tianjin-ftz").values_list("code", "pk"))
     output = run("load_plan", str(FIXTURE_DIR / "ftz-14th-fyp.json"))
-    assert "0 rows created, 130 updated" in output
+    assert "No changes: the database already holds this version of the plan." in output
     assert _plan_counts() == expected
     assert dict(Task.objects.filter(zone__code="tianjin-ftz").values_list("code", "pk")) == pks
     plan = Plan.objects.get(code="ftz-14th-fyp")
@@ -449,7 +449,7 @@ def test_reload_of_a_revised_plan_keeps_progress_on_the_measure_code(loaded, tmp
 
     output = run("load_plan", str(revised))
 
-    assert "1 measures.Task rows are no longer in the plan" in output
+    assert "1 added, 0 changed, 74 renumbered, 1 withdrawn" in output
     after = dict(Task.objects.filter(zone__code="tianjin-ftz").values_list("code", "pk"))
     # 4.2.1 became 4.2.2, and so on; the new 4.2.1 is a new row.
     assert after["4.2.2"] == before["4.2.1"]
@@ -459,4 +459,4 @@ def test_reload_of_a_revised_plan_keeps_progress_on_the_measure_code(loaded, tmp
     numbers = list(Task.objects.filter(zone__code="tianjin-ftz").values_list("number", flat=True))
     assert len(numbers) == len(set(numbers)) == 92 and max(numbers) == 92
     kept = Task.objects.get(pk=before[dropped["fields"]["code"]])
-    assert kept.number == 92
+    assert kept.number == 92 and kept.is_withdrawn and "revised.json" in kept.withdraw_reason

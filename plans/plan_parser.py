@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from pypinyin import lazy_pinyin
 
-from .numerals import from_chinese, to_chinese
+from zones.numerals import from_chinese, to_chinese
 
 CN_NUM = "一二两三四五六七八九十"
 OPEN = "（("
