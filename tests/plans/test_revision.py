@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
+from core.roles import Role
 from measures import services
 from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
 from measures.models import (
@@ -29,14 +30,12 @@ from measures.models import (
     Task,
     TaskAgency,
 )
-from measures.services.changes import approve_adjustment, propose_adjustment
-from measures.services.periods import quarter_bounds
+from measures.periods.services import quarter_bounds
 from plans.models import PlanRevision
 from plans.revision import prepare
 from tests.conftest import PLAN_FIXTURE, require_sources
 from tests.factories import make_user
 from zones.models import Agency, AgencyAlias, Zone
-from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -136,13 +135,13 @@ def recorded():
     Task.objects.filter(pk=xiqing(T4).pk).update(
         closed_at=timezone.now(), closed_by=manager, close_note="完成"
     )
-    withdrawal = propose_adjustment(
+    withdrawal = services.propose_adjustment(
         task=xiqing(T9), user=officer, kind=AdjustmentKind.WITHDRAWAL, reason="不再推进"
     )
-    approve_adjustment(adjustment=withdrawal, user=manager)
+    services.approve_adjustment(adjustment=withdrawal, user=manager)
     adjusted_text = xiqing(T8).text.replace("推动自贸试验区", "全面推动自贸试验区")
-    approve_adjustment(
-        adjustment=propose_adjustment(
+    services.approve_adjustment(
+        adjustment=services.propose_adjustment(
             task=xiqing(T8), user=officer, kind=AdjustmentKind.TEXT, reason="表述更新", text=adjusted_text
         ),
         user=manager,
