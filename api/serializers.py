@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from indicators.models import Indicator, IndicatorValue
-from measures.models import InnovationOutcome, ProgressReport, ReportingPeriod, Task, TaskCategory
+from measures.models import InnovationOutcome, ProgressReport, ReportingPeriod, Task, TaskAgency, TaskCategory
 from zones.models import Agency, Block, Plan, SubPlot, Zone
 
 
@@ -89,6 +89,17 @@ class AgencyRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name"]
 
 
+class TaskAgencyRefSerializer(serializers.ModelSerializer):
+    """An agency named on a task, with its role there (lead, responsible, cooperating, supporting)."""
+
+    id = serializers.IntegerField(source="agency_id", read_only=True)
+    name = serializers.CharField(source="agency.name", read_only=True)
+
+    class Meta:
+        model = TaskAgency
+        fields = ["id", "name", "role"]
+
+
 class LatestReportSerializer(serializers.ModelSerializer):
     period = PeriodRefSerializer(read_only=True)
 
@@ -101,7 +112,7 @@ class TaskSerializer(serializers.ModelSerializer):
     plan = serializers.CharField(source="zone.plan.code", read_only=True)
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     category = CategoryRefSerializer(read_only=True)
-    agencies = AgencyRefSerializer(source="ordered_agencies", many=True, read_only=True)
+    agencies = TaskAgencyRefSerializer(source="agency_links", many=True, read_only=True)
     latest_report = LatestReportSerializer(read_only=True, allow_null=True)
 
     class Meta:

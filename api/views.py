@@ -5,7 +5,7 @@ from rest_framework import viewsets
 
 from measures.outcomes.filters import OutcomeFilter
 from measures.tasks.filters import TaskFilter
-from zones.filters import AgencyFilter
+from measures.zone_pages.filters import AgencyListFilter
 
 from . import selectors
 from .filters import BlockFilter, IndicatorValueFilter, PlanFilter, ReportFilter, ZoneFilter
@@ -51,7 +51,7 @@ class BlockViewSet(ReadOnlyViewSet):
 class AgencyViewSet(ReadOnlyViewSet):
     selector = selectors.agencies
     serializer_class = AgencySerializer
-    filterset_class = AgencyFilter
+    filterset_class = AgencyListFilter
 
 
 class TaskViewSet(ReadOnlyViewSet):

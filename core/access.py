@@ -84,9 +84,12 @@ def access_for(user):
 
 
 def can_report(user, task):
-    """Officers of the task's zone (and administrators) write its reports, evidence and milestones."""
+    """Officers of the task's zone, the liaison of its lead agency (牵头单位) and administrators
+    write its reports, evidence and milestones."""
     access = access_for(user)
-    return access.is_admin or (Role.OFFICER in access.roles and task.zone_id in access.zone_ids)
+    if access.is_admin or (Role.OFFICER in access.roles and task.zone_id in access.zone_ids):
+        return True
+    return access.is_liaison and task.is_led_by(access.agency_id)
 
 
 def can_review(user):

@@ -216,6 +216,7 @@ WHITENOISE_USE_FINDERS = True
 # permission-checked download view does.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 FTZ_EVIDENCE_MAX_BYTES = int(os.environ.get("FTZ_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+FTZ_IMPORT_PREVIEW_MINUTES = int(os.environ.get("FTZ_IMPORT_PREVIEW_MINUTES", 60))
 
 # Console by default; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with
 # EMAIL_HOST etc. for a real mail server.

@@ -131,3 +131,12 @@ class MatterState(models.TextChoices):
     OPEN = "open", _("Open")
     RESPONDED = "responded", _("Responded")
     CLOSED = "closed", _("Closed")
+
+
+class AgencyRole(models.TextChoices):
+    """What an agency named on a task does for it, as the plan labels it."""
+
+    LEAD = "lead", _("Lead (牵头)")
+    RESPONSIBLE = "responsible", _("Responsible (责任)")
+    COOPERATING = "cooperating", _("Cooperating (配合)")
+    SUPPORTING = "supporting", _("Supporting (支持)")

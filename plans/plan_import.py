@@ -166,17 +166,18 @@ def build_fixture(parsed, *, code, directory, translations=None, issuer="", titl
                         },
                     }
                 )
+                roles = getattr(task, "roles", None) or []
                 for position, name in enumerate(task.agencies, start=1):
-                    objects.append(
-                        {
-                            "model": "measures.taskagency",
-                            "fields": {
-                                "task": [zone.code, task.number],
-                                "agency": [directory.canonical(name)],
-                                "position": position,
-                            },
-                        }
-                    )
+                    link = {
+                        "task": [zone.code, task.number],
+                        "agency": [directory.canonical(name)],
+                        "position": position,
+                    }
+                    role = roles[position - 1] if position <= len(roles) else "supporting"
+                    # Supporting is the default, so a plan of 支持单位 keeps the fixture it had.
+                    if role != "supporting":
+                        link["role"] = role
+                    objects.append({"model": "measures.taskagency", "fields": link})
     report = {
         "plan": parsed.title,
         "status": parsed.status,

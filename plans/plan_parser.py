@@ -16,6 +16,8 @@ from pypinyin import lazy_pinyin
 
 from zones.numerals import from_chinese, to_chinese
 
+from .agency_text import UnclosedClause, find_agency_clause
+
 CN_NUM = "一二两三四五六七八九十"
 OPEN = "（("
 CLOSE = "）)"
@@ -24,17 +26,35 @@ CLOSE = "）)"
 TERMINAL = "。！？；：:;）)”」"
 
 ANNEX_RE = re.compile(r"^附件\s*(\d+)\s*$")
+# 附件1：, 附件一, 附件 1 中国（天津）…总体方案 (the annex's title on the heading's line).
+ANNEX_HEADING_RE = re.compile(rf"^附件\s*([0-9０-９]{{1,2}}|[{CN_NUM}]{{1,3}})\s*[：:、.．]?\s*(.*)$")
+
+
+def annex_heading(text):
+    """(number, title on the same line or "") when `text` heads an annex; else None."""
+    match = ANNEX_HEADING_RE.match(text)
+    if not match or (match.group(2) and not re.search(r"方案|联动创新区", match.group(2))):
+        return None
+    number = from_chinese(match.group(1).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    return (number, match.group(2).strip()) if number else None
+
+
 SECTION_RE = re.compile(rf"^([{CN_NUM}]+)\s*、\s*(.+)$")
 SUBHEADING_RE = re.compile(rf"^[（(]\s*([{CN_NUM}]+)\s*[）)]\s*(.*)$")
 TASK_RE = re.compile(r"^(\d{1,3})\s*[.．、](?!\d)\s*(.*)$")
+# Other ways plans number their items: （1） (1) ① and full-width digits (normalised first).
+TASK_PAREN_RE = re.compile(r"^[（(]\s*(\d{1,3})\s*[）)]\s*(.*)$")
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
+TASKS_SECTION_RE = re.compile(r"(?:主要|重点)(?:任务|举措|工作)")
 BLOCK_RE = re.compile(rf"^区块\s*([{CN_NUM}\d]+)\s*[：:]\s*(.*)$")
 SUBPLOT_RE = re.compile(rf"地块\s*([{CN_NUM}\d]+?)\s*(?=四至|[：:，,])(?:四至范围为)?\s*[：:]?")
-TOTAL_AREA_RE = re.compile(r"总面积\s*([0-9０-９]+(?:[.．][0-9０-９]+)?)\s*平方公里")
-AREA_RE = re.compile(r"(?:面积\s*)?([0-9]+(?:\.[0-9]+)?)\s*平方公里")
+AREA_NUMBER = r"([0-9０-９]+(?:[.．][0-9０-９]+)?)"
+AREA_UNIT = r"(平方公里|平方千米|km²|km2|公顷)"
+TOTAL_AREA_RE = re.compile(rf"(?:总|规划)面积\s*(?:约为|约|为|共|达)?\s*{AREA_NUMBER}\s*{AREA_UNIT}")
+AREA_RE = re.compile(rf"(?:(?:占地)?面积\s*(?:约为|约|为|共)?\s*|约\s*)?{AREA_NUMBER}\s*{AREA_UNIT}")
 BLOCK_COUNT_RE = re.compile(rf"分为\s*([{CN_NUM}\d]+)\s*个区块")
 SUBPLOT_COUNT_RE = re.compile(rf"分为\s*([{CN_NUM}\d]+)\s*个地块")
-AGENCIES_OPEN_RE = re.compile(r"[（(]\s*支持单位\s*[：:]\s*")
-AGENCY_SPLIT_RE = re.compile(r"[、，,；;]")
 ZONE_NAME_RE = re.compile(r"试验区\s*(.+?)\s*联动创新区")
 DEV_ZONE_RE = re.compile(r"和([^，。、和]+?)[（(]以下简称([^）)]+)[）)]")
 LEAD_INDUSTRIES_RE = re.compile(r"(?:围绕|以(?!下))[^。；（）()]*?(?:主导产业|产业集群)[^，。；]*")
@@ -82,6 +102,8 @@ class ParsedTask:
     agencies_text: str
     agencies: list
     source_ref: str
+    # The role of each agency in `agencies` (plans.agency_text: lead, responsible, ...).
+    roles: list = field(default_factory=list)
 
 
 @dataclass
@@ -144,11 +166,38 @@ class ParsedPlan:
         return names
 
 
+ZONE_CODE_MAX = 40  # Zone.code's max_length
+
+
 def zone_code(name):
-    """西青经开区 → xiqing: pinyin of the name without its development-zone suffix."""
+    """西青经开区 → xiqing: pinyin of the name without its development-zone suffix.
+
+    A long name gives the initials of its syllables instead, so the code fits its column on
+    every database."""
     stem = re.sub(r"(经济技术开发区|经开区|开发区|片区|联动创新区)$", "", name) or name
-    code = "".join(lazy_pinyin(stem))
-    return re.sub(r"[^a-z0-9]+", "", code.lower()) or "zone"
+    syllables = [re.sub(r"[^a-z0-9]+", "", s.lower()) for s in lazy_pinyin(stem)]
+    code = "".join(syllables)
+    if len(code) > ZONE_CODE_MAX:
+        code = "".join(s[:1] if s.isalpha() else s for s in syllables)[:ZONE_CODE_MAX]
+    return code or "zone"
+
+
+def task_start(text):
+    """(number, rest of the line) when `text` opens a numbered item: 1. 1、 （1） ① **1.**; else None."""
+    bold = text.startswith("**")
+    plain = text[2:].lstrip() if bold else text
+    head = plain[:6].translate(FULL_WIDTH_DIGITS) + plain[6:]
+    match = TASK_RE.match(head) or TASK_PAREN_RE.match(head)
+    if match:
+        number, rest = int(match.group(1)), match.group(2)
+    elif plain[:1] and plain[0] in CIRCLED:
+        number, rest = CIRCLED.index(plain[0]) + 1, plain[1:].lstrip()
+    else:
+        return None
+    if bold:
+        # **1.** 标题 closes the bold after the number; **1. 标题。**正文 carries it into the title.
+        rest = rest[2:].lstrip() if rest.startswith("**") else "**" + rest
+    return number, rest
 
 
 def join_paragraphs(lines, starts_new=lambda text: False):
@@ -170,20 +219,29 @@ def _number(text, line, what):
     return value
 
 
-def _decimal(text, line, what):
-    text = text.translate(str.maketrans("０１２３４５６７８９．", "0123456789."))
+def _decimal(text, line, what, unit="平方公里", warn=None):
+    """The area in km² (the text keeps the figure as written); 公顷 are a hundredth of a km²."""
+    text = text.translate(FULL_WIDTH_DIGITS)
     try:
-        return Decimal(text)
+        value = Decimal(text)
     except InvalidOperation as exc:
         raise PlanFormatError(line, f"cannot read the area of {what}: “{text}”") from exc
+    if unit == "公顷":
+        value = value / 100
+    # Areas are kept to the hundredth of a km², as the plans state them.
+    rounded = value.quantize(Decimal("0.01"))
+    if rounded != value and warn:
+        warn(line, f"{what}: {text} {unit} is {value} km², kept as {rounded} km²")
+    return rounded if rounded != value or unit != "平方公里" else value
 
 
 class _Parser:
-    def __init__(self, text):
+    def __init__(self, text, known_agencies=None):
         self.lines = [
             Line(index + 1, raw.strip()) for index, raw in enumerate(text.splitlines()) if raw.strip()
         ]
         self.warnings = []
+        self.known_agencies = set(known_agencies or ())
 
     def warn(self, line, message):
         self.warnings.append((line, message))
@@ -191,22 +249,23 @@ class _Parser:
     def parse(self):
         if not self.lines:
             raise PlanFormatError(1, "the document is empty")
-        starts = [i for i, line in enumerate(self.lines) if ANNEX_RE.match(line.text)]
+        starts = [i for i, line in enumerate(self.lines) if annex_heading(line.text)]
         if not starts:
-            raise PlanFormatError(
-                self.lines[0].number, "no annexes found: expected headings such as “附件 1”"
-            )
+            return self._single_zone()
         title, status, preamble_lines = self._front_matter(self.lines[: starts[0]])
         zones = []
         for position, start in enumerate(starts):
             end = starts[position + 1] if position + 1 < len(starts) else len(self.lines)
             heading = self.lines[start]
-            annex_number = int(ANNEX_RE.match(heading.text).group(1))
+            annex_number, inline_title = annex_heading(heading.text)
             if annex_number != position + 1:
                 raise PlanFormatError(
                     heading.number, f"annex {annex_number} is out of sequence (expected {position + 1})"
                 )
-            zones.append(self._annex(annex_number, heading, self.lines[start + 1 : end]))
+            body = self.lines[start + 1 : end]
+            if inline_title:
+                body = [Line(heading.number, inline_title), *body]
+            zones.append(self._annex(annex_number, heading, body))
         codes = [zone.code for zone in zones]
         for zone in zones:
             if codes.count(zone.code) > 1:
@@ -214,11 +273,30 @@ class _Parser:
         preamble = "\n\n".join(text for _, text in join_paragraphs(preamble_lines))
         return ParsedPlan(title, status, preamble, zones, self.warnings)
 
+    def _single_zone(self):
+        """One zone's 总体方案 on its own: the title names the zone, no 附件 headings."""
+        title, status, rest = self._front_matter(self.lines)
+        if not ZONE_NAME_RE.search(title) or not any(SECTION_RE.match(line.text) for line in rest):
+            raise PlanFormatError(
+                self.lines[0].number,
+                "no annexes found: expected headings such as “附件 1”, or a single zone's "
+                "总体方案 whose title names the zone (…试验区X联动创新区总体方案) followed by "
+                "“一、总体要求” and “二、主要任务”",
+            )
+        heading = Line(self.lines[0].number, "附件1")
+        zone = self._annex(1, heading, [Line(self.lines[0].number, title), *rest])
+        zone.annex_title = re.sub(r"\s+", "", title)
+        return ParsedPlan(title, status, "", [zone], self.warnings)
+
     def _front_matter(self, lines):
         if not lines:
             return "", "", []
         title = lines[0].text
         rest = lines[1:]
+        # A title set on two lines (第二批…联动创新区 / 建设方案): the second is short, no sentence.
+        if rest and _continues_title(title, rest[0].text):
+            title += rest[0].text
+            rest = rest[1:]
         status = ""
         if rest and rest[0].text[:1] in OPEN and rest[0].text[-1:] in CLOSE:
             status = rest[0].text[1:-1].strip()
@@ -247,7 +325,7 @@ class _Parser:
             if "总体要求" in title:
                 self._general(zone, body)
                 found.add("general")
-            elif "主要任务" in title:
+            elif TASKS_SECTION_RE.search(title):
                 self._tasks(zone, numeral, body)
                 found.add("tasks")
             elif "工作要求" in title:
@@ -257,7 +335,9 @@ class _Parser:
             else:
                 self.warn(body[0].number if body else heading.number, f"section “{title}” ignored")
         if "tasks" not in found:
-            raise PlanFormatError(heading.number, f"annex {annex_number} has no “主要任务” section")
+            raise PlanFormatError(
+                heading.number, f"annex {annex_number} has no “主要任务” (or “重点任务”) section"
+            )
         summed = zone.blocks_area
         if zone.area is not None and summed is not None and zone.area != summed:
             self.warn(
@@ -318,11 +398,11 @@ class _Parser:
                 zone.blocks.append(self._block(zone, number, block_match, text))
                 continue
             scope.append(text)
-            if "总面积" in text and zone.area is None:
+            if ("总面积" in text or "规划面积" in text) and zone.area is None:
                 area = TOTAL_AREA_RE.search(text)
                 if not area:
                     raise PlanFormatError(number, f"{zone.name}: cannot read the total area (总面积)")
-                zone.area = _decimal(area.group(1), number, zone.name)
+                zone.area = _decimal(area.group(1), number, zone.name, area.group(2), self.warn)
                 zone.area_line = number
             count = BLOCK_COUNT_RE.search(text)
             if count and zone.stated_block_count is None:
@@ -347,14 +427,16 @@ class _Parser:
         body = match.group(2)
         area_match = AREA_RE.search(body)
         if not area_match:
-            if "面积" in body or "平方公里" in body:
+            if "面积" in body or "平方公里" in body or "公顷" in body or "平方千米" in body:
                 raise PlanFormatError(line, f"{zone.name}: cannot read the area of 区块{match.group(1)}")
             self.warn(line, f"{zone.name}: 区块{match.group(1)} has no area")
             name, rest, area = "", body, None
         else:
             name = body[: area_match.start()].strip(" ，,、")
             rest = body[area_match.end() :]
-            area = _decimal(area_match.group(1), line, f"区块{match.group(1)}")
+            area = _decimal(
+                area_match.group(1), line, f"{zone.name} 区块{match.group(1)}", area_match.group(2), self.warn
+            )
         rest = re.sub(r"^[\s，,、]*(四至范围为)?[：:]?", "", rest)
         block = ParsedBlock(number, line, name, area, "", text)
         plot_marks = list(SUBPLOT_RE.finditer(rest))
@@ -377,16 +459,35 @@ class _Parser:
         category = None
         task_parts = None  # [(line number, text)] of the task being read
         expected_task = 1
+        restarted = False
 
         def finish_task():
             if task_parts:
-                category.tasks.append(
-                    self._task(zone, section_numeral, category, expected_task - 1, task_parts)
-                )
+                task = self._task(zone, section_numeral, category, expected_task - 1, task_parts)
+                if restarted:
+                    task.source_ref = (
+                        f"附件{zone.annex_number} {section_numeral}（{to_chinese(category.number)}）"
+                        f"第{len(category.tasks) + 1}项"
+                    )
+                category.tasks.append(task)
 
-        for line in lines:
+        lines = list(lines)
+        position = 0
+        while position < len(lines):
+            line = lines[position]
+            position += 1
             heading = SUBHEADING_RE.match(line.text)
-            task_start = TASK_RE.match(line.text)
+            started = task_start(line.text)
+            if heading and heading.group(2) and position < len(lines):
+                # A category heading wrapped onto a second short line (no sentence, no number).
+                following = lines[position]
+                if _continues_heading(heading.group(2), following.text):
+                    self.warn(
+                        line.number, f"heading “{line.text}” continues on line {following.number}: joined"
+                    )
+                    line = Line(line.number, line.text + following.text)
+                    heading = SUBHEADING_RE.match(line.text)
+                    position += 1
             if heading and heading.group(2):
                 finish_task()
                 task_parts = None
@@ -399,20 +500,29 @@ class _Parser:
                     )
                 category = ParsedCategory(number, line.number, heading.group(2).strip())
                 zone.categories.append(category)
-            elif task_start:
+            elif started:
                 if category is None:
                     raise PlanFormatError(
                         line.number, f"{zone.name}: a task comes before any category （一）"
                     )
-                number = int(task_start.group(1))
-                if number != expected_task:
+                number, rest = started
+                # Numbering that restarts in each category is as ordinary as numbering that runs on.
+                restarts = number == 1 and expected_task > 1 and not category.tasks and task_parts is None
+                if restarts:
+                    restarted = True
+                elif number != (
+                    len(category.tasks) + 1 + (task_parts is not None) if restarted else expected_task
+                ):
+                    expected = (
+                        len(category.tasks) + 1 + (task_parts is not None) if restarted else expected_task
+                    )
                     raise PlanFormatError(
                         line.number,
-                        f"{zone.name}: task number {number} is out of sequence (expected {expected_task})",
+                        f"{zone.name}: task number {number} is out of sequence (expected {expected})",
                     )
                 finish_task()
                 expected_task += 1
-                task_parts = [(line.number, task_start.group(2))]
+                task_parts = [(line.number, rest)]
             elif task_parts is not None:
                 task_parts.append((line.number, line.text))
             elif category is not None:
@@ -424,6 +534,16 @@ class _Parser:
             raise PlanFormatError(
                 lines[0].number if lines else zone.line, f"{zone.name}: no task categories found"
             )
+        if not zone.tasks:
+            # Items numbered in a way not read would otherwise vanish into the category text.
+            raise PlanFormatError(
+                zone.categories[0].line,
+                f"{zone.name}: no numbered tasks found under the categories "
+                "(expected items numbered “1.”, “1、”, “（1）” or “①”)",
+            )
+        for category in zone.categories:
+            if not category.tasks:
+                self.warn(category.line, f"{zone.name}: category “{category.title}” has no numbered tasks")
 
     def _task(self, zone, section_numeral, category, number, parts):
         number_line = parts[0][0]
@@ -437,29 +557,33 @@ class _Parser:
         def line_at(index):
             return max((line for start, line in offsets if start <= index), default=number_line)
 
-        opens = list(AGENCIES_OPEN_RE.finditer(full))
-        agencies, agencies_text = [], ""
+        agencies, roles, agencies_text = [], [], ""
         body = full
-        if not opens:
-            self.warn(number_line, f"{zone.name} task {number}: no supporting agencies (支持单位) listed")
+        try:
+            clause = find_agency_clause(full, self.known_agencies)
+        except UnclosedClause as exc:
+            raise PlanFormatError(
+                line_at(exc.start),
+                f"{zone.name} task {number}: the agency list (支持单位/牵头单位/责任单位) has no closing bracket",
+            ) from exc
+        if clause is None:
+            self.warn(
+                number_line,
+                f"{zone.name} task {number}: no agencies listed "
+                "(expected “（支持单位：…）”, “（牵头单位：…；配合单位：…）” or “（…牵头）”)",
+            )
         else:
-            opener = opens[-1]
-            close = _closing_bracket(full, opener.start())
-            if close is None:
-                raise PlanFormatError(
-                    line_at(opener.start()),
-                    f"{zone.name} task {number}: the supporting-agency list (支持单位) has no closing bracket",
-                )
-            agencies_text = full[opener.start() : close + 1]
-            inner = full[opener.end() : close]
-            agencies = [re.sub(r"\s+", "", name) for name in AGENCY_SPLIT_RE.split(inner)]
-            agencies = [name for name in agencies if name]
+            agencies_text = full[clause.start : clause.end]
+            agencies = [name for name, _role in clause.entries]
+            roles = [role for _name, role in clause.entries]
             if not agencies:
                 raise PlanFormatError(
-                    line_at(opener.start()), f"{zone.name} task {number}: empty agency list"
+                    line_at(clause.start), f"{zone.name} task {number}: empty agency list “{agencies_text}”"
                 )
-            trailing = full[close + 1 :].strip(" 。.")
-            body = full[: opener.start()].rstrip() + (trailing and " " + trailing)
+            for note in clause.notes:
+                self.warn(line_at(clause.start), f"{zone.name} task {number}: {note}")
+            trailing = full[clause.end :].strip(" 。.")
+            body = full[: clause.start].rstrip() + (trailing and " " + trailing)
         bold = BOLD_LEAD_RE.match(body)
         if bold:
             title = bold.group(1).strip()
@@ -470,19 +594,28 @@ class _Parser:
         text = text.replace("**", "").strip()
         title = title.replace("**", "").strip().rstrip("。")
         source_ref = f"附件{zone.annex_number} {section_numeral}（{to_chinese(category.number)}）第{number}项"
-        return ParsedTask(number, number_line, title, text, agencies_text, agencies, source_ref)
+        return ParsedTask(number, number_line, title, text, agencies_text, agencies, source_ref, roles)
 
 
-def _closing_bracket(text, start):
-    depth = 0
-    for index in range(start, len(text)):
-        if text[index] in OPEN:
-            depth += 1
-        elif text[index] in CLOSE:
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
+def _continues_title(title, following):
+    return (
+        len(following) <= 20
+        and following[:1] not in OPEN
+        and not any(mark in following + title for mark in "。，；：,;:")
+        and not annex_heading(following)
+        and not SECTION_RE.match(following)
+    )
+
+
+def _continues_heading(title, following):
+    return (
+        len(following) <= 20
+        and title[-1:] not in TERMINAL + "，,"
+        and not any(mark in following for mark in "。，；：,;:（(")
+        and task_start(following) is None
+        and not SUBHEADING_RE.match(following)
+        and not SECTION_RE.match(following)
+    )
 
 
 def _trim_boundary(text):
@@ -493,6 +626,8 @@ def _trim_boundary(text):
     return text
 
 
-def parse_plan(text):
-    """Parse a plan document; raises PlanFormatError on input it cannot read."""
-    return _Parser(text).parse()
+def parse_plan(text, known_agencies=None):
+    """Parse a plan document; raises PlanFormatError on input it cannot read.
+
+    `known_agencies` (names) tells 天津海关和市科技局 (two agencies) from 市工业和信息化局 (one)."""
+    return _Parser(text, known_agencies).parse()

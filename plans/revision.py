@@ -40,7 +40,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
-from measures.choices import AdjustmentKind, AdjustmentState
+from measures.choices import AdjustmentKind, AdjustmentState, AgencyRole
 from measures.models import Task, TaskAgency, TaskCategory
 from zones.models import Agency, AgencyAlias, Block, Plan, SubPlot, Zone
 
@@ -89,6 +89,8 @@ class TaskDoc:
     category: int
     fields: dict
     agencies: list
+    # Agency name → its role on the task (measures.choices.AgencyRole), when not supporting.
+    roles: dict = field(default_factory=dict)
 
     @property
     def title(self):
@@ -219,6 +221,8 @@ def read_document(records):
         if key not in tasks:
             raise RevisionError(f"record {index}: names task {list(key)}, which the fixture does not have")
         tasks[key].agencies.append(fields["agency"][0])
+        if fields.get("role"):
+            tasks[key].roles[fields["agency"][0]] = fields["role"]
     for task in tasks.values():
         for name in task.agencies:
             agencies.setdefault(name, "")
@@ -1196,7 +1200,7 @@ class Revision:
             if {"text", "title", "number"} & set(fields):
                 changed.append(row.pk)
             if task_plan.agency_ids is not None:
-                self._set_links(row, task_plan.agency_ids)
+                self._set_links(row, task_plan.agency_ids, doc.roles if doc is not None else {})
                 if not fields:
                     # The links live in their own table; the task's history still says when and why.
                     Task.history.bulk_history_create(
@@ -1211,7 +1215,14 @@ class Revision:
             for task, doc in new_rows:
                 snapshot[task.pk] = self._snapshot(doc)
                 for position, name in enumerate(doc.agencies, start=1):
-                    links.append(TaskAgency(task=task, agency=self.agency_ids[name], position=position))
+                    links.append(
+                        TaskAgency(
+                            task=task,
+                            agency=self.agency_ids[name],
+                            position=position,
+                            role=doc.roles.get(name, AgencyRole.SUPPORTING),
+                        )
+                    )
             TaskAgency.objects.bulk_create(links)
         return changed
 
@@ -1222,11 +1233,21 @@ class Revision:
             "agencies": [self.agency_ids[name].pk for name in doc.agencies],
         }
 
-    def _set_links(self, task, keys):
+    def _set_links(self, task, keys, roles=None):
         ids = [key if isinstance(key, int) else self.agency_ids[key].pk for key in keys]
+        # The document's role for the agencies it names; a link it does not name keeps its own.
+        kept = dict(TaskAgency.objects.filter(task=task).values_list("agency_id", "role"))
+        named = {
+            self.agency_ids[name].pk: role for name, role in (roles or {}).items() if name in self.agency_ids
+        }
         TaskAgency.objects.filter(task=task).delete()
         TaskAgency.objects.bulk_create(
-            TaskAgency(task=task, agency_id=agency_id, position=position)
+            TaskAgency(
+                task=task,
+                agency_id=agency_id,
+                position=position,
+                role=named.get(agency_id) or kept.get(agency_id) or AgencyRole.SUPPORTING,
+            )
             for position, agency_id in enumerate(dict.fromkeys(ids), start=1)
         )
 

@@ -4,9 +4,9 @@ from django.utils import timezone
 
 from core.access import access_for
 from indicators.selectors import returned_values as indicator_values_returned
-from measures.choices import REPORTED_STATES, MatterState, ReportState
+from measures.choices import REPORTED_STATES, AgencyRole, MatterState, ReportState
 from measures.followup.selectors import open_requests, overdue_milestones
-from measures.models import ProgressReport, ReportingPeriod, Task
+from measures.models import ProgressReport, ReportingPeriod, Task, TaskAgency
 from measures.periods.selectors import current_periods
 from measures.reporting.filters import ReviewQueueFilter
 from measures.scoping import visible_matters
@@ -37,8 +37,16 @@ def my_page(user, today=None, params=None):
     if not access.sees_everything or access.is_officer:
         tasks, periods = task_list(user, today, periods)
         tasks = attach_lights(list(tasks), periods, today)
-    # Only officers (and administrators) write reports; a liaison's supported tasks are not theirs.
-    own = [t for t in tasks if access.is_admin or t.zone_id in access.zone_ids]
+    # Officers (and administrators) write reports, and a liaison for the tasks its agency leads
+    # (牵头单位); the tasks it only supports are not theirs.
+    led = set()
+    if access.is_liaison:
+        led = set(
+            TaskAgency.objects.filter(agency_id=access.agency_id, role=AgencyRole.LEAD).values_list(
+                "task_id", flat=True
+            )
+        )
+    own = [t for t in tasks if access.is_admin or t.zone_id in access.zone_ids or t.pk in led]
     returned = [t for t in own if t.report_state == ReportState.RETURNED]
     to_report = [
         t

@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, AgencyAlias, Block, Plan, Profile, SubPlot, Zone
+from .models import Agency, AgencyAlias, Block, Plan, PlanUpload, Profile, SubPlot, Zone
 
 
 class ZoneInline(admin.TabularInline):
@@ -137,3 +137,27 @@ admin.site.unregister(User)
 @admin.register(User)
 class FtzUserAdmin(UserAdmin):
     inlines = [ProfileInline]
+
+
+@admin.register(PlanUpload)
+class PlanUploadAdmin(admin.ModelAdmin):
+    """The record of plan imports; imports themselves go through /plans/import/."""
+
+    list_display = [
+        "file_name",
+        "plan_code",
+        "layout",
+        "created_by",
+        "created_at",
+        "applied_by",
+        "applied_at",
+    ]
+    list_filter = ["layout", "applied_at"]
+    search_fields = ["file_name", "plan_code", "sha256"]
+    readonly_fields = [field.name for field in PlanUpload._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,6 @@
 """Plan documents, their zones, land blocks and the agencies they name."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -338,3 +339,46 @@ class Profile(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:zones_profile_change", args=[self.pk])
+
+
+class PlanUpload(models.Model):
+    """A plan document an administrator uploaded: its preview until confirmed, then the record of
+    the import. Pending previews expire (FTZ_IMPORT_PREVIEW_MINUTES) and are deleted; a cancelled
+    one is deleted at once, so cancelling leaves nothing."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("preview expires at"))
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    layout = models.CharField(_("layout"), max_length=20)
+    plan_code = models.SlugField(_("plan code"), max_length=60)
+    revision_of = models.ForeignKey(
+        Plan, models.SET_NULL, null=True, blank=True, related_name="uploads", verbose_name=_("revision of")
+    )
+    payload = models.JSONField(_("preview"), default=dict, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
+    )
+    summary = models.JSONField(_("rows written"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("plan upload")
+        verbose_name_plural = _("plan uploads")
+
+    def __str__(self):
+        return f"{self.file_name} → {self.plan_code}"
+
+    @property
+    def is_applied(self):
+        return self.applied_at is not None

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import can_report
+from core.access import access_for, can_report
 from measures import services
 from measures.bulk.columns import (
     FIELD_COLUMNS,
@@ -53,6 +53,9 @@ class Outcome:
 def reportable_tasks(user, period):
     """The tasks of the period's plan `user` may report on, closed-off ones included."""
     tasks = Task.objects.visible_to(user).filter(zone__plan_id=period.plan_id).select_related("zone")
+    if access_for(user).is_liaison:
+        # A liaison reports on the tasks its agency leads: the roles come with the tasks.
+        tasks = tasks.with_agencies()
     return [task for task in tasks if can_report(user, task)]
 
 

@@ -28,12 +28,15 @@ ON_TIME, LATE, MISSING, CLOSED = "on_time", "late", "missing", "closed"
 TIMELINESS = (ON_TIME, LATE, MISSING, CLOSED)
 NOT_REPORTED = "not_reported"
 # "（支持单位：市科技局、天津海关）" as the plan prints it, with either width of brackets and colon.
-AGENCIES_WRAPPER = re.compile(r"^[（(]\s*支持单位\s*[：:]\s*(?P<names>.*?)\s*[）)]$")
+AGENCIES_WRAPPER = re.compile(r"^[（(〔【]\s*支持单位\s*[：:]\s*(?P<names>[^：:]*?)\s*[）)〕】]$")
+# "（牵头单位：市商务局；配合单位：天津海关）": the labels say each agency's role, so they stay.
+ANY_WRAPPER = re.compile(r"^[（(〔【]\s*(?P<names>.*?)\s*[）)〕】]$")
 
 
 def agencies_as_written(text):
-    """The agency names exactly as the plan lists them, without the "（支持单位：…）" wrapper."""
-    match = AGENCIES_WRAPPER.match(text.strip())
+    """The agency names exactly as the plan lists them, without the "（支持单位：…）" wrapper; the
+    role labels of other lists (牵头单位：…；配合单位：…) kept."""
+    match = AGENCIES_WRAPPER.match(text.strip()) or ANY_WRAPPER.match(text.strip())
     return match["names"] if match else text.strip()
 
 

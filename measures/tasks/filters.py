@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.instances import loaded
 from core.widgets import QuickSelect
-from measures.choices import TaskStatus
-from measures.models import Task, TaskCategory
+from measures.choices import AgencyRole, TaskStatus
+from measures.models import Task, TaskAgency, TaskCategory
 from measures.scoping import visible_agencies, visible_zones
 from zones.models import Agency, Plan, Zone
 
@@ -47,9 +47,21 @@ class TaskFilter(django_filters.FilterSet):
         widget=QuickSelect,
     )
 
+    role = django_filters.ChoiceFilter(
+        choices=AgencyRole.choices, method="by_role", label=_("Agency role"), empty_label=_("Any role")
+    )
+
     class Meta:
         model = Task
-        fields = ["q", "plan", "zone", "category", "agency"]
+        fields = ["q", "plan", "zone", "category", "agency", "role"]
+
+    def by_role(self, queryset, name, value):
+        """Tasks the chosen agency serves in this role, or any agency when none is chosen."""
+        links = TaskAgency.objects.filter(role=value)
+        agency = self._chosen("agency")
+        if agency and str(agency).isdigit():
+            links = links.filter(agency_id=int(agency))
+        return queryset.filter(pk__in=links.values("task_id"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,8 @@ from core.i18n import localized
 from zones.models import Agency, Zone
 from zones.numerals import to_chinese
 
+from ..choices import AgencyRole
+
 
 class TaskCategoryManager(models.Manager):
     def get_by_natural_key(self, zone_code, number):
@@ -206,6 +208,12 @@ class Task(models.Model):
         """Agencies in the plan's order; served from with_agencies() when prefetched."""
         return [link.agency for link in self.agency_links.all()]
 
+    def is_led_by(self, agency_id):
+        """Whether the agency leads this task (牵头单位); served from with_agencies() when prefetched."""
+        return any(
+            link.agency_id == agency_id and link.role == AgencyRole.LEAD for link in self.agency_links.all()
+        )
+
 
 class TaskAgency(models.Model):
     """One supporting agency of a task, at its position in the plan's list."""
@@ -213,6 +221,9 @@ class TaskAgency(models.Model):
     task = models.ForeignKey(Task, models.CASCADE, related_name="agency_links", verbose_name=_("task"))
     agency = models.ForeignKey(Agency, models.PROTECT, related_name="task_links", verbose_name=_("agency"))
     position = models.PositiveSmallIntegerField(_("position"))
+    role = models.CharField(
+        _("role on the task"), max_length=20, choices=AgencyRole.choices, default=AgencyRole.SUPPORTING
+    )
 
     class Meta:
         ordering = ["task", "position"]

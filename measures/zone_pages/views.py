@@ -11,12 +11,16 @@ from measures.scoping import visible_zones
 from measures.tasks.filters import AgencyTaskFilter
 from measures.tasks.selectors import attach_lights
 from measures.zone_pages import selectors
-from zones.filters import AgencyFilter
+from measures.zone_pages.filters import AgencyListFilter
 
 
 @login_required
 def zone_list(request):
-    return render(request, "zones/zone_list.html", {"zones": selectors.zone_list(request.user)})
+    return render(
+        request,
+        "zones/zone_list.html",
+        {"zones": selectors.zone_list(request.user), "can_import": access_for(request.user).is_admin},
+    )
 
 
 @login_required
@@ -30,7 +34,7 @@ def zone_detail(request, code):
 
 
 class AgencyListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
-    filterset_class = AgencyFilter
+    filterset_class = AgencyListFilter
     template_name = "zones/agency_list.html"
     context_object_name = "agencies"
     paginate_by = 50

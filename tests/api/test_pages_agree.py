@@ -125,7 +125,10 @@ def test_a_tasks_latest_report_is_the_one_on_its_page(client, world):
     assert row["latest_report"]["status"] == page.status == REPORT["status"]
     assert row["latest_report"]["percent_complete"] == page.percent_complete == 40
     assert row["latest_report"]["period"]["id"] == world.period.pk
-    assert row["agencies"] == [{"id": a.pk, "name": a.name} for a in world.task.ordered_agencies]
+    assert row["agencies"] == [
+        {"id": link.agency_id, "name": link.agency.name, "role": link.role}
+        for link in world.task.agency_links.all()
+    ]
 
 
 def test_a_task_without_reports_has_no_latest_report(world):

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from measures.models import Task, TaskAgency
 from tests.conftest import PLAN_FIXTURE, SOURCE_PLAN, require_sources
@@ -89,10 +90,45 @@ def test_bad_input_names_the_line_and_writes_nothing(tmp_plan, source_text, tmp_
 def test_missing_and_non_utf8_files(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_plan", str(tmp_path / "nope.txt"), stdout=StringIO())
+    # GBK is read: what is wrong is the content, named by its line.
     gbk = tmp_path / "gbk.txt"
     gbk.write_bytes("附件 1".encode("gbk"))
-    with pytest.raises(CommandError, match="not UTF-8"):
+    with pytest.raises(CommandError, match="line 1: annex 1 is empty"):
         call_command("import_plan", str(gbk), stdout=StringIO())
+    unreadable = tmp_path / "bytes.txt"
+    unreadable.write_bytes("计划".encode() + b"\xff\xfe\xfd" * 3 + b"\x81\x30")
+    with translation.override("en"), pytest.raises(CommandError, match="Save it as “UTF-8”"):
+        call_command("import_plan", str(unreadable), stdout=StringIO())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["docx", "gb18030", "utf-16"])
+def test_other_files_write_the_same_fixture(source_text, tmp_path, kind):
+    from tests.plans import corpus
+
+    source = tmp_path / f"plan.{'docx' if kind == 'docx' else 'txt'}"
+    source.write_bytes(corpus.docx_bytes(source_text) if kind == "docx" else source_text.encode(kind))
+    target = tmp_path / "second-batch.json"
+    run("import_plan", str(source), *FIXTURE_ARGS, "--output", str(target))
+    written = [r for r in json.loads(target.read_text()) if r["model"] != "zones.plan"]
+    committed = [r for r in json.loads(PLAN_FIXTURE.read_text()) if r["model"] != "zones.plan"]
+    assert written == committed
+
+
+@pytest.mark.django_db
+def test_task_list_layout_from_the_command_line(tmp_path):
+    from tests.plans.test_documents import TASK_LIST_PLAN
+
+    source = tmp_path / "fengong.txt"
+    source.write_bytes(TASK_LIST_PLAN.encode("gbk"))
+    target = tmp_path / "fengong.json"
+    output = run("import_plan", str(source), "--code", "fengong", "--output", str(target))
+    assert "任务分工方案" in output and "Encoding: GB18030" in output
+    records = json.loads(target.read_text())
+    links = [r["fields"] for r in records if r["model"] == "measures.taskagency"]
+    assert links[0] == {"task": ["fengong", 1], "agency": ["市商务局"], "position": 1, "role": "lead"}
+    run("load_plan", str(target))
+    assert Task.objects.filter(zone__code="fengong").count() == 5
 
 
 def _counts():

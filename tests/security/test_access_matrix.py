@@ -30,6 +30,7 @@ from measures.choices import OutcomeType
 from measures.exports import urls as urls_exports
 from measures.models import Task
 from measures.zone_pages import urls as zones_urls
+from plans import urls as plans_urls
 from tests.factories import make_user
 from tests.measures import test_permissions
 from tests.measures.test_permissions import LOGIN, ROLES, expected_visible_tasks, user_for
@@ -75,6 +76,13 @@ MATRIX = {
     "agency-customs":         (LOGIN, 200, 200,    200,    404,   200, 200,  404),
     "agency-finance":         (LOGIN, 404, 200,    404,    200,   200, 200,  404),
     "agency-unknown":         (LOGIN, 404, 404,    404,    404,   404, 404,  404),
+    # Plan import: administrators only; a preview is its uploader's (another administrator's
+    # is not found).
+    "plan-import-get":        (LOGIN, 403, 403,    403,    403,   403, 200,  403),
+    "plan-import-post":       (LOGIN, 403, 403,    403,    403,   403, 302,  403),
+    "plan-import-preview":    (LOGIN, 403, 403,    403,    403,   403, 404,  403),
+    "plan-import-confirm":    (LOGIN, 403, 403,    403,    403,   403, 404,  403),
+    "plan-import-cancel":     (LOGIN, 403, 403,    403,    403,   403, 404,  403),
 }
 # fmt: on
 
@@ -94,6 +102,10 @@ ROUTE_ROWS = {
     "detail": ["zone-xiqing", "zone-wuqing", "zone-unknown"],
     "agency-list": ["agency-list"],
     "agency-detail": ["agency-customs", "agency-finance", "agency-unknown"],
+    "plan-import": ["plan-import-get", "plan-import-post"],
+    "plan-import-preview": ["plan-import-preview"],
+    "plan-import-confirm": ["plan-import-confirm"],
+    "plan-import-cancel": ["plan-import-cancel"],
 }
 # The submission lists live in measures/urls.py, whose matrix maps them to the outcome list's
 # row without calling them; they are downloads, so they get their own rows here.
@@ -140,6 +152,22 @@ class Endpoint:
     prepare: object = None  # world -> None
 
 
+def plan_document(w):
+    from tests.plans.test_documents import TASK_LIST_PLAN
+
+    return {"file": SimpleUploadedFile("plan.txt", TASK_LIST_PLAN.encode()), "mode": "new", "code": "fengong"}
+
+
+def pending_plan_upload(w):
+    """A preview another administrator uploaded."""
+    from plans.plan_upload import start_upload
+    from tests.plans.test_documents import TASK_LIST_PLAN
+
+    w.plan_upload = start_upload(
+        user=make_user(Role.ADMINISTRATOR), name="plan.txt", data=TASK_LIST_PLAN.encode(), plan_code="fengong"
+    )
+
+
 def named(name, *args):
     return lambda w: reverse(name, args=[a(w) if callable(a) else a for a in args])
 
@@ -175,6 +203,16 @@ ENDPOINTS = {
     "agency-customs": Endpoint("get", named("zones:agency-detail", lambda w: w.customs.pk)),
     "agency-finance": Endpoint("get", named("zones:agency-detail", lambda w: w.finance.pk)),
     "agency-unknown": Endpoint("get", named("zones:agency-detail", MISSING)),
+    "plan-import-get": Endpoint("get", named("plans:plan-import")),
+    "plan-import-post": Endpoint("post", named("plans:plan-import"), plan_document),
+    **{
+        f"plan-import-{step}": Endpoint(
+            "get" if step == "preview" else "post",
+            lambda w, step=step: reverse(f"plans:plan-import-{step}", args=[w.plan_upload.token]),
+            prepare=pending_plan_upload,
+        )
+        for step in ("preview", "confirm", "cancel")
+    },
 }
 
 
@@ -193,6 +231,7 @@ def test_every_route_of_the_covered_url_modules_has_a_row():
         route_names(urls_exports.urlpatterns)
         | route_names(urls_imports.urlpatterns)
         | route_names(zones_urls.urlpatterns)
+        | route_names(plans_urls.urlpatterns)
         | OUTCOME_LISTS
     )
     assert route_names(measures_urls.urlpatterns) >= OUTCOME_LISTS

@@ -17,7 +17,12 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve
 from django.utils.regex_helper import normalize
 
-SAMPLE_ARGUMENTS = {"code": "xiqing", "app_label": "auth", "url": "no-such-page/"}
+SAMPLE_ARGUMENTS = {
+    "code": "xiqing",
+    "app_label": "auth",
+    "url": "no-such-page/",
+    "token": "12345678-1234-5678-1234-567812345678",
+}
 DEFAULT_ARGUMENT = "1"
 # The opt-out decorator's name, split so this file does not match its own search.
 OPT_OUT = "csrf" + "_exempt"

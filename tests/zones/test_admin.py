@@ -37,6 +37,8 @@ def test_changelist_add_and_change_pages_load(admin_client_, model):
         # Plan adjustments and major matters change only through their pages' services.
         "planadjustment",
         "majormatter",
+        # Plan uploads are made by the import's pages (/plans/import/).
+        "planupload",
     }
     assert add_page.status_code == (403 if model._meta.model_name in service_only else 200)
     obj = model.objects.first()
