@@ -53,7 +53,9 @@ def current_periods(today=None):
 
 
 def plan_periods(task):
-    return list(ReportingPeriod.objects.filter(plan_id=task.zone.plan_id).order_by("-start"))
+    return list(
+        ReportingPeriod.objects.filter(plan_id=task.zone.plan_id).select_related("plan").order_by("-start")
+    )
 
 
 def with_period_report(tasks, period_ids, today):
@@ -96,7 +98,7 @@ def attach_lights(tasks, period_by_plan, today):
         values = {
             "status": task.report_status,
             "state": task.report_state,
-            "deadline": period.deadline if period else None,
+            "deadline": period.owed_deadline if period else None,
             "today": today,
             "overdue_milestones": task.overdue_count,
             "closed": task.closed_at is not None,
@@ -179,7 +181,7 @@ def task_page(user, task, period, today=None, periods=None):
     values = {
         "status": report.status if report else None,
         "state": report.state if report else None,
-        "deadline": period.deadline if period else None,
+        "deadline": period.owed_deadline if period else None,
         "today": today,
         "overdue_milestones": sum(1 for m in milestones if m.overdue),
         "closed": task.is_closed,
@@ -282,6 +284,7 @@ def my_page(user, today=None, params=None):
         and t.withdrawn_at is None
         and t.report_state in (None, ReportState.DRAFT)
         and t.period is not None
+        and t.period.is_owed
     ]
     awaiting_review = []
     review_filter = None
@@ -409,14 +412,15 @@ def _reports_shown(task, period, periods):
 
 def earlier_unreported(tasks, today):
     """[(period, [tasks])] for open periods whose deadline has passed and where some of `tasks`
-    have no submitted or accepted report: the reports officers still owe (two queries)."""
+    have no submitted or accepted report: the reports officers still owe (two queries). Periods
+    before the plan's tracking start are not owed (ReportingPeriod.objects.owed())."""
     plan_ids = {task.zone.plan_id for task in tasks}
     if not plan_ids:
         return []
     periods = list(
-        ReportingPeriod.objects.filter(
-            plan_id__in=plan_ids, deadline__lt=today, locked_at__isnull=True
-        ).order_by("start")
+        ReportingPeriod.objects.owed()
+        .filter(plan_id__in=plan_ids, deadline__lt=today, locked_at__isnull=True)
+        .order_by("start")
     )
     if not periods:
         return []

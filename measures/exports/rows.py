@@ -53,11 +53,13 @@ def columns():
     ]
 
 
-def timeliness_labels():
+def timeliness_labels(owed=True):
+    """`owed`: whether the period owes reports; before the plan's tracking start an unsubmitted
+    report is "not owed", not missing."""
     return {
         ON_TIME: _("Reported on time"),
         LATE: _("Reported late"),
-        MISSING: _("Not submitted"),
+        MISSING: _("Not submitted") if owed else _("Not owed"),
         CLOSED: _("Closed off"),
     }
 
@@ -191,6 +193,10 @@ class PeriodReport(Tally):
     @property
     def plan(self):
         return self.period.plan
+
+    @property
+    def owed(self):
+        return self.period.is_owed
 
     @cached_property
     def rows(self):
@@ -393,7 +399,7 @@ def _fill_sections(sections, visible, reports, period, today):
             inputs = {
                 "status": status,
                 "state": task.report_state,
-                "deadline": period.deadline,
+                "deadline": period.owed_deadline,
                 "today": today,
                 "overdue_milestones": task.overdue_count,
                 "closed": closed,

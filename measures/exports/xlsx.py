@@ -144,7 +144,7 @@ class Sheet:
 
 
 def summary_header(report):
-    labels = timeliness_labels()
+    labels = timeliness_labels(report.owed)
     return [
         _("Zone"),
         _("Tasks"),

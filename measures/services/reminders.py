@@ -105,6 +105,11 @@ def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
 def chase_zone(*, period, zone, user):
     """A manager's one-click 催办 to a zone's officers for the period's missing reports."""
     require(can_review(user))
+    if not period.is_owed:
+        raise ValidationError(
+            _("Reports were not owed for %(period)s: tracking of this plan starts on %(date)s.")
+            % {"period": period.name, "date": period.plan.tracking_start.isoformat()}
+        )
     recent = Reminder.objects.filter(
         period=period, zone=zone, kind=ReminderKind.CHASE, sent_at__gte=timezone.now() - CHASE_PAUSE
     ).exists()
@@ -142,10 +147,13 @@ def send_reminders(*, today=None, days_before=7, chase_every=7):
 
     Before a deadline, officers get one reminder per period once it is `days_before` days
     away; after it, a chase notice at most every `chase_every` days until all is reported.
+    Periods before the plan's tracking start are not owed, so never chased.
     """
     today = today or timezone.localdate()
     sent = []
-    periods = ReportingPeriod.objects.filter(locked_at__isnull=True, start__lte=today).select_related("plan")
+    periods = (
+        ReportingPeriod.objects.owed().filter(locked_at__isnull=True, start__lte=today).select_related("plan")
+    )
     for period in periods:
         if today <= period.deadline:
             if (period.deadline - today).days > days_before:

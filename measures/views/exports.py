@@ -71,7 +71,7 @@ def report_html(request, period_id):
         "addressees": text.addressee_line(),
         "opening": text.opening(report),
         "summary": text.summary_sentences(report),
-        "timeliness_labels": timeliness_labels(),
+        "timeliness_labels": timeliness_labels(report.owed),
         "headers": {key: label for key, label, _width in columns()},
         "links": format_links(report.period, report.zone),
         "problems_number": text.heading_number(len(report.sections) + 1),
