@@ -1,5 +1,7 @@
 """Reads for the task, report and officer pages; each a fixed number of queries."""
 
+import datetime
+
 from django.db.models import (
     Case,
     CharField,
@@ -26,6 +28,7 @@ from .models import (
     Evidence,
     Milestone,
     ProgressReport,
+    Reminder,
     ReportEvent,
     ReportingPeriod,
     Task,
@@ -250,6 +253,21 @@ def requests_for_agency(user, agency):
 
 
 MY_LIST_LIMIT = 50
+NOTICES_SHOWN_DAYS = 14
+NOTICES_SHOWN = 5
+
+
+def notices_for(user, today):
+    """The reminders and chase notices (催办) sent to `user` in the last two weeks for periods
+    still open: the way an officer without an e-mail address (or whose mail bounced) is reached."""
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=NOTICES_SHOWN_DAYS), datetime.time.min)
+    )
+    return list(
+        Reminder.objects.filter(recipient=user, sent_at__gte=since, period__locked_at__isnull=True)
+        .select_related("period", "zone", "sent_by")
+        .order_by("-sent_at", "-pk")[:NOTICES_SHOWN]
+    )
 
 
 def _periods_of_interest(access, periods, tasks):
@@ -313,6 +331,7 @@ def my_page(user, today=None, params=None):
             .order_by("-raised_at", "-pk")[: MY_LIST_LIMIT + 1]
         )
     overdue_periods = earlier_unreported(own, today) if access.is_officer else []
+    notices = notices_for(user, today) if access.is_officer else []
     returned_values = []
     if access.is_officer:
         # Late import: the indicators app reads measures' models, not the other way round.
@@ -336,6 +355,7 @@ def my_page(user, today=None, params=None):
         if access.is_officer
         else [],
         "overdue_periods": overdue_periods,
+        "notices": notices,
         "requests": requests[:MY_LIST_LIMIT],
         "more_requests": len(requests) > MY_LIST_LIMIT,
         "matters": matters[:MY_LIST_LIMIT],

@@ -56,14 +56,17 @@ def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
         "period": period,
         "zone": zone,
         "tasks": tasks,
-        "days_left": (period.deadline - today).days,
-        "days_late": (today - period.deadline).days,
+        # Before the deadline (whoever sends it) a notice reads as a reminder with the days left;
+        # after it, as a chase with the days overdue: never "overdue by -41 days".
+        "days_left": max((period.deadline - today).days, 0),
+        "days_late": max((today - period.deadline).days, 0),
+        "sender_name": (sender.get_full_name() or sender.get_username()) if sender else "",
         "site_url": settings.FTZ_SITE_URL.rstrip("/"),
         "zone_path": reverse("zones:detail", args=[zone.code]),
     }
     # Officials read these in Chinese whatever language the sender's page was in.
     with translation.override(settings.FTZ_NOTICE_LANGUAGE):
-        prefix = "【催办】" if kind == ReminderKind.CHASE else "【提醒】"
+        prefix = "【催办】" if today > period.deadline else "【提醒】"
         subject = _("%(prefix)s%(zone)s: %(count)s task reports for %(period)s not submitted") % {
             "prefix": prefix,
             "zone": zone.name,
