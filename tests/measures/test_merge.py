@@ -278,3 +278,73 @@ def test_indicator_both_changed_is_a_conflict_naming_only_that_field(client, ind
     assert client.post(entry_url(ind), again).status_code == 302
     value = IndicatorValue.objects.get()
     assert (str(value.display_value), value.source, value.note) == ("9.25", "市统计局", "我的备注")
+
+
+# --- reform outcomes ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outcome(task, officer):
+    return services.create_outcome(
+        zone=task.zone,
+        user=officer,
+        title="集成电路保税研发",
+        description="首创保税研发监管模式。",
+        type="institutional",
+        tasks=[task],
+    )
+
+
+def outcome_form(client, outcome):
+    form = client.get(reverse("measures:outcome-edit", args=[outcome.pk])).context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if name == "tasks":
+            data[name] = [str(pk) for pk in value or []]
+        else:
+            data[name] = "" if value is None else value
+    return data
+
+
+def test_outcome_fields_only_the_other_person_changed_are_kept(client, outcome, officer, colleague):
+    client.force_login(officer)
+    mine = outcome_form(client, outcome)
+    services.update_outcome(outcome=outcome, user=colleague, data={"title": "集成电路保税研发监管创新"})
+    mine["description"] = "首创保税研发监管模式，已在三家企业试行。"
+    response = client.post(reverse("measures:outcome-edit", args=[outcome.pk]), mine)
+    assert response.status_code == 302
+    outcome.refresh_from_db()
+    assert (outcome.title, outcome.description) == (
+        "集成电路保税研发监管创新",
+        "首创保税研发监管模式，已在三家企业试行。",
+    )
+    assert list(outcome.tasks.all()) != []
+
+
+def test_outcome_fields_both_changed_are_a_conflict(client, outcome, officer, colleague):
+    client.force_login(officer)
+    mine = outcome_form(client, outcome)
+    services.update_outcome(
+        outcome=outcome, user=colleague, data={"title": "同事改的标题", "description": "同事改的说明"}
+    )
+    mine["title"] = "我改的标题"
+    response = client.post(
+        reverse("measures:outcome-edit", args=[outcome.pk]), mine, headers={"accept-language": "en"}
+    )
+    assert response.status_code == 409
+    form = response.context["form"]
+    [error] = form.non_field_errors()
+    assert "同事改的标题" in error and "同事改的说明" not in error
+    assert form["title"].value() == "我改的标题" and form["description"].value() == "同事改的说明"
+    outcome.refresh_from_db()
+    assert outcome.title == "同事改的标题"
+    again = {
+        **mine,
+        "title": "我改的标题",
+        "description": form["description"].value(),
+        "base": form["base"].value(),
+    }
+    assert client.post(reverse("measures:outcome-edit", args=[outcome.pk]), again).status_code == 302
+    outcome.refresh_from_db()
+    assert (outcome.title, outcome.description) == ("我改的标题", "同事改的说明")
