@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 
 from zones.views import home
 
+from . import session_notice
+
 admin.site.site_header = _("FTZ Tracker administration")
 admin.site.site_title = _("FTZ Tracker")
 admin.site.index_title = _("Administration")
@@ -15,6 +17,7 @@ urlpatterns = [
     path("", home, name="home"),
     # Resolved per request: with hashed static names the manifest exists only after collectstatic.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),
+    path("accounts/session/", session_notice.keep_alive, name="session-keep-alive"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
