@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: says on the sign-in page that an idle session ended (issue 14).
+    "ftztracker.session_notice.SessionEndedMiddleware",
     # After auth (needs request.user) and messages (tells the user why they were signed out).
     "ftztracker.security.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -142,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
+                "ftztracker.session_notice.session_guard",
             ],
         },
     },

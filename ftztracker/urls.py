@@ -9,6 +9,8 @@ from directory.urls import cas_urlpatterns, oidc_urlpatterns
 from measures import urls as measures_urls
 from portal.views import home, my_page
 
+from . import session_notice
+
 admin.site.site_header = _("FTZ Tracker administration")
 admin.site.site_title = _("FTZ Tracker")
 admin.site.index_title = _("Administration")
@@ -17,6 +19,7 @@ urlpatterns = [
     path("", home, name="home"),
     # Resolved per request: with hashed static names the manifest exists only after collectstatic.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),
+    path("accounts/session/", session_notice.keep_alive, name="session-keep-alive"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("oidc/", include(oidc_urlpatterns)),
     path("cas/", include(cas_urlpatterns)),

@@ -11,6 +11,8 @@ class ValueForm(forms.Form):
 
     indicator = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The row's fields at that version (signed), for the three-way merge of a save over a newer one.
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
     value = forms.DecimalField(label=_("Value"), required=False, **DECIMAL)
     source = forms.CharField(label=_("Source of the figure"), max_length=300, required=False)
     evidence = forms.FileField(

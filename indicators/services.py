@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.access import can_record_outcome, can_review, require
 from core.history import as_json
+from core.merge import three_way
 from core.uploads import inspect_upload, safe_display_name
 from measures.services import ensure_period_open, store_then_record
 
@@ -22,11 +23,20 @@ EDITABLE_STATES = {ValueState.DRAFT, ValueState.RETURNED}
 
 
 class ValueConflict(Exception):
-    """Someone saved the value after the form was opened; nothing was written."""
+    """Someone saved the value after the form was opened; nothing was written. With the form's
+    base known, `merge` says which fields both changed (only those are left to choose)."""
 
-    def __init__(self, value):
+    def __init__(self, value, merge=None):
         self.value = value
+        self.merge = merge
         super().__init__(f"indicator value {value.pk} changed since the form was opened")
+
+
+def value_values(value):
+    """{field: value} of the entered fields, as a form shows them (None: no value yet)."""
+    if value is None:
+        return {"value": None, "source": "", "note": ""}
+    return {"value": value.display_value, "source": value.source, "note": value.note}
 
 
 def can_enter(user, zone):
@@ -65,11 +75,13 @@ def _ensure_editable(value):
 
 
 @transaction.atomic
-def save_value(*, indicator, zone, period, user, data, expected_version=None):
+def save_value(*, indicator, zone, period, user, data, expected_version=None, base=None):
     """Create or edit the draft value of `indicator` for `zone` and `period`.
 
-    `expected_version` is the version the form was built from; a save in between raises
-    ValueConflict and writes nothing.
+    `expected_version` is the version the form was built from (0: none existed); a save in
+    between raises ValueConflict and writes nothing, unless `base` (the form's fields at that
+    version) lets the fields be merged three ways (core.merge): then only fields
+    both people changed are a conflict, and the returned value's `merged` says what was merged.
     """
     require(can_enter(user, zone))
     unknown = set(data) - set(VALUE_FIELDS)
@@ -101,8 +113,16 @@ def save_value(*, indicator, zone, period, user, data, expected_version=None):
         _record(value=value, kind=IndicatorEventKind.CREATED, actor=user, changes=changes)
         return value
     value = existing
-    _check_conflict(value, expected_version)
+    merged = None
+    if base is not None and expected_version is not None and value.version != expected_version:
+        merged = three_way(base=base, mine=data, theirs=value_values(value))
+        if not merged.clean:
+            raise ValueConflict(value, merged)
+        data = merged.data
+    else:
+        _check_conflict(value, expected_version)
     _ensure_editable(value)
+    value.merged = merged
     changes = {}
     for field, new in data.items():
         # Compare as the column holds it: "6.5" typed is 6.5000 read back, and no change.

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from core.access import can_review
+from core.merge import read_snapshot, snapshot
 from core.pagination import ForgivingPaginationMixin
 from core.uploads import safe_display_name
 from core.views import add_service_errors, ensure
@@ -65,7 +66,7 @@ def _initial(indicators, values):
     rows = []
     for indicator in indicators:
         value = values.get(indicator.pk)
-        row = {"indicator": indicator.pk}
+        row = {"indicator": indicator.pk, "base": snapshot(services.value_values(value))}
         if value is not None:
             row.update(version=value.version, value=value.display_value, source=value.source, note=value.note)
         rows.append(row)
@@ -134,8 +135,22 @@ def _handle_entry(request, zone, period, indicators, values, formset):
         return 400
     try:
         saved = _save_rows(request.user, zone, period, by_id, values, formset)
+        for _form, value in saved:
+            merged = getattr(value, "merged", None)
+            if merged is not None and merged.theirs_kept:
+                messages.info(
+                    request,
+                    _(
+                        "Someone else saved %(indicator)s while you were editing it. Their changes to "
+                        "%(fields)s are kept; yours were saved alongside."
+                    )
+                    % {
+                        "indicator": value.indicator.display_name,
+                        "fields": _field_labels(merged.theirs_kept),
+                    },
+                )
     except services.ValueConflict as conflict:
-        _keep_typed_values(formset, conflict.value)
+        _keep_typed_values(formset, conflict)
         return 409
     except _RowError:
         messages.error(request, _("Nothing was saved or submitted: correct the rows marked below."))
@@ -242,7 +257,10 @@ def _save_rows(user, zone, period, by_id, values, formset):
                     period=period,
                     user=user,
                     data={field: data[field] for field in services.VALUE_FIELDS},
-                    expected_version=data.get("version") if existing is not None else None,
+                    # A row that had no value when the page was opened was at version 0: a value
+                    # saved by someone else since is a conflict (merged), not overwritten.
+                    expected_version=(data.get("version") or 0) if existing is not None else None,
+                    base=read_snapshot(data.get("base")),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -255,20 +273,50 @@ def _save_rows(user, zone, period, by_id, values, formset):
     return saved
 
 
-def _keep_typed_values(formset, current):
-    """Show the conflict and let the next save go through over the newer version, typed values kept."""
+def _field_labels(fields):
+    from .forms import ValueForm
+
+    return ", ".join(str(ValueForm.base_fields[field].label) for field in fields)
+
+
+def _keep_typed_values(formset, conflict):
+    """Show the conflict and let the next save go through over the newer version, typed values kept.
+    With a merge, the fields only the other person changed show their values and only the fields
+    both changed are named, with theirs, for the user to choose (keep theirs by typing it)."""
+    current = conflict.value
     data = formset.data.copy()
     for form in formset.forms:
         if form.cleaned_data.get("indicator") == current.indicator_id:
             data[form.add_prefix("version")] = current.version
-            form.add_error(
-                None,
-                _(
-                    "Someone else saved this value (now %(value)s, from “%(source)s”) after you opened the page. "
-                    "Your typed figures are kept below; save again to replace theirs."
+            if conflict.merge is None:
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else saved this value (now %(value)s, from “%(source)s”) after you opened the "
+                        "page. Your typed figures are kept below; save again to replace theirs."
+                    )
+                    % {"value": current.value, "source": current.source},
                 )
-                % {"value": current.value, "source": current.source},
-            )
+            else:
+                theirs = services.value_values(current)
+                for field in conflict.merge.theirs_kept:
+                    data[form.add_prefix(field)] = theirs[field]
+                data[form.add_prefix("base")] = snapshot(theirs)
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else saved this value after you opened the page, and you both changed "
+                        "%(fields)s. Theirs: %(theirs)s. Yours are kept below; save again to keep yours, or "
+                        "type theirs. Nothing has been saved yet."
+                    )
+                    % {
+                        "fields": _field_labels(conflict.merge.conflicts),
+                        "theirs": "; ".join(
+                            f"{_field_labels([field])} “{theirs[field]}”"
+                            for field in conflict.merge.conflicts
+                        ),
+                    },
+                )
             form.data = data
     formset.data = data
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from core.access import access_for
 from indicators.selectors import returned_values as indicator_values_returned
 from measures.choices import REPORTED_STATES, AgencyRole, MatterState, ReportState
-from measures.followup.selectors import open_requests, overdue_milestones
+from measures.followup.selectors import notices_for, open_requests, overdue_milestones
 from measures.models import ProgressReport, ReportingPeriod, Task, TaskAgency
 from measures.periods.selectors import current_periods
 from measures.reporting.filters import ReviewQueueFilter
@@ -55,6 +55,7 @@ def my_page(user, today=None, params=None):
         and t.withdrawn_at is None
         and t.report_state in (None, ReportState.DRAFT)
         and t.period is not None
+        and t.period.is_owed
     ]
     awaiting_review = []
     review_filter = None
@@ -83,6 +84,7 @@ def my_page(user, today=None, params=None):
             .order_by("-raised_at", "-pk")[: MY_LIST_LIMIT + 1]
         )
     overdue_periods = earlier_unreported(own, today) if access.is_officer else []
+    notices = notices_for(user, today) if access.is_officer else []
     returned_values = []
     if access.is_officer:
         returned_values = indicator_values_returned(zone_ids=access.zone_ids, limit=MY_LIST_LIMIT)
@@ -103,6 +105,7 @@ def my_page(user, today=None, params=None):
         if access.is_officer
         else [],
         "overdue_periods": overdue_periods,
+        "notices": notices,
         "requests": requests[:MY_LIST_LIMIT],
         "more_requests": len(requests) > MY_LIST_LIMIT,
         "matters": matters[:MY_LIST_LIMIT],
@@ -115,14 +118,15 @@ def my_page(user, today=None, params=None):
 
 def earlier_unreported(tasks, today):
     """[(period, [tasks])] for open periods whose deadline has passed and where some of `tasks`
-    have no submitted or accepted report: the reports officers still owe (two queries)."""
+    have no submitted or accepted report: the reports officers still owe (two queries). Periods
+    before the plan's tracking start are not owed (ReportingPeriod.objects.owed())."""
     plan_ids = {task.zone.plan_id for task in tasks}
     if not plan_ids:
         return []
     periods = list(
-        ReportingPeriod.objects.filter(
-            plan_id__in=plan_ids, deadline__lt=today, locked_at__isnull=True
-        ).order_by("start")
+        ReportingPeriod.objects.owed()
+        .filter(plan_id__in=plan_ids, deadline__lt=today, locked_at__isnull=True)
+        .order_by("start")
     )
     if not periods:
         return []

@@ -1,3 +1,4 @@
+import datetime
 import re
 from io import StringIO
 from pathlib import Path
@@ -10,6 +11,7 @@ from django.test import override_settings
 SOURCE_DIR = settings.BASE_DIR.parent / "shared" / "sources"
 SOURCE_PLAN = SOURCE_DIR / "003_75cbf884333c7980.txt"
 PLAN_FIXTURE = settings.PLAN_FIXTURE_DIR / "second-batch.json"
+TRACKED_SINCE = datetime.date(2000, 1, 1)
 
 
 def pytest_collection_modifyitems(items):
@@ -37,6 +39,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real plan once for the whole session (tests roll back around it)."""
     with django_db_blocker.unblock():
         call_command("load_plan", str(PLAN_FIXTURE), stdout=StringIO())
+        # Tests date their periods freely (some years back): the session's plan is one tracked
+        # from the start, as an install with history is. Tests of the tracking start set their own.
+        from zones.models import Plan
+
+        Plan.objects.update(tracking_start=TRACKED_SINCE)
 
 
 def require_sources(*paths):

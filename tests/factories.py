@@ -20,6 +20,8 @@ def make_plan(**fields):
     n = next(_seq)
     fields.setdefault("code", f"plan-{n}")
     fields.setdefault("title", f"测试方案{n}")
+    # Owing every period, like the session's plan (tests/conftest.py).
+    fields.setdefault("tracking_start", datetime.date(2000, 1, 1))
     return Plan.objects.create(**fields)
 
 

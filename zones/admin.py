@@ -17,7 +17,7 @@ class ZoneInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "code", "status", "issuer", "source_file"]
+    list_display = ["title", "code", "status", "issuer", "source_file", "tracking_start"]
     list_filter = ["status"]
     search_fields = ["title", "title_en", "code", "issuer"]
     inlines = [ZoneInline]

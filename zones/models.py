@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -32,6 +33,16 @@ class Plan(models.Model):
     )
     source_file = models.CharField(_("source file"), max_length=200, blank=True)
     preamble = models.TextField(_("preamble"), blank=True)
+    # A fresh install must not owe the year's earlier periods: by default tracking starts on the
+    # day the plan is loaded, so the period being reported that day is the first one owed.
+    tracking_start = models.DateField(
+        _("tracking starts"),
+        default=timezone.localdate,
+        help_text=_(
+            "Reports are owed for the periods whose deadline is on or after this date. Earlier periods "
+            "are not owed, not counted in reporting rates and not chased."
+        ),
+    )
 
     objects = PlanManager()
     history = HistoricalRecords()

@@ -24,6 +24,9 @@ class DashboardForm(forms.Form):
         self.periods = (
             list(ReportingPeriod.objects.filter(plan=self.plan).order_by("-start")) if self.plan else []
         )
+        for period in self.periods:
+            # The plan already read, for is_owed without a query per period.
+            period.plan = self.plan
         self.fields["period"].choices = [("", _("Current period"))] + [(p.pk, p.name) for p in self.periods]
 
     def chosen(self):

@@ -8,7 +8,9 @@ is submitted or accepted; a draft or a returned report counts as not submitted. 
 completion is the sum of percent complete of the submitted reports of the tasks open in a
 period divided by those open tasks, the same for the ranking, the KPI and the chart across
 periods. A task is closed (no longer open) in a period when it was closed off or withdrawn by
-the period's end."""
+the period's end. A period before the plan's tracking start owes no report (ReportingPeriod.is_owed):
+it has no reporting rate or score, its lights do not hold reports to its deadline, and it is left
+out of the chart across periods."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ class Tally:
     percent_sum: int = 0
     by_status: Counter = field(default_factory=Counter)
     by_light: Counter = field(default_factory=Counter)
+    owed: bool = True
 
     def add(self, group):
         """Add a group of `group["tasks"]` tasks that share every fact counted here."""
@@ -83,7 +86,7 @@ class Tally:
 
     @property
     def rate(self):
-        return round(100 * self.reported / self.open) if self.open else None
+        return round(100 * self.reported / self.open) if self.open and self.owed else None
 
     @property
     def average_percent(self):
@@ -91,6 +94,8 @@ class Tally:
 
     @property
     def score(self):
+        if not self.owed:
+            return None
         return zone_score(on_time=self.on_time, open_tasks=self.open, percent_sum=self.percent_sum)
 
     def statuses(self):
@@ -161,7 +166,7 @@ def task_groups(tasks, period, today, by):
         group["light"] = light_for(
             status=group["report_status"],
             state=group["report_state"],
-            deadline=period.deadline,
+            deadline=period.owed_deadline,
             today=today,
             overdue_milestones=group["overdue"],
             closed=group["closed"],
@@ -171,8 +176,8 @@ def task_groups(tasks, period, today, by):
     return groups
 
 
-def _tally_by(groups, key):
-    tallies = defaultdict(Tally)
+def _tally_by(groups, key, owed):
+    tallies = defaultdict(lambda: Tally(owed=owed))
     for group in groups:
         tallies[group[key]].add(group)
     return tallies
@@ -183,17 +188,18 @@ def dashboard(*, tasks, plan, period, periods, today=None):
     today = today or timezone.localdate()
     tasks = tasks.filter(zone__plan=plan)
     groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
-    total = Tally()
+    owed = period.is_owed
+    total = Tally(owed=owed)
     for group in groups:
         total.add(group)
     zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
-    by_zone = _tally_by(groups, "zone_id")
+    by_zone = _tally_by(groups, "zone_id", owed)
     categories = list(
         TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups})
         .select_related("zone")
         .order_by("zone__annex_number", "number")
     )
-    by_category = _tally_by(groups, "category_id")
+    by_category = _tally_by(groups, "category_id", owed)
     # A task counts once for each agency supporting it; tasks without one have agency None.
     by_agency = _tally_by(
         (
@@ -202,6 +208,7 @@ def dashboard(*, tasks, plan, period, periods, today=None):
             if g["agency_links__agency_id"]
         ),
         "agency_links__agency_id",
+        owed,
     )
     agencies = sorted(
         Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
@@ -213,8 +220,9 @@ def dashboard(*, tasks, plan, period, periods, today=None):
     )
     return {
         "period": period,
+        "owed": owed,
         # Before the deadline an unsubmitted report is not yet due, not missing.
-        "deadline_passed": today > period.deadline,
+        "deadline_passed": owed and today > period.deadline,
         "total": total,
         # Withdrawn tasks' reports are off the review queue too (selectors.my_page), so the
         # count equals the list the card links to.
@@ -239,7 +247,7 @@ def period_history(*, tasks, periods, zones, groups, today):
     The query starts from the tasks and joins their reports, so the database walks the plan's
     tasks and each task's reports by index, rather than testing every report against a list
     of the visible tasks (2.6 s against 1.0 s over 500,000 reports on SQLite)."""
-    periods = sorted((p for p in periods if p.start <= today), key=lambda p: p.start)
+    periods = sorted((p for p in periods if p.start <= today and p.is_owed), key=lambda p: p.start)
     end = F("reports__period__end")
     counted = (
         Q(reports__state__in=REPORTED_STATES)

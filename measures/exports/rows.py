@@ -57,11 +57,13 @@ def columns():
     ]
 
 
-def timeliness_labels():
+def timeliness_labels(owed=True):
+    """`owed`: whether the period owes reports; before the plan's tracking start an unsubmitted
+    report is "not owed", not missing."""
     return {
         ON_TIME: _("Reported on time"),
         LATE: _("Reported late"),
-        MISSING: _("Not submitted"),
+        MISSING: _("Not submitted") if owed else _("Not owed"),
         CLOSED: _("Closed off"),
     }
 
@@ -195,6 +197,10 @@ class PeriodReport(Tally):
     @property
     def plan(self):
         return self.period.plan
+
+    @property
+    def owed(self):
+        return self.period.is_owed
 
     @cached_property
     def rows(self):
@@ -378,7 +384,7 @@ def _fill_sections(sections, visible, reports, period, today):
             inputs = {
                 "status": status,
                 "state": task.report_state,
-                "deadline": period.deadline,
+                "deadline": period.owed_deadline,
                 "today": today,
                 "overdue_milestones": task.overdue_count,
                 "closed": closed,
@@ -441,6 +447,10 @@ class PeriodSummary(Counted):
     def plan(self):
         return self.period.plan
 
+    @property
+    def owed(self):
+        return self.period.is_owed
+
 
 def period_summary(user, period, today=None):
     """The figures of period_rows() for every zone `user` may see, by zone and by category,
@@ -474,7 +484,7 @@ def period_summary(user, period, today=None):
         light = light_for(
             status=group["report_status"],
             state=state,
-            deadline=period.deadline,
+            deadline=period.owed_deadline,
             today=today,
             overdue_milestones=group["overdue"],
             closed=ended,

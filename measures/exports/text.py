@@ -71,6 +71,17 @@ def summary_sentences(report):
     listing = _("%(label)s %(count)s")
     by_status = "; ".join(listing % {"label": label, "count": n} for _v, label, n in report.by_status() if n)
     by_light = "; ".join(listing % {"label": label, "count": n} for _v, label, n in report.by_light() if n)
+    if not report.period.is_owed:
+        opening = _(
+            "This period covers %(tasks)s tasks in %(zones)s zone(s). It comes before tracking of the plan "
+            "started on %(start)s, so its reports were not owed: %(on_time)s were reported on time, "
+            "%(late)s late and %(missing)s not at all; %(closed)s had been closed off."
+        ) % {**values, "start": report.period.plan.tracking_start.isoformat()}
+        return [
+            opening,
+            _("By status: %(list)s.") % {"list": by_status or "—"},
+            _("By light: %(list)s.") % {"list": by_light or "—"},
+        ]
     return [
         _(
             "This period covers %(tasks)s tasks in %(zones)s zone(s). By the deadline of %(deadline)s, "

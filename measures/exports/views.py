@@ -94,7 +94,7 @@ def page_context(report):
         "addressees": text.addressee_line(),
         "opening": text.opening(report),
         "summary": text.summary_sentences(report),
-        "timeliness_labels": timeliness_labels(),
+        "timeliness_labels": timeliness_labels(report.owed),
         "headers": {key: label for key, label, _width in columns()},
         "links": format_links(report.period, report.zone),
     }

@@ -169,7 +169,7 @@ def data_validation(sqref, formula1, *, error, type, formula2=None, operator=Non
 
 
 def summary_header(report):
-    labels = timeliness_labels()
+    labels = timeliness_labels(report.owed)
     return [
         _("Zone"),
         _("Tasks"),

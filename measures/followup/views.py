@@ -152,6 +152,63 @@ def close_request(request, code, number, pk):
     return back_to_task(request, task, viewed_period(request, task), anchor=f"request-{pk}")
 
 
+def _person(user):
+    return user.get_full_name() or user.get_username()
+
+
+def chase_outcome(zone, reminders):
+    """[(message level, text)]: who a chase reached and how, named, for the manager who sent it.
+    An officer without an address is not silently skipped: the manager learns who was not
+    e-mailed (they see the notice on My work when they next sign in) and can call them."""
+    emailed = [r for r in reminders if r.delivered]
+    no_address = [r for r in reminders if not r.email]
+    refused = [r for r in reminders if r.email and not r.delivered]
+    outcome = []
+    if emailed:
+        outcome.append(
+            (
+                messages.SUCCESS,
+                _("Chase notice to %(zone)s e-mailed to %(people)s.")
+                % {
+                    "zone": zone.display_name,
+                    "people": ", ".join(f"{_person(r.recipient)} <{r.email}>" for r in emailed),
+                },
+            )
+        )
+    else:
+        outcome.append(
+            (
+                messages.ERROR,
+                _("No officer of %(zone)s could be e-mailed: the chase notice reached nobody by e-mail.")
+                % {"zone": zone.display_name},
+            )
+        )
+    if no_address:
+        outcome.append(
+            (
+                messages.WARNING,
+                _(
+                    "Not e-mailed, no e-mail address: %(people)s. They will see the notice on My work when "
+                    "they next sign in; reach them another way if it is urgent."
+                )
+                % {"people": ", ".join(_person(r.recipient) for r in no_address)},
+            )
+        )
+    if refused:
+        outcome.append(
+            (
+                messages.WARNING,
+                _(
+                    "Not e-mailed, the mail server did not accept it: %(people)s. They will see the notice "
+                    "on My work when they next sign in."
+                )
+                % {"people": ", ".join(f"{_person(r.recipient)} <{r.email}>" for r in refused)},
+            )
+        )
+    outcome.append((messages.INFO, _("Every notice is recorded in Administration › Reminders.")))
+    return outcome
+
+
 @login_required
 @require_POST
 def chase_zone(request, code):
@@ -164,21 +221,8 @@ def chase_zone(request, code):
     else:
         try:
             sent = services.chase_zone(period=form.cleaned_data["period"], zone=zone, user=request.user)
-            delivered = sum(1 for reminder in sent.reminders if reminder.delivered)
-            messages.success(
-                request,
-                _(
-                    "Chase notice e-mailed to %(delivered)s of %(count)s officer(s) of %(zone)s; it is recorded either way."
-                )
-                % {"delivered": delivered, "count": len(sent.reminders), "zone": zone.display_name},
-            )
-            if delivered < len(sent.reminders):
-                messages.warning(
-                    request,
-                    _(
-                        "Some officers have no e-mail address or could not be reached; see Administration › Reminders."
-                    ),
-                )
+            for level, text in chase_outcome(zone, sent.reminders):
+                messages.add_message(request, level, text)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     target = form.cleaned_data.get("next") if form.is_valid() else ""

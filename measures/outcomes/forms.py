@@ -10,6 +10,9 @@ from measures.periods.selectors import current_periods
 
 
 class OutcomeForm(forms.ModelForm):
+    # The fields when the form was opened (signed), for the three-way merge of a save over a newer one.
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = InnovationOutcome
         fields = ["zone", "title", "type", "period", "description", "tasks"]

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.access import can_record_outcome, can_review, require
 from core.history import as_json
+from core.merge import three_way
 from measures.choices import EventKind, OutcomeState
 from measures.evidence.services import file_evidence, store_then_record
 from measures.history import record
@@ -17,6 +18,31 @@ OUTCOME_FIELDS = ["title", "description", "type", "period"]
 # The code of a refusal caused by the outcome's state, not the user's role: the views show it
 # as an error message on the outcome page (the form it came from may not be shown in that state).
 STATE_ERROR = "outcome_state"
+
+
+class OutcomeConflict(Exception):
+    """Someone saved the outcome after the form was opened and changed some of the same fields
+    (merge.conflicts); nothing was written."""
+
+    def __init__(self, outcome, merge):
+        self.outcome = outcome
+        self.merge = merge
+        super().__init__(f"outcome {outcome.pk} changed since the form was opened")
+
+
+def _tasks_key(pks):
+    return ",".join(str(pk) for pk in sorted(pks))
+
+
+def outcome_values(outcome):
+    """{field: value} of the edited fields as the form's base keeps them (linked tasks as ids)."""
+    return {
+        "title": outcome.title,
+        "description": outcome.description,
+        "type": outcome.type,
+        "period": outcome.period_id,
+        "tasks": _tasks_key(outcome.tasks.values_list("pk", flat=True)),
+    }
 
 
 def _locked(outcome):
@@ -57,11 +83,26 @@ def create_outcome(*, zone, user, title, description, type, period=None, tasks=(
 
 
 @transaction.atomic
-def update_outcome(*, outcome, user, data, tasks=None):
+def update_outcome(*, outcome, user, data, tasks=None, base=None):
+    """Edit a draft outcome. With `base` (the form's fields when it was opened) a save after
+    someone else's is merged three ways (core.merge): only what the user changed is written,
+    and fields both changed raise OutcomeConflict; the returned outcome's `merged` says what."""
     outcome = _locked(outcome)
     require(can_record_outcome(user, outcome.zone))
     if outcome.state != OutcomeState.DRAFT:
         raise ValidationError(_("Only a draft outcome can be edited."), code=STATE_ERROR)
+    merged = None
+    if base is not None:
+        mine = dict(data)
+        if tasks is not None:
+            mine["tasks"] = _tasks_key(task.pk for task in tasks)
+        merged = three_way(base=base, mine=mine, theirs=outcome_values(outcome))
+        if not merged.clean:
+            raise OutcomeConflict(outcome, merged)
+        data = {field: value for field, value in data.items() if field in merged.data}
+        if "tasks" not in merged.data:
+            tasks = None
+    outcome.merged = merged
     changes = {}
     for field, value in data.items():
         if field not in OUTCOME_FIELDS:

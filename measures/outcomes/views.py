@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from core.access import access_for, can_record_outcome, can_review
 from core.forms import ReasonForm
+from core.merge import read_snapshot, snapshot
 from core.pagination import ForgivingPaginationMixin
 from core.views import add_service_errors, ensure
 from measures import services
@@ -29,7 +31,7 @@ from measures.outcomes.forms import (
     ReplicationForm,
     ReturnForm,
 )
-from measures.outcomes.services import STATE_ERROR
+from measures.outcomes.services import STATE_ERROR, OutcomeConflict, outcome_values
 from measures.scoping import visible_outcomes, visible_zones
 
 
@@ -86,6 +88,52 @@ def create_outcome(request):
     return render(request, "measures/outcome_form.html", {"form": form}, status=status)
 
 
+def _outcome_label(field):
+    return str(capfirst(OutcomeForm.base_fields[field].label))
+
+
+def _outcome_shown(outcome, field):
+    if field == "type":
+        return outcome.get_type_display()
+    if field == "period":
+        return outcome.period.name if outcome.period else "—"
+    if field == "tasks":
+        return "、".join(task.display_number for task in outcome.tasks.order_by("number")) or "—"
+    return getattr(outcome, field) or "—"
+
+
+def _outcome_form_after_conflict(request, error):
+    """The form over the newer save: the user's typing stays, fields only the other person
+    changed show theirs, and only the fields both changed are named, with theirs, to choose."""
+    current = error.outcome
+    theirs = outcome_values(current)
+    data = request.POST.copy()
+    for field in error.merge.theirs_kept:
+        if field == "tasks":
+            data.setlist("tasks", [pk for pk in theirs["tasks"].split(",") if pk])
+        else:
+            data[field] = "" if theirs[field] is None else theirs[field]
+    data["base"] = snapshot(theirs)
+    form = OutcomeForm(data, instance=current, zones=_own_zones(request.user))
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "Someone else saved this outcome after you opened it, and you both changed %(fields)s. Theirs: "
+            "%(theirs)s. Yours are kept below; save again to keep yours, or type theirs. Nothing has been "
+            "saved yet."
+        )
+        % {
+            "fields": ", ".join(_outcome_label(field) for field in error.merge.conflicts),
+            "theirs": "; ".join(
+                f"{_outcome_label(field)} “{_outcome_shown(current, field)}”"
+                for field in error.merge.conflicts
+            ),
+        },
+    )
+    return form
+
+
 @login_required
 def edit_outcome(request, pk):
     outcome = _outcome(request, pk)
@@ -98,15 +146,38 @@ def edit_outcome(request, pk):
             % {"state": outcome.get_state_display().lower()},
         )
         return redirect(outcome)
-    form = OutcomeForm(request.POST or None, instance=outcome, zones=_own_zones(request.user))
+    initial = {"base": snapshot(outcome_values(outcome))} if request.method != "POST" else None
+    form = OutcomeForm(
+        request.POST or None, instance=outcome, zones=_own_zones(request.user), initial=initial
+    )
+    conflict = False
     if request.method == "POST" and form.is_valid():
         data, tasks = _form_data(form)
         try:
-            services.update_outcome(outcome=outcome, user=request.user, data=data, tasks=tasks)
+            saved = services.update_outcome(
+                outcome=outcome,
+                user=request.user,
+                data=data,
+                tasks=tasks,
+                base=read_snapshot(form.cleaned_data["base"]),
+            )
+            merged = getattr(saved, "merged", None)
+            if merged is not None and merged.theirs_kept:
+                messages.info(
+                    request,
+                    _(
+                        "Someone else saved this outcome while you were editing it. Their changes to "
+                        "%(fields)s are kept; yours were saved alongside."
+                    )
+                    % {"fields": ", ".join(_outcome_label(field) for field in merged.theirs_kept)},
+                )
             return redirect(outcome)
+        except OutcomeConflict as error:
+            form = _outcome_form_after_conflict(request, error)
+            conflict = True
         except ValidationError as error:
             add_service_errors(form, error)
-    status = 400 if form.is_bound and form.errors else 200
+    status = 409 if conflict else (400 if form.is_bound and form.errors else 200)
     return render(request, "measures/outcome_form.html", {"form": form, "outcome": outcome}, status=status)
 
 

@@ -33,7 +33,9 @@ def current_periods(today=None):
 
 
 def plan_periods(task):
-    return list(ReportingPeriod.objects.filter(plan_id=task.zone.plan_id).order_by("-start"))
+    return list(
+        ReportingPeriod.objects.filter(plan_id=task.zone.plan_id).select_related("plan").order_by("-start")
+    )
 
 
 def period_overview():

@@ -12,8 +12,16 @@ from measures.choices import EventKind, ReportState, TaskStatus
 from measures.tasks.models import Task
 from zones.models import Agency
 
+# The one rule of which periods owe reports (/my/, dashboard rates, the period report, reminders
+# and chases): those whose deadline falls on or after the plan's tracking start. With the default
+# start (the day the plan was loaded) the period being reported that day is the first one owed.
+OWED = Q(deadline__gte=F("plan__tracking_start"))
+
 
 class ReportingPeriodQuerySet(models.QuerySet):
+    def owed(self):
+        return self.filter(OWED)
+
     def current_for(self, plan, today):
         """The period being reported on `today`: the earliest whose deadline has not passed
         among those already started (Q3 stays current until its October deadline), else the
@@ -77,6 +85,16 @@ class ReportingPeriod(models.Model):
     @property
     def is_locked(self):
         return self.locked_at is not None
+
+    @property
+    def is_owed(self):
+        """OWED for one period already read (with its plan)."""
+        return self.deadline >= self.plan.tracking_start
+
+    @property
+    def owed_deadline(self):
+        """The deadline the lights and counts hold reports to: none for a period not owed."""
+        return self.deadline if self.is_owed else None
 
 
 # What a zone writes in a report: the form's fields, what "start from the previous period" copies,

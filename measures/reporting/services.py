@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from core.access import can_report, can_review, require
 from core.history import as_json
+from core.merge import three_way
 from measures.choices import EDITABLE_STATES, EventKind, ReportState, TaskStatus
 from measures.followup.services.coordination import ask_agency
 from measures.history import record
@@ -15,12 +16,22 @@ from measures.reporting.models import REPORT_FIELDS
 
 
 class ReportConflict(Exception):
-    """Someone saved the report after the form was opened; `changes` says what they changed."""
+    """Someone saved the report after the form was opened; `changes` says what they changed.
+    With the form's base known, `merge` says which fields both sides changed (merge.conflicts):
+    only those are left for the user to choose; the rest is already merged in merge.data."""
 
-    def __init__(self, report, changes):
+    def __init__(self, report, changes, merge=None):
         self.report = report
         self.changes = changes
+        self.merge = merge
         super().__init__(f"report {report.pk} changed since version was read")
+
+
+def report_values(report):
+    """{field: value} of the report's fields as a form sends them back (agency as its id)."""
+    if report is None:
+        report = ProgressReport()
+    return {field: _value(report, field) for field in REPORT_FIELDS}
 
 
 def _value(report, field):
@@ -97,11 +108,15 @@ def _check_conflict(report, expected_version):
 
 
 @transaction.atomic
-def save_report(*, task, period, user, data, expected_version=None):
+def save_report(*, task, period, user, data, expected_version=None, base=None):
     """Create or edit the draft report of `task` for `period`.
 
     `expected_version` is the version the user's form was built from; when another
     save came in between, ReportConflict carries what changed and nothing is written.
+    `base` (the form's field values at that version) allows a three-way merge instead: the
+    fields only the user changed are written over the newer version, those only the other
+    person changed are kept, and only fields both changed raise ReportConflict. The returned
+    report's `merged` (a Merge or None) says what was merged.
     """
     require(can_report(user, task))
     ensure_period_open(period)
@@ -121,8 +136,16 @@ def save_report(*, task, period, user, data, expected_version=None):
         return report
 
     report = existing
-    _check_conflict(report, expected_version)
+    merged = None
+    if base is not None and expected_version is not None and report.version != expected_version:
+        merged = three_way(base=base, mine=data, theirs=report_values(report))
+        if not merged.clean:
+            raise ReportConflict(report, _changes_since(report, expected_version), merged)
+        data = merged.data
+    else:
+        _check_conflict(report, expected_version)
     ensure_report_editable(report)
+    report.merged = merged
     changes = {}
     for field, new in data.items():
         old = _value(report, field)
@@ -252,10 +275,14 @@ def _forward_support_request(report, user):
 
 
 @transaction.atomic
-def save_and_submit_report(*, task, period, user, data, expected_version=None):
+def save_and_submit_report(*, task, period, user, data, expected_version=None, base=None):
     """Save the form and submit it as one step: if it cannot be submitted, nothing is saved."""
-    report = save_report(task=task, period=period, user=user, data=data, expected_version=expected_version)
-    return submit_report(report=report, user=user)
+    report = save_report(
+        task=task, period=period, user=user, data=data, expected_version=expected_version, base=base
+    )
+    submitted = submit_report(report=report, user=user)
+    submitted.merged = getattr(report, "merged", None)
+    return submitted
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import can_report, can_review
 from core.forms import NoteForm, ReasonForm
+from core.merge import read_snapshot, snapshot
 from core.views import add_service_errors, ensure
 from measures import services
 from measures.models import ProgressReport, ReportingPeriod
@@ -26,27 +27,70 @@ def _period(task, period_id):
     return get_object_or_404(ReportingPeriod, pk=period_id, plan_id=task.zone.plan_id)
 
 
-def _describe_conflict(conflict):
-    """Field label and the other person's value for each field they changed."""
-    labels = {name: ProgressReport._meta.get_field(name).verbose_name for name in services.REPORT_FIELDS}
+def _label(field):
+    return capfirst(ProgressReport._meta.get_field(field).verbose_name)
+
+
+def _shown(report, field):
+    """A field's value as the page shows it."""
+    if field == "support_agency":
+        return report.support_agency.display_name if report.support_agency else "—"
+    if field == "status":
+        return report.get_status_display()
+    return getattr(report, field)
+
+
+def _describe_conflict(conflict, mine=None):
+    """Field label and the other person's value for each field they changed; with a three-way
+    merge, only the fields both sides changed, with the user's value beside theirs to choose."""
     report = conflict.report
+    if conflict.merge is not None:
+        return [
+            {
+                "field": field,
+                "label": _label(field),
+                "value": _shown(report, field),
+                "mine": _shown(mine, field) if mine is not None else "",
+            }
+            for field in conflict.merge.conflicts
+        ]
     rows = []
     for field in conflict.changes:
-        if field not in labels:
+        if field not in services.REPORT_FIELDS:
             continue
-        if field == "support_agency":
-            value = report.support_agency.display_name if report.support_agency else "—"
-        elif field == "status":
-            value = report.get_status_display()
-        else:
-            value = getattr(report, field)
-        rows.append({"label": capfirst(labels[field]), "value": value})
+        rows.append({"label": _label(field), "value": _shown(report, field)})
     if not rows:
         # Only the state moved (submitted, returned or accepted meanwhile): say so, or the page
         # would come back as if nothing had happened, with nothing saved.
         state = ProgressReport._meta.get_field("state").verbose_name
         rows.append({"label": capfirst(state), "value": report.get_state_display()})
     return rows
+
+
+def _taken_from_theirs(request, report):
+    """The fields whose conflict the user settled for the other person's saved value."""
+    if report is None:
+        return []
+    return [field for field in services.REPORT_FIELDS if request.POST.get(f"choose_{field}") == "theirs"]
+
+
+def _form_after_conflict(request, error, task):
+    """The form again over the newer version: what the user typed stays; with a merge, the
+    fields only the other person changed show their values (the user never touched them), and
+    the base moves to the newer version, so the next save writes only what is still the user's."""
+    data = request.POST.copy()
+    current = error.report
+    data["version"] = current.version
+    if error.merge is not None:
+        theirs = services.report_values(current)
+        for field in error.merge.theirs_kept:
+            data[field] = "" if theirs[field] is None else theirs[field]
+        data["base"] = snapshot(theirs)
+    for field in services.REPORT_FIELDS:
+        data.pop(f"choose_{field}", None)
+    form = ReportForm(data, instance=current, task=task)
+    form.is_valid()
+    return form
 
 
 @login_required
@@ -58,27 +102,38 @@ def edit_report(request, code, number, period_id):
     instance = report or ProgressReport(task=task, period=period)
     conflict = refusal = None
     if request.method == "POST":
+        # A conflict settled for the other person's value writes theirs, not the typed one; read
+        # before the form is bound, which sets the typed values on the same instance.
+        theirs = {field: getattr(report, field) for field in _taken_from_theirs(request, report)}
         form = ReportForm(request.POST, instance=instance, task=task)
         if form.is_valid():
             version = form.cleaned_data["version"]
+            data = {**form.report_data(), **theirs}
             try:
                 save = services.save_and_submit_report if "submit" in request.POST else services.save_report
-                save(
+                saved = save(
                     task=task,
                     period=period,
                     user=request.user,
-                    data=form.report_data(),
+                    data=data,
                     expected_version=version if version is not None else 0,
+                    base=read_snapshot(form.cleaned_data["base"]),
                 )
+                merged = getattr(saved, "merged", None)
+                if merged is not None and merged.theirs_kept:
+                    messages.info(
+                        request,
+                        _(
+                            "Someone else saved this report while you were editing it. Their changes to "
+                            "%(fields)s are kept; yours were saved alongside."
+                        )
+                        % {"fields": ", ".join(str(_label(field)) for field in merged.theirs_kept)},
+                    )
                 message = _("Report submitted for review.") if "submit" in request.POST else _("Draft saved.")
                 return back_to_task(request, task, period, "report", message)
             except ReportConflict as error:
-                conflict = _describe_conflict(error)
-                # Keep what the user typed; the next save knowingly replaces the newer version.
-                data = request.POST.copy()
-                data["version"] = error.report.version
-                form = ReportForm(data, instance=error.report, task=task)
-                form.is_valid()
+                conflict = _describe_conflict(error, mine=form.instance)
+                form = _form_after_conflict(request, error, task)
                 report = error.report
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -90,7 +145,14 @@ def edit_report(request, code, number, period_id):
                 if field not in form.errors:
                     form.add_error(field, message)
     else:
-        form = ReportForm(instance=instance, task=task, initial={"version": report.version if report else 0})
+        form = ReportForm(
+            instance=instance,
+            task=task,
+            initial={
+                "version": report.version if report else 0,
+                "base": snapshot(services.report_values(report)),
+            },
+        )
         # Say at once when the report cannot be written (a POST is refused by the service as before).
         refusal = edit_refusal(task=task, period=period, report=report)
     status = 409 if conflict else (400 if form.is_bound and form.errors else 200)

@@ -62,7 +62,7 @@ def attach_lights(tasks, period_by_plan, today):
         values = {
             "status": task.report_status,
             "state": task.report_state,
-            "deadline": period.deadline if period else None,
+            "deadline": period.owed_deadline if period else None,
             "today": today,
             "overdue_milestones": task.overdue_count,
             "closed": task.closed_at is not None,
@@ -145,7 +145,7 @@ def task_page(user, task, period, today=None, periods=None):
     values = {
         "status": report.status if report else None,
         "state": report.state if report else None,
-        "deadline": period.deadline if period else None,
+        "deadline": period.owed_deadline if period else None,
         "today": today,
         "overdue_milestones": sum(1 for m in milestones if m.overdue),
         "closed": task.is_closed,

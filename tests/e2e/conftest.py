@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import PLAN_FIXTURE
+from tests.conftest import PLAN_FIXTURE, TRACKED_SINCE
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -47,6 +47,10 @@ def page(browser):
 def loaded_plan(transactional_db):
     # live_server tests run in real transactions and start from an empty database.
     call_command("load_plan", str(PLAN_FIXTURE), stdout=StringIO())
+    # Tracked from the start, as the session's plan is (tests/conftest.py).
+    from zones.models import Plan
+
+    Plan.objects.update(tracking_start=TRACKED_SINCE)
 
 
 @pytest.fixture

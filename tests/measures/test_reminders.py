@@ -426,3 +426,85 @@ def test_create_periods_rejects_bad_numbers(args):
     with pytest.raises(CommandError):
         command("create_periods", *args)
     assert not ReportingPeriod.objects.exists()
+
+
+# --- wording by the deadline, and who a chase reached (issue 14, item 11) ----------------------
+
+
+def first_paragraph_of(message):
+    return message.body.split("\n\n")[0]
+
+
+def test_manager_chase_before_the_deadline_reads_as_a_reminder_with_days_left(
+    clock, mailoutbox, manager, officer, xiqing
+):
+    period = make_period(deadline=TODAY + datetime.timedelta(days=41))
+    with translation.override("en"):
+        services.chase_zone(period=period, zone=xiqing, user=manager)
+    [message] = mailoutbox
+    assert message.subject.startswith("【提醒】")
+    text = first_paragraph_of(message)
+    assert "-41" not in text and "已过" not in text
+    assert "还有 41 天" in text
+    # The officers learn who asked.
+    assert manager.username in message.body
+
+
+def test_chase_after_the_deadline_counts_days_overdue(clock, mailoutbox, manager, officer, xiqing):
+    period = make_period(deadline=TODAY - datetime.timedelta(days=9))
+    services.chase_zone(period=period, zone=xiqing, user=manager)
+    [message] = mailoutbox
+    assert message.subject.startswith("【催办】")
+    assert "逾期 9 天" in first_paragraph_of(message)
+
+
+def test_notice_on_the_deadline_day_says_today(run, mailoutbox, officer):
+    make_period(deadline=TODAY)
+    run()
+    [message] = mailoutbox
+    text = first_paragraph_of(message)
+    assert message.subject.startswith("【提醒】")
+    assert "今天" in text and "0 天" not in text
+
+
+def test_english_wording_by_the_deadline(clock, mailoutbox, manager, officer, xiqing, settings):
+    settings.FTZ_NOTICE_LANGUAGE = "en"
+    before = make_period(deadline=TODAY + datetime.timedelta(days=1))
+    services.chase_zone(period=before, zone=xiqing, user=manager)
+    after = make_period(deadline=TODAY - datetime.timedelta(days=3))
+    services.chase_zone(period=after, zone=xiqing, user=manager)
+    first, second = (first_paragraph_of(m) for m in mailoutbox)
+    assert "in 1 day." in first and "overdue" not in first
+    assert "3 days overdue" in second and "ago" not in second
+
+
+def test_chase_to_officers_without_email_tells_the_manager_who_and_how(client, clock, manager, xiqing):
+    nobody = make_user(Role.OFFICER, zones=[xiqing], email="", first_name="芳", last_name="王")
+    period = make_period(deadline=TODAY - datetime.timedelta(days=4))
+    client.force_login(manager)
+    response = client.post(f"/zones/{xiqing.code}/chase/", {"period": period.pk, "next": "/"}, follow=True)
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    levels = [level for level, _text in shown]
+    assert "error" in levels  # nobody was e-mailed, said plainly
+    [warning] = [text for level, text in shown if level == "warning"]
+    assert nobody.get_full_name() in warning
+    assert "My work" in warning or "我的工作" in warning
+    # And the officer is reached that way: the notice waits on their My work page.
+    client.force_login(nobody)
+    [notice] = client.get("/my/").context["notices"]
+    assert (notice.period, notice.kind, notice.sent_by, notice.delivered) == (
+        period,
+        ReminderKind.CHASE,
+        manager,
+        False,
+    )
+
+
+def test_chase_names_the_officers_e_mailed(client, clock, manager, officer, officer_without_email, xiqing):
+    period = make_period(deadline=TODAY - datetime.timedelta(days=4))
+    client.force_login(manager)
+    response = client.post(f"/zones/{xiqing.code}/chase/", {"period": period.pk, "next": "/"}, follow=True)
+    shown = {m.level_tag: str(m) for m in response.context["messages"]}
+    assert officer.email in shown["success"]
+    assert officer_without_email.username in shown["warning"]
+    assert "error" not in shown

@@ -54,14 +54,17 @@ def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
         "period": period,
         "zone": zone,
         "tasks": tasks,
-        "days_left": (period.deadline - today).days,
-        "days_late": (today - period.deadline).days,
+        # Before the deadline (whoever sends it) a notice reads as a reminder with the days left;
+        # after it, as a chase with the days overdue: never "overdue by -41 days".
+        "days_left": max((period.deadline - today).days, 0),
+        "days_late": max((today - period.deadline).days, 0),
+        "sender_name": (sender.get_full_name() or sender.get_username()) if sender else "",
         "site_url": settings.FTZ_SITE_URL.rstrip("/"),
         "zone_path": reverse("zones:detail", args=[zone.code]),
     }
     # Officials read these in Chinese whatever language the sender's page was in.
     with translation.override(settings.FTZ_NOTICE_LANGUAGE):
-        prefix = "【催办】" if kind == ReminderKind.CHASE else "【提醒】"
+        prefix = "【催办】" if today > period.deadline else "【提醒】"
         subject = _("%(prefix)s%(zone)s: %(count)s task reports for %(period)s not submitted") % {
             "prefix": prefix,
             "zone": zone.name,
@@ -103,6 +106,11 @@ def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
 def chase_zone(*, period, zone, user):
     """A manager's one-click 催办 to a zone's officers for the period's missing reports."""
     require(can_review(user))
+    if not period.is_owed:
+        raise ValidationError(
+            _("Reports were not owed for %(period)s: tracking of this plan starts on %(date)s.")
+            % {"period": period.name, "date": period.plan.tracking_start.isoformat()}
+        )
     recent = Reminder.objects.filter(
         period=period, zone=zone, kind=ReminderKind.CHASE, sent_at__gte=timezone.now() - CHASE_PAUSE
     ).exists()
@@ -140,10 +148,13 @@ def send_reminders(*, today=None, days_before=7, chase_every=7):
 
     Before a deadline, officers get one reminder per period once it is `days_before` days
     away; after it, a chase notice at most every `chase_every` days until all is reported.
+    Periods before the plan's tracking start are not owed, so never chased.
     """
     today = today or timezone.localdate()
     sent = []
-    periods = ReportingPeriod.objects.filter(locked_at__isnull=True, start__lte=today).select_related("plan")
+    periods = (
+        ReportingPeriod.objects.owed().filter(locked_at__isnull=True, start__lte=today).select_related("plan")
+    )
     for period in periods:
         if today <= period.deadline:
             if (period.deadline - today).days > days_before:

@@ -176,6 +176,11 @@ class Command(BaseCommand):
                 },
             )
             periods.append(period)
+        # The demo history is meant to be read as reports that were owed.
+        first_deadline = min(period.deadline for period in periods)
+        if plan.tracking_start > first_deadline:
+            Plan.objects.filter(pk=plan.pk).update(tracking_start=first_deadline)
+            plan.tracking_start = first_deadline
         return periods
 
     def _reports(self, plan, periods, user, rng, *, complete):

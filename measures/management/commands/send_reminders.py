@@ -75,7 +75,7 @@ class Command(BaseCommand):
         for reminder in reminders:
             # Delivery cannot be known in a dry run: only whether an address exists.
             if not reminder.email:
-                delivery = " (no e-mail address; recorded only)"
+                delivery = " (no e-mail address: recorded, shown on their My work page)"
             elif not reminder.delivered and not dry_run:
                 delivery = " (NOT delivered: mail server error)"
             else:
