@@ -71,7 +71,7 @@ def outcomes(user):
     return (
         visible_outcomes(user)
         .select_related("zone", "period")
-        .prefetch_related(Prefetch("tasks", queryset=Task.objects.only("pk").order_by("pk")))
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.visible_to(user).only("pk").order_by("pk")))
         .order_by("-created_at", "-pk")
     )
 

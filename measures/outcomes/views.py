@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -19,7 +20,7 @@ from measures import services
 from measures.choices import EventKind, OutcomeState
 from measures.evidence.forms import EvidenceFileForm
 from measures.exports.outcome_list import LISTED_STATES, as_docx, as_xlsx, list_title, outcome_rows
-from measures.models import Evidence, ReportEvent, ReportingPeriod
+from measures.models import Evidence, ReportEvent, ReportingPeriod, Task
 from measures.outcomes.filters import OutcomeFilter
 from measures.outcomes.forms import (
     DecisionForm,
@@ -123,7 +124,8 @@ def render_outcome(request, outcome, status=200, **forms):
     events = list(ReportEvent.objects.filter(outcome=outcome).select_related("actor").order_by("-at", "-pk"))
     context = {
         "outcome": outcome,
-        "tasks": outcome.tasks.select_related("zone").order_by("number"),
+        # An outcome is seen by its zone; its linked tasks only as far as the user sees them.
+        "tasks": outcome.tasks.visible_to(request.user).select_related("zone").order_by("number"),
         "evidence": outcome.evidence.select_related("added_by").order_by("added_at", "pk"),
         "events": events,
         "returned": _return_event(outcome, events),
@@ -319,7 +321,7 @@ def _submission_list(request, period_id):
         visible_outcomes(request.user)
         .filter(period=period, state__in=LISTED_STATES)
         .select_related("zone")
-        .prefetch_related("tasks")
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.visible_to(request.user)))
         .order_by("zone__annex_number", "submitted_at", "pk")
     )
     return period, outcome_rows(outcomes)
