@@ -11,6 +11,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
+from zones.roles import Role
 
 from measures import services
 from measures.choices import OutcomeType
@@ -20,7 +21,6 @@ from tests.factories import make_user
 from tests.security.conftest import REPORT
 from zones import selectors as zone_selectors
 from zones.models import Zone
-from zones.roles import Role
 
 pytestmark = pytest.mark.django_db
 
