@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.access import can_raise_matter, can_review, require
+from core.access import can_raise_matter, can_review, ensure_four_eyes, require
 from core.roles import Role
 from measures.choices import EventKind, MatterState, MatterUrgency
 from measures.history import record
@@ -109,6 +109,7 @@ def respond_to_matter(*, matter, user, response):
     """A manager answers; answering again adds to the thread and replaces the latest answer."""
     matter = _locked(matter)
     require(can_review(user))
+    ensure_four_eyes(user, {matter.raised_by_id})
     if not (response or "").strip():
         raise ValidationError({"response": _("Write the response.")})
     if matter.state == MatterState.CLOSED:

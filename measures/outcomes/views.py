@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from core.access import access_for, can_record_outcome, can_review
+from core.access import access_for, can_record_outcome, can_review, decides_own_submission
 from core.forms import ReasonForm
 from core.pagination import ForgivingPaginationMixin
-from core.views import add_service_errors, ensure
+from core.views import add_service_errors, ensure, is_own_submission_refusal
 from measures import services
 from measures.choices import EventKind, OutcomeState
 from measures.evidence.forms import EvidenceFileForm
@@ -30,7 +30,7 @@ from measures.outcomes.forms import (
     ReplicationForm,
     ReturnForm,
 )
-from measures.outcomes.services import STATE_ERROR
+from measures.outcomes.services import STATE_ERROR, outcome_authors
 from measures.scoping import visible_outcomes, visible_zones
 
 
@@ -131,6 +131,7 @@ def render_outcome(request, outcome, status=200, **forms):
         "returned": _return_event(outcome, events),
         "may_record": can_record_outcome(request.user, outcome.zone),
         "may_review": can_review(request.user),
+        "decides_own": decides_own_submission(request.user, outcome_authors(outcome)),
         "evaluate_form": EvaluateForm(initial={"score": outcome.score, "notes": outcome.evaluation}),
         "decision_form": DecisionForm(),
         "decline_form": DeclineForm(),
@@ -149,8 +150,10 @@ def outcome_detail(request, pk):
 
 
 def _state_refusal(request, outcome, error):
-    """A step the outcome's state does not allow: an error message on the outcome page."""
-    if hasattr(error, "error_dict") or not any(e.code == STATE_ERROR for e in error.error_list):
+    """A step the outcome's state does not allow, or a decision on one's own outcome: an error
+    message on the outcome page."""
+    state_error = not hasattr(error, "error_dict") and any(e.code == STATE_ERROR for e in error.error_list)
+    if not (state_error or is_own_submission_refusal(error)):
         return None
     messages.error(request, " ".join(error.messages))
     return redirect(outcome)

@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
-from zones.roles import Role
+from core.roles import Role
 
 from measures import services
 from measures.choices import OutcomeType
