@@ -11,9 +11,9 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
-from core.roles import Role
 
 from core.access import OWN_SUBMISSION, decides_own_submission
+from core.roles import Role
 from indicators import services as indicator_services
 from indicators.choices import Computation, ValueState
 from indicators.models import Dimension, Indicator, IndicatorValue

@@ -11,8 +11,8 @@ import datetime
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
-from core.roles import Role
 
+from core.roles import Role
 from measures import services
 from measures.choices import OutcomeType
 from measures.models import Milestone, Task, TaskAgency
