@@ -290,10 +290,7 @@ def _attach_evidence(user, saved, formset):
 
 def _value(request, pk):
     return get_object_or_404(
-        IndicatorValue.objects.select_related("indicator", "zone", "period").filter(
-            zone__in=visible_zones(request.user)
-        ),
-        pk=pk,
+        selectors.visible_values(request.user).select_related("indicator", "zone", "period"), pk=pk
     )
 
 

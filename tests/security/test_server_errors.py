@@ -7,11 +7,11 @@ whose title has a line break, which broke the e-mail subject after the matter wa
 import pytest
 from django.core import mail
 from django.urls import reverse
-from measures.matters.services import notify_managers
 from rest_framework.authtoken.models import Token
-from core.roles import Role
 
+from core.roles import Role
 from measures import services
+from measures.matters.services import notify_managers
 from measures.models import MajorMatter
 from tests.factories import make_user
 from zones.numerals import from_chinese, typed_number
