@@ -15,9 +15,9 @@ import docx
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from measures.uploads import UploadRejected, inspect_upload
 
 from measures import uploads
-from measures.uploads import UploadRejected, inspect_upload
 from tests.measures.upload_samples import PDF, png
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
