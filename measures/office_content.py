@@ -9,9 +9,9 @@ are overlapping parts. On the way:
 - the content types ([Content_Types].xml, defaults and overrides) may name no macro-enabled
   document, VBA project or data, macro or dialog sheet, ActiveX control, OLE object, key-map or
   toolbar customisation;
-- the relationships (every .rels part) may have no such type either, no attached template
-  (local or remote), and no external target other than a hyperlink (remote templates, frames,
-  images, linked workbooks, OLE links);
+- the relationships (every .rels part) may have no such type either, no attached template other
+  than a .dotx/.dot on a local drive (C:\\…; remote, UNC and .dotm templates are refused), and no
+  other external target than a hyperlink (frames, images, linked workbooks, OLE links);
 - Word parts may hold no DDE or DDEAUTO field; worksheets must be worksheets (an Excel 4 macro
   sheet under worksheets/ is refused), their formulas may hold no DDE reference (cmd|'...'!A1)
   and external-link parts no DDE or OLE link;
@@ -72,9 +72,13 @@ _FORBIDDEN_RELATIONSHIPS = frozenset(
         "xlmacrosheet",
         "xlintlmacrosheet",
         "dialogsheet",
-        "attachedtemplate",
     }
 )
+# A document made from a template on the author's own disk names it (Word writes the path of a
+# 公文模板.dotx into every such file); a template anywhere else is fetched when the file is opened
+# (remote template injection, or an SMB share leaking the reader's credentials), and a .dotm one
+# brings its macros.
+_LOCAL_TEMPLATE = re.compile(r"(?:file:///?)?[A-Za-z]:[\\/][^?#]*\.dotx?", re.IGNORECASE)
 _EXTERNAL_ALLOWED = frozenset({"hyperlink"})
 _DDE_FIELD = re.compile(r"\bDDE(?:AUTO)?\b", re.IGNORECASE)
 _FORMULA_STRING = re.compile(r'"[^"]*"')
@@ -280,6 +284,10 @@ def _check_relationships(elements):
         kind = element.get("Type", "").rstrip("/").rsplit("/", 1)[-1].lower()
         if kind in _FORBIDDEN_RELATIONSHIPS:
             raise _active_content()
+        if kind == "attachedtemplate":
+            if not _LOCAL_TEMPLATE.fullmatch(element.get("Target", "").strip()):
+                raise _active_content()
+            continue
         external = element.get("TargetMode", "").lower() == "external"
         if external and kind not in _EXTERNAL_ALLOWED:
             raise _active_content()

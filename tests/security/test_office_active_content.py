@@ -189,6 +189,18 @@ REFUSED = {
         ),
         "active_content",
     ),
+    "unc-template": (
+        "docx",
+        lambda: rebuild(
+            word(),
+            add={
+                "word/_rels/settings.xml.rels": rels_part(
+                    relationship("attachedTemplate", "file://198.51.100.7/share/t.dotx", external=True)
+                )
+            },
+        ),
+        "active_content",
+    ),
     "remote-frame": (
         "docx",
         lambda: rebuild(
@@ -483,6 +495,18 @@ ACCEPTED = {
         lambda: rebuild(word(), change={"word/document.xml": body(field(" PAGE \\* MERGEFORMAT "))}),
     ),
     "chart-workbook": ("docx", chart_with_workbook),
+    # Word records the template a document was made from, on the author's disk.
+    "local-dotx-template": (
+        "docx",
+        lambda: rebuild(
+            word(),
+            add={
+                "word/_rels/settings.xml.rels": rels_part(
+                    relationship("attachedTemplate", "file:///C:/Users/张三/公文模板.dotx", external=True)
+                )
+            },
+        ),
+    ),
     "nested-one-level": ("docx", lambda: nested(1)),
     "app-export-docx": ("docx", lambda: exported()[0]),
     "app-export-xlsx": ("xlsx", lambda: exported()[1]),
