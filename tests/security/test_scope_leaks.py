@@ -159,3 +159,38 @@ def test_every_zone_selector_honours_the_scope(leak):
     _agency, tasks, _periods, requests = zone_selectors.agency_detail(foreign, world.customs.pk)
     assert world.zone.pk not in {task.zone_id for task in tasks}
     assert all(r.task.zone_id != world.zone.pk for r in requests)
+
+
+def test_every_scoped_selector_holds_nothing_of_a_foreign_zone(leak):
+    """Each user-taking selector and scoping helper, read as the wuqing officer: no row of xiqing."""
+    from api import selectors as api_selectors
+    from measures import scoping
+    from measures import selectors as measure_selectors
+
+    world, _agency, _seen, _hidden, _outcome, _liaison, foreign = leak
+    xiqing = world.zone.pk
+    zone_of = {
+        "api.zones": (api_selectors.zones(foreign), "pk"),
+        "api.blocks": (api_selectors.blocks(foreign), "zone_id"),
+        "api.tasks": (api_selectors.tasks(foreign), "zone_id"),
+        "api.reports": (api_selectors.reports(foreign), "task__zone_id"),
+        "api.outcomes": (api_selectors.outcomes(foreign), "zone_id"),
+        "api.indicator_values": (api_selectors.indicator_values(foreign), "zone_id"),
+        "task_list": (measure_selectors.task_list(foreign)[0], "zone_id"),
+        "open_requests": (measure_selectors.open_requests(foreign), "task__zone_id"),
+        "visible_zones": (scoping.visible_zones(foreign), "pk"),
+        "visible_outcomes": (scoping.visible_outcomes(foreign), "zone_id"),
+        "visible_matters": (scoping.visible_matters(foreign), "zone_id"),
+        "visible_adjustments": (scoping.visible_adjustments(foreign), "task__zone_id"),
+        "visible_indicator_values": (scoping.visible_indicator_values(foreign), "zone_id"),
+        "visible_tasks": (Task.objects.visible_to(foreign), "zone_id"),
+    }
+    for name, (queryset, field) in zone_of.items():
+        assert xiqing not in set(queryset.values_list(field, flat=True)), name
+    # The same selectors do hold xiqing's rows for its own officer, so the check can fail.
+    assert xiqing in set(api_selectors.reports(world.officer).values_list("task__zone_id", flat=True))
+    assert xiqing in set(
+        measure_selectors.open_requests(world.officer).values_list("task__zone_id", flat=True)
+    )
+    page = measure_selectors.my_page(foreign)
+    assert all(m.task.zone_id != xiqing for m in page["overdue_milestones"])
