@@ -411,6 +411,18 @@ REFUSED = {
         ),
         "damaged",
     ),
+    "lying-declared-size-of-the-document": (
+        "docx",
+        lambda: patch_declared(
+            rebuild(
+                word(),
+                change={"word/document.xml": body("<w:p><w:r><w:t>" + "字" * 20_000 + "</w:t></w:r></w:p>")},
+            ),
+            "word/document.xml",
+            members(word())["word/document.xml"][:300],
+        ),
+        "damaged",
+    ),
     "many-members": (
         "docx",
         lambda: rebuild(word(), add={f"word/media/m{i}.bin": b"" for i in range(uploads.MAX_ZIP_MEMBERS)}),
