@@ -242,3 +242,12 @@ def test_the_message_is_translated(world, both, own):
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.accept_report(report=own["report"], user=both)
     assert FOUR_EYES_EN in refused.value.messages[0]
+
+
+def test_the_badges_do_not_count_ones_own_submissions(world, both, own):
+    from portal.context_processors import pending_for_managers
+
+    mine = pending_for_managers(both)
+    others = pending_for_managers(world.manager)
+    for name in ("matters", "adjustments", "outcomes", "indicator_values"):
+        assert others[name] == mine[name] + 1, name
