@@ -15,9 +15,9 @@ import docx
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from measures.uploads import UploadRejected, inspect_upload
 
-from measures import uploads
+from core import uploads
+from core.uploads import UploadRejected, inspect_upload
 from tests.measures.upload_samples import PDF, png
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
@@ -466,7 +466,7 @@ def test_active_content_and_hostile_archives_are_refused(sample):
 
 def exported():
     """The app's own Word and Excel output, which officers attach as evidence."""
-    from measures.outcome_list_export import as_docx, as_xlsx
+    from measures.exports.outcome_list import as_docx, as_xlsx
 
     class Period:
         name = "2026Q4"

@@ -17,9 +17,9 @@ from measures import services
 from measures.choices import OutcomeType
 from measures.models import Milestone, Task, TaskAgency
 from measures.scoping import visible_zones
+from measures.zone_pages import selectors as zone_selectors
 from tests.factories import make_user
 from tests.security.conftest import REPORT
-from zones import selectors as zone_selectors
 from zones.models import Zone
 
 pytestmark = pytest.mark.django_db
@@ -164,8 +164,11 @@ def test_every_zone_selector_honours_the_scope(leak):
 def test_every_scoped_selector_holds_nothing_of_a_foreign_zone(leak):
     """Each user-taking selector and scoping helper, read as the wuqing officer: no row of xiqing."""
     from api import selectors as api_selectors
+    from indicators import selectors as indicator_selectors
     from measures import scoping
-    from measures import selectors as measure_selectors
+    from measures.followup import selectors as followup_selectors
+    from measures.tasks import selectors as task_selectors
+    from portal import selectors as portal_selectors
 
     world, _agency, _seen, _hidden, _outcome, _liaison, foreign = leak
     xiqing = world.zone.pk
@@ -176,13 +179,13 @@ def test_every_scoped_selector_holds_nothing_of_a_foreign_zone(leak):
         "api.reports": (api_selectors.reports(foreign), "task__zone_id"),
         "api.outcomes": (api_selectors.outcomes(foreign), "zone_id"),
         "api.indicator_values": (api_selectors.indicator_values(foreign), "zone_id"),
-        "task_list": (measure_selectors.task_list(foreign)[0], "zone_id"),
-        "open_requests": (measure_selectors.open_requests(foreign), "task__zone_id"),
+        "task_list": (task_selectors.task_list(foreign)[0], "zone_id"),
+        "open_requests": (followup_selectors.open_requests(foreign), "task__zone_id"),
         "visible_zones": (scoping.visible_zones(foreign), "pk"),
         "visible_outcomes": (scoping.visible_outcomes(foreign), "zone_id"),
         "visible_matters": (scoping.visible_matters(foreign), "zone_id"),
         "visible_adjustments": (scoping.visible_adjustments(foreign), "task__zone_id"),
-        "visible_indicator_values": (scoping.visible_indicator_values(foreign), "zone_id"),
+        "visible_indicator_values": (indicator_selectors.visible_values(foreign), "zone_id"),
         "visible_tasks": (Task.objects.visible_to(foreign), "zone_id"),
     }
     for name, (queryset, field) in zone_of.items():
@@ -190,7 +193,7 @@ def test_every_scoped_selector_holds_nothing_of_a_foreign_zone(leak):
     # The same selectors do hold xiqing's rows for its own officer, so the check can fail.
     assert xiqing in set(api_selectors.reports(world.officer).values_list("task__zone_id", flat=True))
     assert xiqing in set(
-        measure_selectors.open_requests(world.officer).values_list("task__zone_id", flat=True)
+        followup_selectors.open_requests(world.officer).values_list("task__zone_id", flat=True)
     )
-    page = measure_selectors.my_page(foreign)
+    page = portal_selectors.my_page(foreign)
     assert all(m.task.zone_id != xiqing for m in page["overdue_milestones"])

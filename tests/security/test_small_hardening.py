@@ -148,7 +148,6 @@ def test_forwarded_address_from_a_direct_client_is_ignored(settings):
 @pytest.fixture
 def user():
     from core.roles import Role
-
     from tests.factories import make_user
 
     return make_user(Role.OFFICER, username="officer_x")

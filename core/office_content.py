@@ -1,4 +1,4 @@
-"""Active content in Office files: what measures.uploads checks inside a DOCX, XLSX or PPTX after
+"""Active content in Office files: what core.uploads checks inside a DOCX, XLSX or PPTX after
 its directory (names, member count, declared sizes) passed.
 
 Every part is read, once and streamed, within the same budget of inflated bytes as the
