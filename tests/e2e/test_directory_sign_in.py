@@ -3,7 +3,6 @@
 administrator's rules put them."""
 
 import pytest
-from zones.roles import Role
 
 from core.roles import Role
 from directory.conf import LDAP_BACKEND, OIDC_BACKEND, ldap_settings, oidc_settings
