@@ -3,7 +3,7 @@ a fixed number of queries per page of rows, whatever the number of rows."""
 
 from django.db.models import OuterRef, Prefetch, Subquery
 
-from indicators.models import IndicatorValue
+from indicators import selectors as indicator_selectors
 from measures.models import ProgressReport, Task
 from measures.scoping import visible_outcomes, visible_zones
 from measures.zone_pages import selectors as zone_selectors
@@ -71,15 +71,15 @@ def outcomes(user):
     return (
         visible_outcomes(user)
         .select_related("zone", "period")
-        .prefetch_related(Prefetch("tasks", queryset=Task.objects.only("pk").order_by("pk")))
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.visible_to(user).only("pk").order_by("pk")))
         .order_by("-created_at", "-pk")
     )
 
 
 def indicator_values(user):
-    """Entered values of the zones the user may see, in every review state, as reports are."""
+    """Entered values as the pages show them (indicators.selectors.visible_values)."""
     return (
-        IndicatorValue.objects.filter(zone__in=visible_zones(user))
+        indicator_selectors.visible_values(user)
         .select_related("indicator__dimension", "indicator__plan", "zone", "period")
         .order_by(
             "indicator__plan__code",

@@ -9,7 +9,8 @@ answers 403.
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from core.roles import Role
 
@@ -104,6 +105,26 @@ def can_answer(user, coordination_request):
 def require(allowed):
     if not allowed:
         raise PermissionDenied
+
+
+OWN_SUBMISSION = "own_submission"
+
+
+def decides_own_submission(user, authors):
+    """Four eyes: True when `user` is among `authors` (users or user ids: whoever wrote or
+    submitted what is to be decided). Every decision (accepting or returning a report, deciding a
+    plan adjustment, evaluating, returning or recommending an outcome, answering a major matter,
+    reviewing an indicator value) asks here, services to refuse and pages to not offer it."""
+    ids = {getattr(author, "pk", author) for author in authors}
+    return getattr(user, "pk", None) in ids - {None}
+
+
+def ensure_four_eyes(user, authors):
+    if decides_own_submission(user, authors):
+        raise ValidationError(
+            _("You submitted this yourself: another manager has to decide on it (four eyes)."),
+            code=OWN_SUBMISSION,
+        )
 
 
 def can_record_outcome(user, zone):

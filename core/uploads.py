@@ -54,8 +54,10 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ZIP_SIGNATURE = b"PK\x03\x04"
 
 # Browsers render these if a file is ever served inline or with a guessed type, so a
-# PDF or image that also carries them is treated as an attack, not as evidence.
-_MARKUP_MARKERS = (b"<script", b"<html", b"<svg")
+# PDF or image that also carries them anywhere (not only in its first KiB) is treated as an
+# attack, not as evidence. The character after the name keeps random binary from matching.
+_MARKUP = re.compile(rb"<(?:script|html|svg)[\s>/]", re.IGNORECASE)
+_MARKUP_OVERLAP = 16
 
 # An OOXML file is a ZIP whose root part names its kind; the evidence is never unpacked
 # here, but previews and virus scanners downstream will, so the archive has to be sane.
@@ -65,7 +67,7 @@ _OOXML_MARKERS = {
     "ppt/presentation.xml": PPTX,
 }
 _OOXML_CONTENT_TYPES = "[Content_Types].xml"
-MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_MEMBERS = 1000
 MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 100
 ZIP_RATIO_FLOOR_BYTES = 1024 * 1024
@@ -124,10 +126,10 @@ def inspect_upload(*, uploaded_file) -> AcceptedUpload:
     try:
         _check_size(uploaded_file.size, limit)
         declared_type = _declared_type(original_name)
-        size, sha256 = _hash_contents(uploaded_file, limit)
+        size, sha256, markup = _hash_contents(uploaded_file, limit)
         uploaded_file.seek(0)
         try:
-            actual_type = _sniff(uploaded_file)
+            actual_type = _sniff(uploaded_file, markup=markup)
         except UploadRejected as error:
             if error.code != "bad_type":
                 raise
@@ -199,20 +201,30 @@ def _hash_contents(uploaded_file, limit):
     """
     digest = hashlib.sha256()
     size = 0
+    tail = b""
+    markup = False
     for chunk in uploaded_file.chunks():
         size += len(chunk)
         # Stop at the limit rather than read however much a lying `.size` hid.
         if size > limit:
             raise _too_large(limit)
         digest.update(chunk)
+        # Markup anywhere in the file, found in the same pass (a marker may straddle chunks).
+        markup = markup or _MARKUP.search(tail + chunk) is not None
+        tail = chunk[-_MARKUP_OVERLAP:]
     _check_size(size, limit)
-    return size, digest.hexdigest()
+    return size, digest.hexdigest(), markup
 
 
-def _sniff(uploaded_file):
-    """The MIME type the leading bytes prove, or UploadRejected(bad_type)."""
+def _sniff(uploaded_file, *, markup=False):
+    """The MIME type the leading bytes prove, or UploadRejected(bad_type). `markup`: whether
+    markup was found anywhere in the file (it only matters for what is not a ZIP)."""
     head = uploaded_file.read(SNIFF_BYTES)
     if head.startswith(_ZIP_SIGNATURE):
+        # A PDF reader looks for "%PDF-" anywhere in the first KiB: a ZIP that holds it there
+        # opens as a PDF too.
+        if b"%PDF-" in head:
+            raise _polyglot()
         uploaded_file.seek(0)
         return _ooxml_type(uploaded_file)
     if head.startswith(b"%PDF-"):
@@ -223,10 +235,21 @@ def _sniff(uploaded_file):
         content_type = JPEG
     else:
         raise _bad_type()
-    lowered = head.lower()
-    if any(marker in lowered for marker in _MARKUP_MARKERS):
+    if markup:
         raise _bad_type()
+    # ZIP readers look for the archive's directory at the end of a file: a PDF or an image with
+    # an archive appended is both, and the archive is never checked as evidence.
+    uploaded_file.seek(0)
+    if zipfile.is_zipfile(uploaded_file):
+        raise _polyglot()
     return content_type
+
+
+def _polyglot():
+    return UploadRejected(
+        _("The file can also be read as another kind of file, so it cannot be accepted."),
+        code="polyglot",
+    )
 
 
 def _ooxml_type(uploaded_file):
@@ -245,6 +268,11 @@ def _ooxml_type(uploaded_file):
     # Two main parts means no single program would open it as the same document.
     if len(kinds) != 1:
         raise _bad_type()
+    uploaded_file.seek(0)
+    # Imported here: office_content needs _archive_bomb and UploadRejected from this module.
+    from .office_content import check_office_content
+
+    check_office_content(uploaded_file)
     return kinds.pop()
 
 

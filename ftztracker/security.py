@@ -5,6 +5,7 @@ glue for django-axes (sign-in throttling). The settings that drive them are in f
 import ipaddress
 import math
 import time
+from pathlib import Path
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off, get_failure_limit
@@ -16,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.dispatch import receiver
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 # Seconds since the epoch (JSON-serialisable, unlike a datetime): when the user signed in, and
@@ -100,15 +102,94 @@ def password_free_sign_in(request, credentials):
     return not (credentials or {}).get("password")
 
 
+def from_trusted_proxy(request):
+    """Whether the request came through our proxy: FTZ_BEHIND_PROXY is on and the peer's address
+    is one of FTZ_TRUSTED_PROXIES. Anyone else's X-Forwarded-* headers are their own invention."""
+    if not getattr(settings, "FTZ_BEHIND_PROXY", False):
+        return False
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    for entry in getattr(settings, "FTZ_TRUSTED_PROXIES", ()):
+        try:
+            if peer in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+class UntrustedForwardedHeadersMiddleware:
+    """Drop X-Forwarded-For and X-Forwarded-Proto unless a trusted proxy sent the request, so a
+    client that reaches the app server directly can neither pick the address the sign-in lockout
+    counts nor claim to be on HTTPS."""
+
+    HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not from_trusted_proxy(request):
+            for header in self.HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)
+
+
+class PrivateResponsesMiddleware:
+    """Cache-Control: private, no-store on every answer to a signed-in user or an API caller
+    (DRF puts the token's user on the request too), so no browser history, back button or shared
+    proxy keeps a page or figures meant for one person."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if getattr(user, "is_authenticated", False) or request.path.startswith("/api/"):
+            patch_cache_control(response, private=True, no_store=True)
+            # "public" or a lifetime for shared caches would contradict the two above.
+            response.headers["Cache-Control"] = ", ".join(
+                part
+                for part in (p.strip() for p in response["Cache-Control"].split(","))
+                if part != "public"
+                and not part.startswith("s-maxage")
+                and not (part.startswith("max-age") and part != "max-age=0")
+            )
+        return response
+
+
+def clean_upload_temp_dir(now=None):
+    """Delete Django's upload spool files (*.upload*) older than FTZ_UPLOAD_TEMP_MAX_AGE from
+    FILE_UPLOAD_TEMP_DIR; the age spares uploads other processes are receiving right now. Run at
+    every process start (ftztracker/wsgi.py). Returns how many were removed."""
+    folder = getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)
+    if not folder:
+        return 0
+    cutoff = (now or time.time()) - settings.FTZ_UPLOAD_TEMP_MAX_AGE
+    removed = 0
+    for path in Path(folder).glob("*.upload*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # another process cleaned it first
+    return removed
+
+
 def client_ip(request):
     """The client's address for axes: REMOTE_ADDR, or behind our proxy the address it saw.
 
     With FTZ_BEHIND_PROXY the proxy appends the peer it saw to X-Forwarded-For; the entries
-    before that last one come from the client and could be forged, so only the last is used.
+    before that last one come from the client and could be forged, so only the last is used,
+    and only when the request came from a trusted proxy (FTZ_TRUSTED_PROXIES).
     Anything that is not an address falls back to REMOTE_ADDR: axes stores it in an IP column.
     """
     remote = request.META.get("REMOTE_ADDR")
-    if not getattr(settings, "FTZ_BEHIND_PROXY", False):
+    if not from_trusted_proxy(request):
         return remote
     candidate = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
     try:

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers from anyone but a trusted proxy are dropped before anything reads them.
+    "ftztracker.security.UntrustedForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Adds the page policy (CONTENT_SECURITY_POLICY below) unless a view set its own header, as the
@@ -109,6 +111,8 @@ MIDDLEWARE = [
     "ftztracker.session_notice.SessionEndedMiddleware",
     # After auth (needs request.user) and messages (tells the user why they were signed out).
     "ftztracker.security.SessionLimitsMiddleware",
+    # Pages and API answers for a signed-in user (or a token) are never kept by browsers or proxies.
+    "ftztracker.security.PrivateResponsesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as axes asks: it turns a lockout flagged during authentication into the lockout page.
@@ -293,6 +297,21 @@ AXES_WHITELIST_CALLABLE = "ftztracker.security.password_free_sign_in"
 FTZ_BEHIND_PROXY = env_bool("FTZ_BEHIND_PROXY", False)
 if FTZ_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies those headers are believed from (addresses or networks): a client that reaches the
+# app server directly cannot forge its address (and escape the sign-in lockout) or claim HTTPS.
+FTZ_TRUSTED_PROXIES = env_list("FTZ_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a folder of their own, which every
+# process start (each gunicorn worker, runserver) clears of spool files older than an hour: a
+# worker killed mid-upload leaves its file behind, and nothing else would ever remove it.
+FILE_UPLOAD_TEMP_DIR = str(Path(os.environ.get("FTZ_UPLOAD_TEMP_DIR", DATA_DIR / "upload-tmp")))
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+FTZ_UPLOAD_TEMP_MAX_AGE = int(os.environ.get("FTZ_UPLOAD_TEMP_MAX_AGE", 3600))
+
+# The language choice is no secret, but it is only ever sent back over HTTPS in production and
+# never read by scripts.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 if FTZ_PRODUCTION:
     # HTTPS only: redirect plain HTTP, never send the session or CSRF cookie over it, and tell
@@ -303,6 +322,7 @@ if FTZ_PRODUCTION:
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("FTZ_HSTS_SECONDS", 365 * 24 * 3600))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FTZ_HSTS_INCLUDE_SUBDOMAINS", True)
     # Preloading is hard to undo (browsers ship the list), so it is the operator's explicit choice;

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
@@ -20,7 +21,16 @@ urlpatterns = [
     # Resolved per request: with hashed static names the manifest exists only after collectstatic.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),
     path("accounts/session/", session_notice.keep_alive, name="session-keep-alive"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Sign-in, sign-out and changing one's own password; no self-service reset (an administrator
+    # sets a new password in the admin, see README), so no unthrottled mail-sending form is exposed.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("oidc/", include(oidc_urlpatterns)),
     path("cas/", include(cas_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),

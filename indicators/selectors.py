@@ -21,8 +21,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from core.access import access_for
+from core.roles import Role
 from measures.choices import REPORTED_STATES, OutcomeState, TaskStatus
 from measures.models import InnovationOutcome, ProgressReport, ReportingPeriod, Task
+from measures.scoping import visible_zones
 from zones.choices import ZoneKind
 
 from .choices import Computation, Direction, Status, ValueState
@@ -269,3 +272,15 @@ def returned_values(*, zone_ids, limit):
         .select_related("indicator", "zone", "period")
         .order_by("reviewed_at", "pk")[: limit + 1]
     )
+
+
+def visible_values(user):
+    """Entered indicator values as the pages show them: every review state to managers and to
+    the zone's officers (the review queue, the entry form), only accepted ones to everyone else
+    who sees the zone (the scorecard). The API and the evidence download read this too."""
+    access = access_for(user)
+    values = IndicatorValue.objects.filter(zone__in=visible_zones(user))
+    if access.sees_everything:
+        return values
+    own_zones = access.zone_ids if Role.OFFICER in access.roles else frozenset()
+    return values.filter(Q(zone_id__in=own_zones) | Q(state=ValueState.ACCEPTED))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import can_record_outcome, can_review, require
+from core.access import can_record_outcome, can_review, ensure_four_eyes, require
 from core.history import as_json
 from core.merge import three_way
 from core.uploads import inspect_upload, safe_display_name
@@ -191,9 +191,26 @@ def submit_value(*, value, user, expected_version=None):
     )
 
 
+# Who entered, changed or submitted a value: none of them may accept or return it.
+AUTHOR_KINDS = (
+    IndicatorEventKind.CREATED,
+    IndicatorEventKind.EDITED,
+    IndicatorEventKind.SUBMITTED,
+    IndicatorEventKind.RESUBMITTED,
+)
+
+
+def value_authors(value):
+    actors = IndicatorEvent.objects.filter(value=value, kind__in=AUTHOR_KINDS).values_list(
+        "actor_id", flat=True
+    )
+    return {value.entered_by_id, *actors}
+
+
 @transaction.atomic
 def return_value(*, value, user, note, expected_version=None):
     require(can_review(user))
+    ensure_four_eyes(user, value_authors(value))
     if not (note or "").strip():
         raise ValidationError({"note": _("Say what needs to change when returning a value.")})
     return _transition(
@@ -210,6 +227,7 @@ def return_value(*, value, user, note, expected_version=None):
 @transaction.atomic
 def accept_value(*, value, user, note="", expected_version=None):
     require(can_review(user))
+    ensure_four_eyes(user, value_authors(value))
     return _transition(
         value=value,
         user=user,

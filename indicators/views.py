@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from . import selectors, services
 from .choices import Computation, ValueState
 from .filters import ValueFilter
 from .forms import ReviewForm, ValueFormSet
-from .models import Indicator, IndicatorValue
+from .models import Indicator, IndicatorEvent, IndicatorValue
 
 
 def _zone(request, code):
@@ -337,10 +338,7 @@ def _attach_evidence(user, saved, formset):
 
 def _value(request, pk):
     return get_object_or_404(
-        IndicatorValue.objects.select_related("indicator", "zone", "period").filter(
-            zone__in=visible_zones(request.user)
-        ),
-        pk=pk,
+        selectors.visible_values(request.user).select_related("indicator", "zone", "period"), pk=pk
     )
 
 
@@ -375,7 +373,15 @@ class ReviewQueueView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.review_queue()
+        # Four eyes: rows this manager entered, changed or submitted are marked, not offered.
+        authored = IndicatorEvent.objects.filter(
+            value=OuterRef("pk"), actor=self.request.user, kind__in=services.AUTHOR_KINDS
+        )
+        return selectors.review_queue().annotate(
+            own_submission=ExpressionWrapper(
+                Q(entered_by=self.request.user) | Q(Exists(authored)), output_field=BooleanField()
+            )
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -26,3 +26,9 @@ def record(
     event.full_clean()
     event.save()
     return event
+
+
+def one_line(text):
+    """`text` with every run of whitespace (line breaks included) as one space: for titles and
+    e-mail subjects, where a line break is refused (Django's BadHeaderError) or means nothing."""
+    return " ".join((text or "").split())

@@ -19,11 +19,18 @@ class CountOf(Subquery):
 def pending_for_managers(user):
     """What waits for a manager's decision: unanswered major matters, proposed plan adjustments,
     submitted outcomes (to evaluate) and submitted indicator values (to review). One query."""
+    # Four eyes: what the manager raised, proposed, recorded or entered waits for someone else.
     counts = {
-        "matters": MajorMatter.objects.unanswered(),
-        "adjustments": PlanAdjustment.objects.filter(state=AdjustmentState.PROPOSED),
-        "outcomes": InnovationOutcome.objects.filter(state=OutcomeState.SUBMITTED),
-        "indicator_values": IndicatorValue.objects.filter(state=ValueState.SUBMITTED),
+        "matters": MajorMatter.objects.unanswered().exclude(raised_by=user),
+        "adjustments": PlanAdjustment.objects.filter(state=AdjustmentState.PROPOSED).exclude(
+            proposed_by=user
+        ),
+        "outcomes": InnovationOutcome.objects.filter(state=OutcomeState.SUBMITTED)
+        .exclude(created_by=user)
+        .exclude(submitted_by=user),
+        "indicator_values": IndicatorValue.objects.filter(state=ValueState.SUBMITTED).exclude(
+            entered_by=user
+        ),
     }
     annotations = {name: CountOf(queryset.order_by().values("pk")) for name, queryset in counts.items()}
     return get_user_model().objects.filter(pk=user.pk).annotate(**annotations).values(*counts).get()

@@ -13,11 +13,22 @@ def to_chinese(number):
     return prefix + "十" + (DIGITS[ones] if ones else "")
 
 
+def typed_number(text):
+    """A whole number as typed into a search box (12, or full-width １２), or None.
+
+    isdigit() also holds for ² and ①, which int() refuses; isdecimal() holds only for digits
+    int() reads. More than nine digits is no task number, and would overflow a database integer."""
+    text = text.strip()
+    if text.isdecimal() and len(text) <= 9:
+        return int(text)
+    return None
+
+
 def from_chinese(text):
     """Parse 一…九十九, 两 or ASCII digits; None when the text is not a number."""
     text = text.strip().replace("两", "二")
-    if text.isdigit():
-        return int(text)
+    if text.isdecimal():
+        return typed_number(text)
     if not text or any(ch not in DIGITS + "十" for ch in text):
         return None
     if "十" not in text:

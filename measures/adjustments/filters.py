@@ -10,6 +10,7 @@ from measures.choices import AdjustmentKind, AdjustmentState
 from measures.models import PlanAdjustment, Task
 from measures.scoping import visible_zones
 from zones.models import Zone
+from zones.numerals import typed_number
 
 
 def _zone_field(filterset, zones):
@@ -54,6 +55,6 @@ class AdjustmentFilter(django_filters.FilterSet):
         condition = (
             Q(reason__icontains=value) | Q(task__title__icontains=value) | Q(decision_note__icontains=value)
         )
-        if value.isdigit():
-            condition |= Q(task__number=int(value))
+        if (number := typed_number(value)) is not None:
+            condition |= Q(task__number=number)
         return queryset.filter(condition)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.access import can_propose_adjustment, can_review, require
+from core.access import can_propose_adjustment, can_review, ensure_four_eyes, require
 from measures.choices import AdjustmentKind, AdjustmentState, EventKind
 from measures.history import record
 from measures.models import Milestone, PlanAdjustment, Task, TaskAgency
@@ -263,6 +263,7 @@ def _apply_milestones(task, proposal, user, now):
 def approve_adjustment(*, adjustment, user, note=""):
     adjustment = _locked(adjustment)
     require(can_review(user))
+    ensure_four_eyes(user, {adjustment.proposed_by_id})
     _ensure_proposed(adjustment)
     _ensure_adjustable(adjustment.task)
     _ensure_current(adjustment)
@@ -306,6 +307,7 @@ def _close(adjustment, user, *, state, kind, note):
 def reject_adjustment(*, adjustment, user, reason):
     adjustment = _locked(adjustment)
     require(can_review(user))
+    ensure_four_eyes(user, {adjustment.proposed_by_id})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for rejecting the adjustment.")})
     _ensure_proposed(adjustment)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from core.access import can_propose_adjustment, can_review
+from core.access import can_propose_adjustment, can_review, decides_own_submission
 from core.pagination import ForgivingPaginationMixin
 from core.views import add_service_errors, ensure
 from measures import services
@@ -77,7 +77,9 @@ def render_adjustment(request, adjustment, status=200, **forms):
         "events": ReportEvent.objects.filter(task_id=adjustment.task_id, changes__adjustment=adjustment.pk)
         .select_related("actor")
         .order_by("at", "pk"),
-        "may_decide": can_review(request.user) and adjustment.state == AdjustmentState.PROPOSED,
+        "may_decide": can_review(request.user)
+        and adjustment.state == AdjustmentState.PROPOSED
+        and not decides_own_submission(request.user, {adjustment.proposed_by_id}),
         "may_cancel": adjustment.proposed_by_id == request.user.pk
         and adjustment.state == AdjustmentState.PROPOSED,
         "approve_form": ApproveForm(),

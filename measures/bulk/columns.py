@@ -5,11 +5,10 @@ fixed Chinese text, so a template downloaded with the English UI uploads back un
 to the translation catalogue never breaks files already filled in.
 """
 
-import re
-
 from django.utils import translation
 
 from measures.choices import TaskStatus
+from measures.exports.text import writable
 
 ZONE = "联动创新区代码"
 NUMBER = "任务编号"
@@ -61,9 +60,6 @@ STATUS_LABELS = {
     TaskStatus.COMPLETED: "已完成",
 }
 
-# Characters XML 1.0 cannot carry; openpyxl refuses them, so they never reach a cell.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
 
 def status_by_label():
     """Every spelling accepted on import: the fixed label, the code, and both UI labels."""
@@ -82,7 +78,9 @@ def clean_text(value):
     if value is None:
         return ""
     text = value if isinstance(value, str) else _number_text(value)
-    return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    # The template wrote the stored text through the exports' one cleaning rule; reading it the
+    # same way lets an untouched cell compare equal to what is stored.
+    return writable(text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def _number_text(value):

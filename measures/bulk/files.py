@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from measures.bulk.columns import HEADERS, PERCENT, STATUS, STATUS_LABELS, TEXT_WIDTH, TITLE, VERSION, WIDTHS
+from measures.exports.text import writable
 from measures.exports.xlsx import GREY_WRAP, HEADER, WRAP, Sheet, data_validation, workbook_bytes
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -79,7 +80,7 @@ def write_xlsx(rows, *, sheet_title):
 
 def _sheet_title(name):
     # Excel refuses these characters in a sheet name and allows at most 31 characters.
-    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in name).strip(" '")
+    cleaned = "".join(" " if ch in "[]:*?/\\\n" else ch for ch in writable(name)).strip(" '")
     return cleaned[:31] or "Sheet1"
 
 
@@ -88,6 +89,7 @@ def write_csv(rows):
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADERS)
     for values in rows:
+        values = [writable(value) for value in values]
         writer.writerow(
             ["'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in values]
         )

@@ -6,6 +6,7 @@ from io import StringIO
 from django.utils.translation import gettext as _
 
 from measures.exports.rows import columns, row_labels
+from measures.exports.text import writable
 
 BOM = "\ufeff"
 # A spreadsheet runs a cell starting with one of these as a formula; a leading apostrophe
@@ -14,6 +15,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe(value):
+    value = writable(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -116,16 +116,14 @@ class Body:
 
 
 ALIGNMENTS = {WD_ALIGN_PARAGRAPH.CENTER: "center", WD_ALIGN_PARAGRAPH.RIGHT: "right"}
-# XML 1.0 has no place for these control characters (lxml refuses them); text pasted from
-# other programs can carry them.
-XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # As python-docx's run.text: a tab becomes w:tab, a line break w:br (CR LF one break).
 RUN_BREAKS = re.compile(r"(\t|\r\n|\r|\n)")
 
 
 def _text_xml(value):
     pieces = []
-    for piece in RUN_BREAKS.split(XML_ILLEGAL.sub("", value)):
+    # Stored text as every export writes it (text.writable): a pasted vertical tab is a line break.
+    for piece in RUN_BREAKS.split(text.writable(value)):
         if piece == "\t":
             pieces.append("<w:tab/>")
         elif piece in ("\r\n", "\r", "\n"):
@@ -251,7 +249,7 @@ def render(report):
     _setup(document)
     body = Body(document)
     title = text.title(report)
-    document.core_properties.title = title
+    document.core_properties.title = text.writable(title)
     body.runs(run(title, TITLE, Pt(22)), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, line_spacing=Pt(36))
     body.paragraph(indent=False)
     body.paragraph(text.addressee_line(), indent=False)

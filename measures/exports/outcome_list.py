@@ -9,6 +9,7 @@ from lxml import etree
 from measures.choices import OutcomeState
 from measures.exports.docx import Body
 from measures.exports.docx import run as run_xml
+from measures.exports.text import writable
 from measures.exports.xlsx import HEADER as HEADER_BOLD
 from measures.exports.xlsx import TITLE_BOLD, WRAP, Sheet, sheet_name, workbook_bytes
 
@@ -50,7 +51,8 @@ def headers():
 
 
 def list_title(period):
-    return _("Submission list of reform and innovation outcomes (%(period)s)") % {"period": period.name}
+    title = _("Submission list of reform and innovation outcomes (%(period)s)") % {"period": period.name}
+    return writable(title)
 
 
 def as_xlsx(period, rows):

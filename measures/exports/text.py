@@ -1,5 +1,7 @@
 """The wording every format shares: title, addressees, summary sentence, file name."""
 
+import re
+
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
@@ -100,3 +102,20 @@ def file_name(report, extension):
     if report.zone is not None:
         parts.append(report.zone.name)
     return "-".join(parts) + f".{extension}"
+
+
+# Text is cleaned on the way out, here and nowhere else: whatever is stored (typed, pasted, loaded
+# from a plan, changed in the admin, restored from a backup) reaches every export through
+# `writable`, so no stored string can break a file. XML 1.0 (docx, xlsx) has no place for the C0
+# controls other than tab and line breaks, nor for U+FFFE/U+FFFF or lone surrogates. Vertical tab
+# and form feed are what Word and some web forms paste for a line or page break, so they become
+# line breaks; the rest carry nothing readable and are dropped.
+_LINE_BREAKS = re.compile(r"[\x0b\x0c]")
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def writable(value):
+    """`value` as any export may write it; anything but text is returned as it is."""
+    if not isinstance(value, str):
+        return value
+    return _UNWRITABLE.sub("", _LINE_BREAKS.sub("\n", value))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from measures.exports.rows import TIMELINESS, columns, row_labels, timeliness_labels
-from measures.exports.text import title
+from measures.exports.text import title, writable
 
 # Cell styles, by their index in styles.xml's cellXfs. GREY_WRAP (the bulk template's read-only
 # columns) and TITLE_BOLD (the outcome list's title) are for the other workbooks this writes.
@@ -30,8 +30,6 @@ WRAPPED_COLUMNS = {"title", "agencies", "progress", "problems", "next_steps"}
 # Excel forbids these in sheet names and allows at most 31 characters.
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SUMMARY_HEADER_ROW = 4
-# XML 1.0 has no place for these control characters; text pasted from other programs can carry them.
-XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Excel refuses to open a file with a longer cell ("We found a problem with some content").
 MAX_CELL_CHARS = 32767
 
@@ -65,7 +63,7 @@ STYLES = f"""{XML_DECLARATION}<styleSheet xmlns="{MAIN}">
 
 
 def sheet_name(name, taken):
-    base = SHEET_NAME_FORBIDDEN.sub("_", name)[:31] or "-"
+    base = SHEET_NAME_FORBIDDEN.sub("_", writable(name).replace("\n", " "))[:31] or "-"
     candidate, n = base, 2
     while candidate.lower() in taken:
         suffix = f"({n})"
@@ -85,7 +83,7 @@ def cell_xml(ref, value, style):
         return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, Number):
         return f'<c r="{ref}"{styled}><v>{value}</v></c>'
-    text = XML_ILLEGAL.sub("", str(value))[:MAX_CELL_CHARS]
+    text = writable(str(value))[:MAX_CELL_CHARS]
     return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 

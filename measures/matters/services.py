@@ -14,10 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.access import can_raise_matter, can_review, require
+from core.access import can_raise_matter, can_review, ensure_four_eyes, require
 from core.roles import Role
 from measures.choices import EventKind, MatterState, MatterUrgency
-from measures.history import record
+from measures.history import one_line, record
 from measures.models import MajorMatter
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,8 @@ def raise_matter(*, zone, user, title, description, urgency=MatterUrgency.NORMAL
         zone=zone,
         task=task,
         urgency=urgency,
-        title=(title or "").strip(),
+        # A title is one line: a pasted line break would also break the managers' e-mail subject.
+        title=one_line(title),
         description=(description or "").strip(),
         raised_by=user,
         raised_at=timezone.now(),
@@ -91,6 +92,8 @@ def notify_managers(matter_pk):
             "zone": matter.zone.name,
             "title": matter.title,
         }
+        # Matters saved before titles were kept to one line may still hold a line break.
+        subject = one_line(subject)
         body = render_to_string("measures/email/matter.txt", context)
     delivered = 0
     for manager in managers_to_notify():
@@ -109,6 +112,7 @@ def respond_to_matter(*, matter, user, response):
     """A manager answers; answering again adds to the thread and replaces the latest answer."""
     matter = _locked(matter)
     require(can_review(user))
+    ensure_four_eyes(user, {matter.raised_by_id})
     if not (response or "").strip():
         raise ValidationError({"response": _("Write the response.")})
     if matter.state == MatterState.CLOSED:

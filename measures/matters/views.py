@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from core.access import access_for, can_review
+from core.access import access_for, can_review, decides_own_submission
 from core.pagination import ForgivingPaginationMixin
 from core.views import add_service_errors, ensure
 from measures import services
@@ -91,7 +91,9 @@ def render_matter(request, matter, status=200, **forms):
     context = {
         "matter": matter,
         "thread": ReportEvent.objects.filter(matter=matter).select_related("actor").order_by("at", "pk"),
-        "may_respond": can_review(request.user) and matter.state != MatterState.CLOSED,
+        "may_respond": can_review(request.user)
+        and matter.state != MatterState.CLOSED
+        and not decides_own_submission(request.user, {matter.raised_by_id}),
         "may_close": can_close_matter(request.user, matter) and matter.state != MatterState.CLOSED,
         "respond_form": RespondForm(),
         "close_form": CloseMatterForm(),

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import can_record_outcome, can_review, require
+from core.access import can_record_outcome, can_review, ensure_four_eyes, require
 from core.history import as_json
 from core.merge import three_way
 from measures.choices import EventKind, OutcomeState
@@ -128,6 +128,11 @@ def update_outcome(*, outcome, user, data, tasks=None, base=None):
     return outcome
 
 
+def outcome_authors(outcome):
+    """Who recorded or submitted the outcome: none of them may evaluate, return or decide it."""
+    return {outcome.created_by_id, outcome.submitted_by_id}
+
+
 def _step(outcome, user, *, allowed, target, kind, note="", changes=None):
     if outcome.state not in allowed:
         raise ValidationError(
@@ -170,6 +175,7 @@ def submit_outcome(*, outcome, user):
 def evaluate_outcome(*, outcome, user, score, notes):
     outcome = _locked(outcome)
     require(can_review(user))
+    ensure_four_eyes(user, outcome_authors(outcome))
     if not (notes or "").strip():
         raise ValidationError({"notes": _("Write the evaluation notes.")})
     _step(
@@ -198,6 +204,7 @@ def return_outcome(*, outcome, user, note):
     cleared so a resubmission is evaluated afresh (the history keeps the old one)."""
     outcome = _locked(outcome)
     require(can_review(user))
+    ensure_four_eyes(user, outcome_authors(outcome))
     if not (note or "").strip():
         raise ValidationError({"note": _("Say what the zone should change.")})
     if outcome.state not in {OutcomeState.SUBMITTED, OutcomeState.EVALUATED}:
@@ -243,6 +250,7 @@ def _decide(outcome, user, *, target, kind, note):
     """Recommend or not: the manager's decision after evaluation, with its note."""
     outcome = _locked(outcome)
     require(can_review(user))
+    ensure_four_eyes(user, outcome_authors(outcome))
     _step(outcome, user, allowed={OutcomeState.EVALUATED}, target=target, kind=kind, note=note)
     outcome.decision_note = note
     outcome.decided_at = outcome.updated_at

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -12,16 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from core.access import access_for, can_record_outcome, can_review
+from core.access import access_for, can_record_outcome, can_review, decides_own_submission
 from core.forms import ReasonForm
 from core.merge import read_snapshot, snapshot
 from core.pagination import ForgivingPaginationMixin
-from core.views import add_service_errors, ensure
+from core.views import add_service_errors, ensure, is_own_submission_refusal
 from measures import services
 from measures.choices import EventKind, OutcomeState
 from measures.evidence.forms import EvidenceFileForm
 from measures.exports.outcome_list import LISTED_STATES, as_docx, as_xlsx, list_title, outcome_rows
-from measures.models import Evidence, ReportEvent, ReportingPeriod
+from measures.models import Evidence, ReportEvent, ReportingPeriod, Task
 from measures.outcomes.filters import OutcomeFilter
 from measures.outcomes.forms import (
     DecisionForm,
@@ -31,7 +32,7 @@ from measures.outcomes.forms import (
     ReplicationForm,
     ReturnForm,
 )
-from measures.outcomes.services import STATE_ERROR, OutcomeConflict, outcome_values
+from measures.outcomes.services import STATE_ERROR, OutcomeConflict, outcome_authors, outcome_values
 from measures.scoping import visible_outcomes, visible_zones
 
 
@@ -194,12 +195,14 @@ def render_outcome(request, outcome, status=200, **forms):
     events = list(ReportEvent.objects.filter(outcome=outcome).select_related("actor").order_by("-at", "-pk"))
     context = {
         "outcome": outcome,
-        "tasks": outcome.tasks.select_related("zone").order_by("number"),
+        # An outcome is seen by its zone; its linked tasks only as far as the user sees them.
+        "tasks": outcome.tasks.visible_to(request.user).select_related("zone").order_by("number"),
         "evidence": outcome.evidence.select_related("added_by").order_by("added_at", "pk"),
         "events": events,
         "returned": _return_event(outcome, events),
         "may_record": can_record_outcome(request.user, outcome.zone),
         "may_review": can_review(request.user),
+        "decides_own": decides_own_submission(request.user, outcome_authors(outcome)),
         "evaluate_form": EvaluateForm(initial={"score": outcome.score, "notes": outcome.evaluation}),
         "decision_form": DecisionForm(),
         "decline_form": DeclineForm(),
@@ -218,8 +221,10 @@ def outcome_detail(request, pk):
 
 
 def _state_refusal(request, outcome, error):
-    """A step the outcome's state does not allow: an error message on the outcome page."""
-    if hasattr(error, "error_dict") or not any(e.code == STATE_ERROR for e in error.error_list):
+    """A step the outcome's state does not allow, or a decision on one's own outcome: an error
+    message on the outcome page."""
+    state_error = not hasattr(error, "error_dict") and any(e.code == STATE_ERROR for e in error.error_list)
+    if not (state_error or is_own_submission_refusal(error)):
         return None
     messages.error(request, " ".join(error.messages))
     return redirect(outcome)
@@ -390,7 +395,7 @@ def _submission_list(request, period_id):
         visible_outcomes(request.user)
         .filter(period=period, state__in=LISTED_STATES)
         .select_related("zone")
-        .prefetch_related("tasks")
+        .prefetch_related(Prefetch("tasks", queryset=Task.objects.visible_to(request.user)))
         .order_by("zone__annex_number", "submitted_at", "pk")
     )
     return period, outcome_rows(outcomes)

@@ -5,13 +5,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import can_report, can_review, require
+from core.access import can_report, can_review, ensure_four_eyes, require
 from core.history import as_json
 from core.merge import three_way
 from measures.choices import EDITABLE_STATES, EventKind, ReportState, TaskStatus
 from measures.followup.services.coordination import ask_agency
 from measures.history import record
-from measures.models import CoordinationRequest, ProgressReport, ReportingPeriod, Task
+from measures.models import CoordinationRequest, ProgressReport, ReportEvent, ReportingPeriod, Task
 from measures.reporting.models import REPORT_FIELDS
 
 
@@ -285,9 +285,20 @@ def save_and_submit_report(*, task, period, user, data, expected_version=None, b
     return submitted
 
 
+# Who wrote or submitted a report: none of them may accept or return it.
+AUTHOR_KINDS = (EventKind.CREATED, EventKind.EDITED, EventKind.SUBMITTED)
+
+
+def report_authors(report):
+    return set(
+        ReportEvent.objects.filter(report=report, kind__in=AUTHOR_KINDS).values_list("actor_id", flat=True)
+    )
+
+
 @transaction.atomic
 def return_report(*, report, user, note, expected_version=None):
     require(can_review(user))
+    ensure_four_eyes(user, report_authors(report))
     if not note.strip():
         raise ValidationError({"note": _("Say what needs to change when returning a report.")})
     return _transition(
@@ -304,6 +315,7 @@ def return_report(*, report, user, note, expected_version=None):
 @transaction.atomic
 def accept_report(*, report, user, note="", expected_version=None):
     require(can_review(user))
+    ensure_four_eyes(user, report_authors(report))
     return _transition(
         report=report,
         user=user,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from core.access import can_report, can_review
 from core.forms import NoteForm, ReasonForm
 from core.merge import read_snapshot, snapshot
-from core.views import add_service_errors, ensure
+from core.views import add_service_errors, ensure, is_own_submission_refusal
 from measures import services
 from measures.models import ProgressReport, ReportingPeriod
 from measures.reporting.forms import ReportForm, ReviewForm
@@ -240,6 +240,9 @@ def review_report(request, code, number, period_id):
             form.data = form.data.copy()
             form.data["version"] = ProgressReport.objects.get(pk=report.pk).version
         except ValidationError as error:
+            if is_own_submission_refusal(error):
+                messages.error(request, " ".join(error.messages))
+                return back_to_task(request, task, period, "report")
             add_service_errors(form, error)
     return render_task_page(request, task, period, status=400, review_form=form)
 

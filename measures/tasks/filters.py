@@ -10,6 +10,7 @@ from measures.choices import AgencyRole, TaskStatus
 from measures.models import Task, TaskAgency, TaskCategory
 from measures.scoping import visible_agencies, visible_zones
 from zones.models import Agency, Plan, Zone
+from zones.numerals import typed_number
 
 
 def plans_of(zones):
@@ -189,8 +190,8 @@ class TaskFilter(django_filters.FilterSet):
             | Q(text__icontains=value)
             | Q(source_ref__icontains=value)
         )
-        if value.isdigit():
-            condition |= Q(number=int(value))
+        if (number := typed_number(value)) is not None:
+            condition |= Q(number=number)
         return queryset.filter(condition)
 
 

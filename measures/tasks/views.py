@@ -14,6 +14,7 @@ from core.access import (
     can_raise_matter,
     can_report,
     can_review,
+    decides_own_submission,
 )
 from core.forms import NoteForm, ReasonForm
 from core.pagination import ForgivingPaginationMixin
@@ -24,6 +25,7 @@ from measures.models import ReportingPeriod
 from measures.periods import selectors as period_selectors
 from measures.periods.forms import PeriodChoiceForm
 from measures.reporting.forms import ReviewForm
+from measures.reporting.services import AUTHOR_KINDS
 from measures.tasks import selectors
 from measures.tasks.filters import TaskFilter
 
@@ -85,6 +87,12 @@ def _render(request, task, period, page, status, forms):
     may_report = can_report(request.user, task) and not task.is_withdrawn
     may_review = can_review(request.user)
     report = page["report"]
+    # From the history the page reads anyway: who wrote or submitted the shown report.
+    authors = {
+        event.actor_id
+        for event in page["events"]
+        if report and event.report_id == report.pk and event.kind in AUTHOR_KINDS
+    }
     defaults = {
         "review_form": ReviewForm(initial={"version": report.version if report else None}),
         "file_form": EvidenceFileForm(),
@@ -116,6 +124,7 @@ def _render(request, task, period, page, status, forms):
         "next_label": task.next_code or task.next_number,
         "may_report": may_report,
         "may_review": may_review,
+        "own_report": decides_own_submission(request.user, authors),
         "access": access_for(request.user),
         # Plan changes and major matters: links only, decided from the cached access (no query).
         "may_propose": can_propose_adjustment(request.user, task)

@@ -51,8 +51,10 @@ def zone_detail(user, code, today=None):
         if t.closed_at is None and t.withdrawn_at is None and t.report_state in REPORTED_STATES
     )
     zone.open_task_count = sum(1 for t in all_tasks if t.closed_at is None and t.withdrawn_at is None)
+    # Only the tasks the user may see: a liaison sees a zone through the tasks their agency
+    # supports, not the rest of its work.
     zone.overdue_milestones = list(
-        followup_selectors.overdue_milestones(Task.objects.filter(zone=zone), today)
+        followup_selectors.overdue_milestones(Task.objects.visible_to(user).filter(zone=zone), today)
     )
     return zone
 

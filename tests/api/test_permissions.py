@@ -51,8 +51,9 @@ MATRIX = {
     "report-detail":          (401, 401,    200, 404,    200,    200, 200,  404),
     "outcome-list":           (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
     "outcome-detail":         (401, 401,    200, 404,    200,    200, 200,  404),
-    "indicator-value-list":   (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
-    "indicator-value-detail": (401, 401,    200, 404,    200,    200, 200,  404),
+    # The world's value is a draft: the scorecard shows a liaison accepted values only (issue 14).
+    "indicator-value-list":   (401, 401,    IN,  OUT,    OUT,    IN,  IN,   OUT),
+    "indicator-value-detail": (401, 401,    200, 404,    404,    200, 200,  404),
     # The schema describes routes, not rows: any token holder may read it.
     "schema":                 (401, 401,    200, 200,    200,    200, 200,  200),
 }

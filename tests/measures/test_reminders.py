@@ -508,3 +508,14 @@ def test_chase_names_the_officers_e_mailed(client, clock, manager, officer, offi
     assert officer.email in shown["success"]
     assert officer_without_email.username in shown["warning"]
     assert "error" not in shown
+
+
+
+def test_a_line_break_in_the_zone_name_still_sends_the_reminder(run, mailoutbox, officer, xiqing):
+    """A line break in a header makes Django refuse the mail (BadHeaderError): no one was told."""
+    xiqing.name = "西青\n经开区"
+    xiqing.save(update_fields=["name"])
+    make_period(deadline=TODAY + datetime.timedelta(days=7))
+    run()
+    assert [m.to for m in mailoutbox] == [["li.ming@xiqing.example.cn"]]
+    assert "\n" not in mailoutbox[0].subject and "西青 经开区" in mailoutbox[0].subject

@@ -237,8 +237,15 @@ def test_markup_polyglots_are_rejected(content, name):
     assert rejected(content, name).code == "bad_type"
 
 
-def test_markup_beyond_the_first_kilobyte_is_not_looked_for():
+def test_markup_beyond_the_first_kilobyte_is_refused_too():
+    # Issue 14: the whole file is searched, in the pass that hashes it, not only its first KiB.
     content = samples.PDF + b"%" + b" " * 2000 + b"<html>"
+    assert rejected(content, "a.pdf").code == "bad_type"
+    assert rejected(samples.png() + b"\0" * 70_000 + b"<svg/onload=alert(1)>", "a.png").code == "bad_type"
+
+
+def test_a_marker_name_inside_binary_data_is_not_markup():
+    content = samples.PDF + b"%" + b"<svgz" + b" " * 10 + b"<scripts"
     assert inspect_upload(uploaded_file=upload(content, "a.pdf")).content_type == "application/pdf"
 
 
@@ -265,7 +272,7 @@ def test_archive_too_large_in_total_is_rejected(monkeypatch):
 
 
 def test_member_compressing_well_below_the_floor_is_fine():
-    extra = {"word/styles.xml": b"\0" * (1024 * 1024)}
+    extra = {"word/styles.xml": b"<styles>" + b" " * (1024 * 1024 - 17) + b"</styles>"}
     assert inspect_upload(uploaded_file=upload(samples.ooxml("docx", extra=extra), "a.docx"))
 
 

@@ -136,6 +136,8 @@ def https_settings(settings):
     settings.SECURE_HSTS_SECONDS = 31536000
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # As settings.py sets them together; the header is believed only from the trusted proxy.
+    settings.FTZ_BEHIND_PROXY = True
     settings.SESSION_COOKIE_SECURE = True
     settings.CSRF_COOKIE_SECURE = True
 

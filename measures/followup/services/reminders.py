@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.access import can_review, require
 from core.roles import Role
 from measures.choices import REPORTED_STATES, EventKind, ReminderKind
-from measures.history import record
+from measures.history import one_line, record
 from measures.models import ProgressReport, Reminder, ReportingPeriod, Task
 
 log = logging.getLogger(__name__)
@@ -65,12 +65,11 @@ def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
     # Officials read these in Chinese whatever language the sender's page was in.
     with translation.override(settings.FTZ_NOTICE_LANGUAGE):
         prefix = "【催办】" if today > period.deadline else "【提醒】"
-        subject = _("%(prefix)s%(zone)s: %(count)s task reports for %(period)s not submitted") % {
-            "prefix": prefix,
-            "zone": zone.name,
-            "count": len(tasks),
-            "period": period.name,
-        }
+        # A header must be one line: a line break in a zone or period name would refuse the mail.
+        subject = one_line(
+            _("%(prefix)s%(zone)s: %(count)s task reports for %(period)s not submitted")
+            % {"prefix": prefix, "zone": zone.name, "count": len(tasks), "period": period.name}
+        )
         body = render_to_string("measures/email/reminder.txt", context)
     sent = Sent(reminders=[])
     for user in recipients:
