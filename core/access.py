@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import IntegerField, OuterRef, Subquery
 
 from core.roles import Role
+from notifications.models import Notification
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Access:
     roles: frozenset = field(default_factory=frozenset)
     zone_ids: frozenset = field(default_factory=frozenset)
     agency_id: int | None = None
+    # Unread notices, for the bell in the top bar: read in the same query as the roles.
+    unread_notices: int = 0
 
     @property
     def is_admin(self):
@@ -44,6 +48,13 @@ class Access:
 NO_ACCESS = Access()
 
 
+class CountOf(Subquery):
+    """COUNT(*) of a queryset as a scalar subquery, read in the same query as the rest."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 def access_for(user):
     """Roles, zones and agency of `user`, read in one query and kept on the user object."""
     if not getattr(user, "is_authenticated", False):
@@ -52,23 +63,29 @@ def access_for(user):
     if cached is not None:
         return cached
     # One row per (group, zone) pair; both lists are short, so the product stays small.
-    rows = (
+    unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).values("pk")
+    rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)
-        .values_list("groups__name", "profile__agency_id", "profile__zones__id")
+        .annotate(unread=CountOf(unread))
+        .values_list("groups__name", "profile__agency_id", "profile__zones__id", "unread")
     )
+    unread_notices = rows[0][3] if rows else 0
+    rows = [row[:3] for row in rows]
     group_names = {group for group, _agency, _zone in rows if group}
     roles = {role for role in Role if role.group_name in group_names}
     if user.is_superuser:
         roles.add(Role.ADMINISTRATOR)
     zone_ids = frozenset(zone for _group, _agency, zone in rows if zone is not None)
+    # Officers report for their zones; zone leaders (单位负责人) read them and receive escalations.
     agency_id = next((agency for _group, agency, _zone in rows if agency is not None), None)
     # A zone binding only counts for officers and an agency binding only for liaisons, so a
     # stray profile field never widens what someone sees.
     access = Access(
         roles=frozenset(roles),
-        zone_ids=zone_ids if Role.OFFICER in roles else frozenset(),
+        zone_ids=zone_ids if roles & {Role.OFFICER, Role.LEADER} else frozenset(),
         agency_id=agency_id if Role.LIAISON in roles else None,
+        unread_notices=unread_notices,
     )
     user._ftz_access = access
     return access

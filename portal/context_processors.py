@@ -7,6 +7,7 @@ from indicators.choices import ValueState
 from indicators.models import IndicatorValue
 from measures.choices import AdjustmentState, OutcomeState
 from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
+from notifications.models import Escalation
 
 
 class CountOf(Subquery):
@@ -18,12 +19,14 @@ class CountOf(Subquery):
 
 def pending_for_managers(user):
     """What waits for a manager's decision: unanswered major matters, proposed plan adjustments,
-    submitted outcomes (to evaluate) and submitted indicator values (to review). One query."""
+    submitted outcomes (to evaluate), submitted indicator values (to review) and red escalations
+    still open. One query."""
     counts = {
         "matters": MajorMatter.objects.unanswered(),
         "adjustments": PlanAdjustment.objects.filter(state=AdjustmentState.PROPOSED),
         "outcomes": InnovationOutcome.objects.filter(state=OutcomeState.SUBMITTED),
         "indicator_values": IndicatorValue.objects.filter(state=ValueState.SUBMITTED),
+        "red_escalations": Escalation.objects.open().red(),
     }
     annotations = {name: CountOf(queryset.order_by().values("pk")) for name, queryset in counts.items()}
     return get_user_model().objects.filter(pk=user.pk).annotate(**annotations).values(*counts).get()
@@ -38,7 +41,11 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     access = access_for(user)
-    context = {"nav_manager": access.is_manager, "nav_matters": access.is_manager or access.is_officer}
+    context = {
+        "nav_manager": access.is_manager,
+        "nav_matters": access.is_manager or access.is_officer,
+        "nav_unread": access.unread_notices,
+    }
     if access.is_manager:
         context["nav_pending"] = SimpleLazyObject(lambda: pending_for_managers(user))
     return context
