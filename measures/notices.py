@@ -1,8 +1,8 @@
 """Who is told of what happens to tasks, reports, requests, outcomes, adjustments and matters.
 
 measures calls notifications (never the other way round): every history row a service writes
-(services.events.record) passes through `on_event`, in the same transaction, and the kinds that
-concern someone become notices. Reminders and chase notices are told from services.reminders.
+(measures.history.record) passes through `on_event`, in the same transaction, and the kinds that
+concern someone become notices. Reminders and chase notices are told from measures.followup.services.reminders.
 """
 
 from django.conf import settings
@@ -225,7 +225,7 @@ HANDLERS = {
 
 
 def reminded(*, kind, period, zone, tasks, recipients, sender):
-    """A reminder or chase notice (催办) in the centre beside the e-mail that services.reminders sends."""
+    """A reminder or chase notice (催办) in the centre beside the e-mail that the reminder service sends."""
     from measures.choices import ReminderKind
 
     chase = kind == ReminderKind.CHASE
