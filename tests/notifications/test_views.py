@@ -12,11 +12,11 @@ from notifications.choices import Level, Mode, NoticeKind
 from notifications.models import Notification, Preference
 from notifications.services import notify
 from tests.factories import make_period, make_user
+from tests.helpers import SESSION
 from zones.models import Zone
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("notifications:list")
-SESSION = 2
 
 
 @pytest.fixture
