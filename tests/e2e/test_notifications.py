@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from zones.roles import Role
 
+from core.roles import Role
 from measures.models import ReportingPeriod
 from notifications.models import Notification
 from tests.e2e.test_reporting_loop import sign_in, sign_out
