@@ -14,9 +14,15 @@ PG_URL ?= postgres://ftz:ftz@127.0.0.1:5432/ftz
 
 .PHONY: bench bench-deps serve run test test-postgres postgres venv venv-dev system-deps build-deps ldap-server browser messages db lint format fixtures demo-accounts clean
 
-run: db ## set everything up and serve on http://127.0.0.1:8000
-	@echo "Serving FTZ Tracker on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+# The task worker (notices, digests) and the periodic ticker run beside the web server; Ctrl+C
+# (or the server stopping) stops them too. Background jobs of a script ignore Ctrl+C, hence the trap.
+WORKERS = $(PY) manage.py db_worker --no-reload -v0 & worker=$$!; \
+	$(PY) manage.py run_periodic --loop 60 >/dev/null & ticker=$$!; \
+	trap 'kill $$worker $$ticker 2>/dev/null; wait $$worker $$ticker 2>/dev/null' EXIT INT TERM;
+
+run: db ## set everything up and serve on http://127.0.0.1:8000, with the task worker
+	@echo "Serving FTZ Tracker on http://$(HOST):$(PORT)/ with its task worker (Ctrl+C to stop)"
+	@$(WORKERS) $(PY) manage.py runserver $(HOST):$(PORT)
 
 bench-deps:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
@@ -26,7 +32,7 @@ bench: venv-dev messages postgres bench-deps ## benchmarks at scale (not part of
 
 serve: db ## serve with gunicorn as in production (deploy/gunicorn.conf.py) on http://$(HOST):$(PORT)
 	@echo "Serving FTZ Tracker with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
+	@$(WORKERS) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
 test: venv-dev messages browser ldap-server ## the whole suite, browser tests included
 	$(PY) -m pytest

@@ -424,13 +424,16 @@ def measure(target, small, args, medium=None):
     if "writes" in steps:
         log(f"{target.name}: {args.write_seconds:g} s of concurrent report writes")
         result["writes"] = worker(target, "writes", "--seconds", args.write_seconds)["writes"]
+    if "notices" in steps:
+        log(f"{target.name}: every task overdue at once, escalated and notified")
+        result["notices"] = worker(target, "notices")["notices"]
     if "wrk" in steps:
         log(f"{target.name}: gunicorn + wrk")
         result["wrk"] = gunicorn_wrk(target, args)
     return result
 
 
-ALL_STEPS = ["pages", "timings", "admin", "raw", "xlsx", "writes", "wrk", "growth"]
+ALL_STEPS = ["pages", "timings", "admin", "raw", "xlsx", "writes", "notices", "wrk", "growth"]
 
 
 def parse_args(argv):

@@ -672,6 +672,122 @@ def step_analyze(args):
     return {"analyze": "done"}
 
 
+class _Refused(Exception):
+    pass
+
+
+def step_notices(args):
+    """Every task of the plan overdue at once: the escalation ladder issues its steps, and the
+    notices reach a robot per zone and the managers' robot as one digest per channel and window,
+    not one message each. A loopback webhook counts what arrives; everything is rolled back."""
+    import datetime as dt
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from django.db import transaction
+
+    from measures.followup.services.escalation import escalate
+    from notifications import delivery
+    from notifications.choices import Audience, ChannelKind
+    from notifications.models import Channel, Delivery, EscalationRule, Notification
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append((self.path, len(self.rfile.read(int(self.headers.get("Content-Length", 0))))))
+            body = b'{"errcode": 0, "errmsg": "ok"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    plan = Plan.objects.get(code=PLAN)
+    zones = list(Zone.objects.filter(plan=plan).order_by("annex_number"))
+    today = timezone.localdate()
+    result = {}
+    try:
+        with transaction.atomic():
+            officer_group = Group.objects.get(name=Role.OFFICER.group_name)
+            for zone in zones:
+                account, _created = get_user_model().objects.get_or_create(
+                    username=f"bench-notice-{zone.code}"
+                )
+                account.groups.add(officer_group)
+                Profile.objects.get_or_create(user=account)[0].zones.add(zone)
+            kinds = [ChannelKind.WECOM, ChannelKind.DINGTALK, ChannelKind.WEBHOOK]
+            Channel.objects.bulk_create(
+                [
+                    Channel(
+                        name=zone.code,
+                        kind=kinds[n % 3],
+                        url=f"{base}/{zone.code}",
+                        secret="SECbench" if kinds[n % 3] == ChannelKind.DINGTALK else "",
+                        audience=Audience.ZONE,
+                        zone=zone,
+                    )
+                    for n, zone in enumerate(zones)
+                ]
+                + [
+                    Channel(
+                        name="managers",
+                        kind=ChannelKind.WECOM,
+                        url=f"{base}/managers",
+                        audience=Audience.MANAGERS,
+                    )
+                ]
+            )
+            # A quarter long past whose reports nobody submitted: every task of the plan is overdue.
+            start = dt.date(1990, 1, 1)
+            ReportingPeriod.objects.create(
+                plan=plan,
+                name="bench-overdue",
+                start=start,
+                end=start + dt.timedelta(days=89),
+                deadline=today - dt.timedelta(days=5),
+            )
+            EscalationRule.objects.update_or_create(
+                plan=plan, defaults={"blue_days": 1, "yellow_days": 2, "red_days": 3, "active": True}
+            )
+            now = timezone.now()
+            began = time.perf_counter()
+            steps = escalate(now=now)
+            escalated = time.perf_counter()
+            notices = Notification.objects.count()
+            routed = delivery.route_pending(now=now + dt.timedelta(minutes=6))
+            routed_at = time.perf_counter()
+            sent, failed = delivery.send_due(now=now + dt.timedelta(minutes=6))
+            finished = time.perf_counter()
+            channels_told = (
+                Delivery.objects.filter(channel__isnull=False).values("channel").distinct().count()
+            )
+            result = {
+                "tasks": Task.objects.filter(zone__plan=plan).count(),
+                "steps": steps,
+                "notices": notices,
+                "routed": routed,
+                "messages": len(received),
+                "channels": channels_told,
+                "sent": sent,
+                "failed": failed,
+                "largest_message_bytes": max((size for _path, size in received), default=0),
+                "escalate_seconds": escalated - began,
+                "route_seconds": routed_at - escalated,
+                "send_seconds": finished - routed_at,
+            }
+            raise _Refused
+    except _Refused:
+        pass
+    finally:
+        server.shutdown()
+    return {"notices": result}
+
+
 def step_versions(args):
     with connection.cursor() as cursor:
         cursor.execute("select sqlite_version()" if connection.vendor == "sqlite" else "show server_version")
@@ -693,6 +809,7 @@ STEPS = {
     "writes": step_writes,
     "session": step_session,
     "versions": step_versions,
+    "notices": step_notices,
     "analyze": step_analyze,
 }
 

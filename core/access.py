@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import IntegerField, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from core.roles import Role
+from notifications.models import Notification
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Access:
     roles: frozenset = field(default_factory=frozenset)
     zone_ids: frozenset = field(default_factory=frozenset)
     agency_id: int | None = None
+    # Unread notices, for the bell in the top bar: read in the same query as the roles.
+    unread_notices: int = 0
 
     @property
     def is_admin(self):
@@ -45,6 +49,13 @@ class Access:
 NO_ACCESS = Access()
 
 
+class CountOf(Subquery):
+    """COUNT(*) of a queryset as a scalar subquery, read in the same query as the rest."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 def access_for(user):
     """Roles, zones and agency of `user`, read in one query and kept on the user object."""
     if not getattr(user, "is_authenticated", False):
@@ -54,11 +65,14 @@ def access_for(user):
         return cached
     # One row per (group, zone) pair; both lists are short, so the product stays small. A zone
     # that takes part in several plans (Zone.same_zone_as) is one zone to its officers: the same
-    # query reads its other plans' rows.
-    rows = (
+    # query reads its other plans' rows, and the unread notices for the bell.
+    unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).values("pk")
+    rows = list(
         get_user_model()
         .objects.filter(pk=user.pk)
+        .annotate(unread=CountOf(unread))
         .values_list(
+            "unread",
             "groups__name",
             "profile__agency_id",
             "profile__zones__id",
@@ -67,18 +81,22 @@ def access_for(user):
             "profile__zones__same_zone_as__in_other_plans__id",
         )
     )
+    unread_notices = rows[0][0] if rows else 0
+    rows = [row[1:] for row in rows]
     group_names = {row[0] for row in rows if row[0]}
     roles = {role for role in Role if role.group_name in group_names}
     if user.is_superuser:
         roles.add(Role.ADMINISTRATOR)
     zone_ids = frozenset(zone for row in rows for zone in row[2:] if zone is not None)
+    # Officers report for their zones; zone leaders (单位负责人) read them and receive escalations.
     agency_id = next((row[1] for row in rows if row[1] is not None), None)
     # A zone binding only counts for officers and an agency binding only for liaisons, so a
     # stray profile field never widens what someone sees.
     access = Access(
         roles=frozenset(roles),
-        zone_ids=zone_ids if Role.OFFICER in roles else frozenset(),
+        zone_ids=zone_ids if roles & {Role.OFFICER, Role.LEADER} else frozenset(),
         agency_id=agency_id if Role.LIAISON in roles else None,
+        unread_notices=unread_notices,
     )
     user._ftz_access = access
     return access

@@ -1,4 +1,4 @@
-"""The four roles, as Django groups; a profile links a user to zones or an agency."""
+"""The roles, as Django groups; a profile links a user to zones or an agency."""
 
 from django.contrib.auth.models import Group
 from django.db import models
@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     OFFICER = "officer", _("Zone officer")
     LIAISON = "liaison", _("Agency liaison")
+    LEADER = "leader", _("Zone leader (单位负责人)")
 
     @property
     def group_name(self):
@@ -18,6 +19,7 @@ class Role(models.TextChoices):
             "manager": "Managers",
             "officer": "Zone officers",
             "liaison": "Agency liaisons",
+            "leader": "Zone leaders",
         }[self.value]
 
 

@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "directory",
     # Its two tables record CAS tickets per session (for single sign-out); unused while CAS is off.
     "django_cas_ng",
+    "django_tasks",
+    "django_tasks_db",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +242,25 @@ FTZ_NOTICE_LANGUAGE = os.environ.get("FTZ_NOTICE_LANGUAGE", "zh-hans")
 # Days before a deadline when officers are reminded, and between chase notices after it.
 FTZ_REMIND_DAYS_BEFORE = int(os.environ.get("FTZ_REMIND_DAYS_BEFORE", 7))
 FTZ_CHASE_EVERY_DAYS = int(os.environ.get("FTZ_CHASE_EVERY_DAYS", 7))
+
+# --- Background work (notifications/, docs/notifications.md) -------------------------------------
+# Django's tasks API through the django-tasks backport. The database backend needs nothing beside
+# the app's own database; its worker is `manage.py db_worker` (make run starts it, deploy/ has a
+# unit). A larger deployment switches backend here alone, e.g. FTZ_TASKS_BACKEND to an RQ or Celery
+# backend class of the django-tasks family, with its own OPTIONS.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("FTZ_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Daily e-mail digests go out at this local hour the next morning; daily periodic jobs (reminders,
+# escalation) run at the first tick from this hour on.
+FTZ_DIGEST_HOUR = int(os.environ.get("FTZ_DIGEST_HOUR", 8))
+FTZ_PERIODIC_HOUR = int(os.environ.get("FTZ_PERIODIC_HOUR", 8))
+# A failed message is retried after 1, 2, 4, 8 … times this many seconds, up to the attempts.
+FTZ_NOTIFY_RETRY_SECONDS = int(os.environ.get("FTZ_NOTIFY_RETRY_SECONDS", 60))
+FTZ_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("FTZ_NOTIFY_MAX_ATTEMPTS", 5))
 
 # --- Security -----------------------------------------------------------------------------------
 

@@ -45,4 +45,5 @@ urlpatterns = [
         "", include(([path("my/", my_page, name="my"), *measures_urls.urlpatterns], measures_urls.app_name))
     ),
     path("", include("indicators.urls")),
+    path("", include("notifications.urls")),
 ]

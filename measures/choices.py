@@ -87,6 +87,7 @@ class EventKind(models.TextChoices):
     MATTER_RAISED = "matter_raised", _("Major matter reported")
     MATTER_RESPONDED = "matter_responded", _("Major matter answered")
     MATTER_CLOSED = "matter_closed", _("Major matter closed")
+    ESCALATED = "escalated", _("Escalated (督办)")
 
 
 class OutcomeType(models.TextChoices):

@@ -25,6 +25,10 @@ def record(
     )
     event.full_clean()
     event.save()
+    # The people the change concerns are told in the same transaction (measures.notices).
+    from measures.notices import on_event
+
+    on_event(event)
     return event
 
 

@@ -4,6 +4,8 @@ ftztracker/urls.py adds the my page (portal) to this namespace, as it also draws
 
 from django.urls import include, path
 
+from .dashboard.silence_views import silence_page
+
 app_name = "measures"
 
 DOMAINS = [
@@ -20,3 +22,4 @@ DOMAINS = [
 ]
 
 urlpatterns = [path("", include(f"measures.{domain}.urls")) for domain in DOMAINS]
+urlpatterns.append(path("silence/", silence_page, name="silence"))

@@ -7,6 +7,7 @@ from indicators.choices import ValueState
 from indicators.models import IndicatorValue
 from measures.choices import AdjustmentState, OutcomeState
 from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
+from notifications.models import Escalation
 
 
 class CountOf(Subquery):
@@ -18,7 +19,8 @@ class CountOf(Subquery):
 
 def pending_for_managers(user):
     """What waits for a manager's decision: unanswered major matters, proposed plan adjustments,
-    submitted outcomes (to evaluate) and submitted indicator values (to review). One query."""
+    submitted outcomes (to evaluate), submitted indicator values (to review) and red escalations
+    still open. One query."""
     # Four eyes: what the manager raised, proposed, recorded or entered waits for someone else.
     counts = {
         "matters": MajorMatter.objects.unanswered().exclude(raised_by=user),
@@ -31,6 +33,7 @@ def pending_for_managers(user):
         "indicator_values": IndicatorValue.objects.filter(state=ValueState.SUBMITTED).exclude(
             entered_by=user
         ),
+        "red_escalations": Escalation.objects.open().red(),
     }
     annotations = {name: CountOf(queryset.order_by().values("pk")) for name, queryset in counts.items()}
     return get_user_model().objects.filter(pk=user.pk).annotate(**annotations).values(*counts).get()
@@ -45,7 +48,11 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     access = access_for(user)
-    context = {"nav_manager": access.is_manager, "nav_matters": access.is_manager or access.is_officer}
+    context = {
+        "nav_manager": access.is_manager,
+        "nav_matters": access.is_manager or access.is_officer,
+        "nav_unread": access.unread_notices,
+    }
     if access.is_manager:
         context["nav_pending"] = SimpleLazyObject(lambda: pending_for_managers(user))
     return context

@@ -5,7 +5,7 @@ from django.utils import timezone
 from core.access import access_for
 from indicators.selectors import returned_values as indicator_values_returned
 from measures.choices import REPORTED_STATES, AgencyRole, MatterState, ReportState
-from measures.followup.selectors import notices_for, open_requests, overdue_milestones
+from measures.followup.selectors import open_requests, overdue_milestones
 from measures.models import ProgressReport, ReportingPeriod, Task, TaskAgency
 from measures.periods.selectors import current_periods
 from measures.reporting.filters import ReviewQueueFilter
@@ -84,7 +84,6 @@ def my_page(user, today=None, params=None):
             .order_by("-raised_at", "-pk")[: MY_LIST_LIMIT + 1]
         )
     overdue_periods = earlier_unreported(own, today) if access.is_officer else []
-    notices = notices_for(user, today) if access.is_officer else []
     returned_values = []
     if access.is_officer:
         returned_values = indicator_values_returned(zone_ids=access.zone_ids, limit=MY_LIST_LIMIT)
@@ -105,7 +104,6 @@ def my_page(user, today=None, params=None):
         if access.is_officer
         else [],
         "overdue_periods": overdue_periods,
-        "notices": notices,
         "requests": requests[:MY_LIST_LIMIT],
         "more_requests": len(requests) > MY_LIST_LIMIT,
         "matters": matters[:MY_LIST_LIMIT],

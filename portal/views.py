@@ -5,12 +5,15 @@ from django.shortcuts import redirect, render
 
 from core.access import access_for
 from measures.dashboard.views import dashboard
+from notifications.selectors import unread_action_items
 from portal import selectors
 
 
 @login_required
 def my_page(request):
-    return render(request, "measures/my.html", selectors.my_page(request.user, params=request.GET))
+    context = selectors.my_page(request.user, params=request.GET)
+    context["notices"] = unread_action_items(request.user)
+    return render(request, "measures/my.html", context)
 
 
 @login_required

@@ -14,6 +14,9 @@ ROOT = Path(settings.BASE_DIR)
 
 # Lowest first: a package may import only from packages before it in this list.
 LAYERS = [
+    # Notices, channels and the task worker know nothing of the project's other packages (they keep
+    # a notice's link and scope as data); core reads the unread count beside the user's roles.
+    "notifications",
     "core",
     "zones",
     "measures",

@@ -1,6 +1,7 @@
 """The managers' dashboard at `/`: the period at a glance, with charts and their numbers."""
 
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from core.access import access_for, can_review
@@ -9,8 +10,10 @@ from measures.choices import Light, TaskStatus
 from measures.dashboard import selectors as reads
 from measures.dashboard.forms import DashboardForm
 from measures.models import Task
+from notifications.models import Escalation
 from zones.models import Plan
 
+RED_LIMIT = 20
 LIGHT_COLOURS = {
     "red": "#d2222d",
     "yellow": "#f0b400",
@@ -44,6 +47,17 @@ def dashboard(request):
             ("none", _("Not submitted"))
         ]
         context["light_labels"] = [(light.value, light.label) for light in reads.LIGHT_ORDER]
+        # Red escalations (红色督办) still open in this plan, the oldest first: read (one query) only
+        # when the top bar's count of open red escalations says there are any.
+        red = (
+            Escalation.objects.open()
+            .red()
+            .filter(zone__plan=plan)
+            .select_related("zone")
+            .order_by("issued_at")
+        )
+        context["red_escalations"] = SimpleLazyObject(lambda: list(red[: RED_LIMIT + 1]))
+        context["red_limit"] = RED_LIMIT
     return render(request, "measures/dashboard.html", context)
 
 

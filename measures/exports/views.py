@@ -15,6 +15,8 @@ from measures.exports import csv, docx, text, xlsx
 from measures.exports.forms import PeriodReportForm, ReportScopeForm
 from measures.exports.rows import TIMELINESS, columns, period_rows, period_summary, timeliness_labels
 from measures.models import ReportingPeriod
+from notifications.choices import Subject
+from notifications.models import Escalation
 
 FORMATS = [
     ("html", "period-report-html"),
@@ -138,6 +140,7 @@ def report_html(request, period_id):
                 )
                 for row in summary.categories
             )
+            context["red_escalations"] = red_escalations(summary)
             return render(request, "measures/period_report_summary.html", context)
     report = period_rows(request.user, period, zone=zone)
     if not report.sections:
@@ -147,8 +150,18 @@ def report_html(request, period_id):
         "problems_number": text.heading_number(len(report.sections) + 1),
         "next_steps_number": text.heading_number(len(report.sections) + 2),
         "sections": [(text.heading_number(n), s) for n, s in enumerate(report.sections, start=1)],
+        "red_escalations": red_escalations(report),
     }
     return render(request, "measures/period_report.html", context)
+
+
+def red_escalations(report):
+    """The red escalations (红色督办) of the period's reports in the report's zones, settled or not."""
+    zones = [section.zone.pk for section in report.sections]
+    steps = Escalation.objects.red().filter(
+        subject=Subject.REPORT, period_id=report.period.pk, zone_id__in=zones
+    )
+    return list(steps.select_related("zone").order_by("zone__annex_number", "issued_at"))
 
 
 @login_required

@@ -1,17 +1,14 @@
 """Reads of milestones, coordination requests and the reminders sent."""
 
-import datetime
-
 from django.db.models import (
     Case,
     Q,
     When,
 )
-from django.utils import timezone
 
 from core.access import access_for
 from measures.choices import RequestState
-from measures.models import CoordinationRequest, Milestone, Reminder, Task
+from measures.models import CoordinationRequest, Milestone, Task
 
 
 def overdue_milestones(tasks, today):
@@ -48,21 +45,4 @@ def requests_for_agency(user, agency):
             Case(When(state=RequestState.OPEN, then=0), When(state=RequestState.ANSWERED, then=1), default=2),
             "-asked_at",
         )
-    )
-
-
-NOTICES_SHOWN_DAYS = 14
-NOTICES_SHOWN = 5
-
-
-def notices_for(user, today):
-    """The reminders and chase notices (催办) sent to `user` in the last two weeks for periods
-    still open: the way an officer without an e-mail address (or whose mail bounced) is reached."""
-    since = timezone.make_aware(
-        datetime.datetime.combine(today - datetime.timedelta(days=NOTICES_SHOWN_DAYS), datetime.time.min)
-    )
-    return list(
-        Reminder.objects.filter(recipient=user, sent_at__gte=since, period__locked_at__isnull=True)
-        .select_related("period", "zone", "sent_by")
-        .order_by("-sent_at", "-pk")[:NOTICES_SHOWN]
     )

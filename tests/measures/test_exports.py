@@ -30,8 +30,8 @@ SUBMITTED = [ReportState.SUBMITTED, ReportState.ACCEPTED]
 # Session and user, then: period, access, zones, tasks (with report values), reports, requests.
 QUERIES = 2 + 6
 # The printable page, drawn in base.html, also reads the navigation's count of unanswered major
-# matters (managers only).
-PAGE = QUERIES + 1
+# matters (managers only), and the red escalations (红色督办) of the period listed at its end.
+PAGE = QUERIES + 2
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ def test_pending_counts_come_in_one_query_whatever_their_number(world, django_as
             "adjustments": 0,
             "outcomes": 0,
             "indicator_values": 0,
+            "red_escalations": 0,
         }
     fill(xiqing, officer, 3)
     with django_assert_num_queries(1):
@@ -62,6 +63,7 @@ def test_pending_counts_come_in_one_query_whatever_their_number(world, django_as
             "adjustments": 3,
             "outcomes": 3,
             "indicator_values": 3,
+            "red_escalations": 0,
         }
 
 

@@ -78,6 +78,8 @@ MATRIX = {
     "period-list":            (LOGIN, 403, 403,    403,    403,   200, 200,  403),
     "period-lock":            (LOGIN, 403, 403,    403,    403,   302, 302,  403),
     "period-reopen":          (LOGIN, 403, 403,    403,    403,   302, 302,  403),
+    # Who goes silent names people: managers only.
+    "silence":                (LOGIN, 403, 403,    403,    403,   200, 200,  403),
     "my":                     (LOGIN, 200, 200,    200,    200,   200, 200,  200),
     "task-list":              (LOGIN, 200, 200,    200,    200,   200, 200,  200),
     "zone-page":              (LOGIN, 200, 404,    200,    404,   200, 200,  404),
@@ -399,6 +401,7 @@ ENDPOINTS = {
         lambda w: {"period": w.period.pk},
     ),
     "period-list": Endpoint("get", lambda w: reverse("measures:period-list")),
+    "silence": Endpoint("get", lambda w: reverse("measures:silence")),
     "period-lock": Endpoint("post", lambda w: reverse("measures:period-lock", args=[w.period.pk])),
     "period-reopen": Endpoint(
         "post",
@@ -536,6 +539,7 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "request-close": "request-close",
         "zone-chase": "zone-chase",
         "period-list": "period-list",
+        "silence": "silence",
         "period-lock": "period-lock",
         "period-reopen": "period-reopen",
         "my": "my",

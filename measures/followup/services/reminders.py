@@ -98,6 +98,9 @@ def _deliver(*, kind, period, zone, tasks, recipients, sender, today):
         reminder.full_clean()
         reminder.save()
         sent.reminders.append(reminder)
+    from measures.notices import reminded
+
+    reminded(kind=kind, period=period, zone=zone, tasks=tasks, recipients=recipients, sender=sender)
     return sent
 
 

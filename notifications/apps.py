@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = _("Notifications")
+
+    def ready(self):
+        from . import delivery, registry
+
+        registry.register_job("dispatch", lambda now: delivery.dispatch(now=now), "minute")

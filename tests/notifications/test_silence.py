@@ -1,0 +1,93 @@
+"""Who goes silent: per officer and agency, for managers only; a fixed number of queries."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from core.roles import Role
+from measures import services
+from measures.choices import TaskStatus
+from measures.dashboard.silence import silence
+from measures.models import ReportingPeriod
+from tests.factories import make_agency, make_category, make_task, make_user, make_zone
+
+pytestmark = pytest.mark.django_db
+URL = reverse("measures:silence")
+
+
+@pytest.fixture
+def world():
+    zone = make_zone()
+    other = make_zone(plan=zone.plan)
+    agency = make_agency()
+    category = make_category(zone)
+    tasks = [make_task(zone=zone, category=category, agencies=[agency]) for _ in range(4)]
+    make_task(zone=other, category=make_category(other))
+    period = ReportingPeriod.objects.create(
+        plan=zone.plan,
+        name="Q3",
+        start=datetime.date(2026, 7, 1),
+        end=datetime.date(2026, 9, 30),
+        deadline=datetime.date(2026, 10, 10),
+    )
+    busy = make_user(Role.OFFICER, zones=[zone], first_name="勤", last_name="王")
+    quiet = make_user(Role.OFFICER, zones=[other], first_name="默", last_name="赵")
+    manager = make_user(Role.MANAGER)
+    return locals()
+
+
+def submit(task, period, officer):
+    data = {"status": TaskStatus.ON_TRACK, "percent_complete": 10, "progress": "推进"}
+    report = services.save_report(task=task, period=period, user=officer, data=data)
+    return services.submit_report(report=report, user=officer)
+
+
+def test_the_numbers(world):
+    w = world
+    for task in w["tasks"][:3]:
+        submit(
+            task, w["period"], w["busy"]
+        )  # submitted today, after the deadline (the test's clock is today)
+    request = services.ask_agency(task=w["tasks"][0], user=w["busy"], agency=w["agency"], question="请协调")
+    liaison = make_user(Role.LIAISON, agency=w["agency"])
+    services.answer_request(request=request, user=liaison, answer="好")
+    services.ask_agency(task=w["tasks"][1], user=w["busy"], agency=w["agency"], question="再请协调")
+    # Requests count by the span of the periods: stretch it to include today's.
+    ReportingPeriod.objects.filter(pk=w["period"].pk).update(end=datetime.date(2099, 1, 1))
+    today = datetime.date.today() + datetime.timedelta(days=1)
+    if today <= w["period"].deadline:
+        pytest.skip("the period must have lapsed")
+    data = silence(plan=w["zone"].plan, periods=list(ReportingPeriod.objects.all()), today=today)
+    rows = {row["name"]: row for row in data["officers"]}
+    busy, quiet = rows["王勤"], rows["赵默"]
+    assert (busy["owed"], busy["submitted"], quiet["owed"], quiet["submitted"]) == (4, 3, 1, 0)
+    assert busy["on_time_rate"] == 0 and quiet["on_time_rate"] == 0  # everything came late
+    assert quiet["average_days_late"] == (today - w["period"].deadline).days
+    (agency,) = data["agencies"]
+    assert (agency["received"], agency["answered"], agency["answer_rate"]) == (2, 1, 50)
+    assert agency["median_days"] is not None and agency["median_days"] < 1
+    assert data["officers"][0]["name"] in ("王勤", "赵默")
+
+
+def test_only_managers_see_it_in_a_fixed_number_of_queries(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(URL).status_code == 302
+    client.force_login(world["busy"])
+    assert client.get(URL).status_code == 403
+    client.force_login(world["manager"])
+    query = {"plan": world["zone"].plan.code}
+    with CaptureQueriesContext(connection) as before:
+        response = client.get(URL, query)
+    assert response.status_code == 200
+    for task in world["tasks"]:
+        submit(task, world["period"], world["busy"])
+    make_user(Role.OFFICER, zones=[world["other"]])
+    with CaptureQueriesContext(connection) as after:
+        client.get(URL, query)
+    assert len(after) == len(before) <= 16
+    assert "赵默" in response.content.decode()
+    bad = client.get(URL, {"plan": world["zone"].plan.code, "since": "999999"})
+    assert bad.status_code == 200 and "alert-error" in bad.content.decode()
