@@ -1,7 +1,15 @@
 """Small forms and widgets every app's pages use."""
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext_lazy as _
+
+
+class FormRenderer(DjangoTemplates):
+    """Settings' FORM_RENDERER: every {{ field.as_field_group }} draws core/field.html, the one
+    field template of the app."""
+
+    field_template_name = "core/field.html"
 
 
 class ReasonForm(forms.Form):

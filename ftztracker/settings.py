@@ -139,6 +139,8 @@ PAGE_TEMPLATE_DIRS = [
     BASE_DIR / "portal" / "templates",
 ]
 
+FORM_RENDERER = "core.forms.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import accept_attribute, allowed_extensions_label, max_upload_bytes
@@ -8,6 +9,8 @@ from .models import DECIMAL
 
 class ValueForm(forms.Form):
     """One row of the entry page: a manual indicator's value for the zone and period."""
+
+    wide_fields = ("note",)
 
     indicator = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -30,6 +33,13 @@ class ValueForm(forms.Form):
             "types": allowed_extensions_label(),
             "size": max_upload_bytes() // (1024 * 1024),
         }
+
+    def show_attached(self, *, url, name):
+        """The file already attached to the value, linked after the evidence field's help text."""
+        field = self.fields["evidence"]
+        field.help_text = format_html(
+            '{} · {} <a href="{}">{}</a>', field.help_text, _("Attached:"), url, name
+        )
 
     @property
     def is_blank(self):

@@ -94,6 +94,11 @@ def enter_values(request, code, period_id):
         {"indicator": indicator, "value": values.get(indicator.pk), "form": form}
         for indicator, form in zip(indicators, formset.forms, strict=False)
     ]
+    for row in rows:
+        if row["value"] is not None and row["value"].evidence_file:
+            row["form"].show_attached(
+                url=reverse("indicators:evidence", args=[row["value"].pk]), name=row["value"].evidence_name
+            )
     editable = any(row["value"] is None or row["value"].is_editable for row in rows)
     periods = ReportingPeriod.objects.filter(plan_id=zone.plan_id, start__lte=timezone.localdate()).order_by(
         "-start"

@@ -11,6 +11,8 @@ EXTRA_AGENCY_ROWS = 3
 
 
 class ReasonMixin(forms.Form):
+    wide_fields = ("text", "reason")
+
     reason = forms.CharField(
         label=_("Reason for the change"),
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -9,6 +9,8 @@ from zones.models import Agency
 
 
 class MatterForm(forms.ModelForm):
+    wide_fields = ("task", "title", "description")
+
     class Meta:
         model = MajorMatter
         fields = ["zone", "task", "urgency", "title", "description"]

@@ -10,6 +10,7 @@ from measures.periods.selectors import current_periods
 
 
 class OutcomeForm(forms.ModelForm):
+    wide_fields = ("description", "tasks")
     # The fields when the form was opened (signed), for the three-way merge of a save over a newer one.
     base = forms.CharField(widget=forms.HiddenInput, required=False)
 

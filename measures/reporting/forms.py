@@ -11,6 +11,7 @@ TEXTAREA = {"rows": 4}
 
 
 class ReportForm(forms.ModelForm):
+    wide_fields = ("progress", "problems", "next_steps", "support_needed")
     # The version the form was built from; a save against a newer version is a conflict.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # The field values at that version (signed), for the three-way merge of a save over a newer one.
