@@ -39,6 +39,43 @@ def pending_for_managers(user):
     return get_user_model().objects.filter(pk=user.pk).annotate(**annotations).values(*counts).get()
 
 
+# The top bar's section of a page, from its URL name (namespace:name). A page of one zone, whose URL
+# takes the zone's code (a task, its report, the zone's indicators), belongs to Zones.
+SECTION_OF_VIEW = {
+    "home": "dashboard",
+    "measures:my": "my",
+    "measures:task-list": "tasks",
+    "zones:list": "zones",
+    "zones:agency-list": "agencies",
+    "zones:agency-detail": "agencies",
+    "measures:period-list": "periods",
+    "measures:silence": "silence",
+    "notifications:list": "notices",
+    "indicators:review": "indicators",
+    "indicators:review-value": "indicators",
+    "indicators:evidence": "indicators",
+}
+SECTION_OF_PREFIX = (
+    ("measures:outcome-", "outcomes"),
+    ("measures:matter-", "matters"),
+    ("measures:adjustment-", "changes"),
+    ("measures:period-report", "reports"),
+    ("measures:bulk-", "reports"),
+)
+ZONE_KWARG = "code"
+
+
+def section_of(match):
+    """The top bar's section for a resolved URL (a ResolverMatch); "" when none is current."""
+    if match is None:
+        return ""
+    if match.namespace in ("measures", "indicators", "zones") and ZONE_KWARG in match.kwargs:
+        return "zones"
+    if match.view_name in SECTION_OF_VIEW:
+        return SECTION_OF_VIEW[match.view_name]
+    return next((section for prefix, section in SECTION_OF_PREFIX if match.view_name.startswith(prefix)), "")
+
+
 def navigation(request):
     """What the top bar offers; the access read is cached on the user for the rest of the request.
 
@@ -52,6 +89,7 @@ def navigation(request):
         "nav_manager": access.is_manager,
         "nav_matters": access.is_manager or access.is_officer,
         "nav_unread": access.unread_notices,
+        "nav_section": section_of(getattr(request, "resolver_match", None)),
     }
     if access.is_manager:
         context["nav_pending"] = SimpleLazyObject(lambda: pending_for_managers(user))

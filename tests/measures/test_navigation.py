@@ -1,6 +1,10 @@
 """The top bar: what waits for a manager's decision, counted in one query, and the "More" menu."""
 
+import re
+from types import SimpleNamespace
+
 import pytest
+from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from core.roles import Role
@@ -8,7 +12,7 @@ from indicators import services as indicator_services
 from measures import services
 from measures.choices import AdjustmentKind, OutcomeType
 from measures.models import Task
-from portal.context_processors import pending_for_managers
+from portal.context_processors import pending_for_managers, section_of
 from tests.factories import make_period, make_user
 from tests.indicators.conftest import make_indicator
 from zones.models import Zone
@@ -96,3 +100,66 @@ def test_less_frequent_destinations_sit_in_the_more_menu(client, world):
         client.get("/my/").content.decode().split('<details class="nav-more', 1)[1].split("</details>", 1)[0]
     )
     assert 'href="/agencies/"' in menu and 'href="/periods/"' not in menu
+
+
+def path_section(path):
+    """The rule the top bar used before, by path prefix; the URL-name rule must agree with it."""
+    exact = {
+        "/": "dashboard",
+        "/my/": "my",
+        "/tasks/": "tasks",
+        "/periods/": "periods",
+        "/silence/": "silence",
+        "/notifications/": "notices",
+    }
+    prefixes = {
+        "/zones/": "zones",
+        "/outcomes/": "outcomes",
+        "/indicators/": "indicators",
+        "/adjustments/": "changes",
+        "/matters/": "matters",
+        "/reports/": "reports",
+        "/agencies/": "agencies",
+    }
+    if path in exact:
+        return exact[path]
+    return next((section for prefix, section in prefixes.items() if path.startswith(prefix)), "")
+
+
+def site_routes(resolver=None, prefix="", namespace=""):
+    """(route, view name, URL keyword names) of every page of the site, admin and API left out."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(("admin/", "api/")):
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace or ""]))
+            yield from site_routes(pattern, route, inner)
+        elif pattern.name:
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield route, name, re.findall(r"<(?:\w+:)?(\w+)>", route)
+
+
+def test_sections_from_url_names_agree_with_the_paths_for_every_page():
+    routes = list(site_routes())
+    assert len(routes) > 50
+    for route, view_name, kwargs in routes:
+        namespace = view_name.rpartition(":")[0]
+        match = SimpleNamespace(view_name=view_name, namespace=namespace, kwargs=dict.fromkeys(kwargs, "x"))
+        assert section_of(match) == path_section("/" + route), view_name
+    assert section_of(None) == ""
+
+
+def test_the_current_section_is_marked_in_the_top_bar(client, world):
+    xiqing, officer, manager = world
+    client.force_login(manager)
+    task = Task.objects.filter(zone=xiqing).order_by("number").first()
+    for url, link in (
+        ("/my/", "/my/"),
+        (task.get_absolute_url(), "/zones/"),
+        ("/adjustments/", "/adjustments/"),
+        ("/periods/", "/periods/"),
+    ):
+        page = client.get(url).content.decode()
+        assert re.findall(r'<a href="([^"]*)" aria-current="page"', page) == [link], url
