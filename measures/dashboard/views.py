@@ -14,20 +14,16 @@ from notifications.models import Escalation
 from zones.models import Plan
 
 RED_LIMIT = 20
-LIGHT_COLOURS = {
-    "red": "#d2222d",
-    "yellow": "#f0b400",
-    "green": "#1f9d55",
-    "none": "#b8c2cf",
-    "closed": "#1c2733",
-}
+# Colours are named by their CSS custom property in static/css/app.css, where they are defined;
+# dashboard.js reads the value from the stylesheet.
+LIGHT_COLOURS = {light: f"--light-{light}" for light in ("red", "yellow", "green", "none", "closed")}
 STATUS_COLOURS = {
-    "not_started": "#b8c2cf",
-    "on_track": "#1f9d55",
-    "delayed": "#f0b400",
-    "blocked": "#d2222d",
-    "completed": "#12407a",
-    "none": "#e6ebf1",
+    "not_started": "--light-none",
+    "on_track": "--light-green",
+    "delayed": "--light-yellow",
+    "blocked": "--light-red",
+    "completed": "--brand",
+    "none": "--status-none",
 }
 
 
@@ -78,14 +74,18 @@ def chart_data(data):
         "reporting": [
             {
                 "label": _("On time"),
-                "colour": "#1f9d55",
+                "colour": LIGHT_COLOURS["green"],
                 "values": [r["tally"].on_time for r in data["zones"]],
             },
-            {"label": _("Late"), "colour": "#f0b400", "values": [r["tally"].late for r in data["zones"]]},
+            {
+                "label": _("Late"),
+                "colour": LIGHT_COLOURS["yellow"],
+                "values": [r["tally"].late for r in data["zones"]],
+            },
             {
                 # Red only once the deadline has passed; before it, nothing is late yet.
                 "label": _("Missing") if data["deadline_passed"] else _("Not yet due"),
-                "colour": "#d2222d" if data["deadline_passed"] else LIGHT_COLOURS["none"],
+                "colour": LIGHT_COLOURS["red"] if data["deadline_passed"] else LIGHT_COLOURS["none"],
                 "values": [r["tally"].missing for r in data["zones"]],
             },
         ],

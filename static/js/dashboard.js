@@ -7,7 +7,10 @@
   var data = JSON.parse(source.textContent);
   Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
   Chart.defaults.animation = false;
-  var palette = ["#12407a", "#c8102e", "#1f9d55", "#f0b400", "#6d4c9f", "#0f8b8d", "#8a5a00", "#5d6b7a"];
+  // Colours are CSS custom properties of app.css, named here and in the chart data.
+  var rootStyle = getComputedStyle(document.documentElement);
+  function colour(name) { return rootStyle.getPropertyValue(name).trim(); }
+  var palette = ["--brand", "--accent", "--light-green", "--light-yellow", "--chart-violet", "--chart-teal", "--warn", "--muted"].map(colour);
 
   function stacked(id, datasets, horizontal) {
     var canvas = document.getElementById(id);
@@ -17,7 +20,7 @@
       data: {
         labels: data.zones,
         datasets: datasets.map(function (set) {
-          return { label: set.label, data: set.values, backgroundColor: set.colour, borderWidth: 0 };
+          return { label: set.label, data: set.values, backgroundColor: colour(set.colour), borderWidth: 0 };
         })
       },
       options: {

@@ -157,7 +157,7 @@ def test_not_yet_due_is_not_drawn_as_missing(client, manager, entered):
     client.force_login(manager)
     response = client.get("/", {"plan": "second-batch", "period": entered.pk})
     unsent = response.context["chart_data"]["reporting"][-1]
-    assert str(unsent["label"]) == "未到期" and unsent["colour"] != "#d2222d"
+    assert str(unsent["label"]) == "未到期" and unsent["colour"] != "--light-red"
     html = response.content.decode()
     assert 'class="num flag"' not in html.split('id="reporting-rate"')[1].split("</section>")[0]
     # Once the deadline has passed, the same tasks are missing, in red.
@@ -168,4 +168,4 @@ def test_not_yet_due_is_not_drawn_as_missing(client, manager, entered):
     unsent = client.get("/", {"plan": "second-batch", "period": entered.pk}).context["chart_data"][
         "reporting"
     ][-1]
-    assert str(unsent["label"]) == "未报送" and unsent["colour"] == "#d2222d"
+    assert str(unsent["label"]) == "未报送" and unsent["colour"] == "--light-red"
