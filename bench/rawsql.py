@@ -16,6 +16,7 @@ SELECT {group}, r.status, r.state,
        CASE WHEN EXISTS (
            SELECT 1 FROM measures_milestone m
            WHERE m.task_id = t.id AND m.done_on IS NULL AND m.due < %(today)s
+             AND t.closed_at IS NULL AND t.withdrawn_at IS NULL
        ) THEN 1 ELSE 0 END AS overdue,
        t.closed_at,
        CASE WHEN r.submitted_on IS NULL THEN NULL

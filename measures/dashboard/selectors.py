@@ -135,7 +135,7 @@ def task_groups(tasks, period, today, by):
     per task (one per task and agency for the agencies' table, 60,000 at 20,000 tasks), and a
     light is worked out once per group. The report comes through a filtered join (at most one
     row per task and period) rather than a correlated subquery per column."""
-    overdue = Exists(Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today))
+    overdue = Exists(Milestone.objects.overdue(today).filter(task=OuterRef("pk")))
     by_deadline = Case(
         When(current__submitted_on__isnull=True, then=Value(None)),
         When(current__submitted_on__lte=period.deadline, then=Value(True)),

@@ -346,18 +346,8 @@ def _reports(period, visible):
 
 def _fill_sections(sections, visible, reports, period, today):
     """One TaskRow per visible task, into its zone's section, in the plan's numbering."""
-    overdue = (
-        Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today)
-        .order_by()
-        .values("task")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    tasks = (
-        visible.annotate(overdue_count=Coalesce(Subquery(overdue), 0))
-        .order_by("number")
-        .values(*TASK_COLUMNS, "overdue_count")
-    )
+    overdue = Milestone.objects.overdue_count_of(OuterRef("pk"), today)
+    tasks = visible.annotate(overdue_count=overdue).order_by("number").values(*TASK_COLUMNS, "overdue_count")
     db = visible.db
     lights = {}
     cache_zone = Task.zone.field.set_cached_value

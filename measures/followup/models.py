@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +17,27 @@ from zones.models import Agency, Zone
 
 class MilestoneQuerySet(models.QuerySet):
     def overdue(self, today=None):
+        """The overdue rule, the one definition every page, light, count and export reads: not done,
+        due before today, and its task still carried out. A closed-off or withdrawn task's work is
+        over, so its leftover milestones are not overdue (and do not turn its light red)."""
         today = today or timezone.localdate()
         return self.filter(
             done_on__isnull=True, due__lt=today, task__closed_at__isnull=True, task__withdrawn_at__isnull=True
         )
+
+    def overdue_count_of(self, task, today):
+        """How many of `task`'s milestones are overdue, as an expression to annotate tasks with; `task`
+        is usually OuterRef("pk"). A correlated count rather than a join, so the task rows need no
+        GROUP BY."""
+        count = (
+            self.overdue(today)
+            .filter(task=task)
+            .order_by()
+            .values("task")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
+        return Coalesce(models.Subquery(count), 0)
 
 
 class Milestone(models.Model):
@@ -54,7 +72,13 @@ class Milestone(models.Model):
         return self.done_on is not None
 
     def is_overdue(self, today=None):
-        return not self.is_done and self.due < (today or timezone.localdate())
+        """MilestoneQuerySet.overdue for one milestone in hand (its task is read, usually cached)."""
+        return (
+            not self.is_done
+            and self.due < (today or timezone.localdate())
+            and self.task.closed_at is None
+            and self.task.withdrawn_at is None
+        )
 
 
 class CoordinationRequest(models.Model):

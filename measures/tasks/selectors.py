@@ -2,7 +2,6 @@
 
 from django.db.models import (
     CharField,
-    Count,
     Exists,
     IntegerField,
     OuterRef,
@@ -12,7 +11,6 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -30,13 +28,7 @@ def with_period_report(tasks, period_ids, today):
     # (most of the task list's query time on PostgreSQL, and its planning time).
     report = ProgressReport.objects.filter(task=OuterRef("pk"), period_id__in=period_ids).order_by()
     # A correlated count rather than a join, so the task rows need no GROUP BY.
-    overdue = (
-        Milestone.objects.filter(task=OuterRef("pk"), done_on__isnull=True, due__lt=today)
-        .order_by()
-        .values("task")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
+    overdue = Milestone.objects.overdue_count_of(OuterRef("pk"), today)
     if not period_ids:
         # An empty IN () would make the whole filtered query match nothing.
         return tasks.annotate(
@@ -44,14 +36,14 @@ def with_period_report(tasks, period_ids, today):
             report_state=Value(None, output_field=CharField()),
             report_percent=Value(None, output_field=IntegerField()),
             report_period_id=Value(None, output_field=IntegerField()),
-            overdue_count=Coalesce(Subquery(overdue), 0),
+            overdue_count=overdue,
         )
     return tasks.annotate(
         report_status=Subquery(report.values("status")[:1]),
         report_state=Subquery(report.values("state")[:1]),
         report_percent=Subquery(report.values("percent_complete")[:1]),
         report_period_id=Subquery(report.values("period_id")[:1]),
-        overdue_count=Coalesce(Subquery(overdue), 0),
+        overdue_count=overdue,
     )
 
 
@@ -133,7 +125,7 @@ def task_page(user, task, period, today=None, periods=None):
     report, latest, earlier_report = _reports_shown(task, period, periods)
     milestones = list(task.milestones.order_by("due", "pk"))
     for milestone in milestones:
-        milestone.overdue = milestone.is_overdue(today) and not task.is_closed and not task.is_withdrawn
+        milestone.overdue = milestone.is_overdue(today)
     requests = list(
         task.coordination_requests.select_related("agency", "asked_by", "answered_by", "period").order_by(
             "-asked_at"
