@@ -1,4 +1,8 @@
-"""Helpers of every app's action views: refusals and service errors onto forms."""
+"""Helpers of every app's action views: refusals, service errors onto forms, the action view itself."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 
 from core.access import OWN_SUBMISSION, require
 
@@ -20,3 +24,42 @@ def add_service_errors(form, error):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def perform_action(
+    request,
+    target,
+    *,
+    call,
+    message,
+    render_page=None,
+    form_class=None,
+    success_url=None,
+    form_name="",
+    is_refusal=None,
+    errors_as_messages=True,
+):
+    """The action view, written once: read the POSTed form (if the action has one), call the service
+    with `call(target, cleaned_data)`, then a success message and back to `success_url` (by default
+    `target`'s page). A service refusal without a form to show it on, or one `is_refusal(error)` names
+    (a step the state does not allow), is an error message on that page; any other goes on the form,
+    and `render_page(request, target, status=400, <form_name>=form)` draws the page again with it,
+    what was typed kept. The caller has found `target` in the user's scope and checked the user may
+    act (ensure)."""
+    back = success_url or target
+    form = form_class(request.POST, request.FILES) if form_class else None
+    if form is None or form.is_valid():
+        try:
+            call(target, form.cleaned_data if form else {})
+        except ValidationError as error:
+            if form is None or (is_refusal and is_refusal(error)):
+                messages.error(request, " ".join(error.messages))
+                return redirect(back)
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect(back)
+    if errors_as_messages:
+        for error in form.non_field_errors():
+            messages.error(request, error)
+    return render_page(request, target, status=400, **{form_name: form})

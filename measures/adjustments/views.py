@@ -12,7 +12,7 @@ from django_filters.views import FilterView
 
 from core.access import can_propose_adjustment, can_review, decides_own_submission
 from core.pagination import ForgivingPaginationMixin
-from core.views import add_service_errors, ensure
+from core.views import add_service_errors, ensure, perform_action
 from measures import services
 from measures.adjustments.diff import diff
 from measures.adjustments.filters import AdjustmentFilter
@@ -94,23 +94,10 @@ def adjustment_detail(request, pk):
     return render_adjustment(request, _adjustment(request, pk))
 
 
-def _decide(request, pk, *, allowed, form_class, form_name, call, message):
+def _decide(request, pk, *, allowed, **action):
     adjustment = _adjustment(request, pk)
     ensure(allowed(request.user, adjustment))
-    form = form_class(request.POST) if form_class else None
-    if form is None or form.is_valid():
-        try:
-            call(adjustment, form.cleaned_data if form else {})
-            messages.success(request, message)
-            return redirect(adjustment)
-        except ValidationError as error:
-            if form is None:
-                messages.error(request, " ".join(error.messages))
-                return redirect(adjustment)
-            add_service_errors(form, error)
-    for error in form.non_field_errors():
-        messages.error(request, error)
-    return render_adjustment(request, adjustment, status=400, **{form_name: form})
+    return perform_action(request, adjustment, render_page=render_adjustment, **action)
 
 
 def _reviewer(user, adjustment):

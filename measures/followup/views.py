@@ -9,13 +9,31 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import can_answer, can_report, can_review
-from core.views import add_service_errors, ensure
+from core.views import add_service_errors, ensure, perform_action
 from measures import services
 from measures.followup.forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm
 from measures.models import CoordinationRequest, Milestone
 from measures.scoping import visible_zones
-from measures.tasks.actions import back_to_task, scoped_task, viewed_period
+from measures.tasks.actions import back_to_task, scoped_task, task_url, viewed_period
 from measures.tasks.views import chosen_period, render_task_page
+
+
+def _task_action(request, task, *, anchor, **action):
+    """An action of the task page: back to the period it showed, at `anchor`; a refused form draws the
+    page again for that period with the form's errors."""
+    viewed = viewed_period(request, task)
+
+    def render_page(request, task, **forms):
+        return render_task_page(request, task, viewed or chosen_period(task), **forms)
+
+    return perform_action(
+        request,
+        task,
+        success_url=task_url(task, viewed, anchor),
+        render_page=render_page,
+        errors_as_messages=False,
+        **action,
+    )
 
 
 @login_required
@@ -23,21 +41,15 @@ from measures.tasks.views import chosen_period, render_task_page
 def add_milestone(request, code, number):
     task = scoped_task(request, code, number)
     ensure(can_report(request.user, task))
-    form = MilestoneForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_milestone(task=task, user=request.user, **form.cleaned_data)
-            return back_to_task(
-                request,
-                task,
-                viewed_period(request, task),
-                anchor="milestones",
-                message=_("Milestone added."),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-    period = viewed_period(request, task) or chosen_period(task)
-    return render_task_page(request, task, period, status=400, milestone_form=form)
+    return _task_action(
+        request,
+        task,
+        anchor="milestones",
+        form_class=MilestoneForm,
+        form_name="milestone_form",
+        call=lambda task, data: services.add_milestone(task=task, user=request.user, **data),
+        message=_("Milestone added."),
+    )
 
 
 @login_required
@@ -69,12 +81,13 @@ def _milestone_action(request, code, number, pk, action, message):
     task = scoped_task(request, code, number)
     milestone = get_object_or_404(Milestone, pk=pk, task=task)
     ensure(can_report(request.user, task))
-    try:
-        action(milestone=milestone, user=request.user)
-        messages.success(request, message)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return back_to_task(request, task, viewed_period(request, task), anchor="milestones")
+    return _task_action(
+        request,
+        task,
+        anchor="milestones",
+        call=lambda task, data: action(milestone=milestone, user=request.user),
+        message=message,
+    )
 
 
 @login_required
@@ -96,21 +109,19 @@ def reopen_milestone(request, code, number, pk):
 def ask_agency(request, code, number):
     task = scoped_task(request, code, number)
     ensure(can_report(request.user, task))
-    form = CoordinationForm(request.POST, task=task)
     period = chosen_period(task)
-    if form.is_valid():
-        try:
-            services.ask_agency(task=task, user=request.user, period=period, **form.cleaned_data)
-            return back_to_task(
-                request,
-                task,
-                viewed_period(request, task),
-                anchor="coordination",
-                message=_("Request sent to the agency."),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-    return render_task_page(request, task, period, status=400, coordination_form=form)
+    return perform_action(
+        request,
+        task,
+        form_class=lambda data, files: CoordinationForm(data, files, task=task),
+        form_name="coordination_form",
+        call=lambda task, data: services.ask_agency(task=task, user=request.user, period=period, **data),
+        message=_("Request sent to the agency."),
+        success_url=task_url(task, viewed_period(request, task), "coordination"),
+        # A refused request is shown on the current period's page, where requests are asked.
+        render_page=lambda request, task, **forms: render_task_page(request, task, period, **forms),
+        errors_as_messages=False,
+    )
 
 
 def _request(request, code, number, pk):
@@ -144,12 +155,13 @@ def answer_request(request, code, number, pk):
 def close_request(request, code, number, pk):
     task, coordination = _request(request, code, number, pk)
     ensure(can_report(request.user, task) or can_review(request.user))
-    try:
-        services.close_request(request=coordination, user=request.user)
-        messages.success(request, _("Request closed."))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return back_to_task(request, task, viewed_period(request, task), anchor=f"request-{pk}")
+    return _task_action(
+        request,
+        task,
+        anchor=f"request-{pk}",
+        call=lambda task, data: services.close_request(request=coordination, user=request.user),
+        message=_("Request closed."),
+    )
 
 
 def _person(user):

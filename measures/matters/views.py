@@ -11,7 +11,7 @@ from django_filters.views import FilterView
 
 from core.access import access_for, can_review, decides_own_submission
 from core.pagination import ForgivingPaginationMixin
-from core.views import add_service_errors, ensure
+from core.views import add_service_errors, ensure, perform_action
 from measures import services
 from measures.choices import MatterState
 from measures.matters.filters import MatterFilter
@@ -107,20 +107,10 @@ def matter_detail(request, pk):
     return render_matter(request, _matter(request, pk))
 
 
-def _act(request, pk, *, allowed, form_class, form_name, call, message):
+def _act(request, pk, *, allowed, **action):
     matter = _matter(request, pk)
     ensure(allowed(request.user, matter))
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(matter, form.cleaned_data)
-            messages.success(request, message)
-            return redirect(matter)
-        except ValidationError as error:
-            add_service_errors(form, error)
-    for error in form.non_field_errors():
-        messages.error(request, error)
-    return render_matter(request, matter, status=400, **{form_name: form})
+    return perform_action(request, matter, render_page=render_matter, **action)
 
 
 @login_required

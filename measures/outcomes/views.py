@@ -17,7 +17,7 @@ from core.access import access_for, can_record_outcome, can_review, decides_own_
 from core.forms import ReasonForm
 from core.merge import read_snapshot, snapshot
 from core.pagination import ForgivingPaginationMixin
-from core.views import add_service_errors, ensure, is_own_submission_refusal
+from core.views import add_service_errors, ensure, is_own_submission_refusal, perform_action
 from measures import services
 from measures.choices import EventKind, OutcomeState
 from measures.evidence.forms import EvidenceFileForm
@@ -220,33 +220,25 @@ def outcome_detail(request, pk):
     return render_outcome(request, _outcome(request, pk))
 
 
-def _state_refusal(request, outcome, error):
+def _is_state_refusal(error):
     """A step the outcome's state does not allow, or a decision on one's own outcome: an error
-    message on the outcome page."""
+    message on the outcome page, not on a form."""
     state_error = not hasattr(error, "error_dict") and any(e.code == STATE_ERROR for e in error.error_list)
-    if not (state_error or is_own_submission_refusal(error)):
-        return None
-    messages.error(request, " ".join(error.messages))
-    return redirect(outcome)
+    return state_error or is_own_submission_refusal(error)
 
 
-def _act(request, pk, *, allowed, form_class, form_name, call, message):
+def _act(request, pk, *, allowed, **action):
     outcome = _outcome(request, pk)
     ensure(allowed(request.user, outcome))
-    form = form_class(request.POST, request.FILES) if form_class else None
-    if form is None or form.is_valid():
-        try:
-            call(outcome, form.cleaned_data if form else {})
-            messages.success(request, message)
-            return redirect(outcome)
-        except ValidationError as error:
-            if form is None:
-                messages.error(request, " ".join(error.messages))
-                return redirect(outcome)
-            if refused := _state_refusal(request, outcome, error):
-                return refused
-            add_service_errors(form, error)
-    return render_outcome(request, outcome, status=400, **{form_name: form})
+    # The outcome page shows a form's own errors beside it, so they are not repeated as messages.
+    return perform_action(
+        request,
+        outcome,
+        render_page=render_outcome,
+        is_refusal=_is_state_refusal,
+        errors_as_messages=False,
+        **action,
+    )
 
 
 def _reviewer(user, outcome):
@@ -382,8 +374,9 @@ def withdraw_evidence(request, pk, evidence_pk):
             messages.success(request, _("Evidence withdrawn; it stays in the history."))
             return redirect(outcome.get_absolute_url() + "#evidence")
         except ValidationError as error:
-            if refused := _state_refusal(request, outcome, error):
-                return refused
+            if _is_state_refusal(error):
+                messages.error(request, " ".join(error.messages))
+                return redirect(outcome)
             add_service_errors(form, error)
     form.evidence_pk = evidence.pk
     return render_outcome(request, outcome, status=400, withdraw_form=form)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import can_review
 from core.forms import ReasonForm
-from core.views import ensure
+from core.views import ensure, perform_action
 from measures import services
 from measures.models import ReportingPeriod
 from measures.periods import selectors
@@ -26,14 +26,13 @@ def period_list(request):
 def lock_period(request, pk):
     ensure(can_review(request.user))
     period = get_object_or_404(ReportingPeriod, pk=pk)
-    try:
-        services.lock_period(period=period, user=request.user)
-        messages.success(
-            request, _("%(period)s is locked; its reports can no longer change.") % {"period": period}
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("measures:period-list")
+    return perform_action(
+        request,
+        period,
+        call=lambda period, data: services.lock_period(period=period, user=request.user),
+        message=_("%(period)s is locked; its reports can no longer change.") % {"period": period},
+        success_url="measures:period-list",
+    )
 
 
 @login_required
