@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import workflow
 from core.access import can_record_outcome, can_review, ensure_four_eyes, require
 from core.history import as_json
 from core.merge import three_way
@@ -145,29 +146,27 @@ def _transition(*, value, user, allowed, target, kind, note="", expected_version
     value = _locked(value)
     ensure_period_open(value.period)
     _check_conflict(value, expected_version)
-    if value.state not in allowed:
-        raise ValidationError(
-            _("A value that is %(state)s cannot be %(action)s.")
-            % {"state": value.get_state_display().lower(), "action": ValueState(target).label.lower()}
-        )
-    previous = value.state
-    now = timezone.now()
-    value.state = target
-    value.version += 1
-    value.updated_at = now
-    fields = ["state", "version", "updated_at"]
-    if target == ValueState.SUBMITTED:
-        value.submitted_at = now
-        fields.append("submitted_at")
-    else:
+
+    def stamp(value, now):
+        if target == ValueState.SUBMITTED:
+            return []
         value.reviewed_by = user
         value.reviewed_at = now
         value.review_note = note
-        fields += ["reviewed_by", "reviewed_at", "review_note"]
-    value.full_clean()
-    value.save(update_fields=fields)
-    _record(value=value, kind=kind, actor=user, note=note, changes={"state": [previous, target]})
-    return value
+        return ["reviewed_by", "reviewed_at", "review_note"]
+
+    return workflow.transition(
+        row=value,
+        allowed=allowed,
+        target=target,
+        states=ValueState,
+        refusal=_("A value that is %(state)s cannot be %(action)s."),
+        submitted=ValueState.SUBMITTED,
+        stamp=stamp,
+        record=lambda previous: _record(
+            value=value, kind=kind, actor=user, note=note, changes={"state": [previous, target]}
+        ),
+    )
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import workflow
 from core.access import can_report, can_review, ensure_four_eyes, require
 from core.history import as_json
 from core.merge import three_way
@@ -192,35 +193,32 @@ def _transition(*, report, user, allowed, target, kind, note="", expected_versio
     report = locked_report(report)
     ensure_period_open(report.period)
     _check_conflict(report, expected_version)
-    if report.state not in allowed:
-        raise ValidationError(
-            _("A report that is %(state)s cannot be %(action)s.")
-            % {"state": report.get_state_display().lower(), "action": ReportState(target).label.lower()}
-        )
-    previous = report.state
-    now = timezone.now()
-    report.state = target
-    report.version += 1
-    report.updated_by = user
-    report.updated_at = now
-    fields = ["state", "version", "updated_by", "updated_at"]
-    if target == ReportState.SUBMITTED:
-        report.submitted_at = now
-        report.submitted_on = timezone.localdate(now)
-        fields += ["submitted_at", "submitted_on"]
-    else:
+
+    def stamp(report, now):
+        report.updated_by = user
+        if target == ReportState.SUBMITTED:
+            # The day counts for the deadline, in the zone's time.
+            report.submitted_on = timezone.localdate(now)
+            return ["updated_by", "submitted_on"]
         report.reviewed_at = now
-        fields.append("reviewed_at")
-    report.full_clean()
-    report.save(update_fields=fields)
-    record(
-        kind=kind,
-        actor=user,
-        report=report,
-        changes={"state": [previous, target], "_version": report.version},
-        note=note,
+        return ["updated_by", "reviewed_at"]
+
+    return workflow.transition(
+        row=report,
+        allowed=allowed,
+        target=target,
+        states=ReportState,
+        refusal=_("A report that is %(state)s cannot be %(action)s."),
+        submitted=ReportState.SUBMITTED,
+        stamp=stamp,
+        record=lambda previous: record(
+            kind=kind,
+            actor=user,
+            report=report,
+            changes={"state": [previous, target], "_version": report.version},
+            note=note,
+        ),
     )
-    return report
 
 
 def submission_problems(report):
