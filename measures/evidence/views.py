@@ -16,7 +16,7 @@ from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from measures.models import Evidence, ProgressReport, ReportingPeriod, Task
 from measures.scoping import visible_outcomes
 from measures.tasks.actions import back_to_task, scoped_task
-from measures.tasks.views import render_task_page
+from measures.tasks.views import render_task_page, task_page_action
 
 
 def _report(request, code, number, period_id):
@@ -53,19 +53,18 @@ def add_file(request, code, number, period_id):
 @require_POST
 def add_link(request, code, number, period_id):
     task, period, report = _report(request, code, number, period_id)
-    form = EvidenceLinkForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_link_evidence(
-                report=report,
-                user=request.user,
-                url=form.cleaned_data["url"],
-                description=form.cleaned_data["description"],
-            )
-            return back_to_task(request, task, period, "evidence", _("Link added to the report."))
-        except ValidationError as error:
-            add_service_errors(form, error)
-    return render_task_page(request, task, period, status=400, link_form=form)
+    return task_page_action(
+        request,
+        task,
+        period,
+        anchor="evidence",
+        form_class=EvidenceLinkForm,
+        form_name="link_form",
+        call=lambda task, data: services.add_link_evidence(
+            report=report, user=request.user, url=data["url"], description=data["description"]
+        ),
+        message=_("Link added to the report."),
+    )
 
 
 def _visible_evidence(request, pk):

@@ -9,31 +9,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import can_answer, can_report, can_review
-from core.views import add_service_errors, ensure, perform_action
+from core.views import ensure, perform_action
 from measures import services
 from measures.followup.forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm
 from measures.models import CoordinationRequest, Milestone
 from measures.scoping import visible_zones
-from measures.tasks.actions import back_to_task, scoped_task, task_url, viewed_period
-from measures.tasks.views import chosen_period, render_task_page
+from measures.tasks.actions import scoped_task, task_url, viewed_period
+from measures.tasks.views import chosen_period, render_task_page, task_page_action
 
 
 def _task_action(request, task, *, anchor, **action):
-    """An action of the task page: back to the period it showed, at `anchor`; a refused form draws the
-    page again for that period with the form's errors."""
-    viewed = viewed_period(request, task)
-
-    def render_page(request, task, **forms):
-        return render_task_page(request, task, viewed or chosen_period(task), **forms)
-
-    return perform_action(
-        request,
-        task,
-        success_url=task_url(task, viewed, anchor),
-        render_page=render_page,
-        errors_as_messages=False,
-        **action,
-    )
+    return task_page_action(request, task, viewed_period(request, task), anchor=anchor, **action)
 
 
 @login_required
@@ -58,23 +44,22 @@ def edit_milestone(request, code, number, pk):
     task = scoped_task(request, code, number)
     milestone = get_object_or_404(Milestone, pk=pk, task=task)
     ensure(can_report(request.user, task))
-    form = MilestoneForm(request.POST, prefix=f"milestone-{pk}")
-    if form.is_valid():
-        try:
-            services.update_milestone(milestone=milestone, user=request.user, **form.cleaned_data)
-            return back_to_task(
-                request,
-                task,
-                viewed_period(request, task),
-                anchor=f"milestone-{pk}",
-                message=_("Milestone updated."),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-    # The row's edit form opens again with what was typed and why it was refused.
-    form.milestone_pk = pk
-    period = viewed_period(request, task) or chosen_period(task)
-    return render_task_page(request, task, period, status=400, milestone_edit_form=form)
+
+    def edit_form(data, files):
+        form = MilestoneForm(data, files, prefix=f"milestone-{pk}")
+        # Refused, the row's edit form opens again with what was typed and why.
+        form.milestone_pk = pk
+        return form
+
+    return _task_action(
+        request,
+        task,
+        anchor=f"milestone-{pk}",
+        form_class=edit_form,
+        form_name="milestone_edit_form",
+        call=lambda task, data: services.update_milestone(milestone=milestone, user=request.user, **data),
+        message=_("Milestone updated."),
+    )
 
 
 def _milestone_action(request, code, number, pk, action, message):
@@ -134,20 +119,23 @@ def _request(request, code, number, pk):
 def answer_request(request, code, number, pk):
     task, coordination = _request(request, code, number, pk)
     ensure(can_answer(request.user, coordination))
-    form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.answer_request(
-                request=coordination, user=request.user, answer=form.cleaned_data["answer"]
-            )
-            return back_to_task(
-                request, task, viewed_period(request, task), anchor=f"request-{pk}", message=_("Answer sent.")
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-    form.request_pk = pk
-    period = viewed_period(request, task) or chosen_period(task)
-    return render_task_page(request, task, period, status=400, answer_form=form)
+
+    def answer_form(data, files):
+        form = AnswerForm(data, files)
+        form.request_pk = pk
+        return form
+
+    return _task_action(
+        request,
+        task,
+        anchor=f"request-{pk}",
+        form_class=answer_form,
+        form_name="answer_form",
+        call=lambda task, data: services.answer_request(
+            request=coordination, user=request.user, answer=data["answer"]
+        ),
+        message=_("Answer sent."),
+    )
 
 
 @login_required

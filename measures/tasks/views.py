@@ -18,6 +18,7 @@ from core.access import (
 )
 from core.forms import NoteForm, ReasonForm
 from core.pagination import ForgivingPaginationMixin
+from core.views import perform_action
 from measures.choices import EDITABLE_STATES
 from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm
@@ -27,6 +28,7 @@ from measures.periods.forms import PeriodChoiceForm
 from measures.reporting.forms import ReviewForm
 from measures.reporting.services import AUTHOR_KINDS
 from measures.tasks import selectors
+from measures.tasks.actions import task_url
 from measures.tasks.filters import TaskFilter
 
 
@@ -158,3 +160,19 @@ def task_detail(request, code, number):
     period = period or period_selectors.current_of(periods)
     page = selectors.task_page(request.user, task, period, periods=periods)
     return _render(request, task, period, page, 200, {})
+
+
+def task_page_action(request, task, period, *, anchor, **action):
+    """An action taken on the task page (core.views.perform_action): back to the `period` it showed
+    (None: the current one) at `anchor`; a refused form draws the page again for that period. The
+    task page shows a form's errors beside it, so they are not repeated as messages."""
+    return perform_action(
+        request,
+        task,
+        success_url=task_url(task, period, anchor),
+        render_page=lambda request, task, **forms: render_task_page(
+            request, task, period or chosen_period(task), **forms
+        ),
+        errors_as_messages=False,
+        **action,
+    )
