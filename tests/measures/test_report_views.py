@@ -825,3 +825,25 @@ def test_the_report_box_names_who_submitted_and_who_reviewed(client, task, perio
     returned = report_trail(client.get(url("task-detail", other.task) + f"?period={period.pk}"))
     assert "Submitted by li" in returned and "Returned by zhao on " in returned
     assert "Accepted" not in returned
+
+
+def test_a_refused_milestone_edit_opens_its_row_again_with_what_was_typed(as_officer, task, period, officer):
+    milestone = services.add_milestone(
+        task=task, user=officer, title="完成选址", due=timezone.localdate() + datetime.timedelta(days=9)
+    )
+    url = reverse("measures:milestone-edit", args=[task.zone.code, task.number, milestone.pk])
+    response = as_officer.post(
+        url, {f"milestone-{milestone.pk}-title": "改过的名称", f"milestone-{milestone.pk}-due": "x"}
+    )
+    assert response.status_code == 400
+    assert response.context["milestone_edit_form"].milestone_pk == milestone.pk
+    assert "改过的名称" in response.content.decode()
+    milestone.refresh_from_db()
+    assert milestone.title == "完成选址"
+    ok = as_officer.post(
+        url + f"?period={period.pk}",
+        {f"milestone-{milestone.pk}-title": "改过的名称", f"milestone-{milestone.pk}-due": "2030-01-01"},
+    )
+    assert ok.status_code == 302 and ok.url.endswith(f"?period={period.pk}#milestone-{milestone.pk}")
+    milestone.refresh_from_db()
+    assert milestone.title == "改过的名称"
