@@ -40,6 +40,7 @@ def form_pages(task, period):
         reverse("measures:outcome-create"),
         reverse("measures:adjustment-create", args=[zone.code, task.number, "text"]),
         reverse("measures:adjustment-create", args=[zone.code, task.number, "agencies"]),
+        reverse("measures:adjustment-create", args=[zone.code, task.number, "milestones"]),
         reverse("indicators:enter", args=[zone.code, period.pk]),
         reverse("measures:bulk-upload", args=[period.pk]),
     ]
@@ -80,3 +81,14 @@ def test_the_field_template_marks_wide_fields_and_errors(world):
     percent = form["percent_complete"].as_field_group()
     assert '<div class="form-field has-error">' in percent
     assert 'id="id_percent_complete_error"' in percent
+
+
+def test_a_refused_milestone_date_names_its_error(client, world):
+    task, period, officer = world
+    client.force_login(officer)
+    url = reverse("measures:adjustment-create", args=[task.zone.code, task.number, "milestones"])
+    page = client.post(
+        url, {"add_title_1": "新节点", "add_due_1": "x", "reason": "政策调整"}
+    ).content.decode()
+    named, missing = missing_ids(page)
+    assert any(name.endswith("_error") for name in named) and not missing
