@@ -92,3 +92,11 @@ def test_a_refused_milestone_date_names_its_error(client, world):
     ).content.decode()
     named, missing = missing_ids(page)
     assert any(name.endswith("_error") for name in named) and not missing
+
+
+def test_the_plan_import_page_names_only_ids_it_prints(client):
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    response = client.get("/plans/import/")
+    assert response.status_code == 200
+    named, missing = missing_ids(response.content.decode())
+    assert "id_file_helptext" in named and not missing
