@@ -25,7 +25,8 @@ from zones.models import Agency
 
 def silence(*, plan, periods, today=None):
     today = today or timezone.localdate()
-    periods = [p for p in periods if p.deadline < today]
+    # Only periods owed (deadline on or after the plan's tracking start) count, as in every rate.
+    periods = [p for p in periods if p.deadline < today and p.deadline >= plan.tracking_start]
     if not periods:
         return {"officers": [], "agencies": [], "periods": []}
     period_ids = [p.pk for p in periods]

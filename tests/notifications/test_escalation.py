@@ -161,3 +161,12 @@ def test_red_steps_are_listed_on_the_dashboard_and_in_the_period_report(client, 
     # An officer's pages carry no managers' list.
     client.force_login(setting["officer"])
     assert client.get(reverse("home")).status_code in (302, 403)
+
+
+def test_a_period_before_tracking_started_is_never_escalated(setting):
+    """A fresh install started after the deadline owes nothing for that period (issue 14, item 10)."""
+    plan = setting["zone"].plan
+    plan.tracking_start = DEADLINE + datetime.timedelta(days=1)
+    plan.save(update_fields=["tracking_start"])
+    assert escalate(now=at(30)) == 0
+    assert not Escalation.objects.exists() and levels_for(setting["officer"]) == []

@@ -91,3 +91,14 @@ def test_only_managers_see_it_in_a_fixed_number_of_queries(client, world):
     assert "赵默" in response.content.decode()
     bad = client.get(URL, {"plan": world["zone"].plan.code, "since": "999999"})
     assert bad.status_code == 200 and "alert-error" in bad.content.decode()
+
+
+def test_periods_before_tracking_started_are_not_counted(world):
+    """Owed periods only (issue 14, item 10): a fresh install does not show everyone as silent."""
+    w = world
+    plan = w["zone"].plan
+    plan.tracking_start = w["period"].deadline + datetime.timedelta(days=1)
+    plan.save(update_fields=["tracking_start"])
+    today = w["period"].deadline + datetime.timedelta(days=30)
+    result = silence(plan=plan, periods=[w["period"]], today=today)
+    assert result["periods"] == [] and result["officers"] == []

@@ -54,7 +54,8 @@ class Lapse:
 
 
 def _report_lapses(plan, today):
-    periods = ReportingPeriod.objects.filter(plan=plan, deadline__lt=today, locked_at__isnull=True)
+    # Periods before tracking started are not owed (ReportingPeriod.objects.owed): never chased.
+    periods = ReportingPeriod.objects.owed().filter(plan=plan, deadline__lt=today, locked_at__isnull=True)
     for period in periods:
         done = ProgressReport.objects.filter(task=OuterRef("pk"), period=period, state__in=REPORTED_STATES)
         tasks = (
