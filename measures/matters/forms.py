@@ -30,6 +30,15 @@ class MatterForm(forms.ModelForm):
             f"{task.zone.short_name} {task.display_number}. {task.display_title}"
         )
         self.fields["urgency"].choices = MatterUrgency.choices
+        self.fields["task"].empty_label = _("(none)")
+        own = list(zones)
+        if len(own) == 1:
+            # An officer of one zone has it chosen for them, as on the outcome form.
+            self.fields["zone"].empty_label = None
+            if not self.initial.get("zone"):
+                self.initial["zone"] = own[0].pk
+        else:
+            self.fields["zone"].empty_label = _("(choose)")
 
     def _post_clean(self):
         # The service validates the matter as a whole (it also checks the task's zone).

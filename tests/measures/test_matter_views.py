@@ -162,3 +162,22 @@ def test_a_matter_no_manager_could_be_emailed_says_so(
     client.force_login(officer)
     page = client.get(matter.get_absolute_url()).content.decode()
     assert "No manager has an e-mail address" in page and "0 managers e-mailed" not in page
+
+
+def test_the_form_preselects_an_officers_only_zone_and_has_no_django_empty_label(client, xiqing, officer):
+    client.force_login(officer)
+    response = client.get(reverse("measures:matter-create"))
+    form = response.context["form"]
+    assert form["zone"].value() == xiqing.pk
+    html = response.content.decode()
+    assert f'<option value="{xiqing.pk}" selected>' in html
+    assert "---------" not in html
+
+
+def test_an_officer_of_two_zones_chooses(client, xiqing):
+    other = Zone.objects.exclude(pk=xiqing.pk).filter(plan=xiqing.plan).first()
+    officer = make_user(Role.OFFICER, zones=[xiqing, other])
+    client.force_login(officer)
+    response = client.get(reverse("measures:matter-create"))
+    assert response.context["form"]["zone"].value() in (None, "")
+    assert "---------" not in response.content.decode()
