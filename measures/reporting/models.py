@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from measures.choices import EventKind, ReportState, TaskStatus
@@ -85,6 +86,11 @@ class ReportingPeriod(models.Model):
     @property
     def is_locked(self):
         return self.locked_at is not None
+
+    def has_started(self, today=None):
+        """The one rule of which periods can be reported on: those already begun (a report on a
+        quarter still to come would be a guess, and would count as reported early)."""
+        return self.start <= (today or timezone.localdate())
 
     @property
     def is_owed(self):

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core import workflow
@@ -68,6 +69,20 @@ def ensure_period_open(period):
     return period
 
 
+def _not_started_message(period):
+    return _(
+        "The period %(period)s has not started yet (it starts on %(start)s); it cannot be reported on."
+    ) % {
+        "period": period.name,
+        "start": date_format(period.start),
+    }
+
+
+def ensure_period_started(period):
+    if not period.has_started():
+        raise ValidationError(_not_started_message(period))
+
+
 def ensure_task_open(task):
     closed_at, withdrawn_at = Task.objects.filter(pk=task.pk).values_list("closed_at", "withdrawn_at").get()
     refusal = _task_refusal(closed_at, withdrawn_at)
@@ -87,6 +102,8 @@ def edit_refusal(*, task, period, report):
     so before anything is typed rather than on save."""
     if period.is_locked:
         return _locked_message()
+    if not period.has_started():
+        return _not_started_message(period)
     return _task_refusal(task.closed_at, task.withdrawn_at) or _report_refusal(report)
 
 
@@ -121,6 +138,7 @@ def save_report(*, task, period, user, data, expected_version=None, base=None):
     """
     require(can_report(user, task))
     ensure_period_open(period)
+    ensure_period_started(period)
     ensure_task_open(task)
     unknown = set(data) - set(REPORT_FIELDS)
     if unknown:

@@ -138,10 +138,12 @@ def _render(request, task, period, page, status, forms):
             may_report
             and period
             and not period.is_locked
+            and period.has_started()
             and not task.is_closed
             and not task.is_withdrawn
             and (report is None or report.state in EDITABLE_STATES)
         ),
+        "not_started": bool(period and not period.has_started()),
         **page,
         **defaults,
     }

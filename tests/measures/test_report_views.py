@@ -847,3 +847,22 @@ def test_a_refused_milestone_edit_opens_its_row_again_with_what_was_typed(as_off
     assert ok.status_code == 302 and ok.url.endswith(f"?period={period.pk}#milestone-{milestone.pk}")
     milestone.refresh_from_db()
     assert milestone.title == "改过的名称"
+
+
+def test_the_task_page_and_the_report_form_do_not_offer_a_period_not_yet_started(client, task, officer):
+    coming = make_period(task.zone.plan, shift=1)
+    client.force_login(officer)
+    edit = reverse("measures:report-edit", args=[task.zone.code, task.number, coming.pk])
+    page = client.get(f"{task.get_absolute_url()}?period={coming.pk}", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert edit not in page.content.decode()
+    assert "its report can be written from then" in page.content.decode()
+    form = client.get(edit, HTTP_ACCEPT_LANGUAGE="en")
+    assert "has not started yet" in form.content.decode()
+    response = client.post(
+        edit,
+        {"status": TaskStatus.ON_TRACK, "percent_complete": 10, "progress": "提前写", "version": 0},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "has not started yet" in response.content.decode()
+    assert not ProgressReport.objects.filter(period=coming).exists()

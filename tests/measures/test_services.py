@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from core.roles import Role
 from measures import services
@@ -189,3 +190,19 @@ def test_status_and_percent_must_agree(task, period, officer, status, percent, r
         assert (
             draft(task, period, officer, status=status, percent_complete=percent).percent_complete == percent
         )
+
+
+def test_a_period_not_yet_started_cannot_be_reported_on(task, officer):
+    today = datetime.date.today()
+    future = ReportingPeriod.objects.create(
+        plan=task.zone.plan,
+        name="下一季度",
+        start=today + datetime.timedelta(days=40),
+        end=today + datetime.timedelta(days=130),
+        deadline=today + datetime.timedelta(days=145),
+    )
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        draft(task, future, officer)
+    assert "尚未开始" in " ".join(refused.value.messages)
+    assert not ProgressReport.objects.filter(period=future).exists()
+    assert not ReportEvent.objects.filter(report__period=future).exists()
