@@ -100,3 +100,45 @@ def test_the_plan_import_page_names_only_ids_it_prints(client):
     assert response.status_code == 200
     named, missing = missing_ids(response.content.decode())
     assert "id_file_helptext" in named and not missing
+
+
+def list_pages(task, period):
+    zone = task.zone
+    return [
+        "/",
+        reverse("measures:my"),
+        reverse("measures:task-list"),
+        reverse("measures:matter-list"),
+        reverse("measures:outcome-list"),
+        reverse("measures:adjustment-list"),
+        reverse("measures:period-list"),
+        reverse("measures:period-report"),
+        reverse("zones:list"),
+        reverse("zones:detail", args=[zone.code]),
+        reverse("zones:agency-list"),
+        reverse("indicators:review"),
+        reverse("indicators:scorecard", args=[zone.code]),
+        reverse("notifications:list"),
+        reverse("notifications:preferences"),
+    ]
+
+
+def test_no_select_offers_djangos_dashes(client, world):
+    """Every empty choice reads the app's own words ((none), (choose), All zones ...) in the
+    user's language, never Django's ---------."""
+    task, period, officer = world
+    manager, admin = make_user(Role.MANAGER), make_user(Role.ADMINISTRATOR)
+    pages = form_pages(task, period) + list_pages(task, period)
+    seen, dashed = 0, []
+    for user in (officer, manager, admin):
+        client.force_login(user)
+        for url in pages + ["/plans/import/"]:
+            response = client.get(url)
+            if response.status_code != 200:
+                continue
+            page = response.content.decode()
+            seen += page.count("<select")
+            if "---------" in page:
+                dashed.append((user.username, url))
+    assert not dashed
+    assert seen > 20

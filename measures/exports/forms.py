@@ -20,7 +20,9 @@ def _zone_field(queryset):
 class PeriodReportForm(forms.Form):
     """?period=<id>&zone=<code> on the report page; the period defaults to the current one."""
 
-    period = forms.ModelChoiceField(queryset=ReportingPeriod.objects.none(), label=_("Period"))
+    period = forms.ModelChoiceField(
+        queryset=ReportingPeriod.objects.none(), label=_("Period"), empty_label=_("(choose)")
+    )
     zone = _zone_field(Zone.objects.none())
 
     def __init__(self, *args, user, **kwargs):

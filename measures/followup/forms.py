@@ -23,7 +23,7 @@ class CoordinationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.agencies = {agency.pk: agency for agency in task.ordered_agencies}
         self.fields["agency"].choices = [
-            ("", "---------"),
+            ("", _("(choose)")),
             *((agency.pk, agency.display_name) for agency in self.agencies.values()),
         ]
 
