@@ -27,6 +27,7 @@ def test_demo_accounts_printed_once_and_usable(client):
         "officer_beichen",
         "officer_ziya",
         "officer_dongli",
+        "leader_xiqing",
         "liaison",
     }
     User = get_user_model()
@@ -38,12 +39,21 @@ def test_demo_accounts_printed_once_and_usable(client):
     officer = User.objects.get(username="officer_ziya")
     assert [zone.code for zone in officer.profile.zones.all()] == ["ziya"]
     assert officer.groups.filter(name=Role.OFFICER.group_name).exists()
+    leader = User.objects.get(username="leader_xiqing")
+    assert [zone.code for zone in leader.profile.zones.all()] == ["xiqing"]
+    assert leader.groups.filter(name=Role.LEADER.group_name).exists()
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="manager").groups.filter(name="Managers").exists()
     # Sign in through the form with the printed password.
     response = client.post("/accounts/login/", {"username": "manager", "password": rows["manager"]})
     assert response.status_code == 302
     assert client.get("/zones/").status_code == 200
+    client.logout()
+    response = client.post(
+        "/accounts/login/", {"username": "leader_xiqing", "password": rows["leader_xiqing"]}
+    )
+    assert response.status_code == 302
+    assert client.get("/zones/xiqing/").status_code == 200
     # A second run prints no passwords and changes none.
     again = StringIO()
     call_command("create_demo_accounts", stdout=again)

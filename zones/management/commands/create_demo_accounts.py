@@ -15,7 +15,7 @@ from zones.models import Agency, Profile, Zone
 class Command(BaseCommand):
     help = (
         "Create groups and demo accounts (administrator, manager, one officer per zone, "
-        "and a liaison of the agency that supports the most tasks)."
+        "a zone leader of the first zone, and a liaison of the agency that supports the most tasks)."
     )
 
     def add_arguments(self, parser):
@@ -26,10 +26,11 @@ class Command(BaseCommand):
         ensure_groups()
         User = get_user_model()
         accounts = [("admin", Role.ADMINISTRATOR, None), ("manager", Role.MANAGER, None)]
-        accounts += [
-            (f"officer_{zone.code}", Role.OFFICER, zone)
-            for zone in Zone.objects.order_by("plan", "annex_number")
-        ]
+        zones = list(Zone.objects.order_by("plan", "annex_number"))
+        accounts += [(f"officer_{zone.code}", Role.OFFICER, zone) for zone in zones]
+        if zones:
+            # A zone leader (单位负责人) reads the zone's work and receives its escalations.
+            accounts.append((f"leader_{zones[0].code}", Role.LEADER, zones[0]))
         busiest = Agency.objects.annotate(n=Count("task_links")).order_by("-n", "name").first()
         if busiest is not None:
             accounts.append(("liaison", Role.LIAISON, busiest))
