@@ -37,7 +37,10 @@ def tasks(user):
     """Visible tasks in the plan's order, each with the id of its latest report (the report of the
     latest period it has one for); with_latest_reports() reads those reports for one page at once."""
     latest = (
-        ProgressReport.objects.filter(task=OuterRef("pk")).order_by("-period__start", "-pk").values("pk")[:1]
+        ProgressReport.objects.filter(task=OuterRef("pk"))
+        .shown_to(user)
+        .order_by("-period__start", "-pk")
+        .values("pk")[:1]
     )
     return (
         Task.objects.visible_to(user)
@@ -61,6 +64,7 @@ def with_latest_reports(tasks):
 def reports(user):
     return (
         ProgressReport.objects.filter(task__in=Task.objects.visible_to(user))
+        .shown_to(user)
         .select_related("task__zone", "period", "support_agency")
         .order_by("-period__start", "task__zone__plan__code", "task__zone__annex_number", "task__number")
     )

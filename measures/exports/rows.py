@@ -303,7 +303,7 @@ def period_rows(user, period, zone=None, today=None):
         .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
     )
     with collection_paused():
-        reports = _reports(period, visible)
+        reports = _reports(period, visible, user)
         _fill_sections(sections, visible, reports, period, today)
     requests = (
         CoordinationRequest.objects.filter(period=period, task__in=visible)
@@ -315,7 +315,7 @@ def period_rows(user, period, zone=None, today=None):
     return PeriodReport(period=period, zone=zone, sections=list(sections.values()), today=today)
 
 
-def _reports(period, visible):
+def _reports(period, visible, user):
     """{task id: its report for `period`} with the count of active evidence and the agency asked."""
     active_evidence = (
         Evidence.objects.active()
@@ -330,6 +330,7 @@ def _reports(period, visible):
     reports = {}
     for values in (
         ProgressReport.objects.filter(period=period, task__in=visible.values("pk"))
+        .shown_to(user)
         .annotate(evidence_count=Coalesce(Subquery(active_evidence), 0))
         .order_by()
         .values(*REPORT_COLUMNS, "evidence_count", *AGENCY_COLUMNS)

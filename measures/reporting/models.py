@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from measures.choices import EventKind, ReportState, TaskStatus
-from measures.tasks.models import Task
+from core.access import access_for
+from core.roles import Role
+from measures.choices import REPORTED_STATES, AgencyRole, EventKind, ReportState, TaskStatus
+from measures.tasks.models import Task, TaskAgency
 from zones.models import Agency
 
 # The one rule of which periods owe reports (/my/, dashboard rates, the period report, reminders
@@ -116,6 +118,23 @@ REPORT_FIELDS = [
 ]
 
 
+def reports_shown_to(user, prefix=""):
+    """The one rule of which reports `user` may read, as a Q on ProgressReport (`prefix` for a
+    path to one, e.g. "report__"). An agency liaison reads what zones have submitted or had
+    accepted, not their drafts or returned reports, except on tasks their agency leads (牵头),
+    which they write themselves; everyone else reads every report of the tasks they see."""
+    access = access_for(user)
+    if not access.is_liaison or access.sees_everything or access.is_officer or Role.LEADER in access.roles:
+        return Q()
+    led = TaskAgency.objects.filter(agency_id=access.agency_id, role=AgencyRole.LEAD).values("task_id")
+    return Q(**{f"{prefix}state__in": REPORTED_STATES}) | Q(**{f"{prefix}task_id__in": led})
+
+
+class ProgressReportQuerySet(models.QuerySet):
+    def shown_to(self, user):
+        return self.filter(reports_shown_to(user))
+
+
 class ProgressReport(models.Model):
     """What a zone reports on one task for one period; changed only through measures.services."""
 
@@ -155,6 +174,8 @@ class ProgressReport(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("updated by")
     )
+
+    objects = ProgressReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["period", "task"]

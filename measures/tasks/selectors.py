@@ -17,16 +17,19 @@ from django.utils import timezone
 from measures.choices import EventKind, ReportState
 from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task
 from measures.periods.selectors import current_periods, plan_periods
+from measures.reporting.models import reports_shown_to
 from measures.tasks.lights import light_for, light_reasons
 
 
-def with_period_report(tasks, period_ids, today):
+def with_period_report(tasks, period_ids, today, *, user=None):
     """Annotate each task with its report in one of `period_ids` (a task has at most one:
     one period per plan) and its count of overdue milestones."""
     # No ordering: a task has at most one such report, and the model's default ordering would
     # join period, plan, task and zone into each of the four subqueries and sort them, per row
     # (most of the task list's query time on PostgreSQL, and its planning time).
     report = ProgressReport.objects.filter(task=OuterRef("pk"), period_id__in=period_ids).order_by()
+    if user is not None:
+        report = report.shown_to(user)
     # A correlated count rather than a join, so the task rows need no GROUP BY.
     overdue = Milestone.objects.overdue_count_of(OuterRef("pk"), today)
     if not period_ids:
@@ -70,7 +73,7 @@ def task_list(user, today=None, periods=None):
     today = today or timezone.localdate()
     periods = current_periods(today) if periods is None else periods
     tasks = Task.objects.visible_to(user).for_list()
-    return with_period_report(tasks, [p.pk for p in periods.values()], today).order_by(
+    return with_period_report(tasks, [p.pk for p in periods.values()], today, user=user).order_by(
         "zone__plan__code", "zone__annex_number", "number"
     ), periods
 
@@ -122,7 +125,7 @@ def task_page(user, task, period, today=None, periods=None):
     """Everything the task page shows for one period: a fixed number of queries."""
     today = today or timezone.localdate()
     periods = plan_periods(task) if periods is None else periods
-    report, latest, earlier_report = _reports_shown(task, period, periods)
+    report, latest, earlier_report = _reports_shown(user, task, period, periods)
     milestones = list(task.milestones.order_by("due", "pk"))
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
@@ -131,9 +134,12 @@ def task_page(user, task, period, today=None, periods=None):
             "-asked_at"
         )
     )
-    events = list(
-        ReportEvent.objects.filter(task=task).select_related("actor", "period").order_by("-at", "-pk")
-    )
+    events = ReportEvent.objects.filter(task=task)
+    shown = reports_shown_to(user, prefix="report__")
+    if shown:
+        # Not the history of a report the user may not read (an empty Q would drop the OR).
+        events = events.filter(Q(report__isnull=True) | shown)
+    events = list(events.select_related("actor", "period").order_by("-at", "-pk"))
     values = {
         "status": report.status if report else None,
         "state": report.state if report else None,
@@ -175,7 +181,7 @@ def latest_return_note(report):
     return report.events.filter(kind="returned").select_related("actor").order_by("-at", "-pk").first()
 
 
-def _reports_shown(task, period, periods):
+def _reports_shown(user, task, period, periods):
     """(the report of `period`, the task's latest report, whether it has one before `period`),
     in one query of at most two rows, plus one for the shown report's evidence.
 
@@ -187,7 +193,7 @@ def _reports_shown(task, period, periods):
     wants_latest = not (task.is_closed or task.is_withdrawn) and bool(periods)
     if period is None and not wants_latest:
         return None, None, False
-    reports = ProgressReport.objects.filter(task=task)
+    reports = ProgressReport.objects.filter(task=task).shown_to(user)
     condition = Q(pk=Subquery(reports.order_by("-period__start").values("pk")[:1]))
     if period is not None:
         condition |= Q(period=period)

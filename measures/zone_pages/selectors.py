@@ -33,6 +33,7 @@ def zone_detail(user, code, today=None):
         Task.objects.visible_to(user).select_related("zone").order_by("number").with_agencies(),
         [p.pk for p in periods.values()],
         today,
+        user=user,
     )
     categories = TaskCategory.objects.order_by("number").prefetch_related(Prefetch("tasks", queryset=tasks))
     queryset = zone_list(user).prefetch_related(
@@ -90,5 +91,6 @@ def agency_detail(user, pk, today=None):
         Task.objects.visible_to(user).for_list().supported_by(agency),
         [p.pk for p in periods.values()],
         today,
+        user=user,
     ).order_by("zone__plan__code", "zone__annex_number", "number")
     return agency, tasks, periods, list(followup_selectors.requests_for_agency(user, agency))

@@ -47,8 +47,9 @@ MATRIX = {
     "agency-detail":          (401, 401,    200, 404,    404,    200, 200,  404),
     "task-list":              (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
     "task-detail":            (401, 401,    200, 404,    200,    200, 200,  404),
-    "report-list":            (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
-    "report-detail":          (401, 401,    200, 404,    200,    200, 200,  404),
+    # The world's report is a draft: a liaison reads submitted and accepted reports only (issue 15).
+    "report-list":            (401, 401,    IN,  OUT,    OUT,    IN,  IN,   OUT),
+    "report-detail":          (401, 401,    200, 404,    404,    200, 200,  404),
     "outcome-list":           (401, 401,    IN,  OUT,    IN,     IN,  IN,   OUT),
     "outcome-detail":         (401, 401,    200, 404,    200,    200, 200,  404),
     # The world's value is a draft: the scorecard shows a liaison accepted values only (issue 14).

@@ -126,3 +126,39 @@ def test_lead_liaisons_my_page_lists_what_to_report(client, led_task, period):
     assert [t.pk for t in to_report] == [led_task.pk]
     client.force_login(make_user(Role.LIAISON, agency=led_task.agency_links.get(role="cooperating").agency))
     assert client.get("/my/").context["to_report"] == []
+
+
+def test_a_cooperating_liaison_reads_submitted_reports_not_zone_drafts(client, led_task, period):
+    """The one rule (reports_shown_to): on the task page, its history, the task list, the period
+    report and the API; the lead agency's liaison, who writes the report, still reads the draft."""
+    from django.urls import reverse
+
+    from measures.services import submit_report
+
+    officer = make_user(Role.OFFICER, zones=[led_task.zone])
+    helper = make_user(Role.LIAISON, agency=led_task.agency_links.get(role="cooperating").agency)
+    lead = make_user(Role.LIAISON, agency=led_task.agency_links.get(role="lead").agency)
+    data = {"status": TaskStatus.ON_TRACK, "percent_complete": 40, "progress": "草稿里的进展XYZ"}
+    report = save_report(task=led_task, period=period, user=officer, data=data)
+    pages = [
+        f"{led_task.get_absolute_url()}?period={period.pk}",
+        reverse("measures:task-list"),
+        reverse("measures:period-report-html", args=[period.pk]),
+        "/api/v1/reports/",
+        f"/api/v1/tasks/{led_task.pk}/",
+    ]
+
+    def read(user):
+        client.force_login(user)
+        return {url: client.get(url).content.decode() for url in pages}
+
+    shown = read(helper)
+    assert all("草稿里的进展XYZ" not in page for page in shown.values()), shown.keys()
+    assert f'"id":{report.pk},' not in shown["/api/v1/reports/"].replace(" ", "")
+    assert "草稿里的进展XYZ" in read(lead)[pages[0]]
+    submit_report(report=report, user=officer)
+    shown = read(helper)
+    assert "草稿里的进展XYZ" in shown[pages[0]]
+    assert "草稿里的进展XYZ" in shown[pages[2]]
+    assert "草稿里的进展XYZ" in shown["/api/v1/reports/"]
+    assert ProgressReport.objects.shown_to(helper).get() == report
