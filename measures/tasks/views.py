@@ -39,12 +39,17 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     paginate_by = 25
 
     def get_queryset(self):
-        tasks, self.periods = selectors.task_list(self.request.user)
+        # A period chosen (the dashboard's links name theirs) stands for its plan's current one.
+        chosen = self.request.GET.get("period", "")
+        chosen = int(chosen) if chosen.isdigit() and len(chosen) < 12 else None
+        periods = period_selectors.current_periods(chosen=chosen)
+        tasks, self.periods = selectors.task_list(self.request.user, periods=periods)
         return tasks
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["request"] = self.request
+        kwargs["periods"] = self.periods
         return kwargs
 
     def get_context_data(self, **kwargs):

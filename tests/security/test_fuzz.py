@@ -97,6 +97,8 @@ def filter_values(w):
         "sort": ["zone", "-zone", "percent", "-percent", "status", "-status"],
         "type": [],
         "state": [],
+        "light": ["red", "yellow", "green", "none", "closed"],
+        "reported": ["on_time", "late", "missing"],
         "period": pks(ReportingPeriod.objects.all()),
         "plan": list(Plan.objects.values_list("code", flat=True)),
         "page": ["1", "2", "999"],
