@@ -1,12 +1,16 @@
 """Every number on the dashboard opens its rows: each count links to the task list filtered to
 exactly the tasks it counts, and the list's total equals the number clicked."""
 
+import csv
 import datetime
+import io
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
+import openpyxl
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from core.roles import Role
@@ -116,3 +120,24 @@ def test_officer_drills_only_into_their_zone(client, varied):
     response = client.get("/tasks/", {"period": varied.pk, "status": "completed"})
     # wuqing's two completed tasks are outside the officer's zone.
     assert response.context["paginator"].count == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_export_has_the_filtered_list(client, manager, varied, fmt):  # noqa: F811
+    client.force_login(manager)
+    params = {"plan": varied.plan.code, "period": varied.pk, "zone": "xiqing", "reported": "on_time"}
+    listed = client.get("/tasks/", params).context["paginator"].count
+    response = client.get(reverse("measures:task-list-export", args=[fmt]), params)
+    assert response.status_code == 200
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert listed == len(rows) == 3
+    assert {str(row[1]) for row in rows} == {"1", "2", "3"}
+
+
+def test_export_of_an_unknown_format_is_not_found(client, manager):  # noqa: F811
+    client.force_login(manager)
+    assert client.get("/tasks/export.pdf").status_code == 404

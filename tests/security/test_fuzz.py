@@ -113,6 +113,12 @@ PAGES = [
     ("task-list", "manager", lambda w: reverse("measures:task-list"), TaskFilter),
     ("task-list-officer", "officer", lambda w: reverse("measures:task-list"), TaskFilter),
     (
+        "task-list-export",
+        "officer",
+        lambda w: reverse("measures:task-list-export", args=["csv"]),
+        TaskFilter,
+    ),
+    (
         "agency-detail",
         "manager",
         lambda w: reverse("zones:agency-detail", args=[w.customs.pk]),
