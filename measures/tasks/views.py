@@ -58,6 +58,12 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         selectors.attach_lights(context["tasks"], self.periods, selectors.timezone.localdate())
+        # A link from the dashboard names its period; the page says which one it is listing.
+        chosen = context["filter"].form.cleaned_data.get("period") if context["filter"].is_bound else None
+        context["period_shown"] = next(
+            (p for p in self.periods.values() if p is not None and chosen is not None and p.pk == chosen),
+            None,
+        )
         return context
 
 

@@ -18,6 +18,7 @@ from measures.models import Milestone, Task
 from tests.factories import make_agency, make_task, make_user
 from tests.helpers import SESSION
 from tests.measures.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
+from tests.measures.test_dashboard_consistency import entered  # noqa: F401 (fixture)
 from tests.measures.test_views import TASK_LIST
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,17 @@ def test_every_dashboard_count_equals_the_list_it_opens(client, manager, varied)
     assert {"light", "status", "reported", "zone", "category", "agency"} <= kinds
     assert {"light=red", "light=green", "light=closed", "reported=on_time", "reported=late"} <= kinds
     assert "reported=missing" in kinds
+
+
+def test_counts_of_an_open_period_equal_their_lists_too(client, manager, entered):  # noqa: F811
+    """Before the deadline the unreported tasks are not yet due (grey), not missing."""
+    client.force_login(manager)
+    links = drill_links(client, entered)
+    assert any("light=none" in url for url, _count in links)
+    for url, count in links:
+        response = client.get(url)
+        assert response.context["paginator"].count == count, url
+    assert response.context["period_shown"] == entered
 
 
 def test_drill_filters_use_the_dashboards_rule(client, manager, varied):  # noqa: F811
