@@ -67,7 +67,7 @@ class Tally:
         submitted = group["report_state"] in REPORTED_STATES
         self.tasks += n
         self.by_light[group["light"]] += n
-        self.by_status[group["report_status"] if submitted else NO_REPORT] += n
+        self.by_status[counted_status(group)] += n
         if group["closed"]:
             return
         self.open += n
@@ -103,6 +103,26 @@ class Tally:
 
     def lights(self):
         return [(light, self.by_light.get(light, 0)) for light in LIGHT_ORDER]
+
+
+def counted_status(group):
+    """The status a group counts under: its report's once submitted or accepted, else NO_REPORT."""
+    return group["report_status"] if group["report_state"] in REPORTED_STATES else NO_REPORT
+
+
+def counted_in(group, *, light=None, status=None, state=None, reported=None):
+    """Whether the tasks of `group` are in the dashboard count of these values (None: any), by the
+    rule Tally.add counts them: the task list's drill-down filters select exactly those tasks."""
+    if group["withdrawn"]:
+        return False
+    if light and group["light"] != light:
+        return False
+    if status and counted_status(group) != status:
+        return False
+    if state and group["report_state"] != state:
+        return False
+    # On time / late / missing are counted over the open tasks only.
+    return not reported or (not group["closed"] and group["timeliness"] == reported)
 
 
 def zone_score(*, on_time, open_tasks, percent_sum):

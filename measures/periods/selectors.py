@@ -24,12 +24,19 @@ def current_of(periods, today=None):
     return due[0] if due else (started[-1] if started else periods[0])
 
 
-def current_periods(today=None):
-    """{plan id: the period being reported on `today`}, in one query."""
+def current_periods(today=None, chosen=None):
+    """{plan id: the period being reported on `today`}, in one query; with `chosen` (a period's
+    id), that period stands for its plan instead."""
     by_plan = {}
+    picked = None
     for period in ReportingPeriod.objects.select_related("plan").order_by("start"):
         by_plan.setdefault(period.plan_id, []).append(period)
-    return {plan_id: current_of(periods, today) for plan_id, periods in by_plan.items()}
+        if chosen is not None and period.pk == chosen:
+            picked = period
+    periods = {plan_id: current_of(periods, today) for plan_id, periods in by_plan.items()}
+    if picked is not None:
+        periods[picked.plan_id] = picked
+    return periods
 
 
 def plan_periods(task):

@@ -1,16 +1,23 @@
 from functools import cached_property
 
 import django_filters
+from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.instances import loaded
 from core.widgets import QuickSelect
-from measures.choices import AgencyRole, TaskStatus
+from measures.choices import AgencyRole, ReportState, TaskStatus
+from measures.dashboard.selectors import LIGHT_ORDER, NO_REPORT, counted_in, task_groups
 from measures.models import Task, TaskAgency, TaskCategory
+from measures.periods.selectors import current_periods
 from measures.scoping import visible_agencies, visible_zones
 from zones.models import Agency, Plan, Zone
 from zones.numerals import typed_number
+
+# The task list's filters that select the tasks behind a dashboard count.
+DRILL = ("light", "status", "state", "reported")
 
 
 def plans_of(zones):
@@ -51,10 +58,35 @@ class TaskFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
         choices=AgencyRole.choices, method="by_role", label=_("Agency role"), empty_label=_("Any role")
     )
+    # The dashboard's counts, as filters (its links open them): the light, the counted status, the
+    # report's state and its timeliness in `period` (the current one of each plan when not given),
+    # all decided by the dashboard's own rule (dashboard.selectors.counted_in) in filter_queryset.
+    period = django_filters.NumberFilter(method="by_period", label=_("Period"), widget=forms.HiddenInput)
+    light = django_filters.ChoiceFilter(
+        choices=[(light.value, light.label) for light in LIGHT_ORDER],
+        method="drill",
+        label=_("Light"),
+        empty_label=_("Any light"),
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[*TaskStatus.choices, (NO_REPORT, _("Not submitted"))],
+        method="drill",
+        label=_("Reported status"),
+        empty_label=_("Any status"),
+    )
+    state = django_filters.ChoiceFilter(
+        choices=ReportState.choices, method="drill", label=_("Report state"), empty_label=_("Any state")
+    )
+    reported = django_filters.ChoiceFilter(
+        choices=[("on_time", _("On time")), ("late", _("Late")), ("missing", _("Missing"))],
+        method="drill",
+        label=_("Reported by the deadline"),
+        empty_label=_("On time, late or missing"),
+    )
 
     class Meta:
         model = Task
-        fields = ["q", "plan", "zone", "category", "agency", "role"]
+        fields = ["q", "plan", "zone", "category", "agency", "role", "period", *DRILL]
 
     def by_role(self, queryset, name, value):
         """Tasks the chosen agency serves in this role, or any agency when none is chosen."""
@@ -64,8 +96,11 @@ class TaskFilter(django_filters.FilterSet):
             links = links.filter(agency_id=int(agency))
         return queryset.filter(pk__in=links.values("task_id"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, periods=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The view reads the periods it lists the tasks for (current_periods, `period` standing for
+        # its plan) and passes them; the API's list reads them here when a filter needs them.
+        self._periods = periods
         fields = self.form.fields
         # Callables: django's ChoiceField calls them each time the choices are read, the lists
         # behind them are read once.
@@ -76,6 +111,44 @@ class TaskFilter(django_filters.FilterSet):
             for category in self.category_list
         ]
         fields["agency"].choices = lambda: [(agency.pk, agency.display_name) for agency in self.agency_list]
+
+    @cached_property
+    def periods(self):
+        if self._periods is not None:
+            return self._periods
+        chosen = self._chosen("period")
+        return current_periods(chosen=int(chosen) if chosen and str(chosen).isdigit() else None)
+
+    def chosen_period(self, value):
+        return next((p for p in self.periods.values() if p is not None and p.pk == value), None)
+
+    def by_period(self, queryset, name, value):
+        period = self.chosen_period(int(value)) if value == int(value) else None
+        if period is None:
+            return queryset.none()
+        return queryset.filter(zone__plan_id=period.plan_id)
+
+    def drill(self, queryset, name, value):
+        # Applied together in filter_queryset: one grouped read whatever the number chosen.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        wanted = {name: self.form.cleaned_data.get(name) for name in DRILL}
+        wanted = {name: value for name, value in wanted.items() if value}
+        if not wanted:
+            return queryset
+        period_id = self.form.cleaned_data.get("period")
+        user, today = self._user, timezone.localdate()
+        tasks = Task.objects.visible_to(user) if user is not None else Task.objects.all()
+        found = []
+        for plan_id, period in self.periods.items():
+            if period is None or (period_id is not None and period.pk != period_id):
+                continue
+            # The same groups, lights and timeliness the dashboard counts (one query a plan).
+            groups = task_groups(tasks.filter(zone__plan_id=plan_id), period, today, ["pk"])
+            found += [group["pk"] for group in groups if counted_in(group, **wanted)]
+        return queryset.filter(pk__in=found)
 
     @property
     def _user(self):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from measures.tasks import views
 
@@ -8,5 +8,8 @@ REPORT = TASK + "periods/<int:period_id>/"
 
 urlpatterns = [
     path("tasks/", views.TaskListView.as_view(), name="task-list"),
+    re_path(
+        r"^tasks/export\.(?P<fmt>xlsx|csv)$", views.TaskListExportView.as_view(), name="task-list-export"
+    ),
     path(TASK, views.task_detail, name="task-detail"),
 ]

@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 
 from core.access import (
@@ -21,13 +23,14 @@ from core.pagination import ForgivingPaginationMixin
 from core.views import perform_action
 from measures.choices import EDITABLE_STATES
 from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
+from measures.exports.views import CONTENT_TYPES
 from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm
 from measures.models import ReportingPeriod
 from measures.periods import selectors as period_selectors
 from measures.periods.forms import PeriodChoiceForm
 from measures.reporting.forms import ReviewForm
 from measures.reporting.services import AUTHOR_KINDS
-from measures.tasks import selectors
+from measures.tasks import export, selectors
 from measures.tasks.actions import task_url
 from measures.tasks.filters import TaskFilter
 
@@ -39,18 +42,46 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     paginate_by = 25
 
     def get_queryset(self):
-        tasks, self.periods = selectors.task_list(self.request.user)
+        # A period chosen (the dashboard's links name theirs) stands for its plan's current one.
+        chosen = self.request.GET.get("period", "")
+        chosen = int(chosen) if chosen.isdigit() and len(chosen) < 12 else None
+        periods = period_selectors.current_periods(chosen=chosen)
+        tasks, self.periods = selectors.task_list(self.request.user, periods=periods)
         return tasks
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["request"] = self.request
+        kwargs["periods"] = self.periods
         return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         selectors.attach_lights(context["tasks"], self.periods, selectors.timezone.localdate())
+        # A link from the dashboard names its period; the page says which one it is listing.
+        chosen = context["filter"].form.cleaned_data.get("period") if context["filter"].is_bound else None
+        context["period_shown"] = next(
+            (p for p in self.periods.values() if p is not None and chosen is not None and p.pk == chosen),
+            None,
+        )
         return context
+
+
+class TaskListExportView(TaskListView):
+    """The filtered list as a file: the same filters, periods and lights, every page."""
+
+    paginate_by = None
+    formats = {"xlsx": export.as_xlsx, "csv": export.as_csv}
+
+    def render_to_response(self, context, **response_kwargs):
+        fmt = self.kwargs["fmt"]
+        content = self.formats[fmt](export.task_rows(context["tasks"]))
+        filename = f"{_('Tasks')}.{fmt}"
+        return HttpResponse(
+            content,
+            content_type=CONTENT_TYPES[fmt],
+            headers={"Content-Disposition": content_disposition_header(True, filename)},
+        )
 
 
 def chosen_period(task, period_id=None):

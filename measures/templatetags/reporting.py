@@ -1,7 +1,9 @@
 """Template helpers for reports: lights, states and readable history entries."""
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -121,3 +123,15 @@ def filesize(value):
     if value < 1024 * 1024:
         return f"{value / 1024:.0f} KB"
     return f"{value / 1024 / 1024:.1f} MB"
+
+
+@register.simple_tag(takes_context=True)
+def drill(context, count, **filters):
+    """A dashboard count as a link to the task list filtered to exactly the tasks it counts (the
+    plan and period shown, plus `filters`); a zero stays plain text, there is nothing to open."""
+    if not count:
+        return count
+    query = {"plan": context["plan"].code, "period": context["period"].pk}
+    query.update((name, value) for name, value in filters.items() if value is not None)
+    url = reverse("measures:task-list") + "?" + urlencode(query)
+    return format_html('<a class="drill" href="{}">{}</a>', url, count)

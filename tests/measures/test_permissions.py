@@ -82,6 +82,7 @@ MATRIX = {
     "silence":                (LOGIN, 403, 403,    403,    403,   200, 200,  403),
     "my":                     (LOGIN, 200, 200,    200,    200,   200, 200,  200),
     "task-list":              (LOGIN, 200, 200,    200,    200,   200, 200,  200),
+    "task-list-export":       (LOGIN, 200, 200,    200,    200,   200, 200,  200),
     "zone-page":              (LOGIN, 200, 404,    200,    404,   200, 200,  404),
     # 天津海关 supports tasks in every zone, wuqing included; a liaison sees only their own agency.
     "agency-customs":         (LOGIN, 200, 200,    200,    404,   200, 200,  404),
@@ -411,6 +412,7 @@ ENDPOINTS = {
     ),
     "my": Endpoint("get", lambda w: reverse("measures:my")),
     "task-list": Endpoint("get", lambda w: reverse("measures:task-list")),
+    "task-list-export": Endpoint("get", lambda w: reverse("measures:task-list-export", args=["csv"])),
     "zone-page": Endpoint("get", lambda w: reverse("zones:detail", args=[w.zone.code])),
     "agency-customs": Endpoint("get", lambda w: reverse("zones:agency-detail", args=[w.customs.pk])),
     "agency-finance": Endpoint("get", lambda w: reverse("zones:agency-detail", args=[w.finance.pk])),
@@ -544,6 +546,7 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "period-reopen": "period-reopen",
         "my": "my",
         "task-list": "task-list",
+        "task-list-export": "task-list-export",
         "outcome-list": "outcome-list",
         "outcome-create": "outcome-create-post",
         "outcome-detail": "outcome-page",
@@ -666,6 +669,9 @@ def test_task_list_shows_exactly_the_tasks_in_scope(client, world, role):
     assert listed == set(expected_visible_tasks(role, world).values_list("pk", flat=True))
     # The same rule as the task-page row of the matrix.
     assert (world.task.pk in listed) is (role in {"officer-own", "liaison-customs", "manager", "admin"})
+    # The export lists the same tasks, every page of them.
+    exported = client.get(reverse("measures:task-list-export", args=["csv"])).content.decode("utf-8-sig")
+    assert len(exported.strip().splitlines()) - 1 == len(listed)
 
 
 def test_officer_sees_a_foreign_zone_and_its_task_as_not_found(client, world):

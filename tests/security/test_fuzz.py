@@ -97,6 +97,8 @@ def filter_values(w):
         "sort": ["zone", "-zone", "percent", "-percent", "status", "-status"],
         "type": [],
         "state": [],
+        "light": ["red", "yellow", "green", "none", "closed"],
+        "reported": ["on_time", "late", "missing"],
         "period": pks(ReportingPeriod.objects.all()),
         "plan": list(Plan.objects.values_list("code", flat=True)),
         "page": ["1", "2", "999"],
@@ -110,6 +112,12 @@ def filter_values(w):
 PAGES = [
     ("task-list", "manager", lambda w: reverse("measures:task-list"), TaskFilter),
     ("task-list-officer", "officer", lambda w: reverse("measures:task-list"), TaskFilter),
+    (
+        "task-list-export",
+        "officer",
+        lambda w: reverse("measures:task-list-export", args=["csv"]),
+        TaskFilter,
+    ),
     (
         "agency-detail",
         "manager",
