@@ -117,7 +117,7 @@ class TaskFilter(django_filters.FilterSet):
         if self._periods is not None:
             return self._periods
         chosen = self._chosen("period")
-        return current_periods(chosen=int(chosen) if chosen and str(chosen).isdigit() else None)
+        return current_periods(chosen=typed_number(str(chosen)) if chosen else None)
 
     def chosen_period(self, value):
         return next((p for p in self.periods.values() if p is not None and p.pk == value), None)

@@ -27,7 +27,7 @@ from measures import services
 from measures.bulk import urls as bulk_urls
 from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
 from measures.exports import urls as exports_urls
-from measures.models import Task
+from measures.models import ReportingPeriod, Task
 from tests.factories import make_period, make_user
 from tests.helpers import route_names
 from tests.measures.upload_samples import PDF
@@ -224,10 +224,12 @@ def closed_off(w):
 
 
 def next_period(w):
-    # start-from-previous needs an unstarted period after one with a report.
+    # start-from-previous needs a period with no report yet after one with a report; it must have
+    # started (no one reports on a period that has not), so it starts today.
     year, quarter = current_quarter(w.today)
     year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
     w.next_period = make_period(w.zone.plan, year, quarter)
+    ReportingPeriod.objects.filter(pk=w.next_period.pk).update(start=w.today)
 
 
 def locked(w):

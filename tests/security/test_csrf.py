@@ -22,6 +22,7 @@ SAMPLE_ARGUMENTS = {
     "app_label": "auth",
     "url": "no-such-page/",
     "token": "12345678-1234-5678-1234-567812345678",
+    "fmt": "csv",
 }
 DEFAULT_ARGUMENT = "1"
 # The opt-out decorator's name, split so this file does not match its own search.
