@@ -92,8 +92,9 @@ class TaskFilter(django_filters.FilterSet):
         """Tasks the chosen agency serves in this role, or any agency when none is chosen."""
         links = TaskAgency.objects.filter(role=value)
         agency = self._chosen("agency")
-        if agency and str(agency).isdigit():
-            links = links.filter(agency_id=int(agency))
+        agency_id = typed_number(str(agency)) if agency else None
+        if agency_id is not None:
+            links = links.filter(agency_id=agency_id)
         return queryset.filter(pk__in=links.values("task_id"))
 
     def __init__(self, *args, periods=None, **kwargs):

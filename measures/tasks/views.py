@@ -33,6 +33,7 @@ from measures.reporting.services import AUTHOR_KINDS
 from measures.tasks import export, selectors
 from measures.tasks.actions import task_url
 from measures.tasks.filters import TaskFilter
+from zones.numerals import typed_number
 
 
 class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
@@ -44,7 +45,7 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     def get_queryset(self):
         # A period chosen (the dashboard's links name theirs) stands for its plan's current one.
         chosen = self.request.GET.get("period", "")
-        chosen = int(chosen) if chosen.isdigit() and len(chosen) < 12 else None
+        chosen = typed_number(chosen)
         periods = period_selectors.current_periods(chosen=chosen)
         tasks, self.periods = selectors.task_list(self.request.user, periods=periods)
         return tasks

@@ -41,6 +41,14 @@ def test_a_search_for_any_digit_like_character_answers(client, world, term):
         assert response.status_code == 200, (url, term)
 
 
+@pytest.mark.parametrize("term", TERMS)
+def test_a_digit_like_period_or_agency_on_the_task_list_answers(client, world, term):
+    """The drill-down's period and the role filter's agency are read as numbers too."""
+    client.force_login(world.manager)
+    for params in ({"period": term}, {"period": term, "light": "red"}, {"role": "lead", "agency": term}):
+        assert client.get(reverse("measures:task-list"), params).status_code == 200, params
+
+
 def test_a_number_still_finds_the_task(client, world):
     client.force_login(world.manager)
     for term in ("1", "１"):
