@@ -85,3 +85,38 @@ class AgencyChoiceForm(forms.Form):
 
     def bound_rows(self):
         return [(entry, self[f"agency_{index}"]) for index, entry in enumerate(self.unknown)]
+
+
+SAME, DIFFERENT = "same", "different"
+
+
+class PairingForm(forms.Form):
+    """One decision per uncertain pairing of a revision: the same task (it keeps everything recorded
+    on it) or different tasks (the old one is withdrawn with what it carries, the new one added)."""
+
+    def __init__(self, *args, uncertain=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.uncertain = list(uncertain)
+        for index, change in enumerate(self.uncertain):
+            self.fields[f"pair_{index}"] = forms.ChoiceField(
+                label=_("Task %(old)s of %(zone)s and the document's task %(new)s")
+                % {"old": change["old_number"], "zone": change["zone"], "new": change["new_number"]},
+                choices=[
+                    (SAME, _("The same task: it keeps its reports and everything recorded on it")),
+                    (DIFFERENT, _("Different tasks: the old one is withdrawn (撤销) and the new one added")),
+                ],
+                widget=forms.RadioSelect(attrs={"form": "import-confirm-form"}),
+                error_messages={"required": _("Decide whether these are the same task.")},
+            )
+
+    def matches(self):
+        """{(zone code, old number): new number, or None for different tasks}, as --match takes it."""
+        return {
+            (change["zone"], change["old_number"]): (
+                change["new_number"] if self.cleaned_data[f"pair_{index}"] == SAME else None
+            )
+            for index, change in enumerate(self.uncertain)
+        }
+
+    def field_for(self, change):
+        return self[f"pair_{self.uncertain.index(change)}"]

@@ -210,15 +210,18 @@ def prepare_import(*, name, data, plan_code, revision_of=None, registry=None, tr
         pages=document.pages,
         targets=targets,
     )
+    from .revision import UNCERTAIN_PAIRINGS
+
     revision = _revision(prepared, records)
     prepared.change_text = revision.changes.format()
-    prepared.problems = list(revision.changes.problems)
+    # The preview asks for each uncertain pairing in its own form instead of the command's flags.
+    prepared.problems = [problem for problem in revision.changes.problems if problem != UNCERTAIN_PAIRINGS]
     if revision_of is not None:
-        prepared.changes = revision_changes(revision_of, records)
+        prepared.changes = task_changes(revision.changes)
     return prepared
 
 
-def _revision(prepared, records, user=None):
+def _revision(prepared, records, user=None, matches=None):
     """The revision engine (plans.revision) over the prepared records: its change list, its apply()."""
     from .revision import Revision, RevisionError, RevisionOptions
     from .revision import read_document as read_records
@@ -229,37 +232,27 @@ def _revision(prepared, records, user=None):
         raise ImportRefused(str(exc)) from exc
     doc.source_name = prepared.name
     doc.sha256 = prepared.sha256
-    return Revision(doc, RevisionOptions(user=user, via="web import"))
+    return Revision(doc, RevisionOptions(user=user, via="web import", matches=matches or {}))
 
 
-def revision_changes(plan, records):
-    """What applying `records` would change in `plan`: [{kind, zone, number, title, detail}].
+def task_changes(changes):
+    """The revision engine's task changes as the preview keeps them (JSON), in plan order.
 
-    The revision issue (12) brings the full change list (content matching, renumbering, agency
-    renames, what each task carries); this reads the same records, so swapping it in is this one
-    call. Until then: tasks added, removed and changed by zone and number."""
-    Task = apps.get_model("measures", "Task")
-    existing = {
-        (zone, number): (title, text)
-        for zone, number, title, text in Task.objects.filter(zone__plan=plan).values_list(
-            "zone__code", "number", "title", "text"
-        )
-    }
-    incoming = {
-        (r["fields"]["zone"][0], r["fields"]["number"]): (r["fields"]["title"], r["fields"]["text"])
-        for r in records
-        if r["model"] == "measures.task"
-    }
-    changes = []
-    for key, (title, text) in incoming.items():
-        if key not in existing:
-            changes.append({"kind": "added", "zone": key[0], "number": key[1], "title": title})
-        elif existing[key] != (title, text):
-            changes.append({"kind": "changed", "zone": key[0], "number": key[1], "title": title})
-    for key, (title, _text) in existing.items():
-        if key not in incoming:
-            changes.append({"kind": "not in the revision", "zone": key[0], "number": key[1], "title": title})
-    return sorted(changes, key=lambda c: (c["zone"], c["number"]))
+    The same list `load_plan --dry-run` prints: content matching, renumbering, withdrawals,
+    agencies and roles, conflicts with approved adjustments, what each task carries, and the
+    pairings only the administrator can settle (kind "uncertain", with the `choice` to send back)."""
+    from dataclasses import asdict
+
+    rows = [asdict(change) for change in changes.tasks]
+    for row in rows:
+        row.pop("task_id", None)
+        row["number"] = row["new_number"] if row["new_number"] is not None else row["old_number"]
+    return sorted(rows, key=lambda row: (row["zone"], row["number"] or 0))
+
+
+def uncertain_pairings(prepared):
+    """The pairings of a previewed revision the administrator must settle before it applies."""
+    return [change for change in prepared.changes if "uncertain" in change.get("kinds", ())]
 
 
 def suggest_agencies(name):
@@ -288,17 +281,18 @@ def suggest_agencies(name):
 
 
 @transaction.atomic
-def apply_prepared(prepared, *, agency_choices=None, user=None):
+def apply_prepared(prepared, *, agency_choices=None, user=None, matches=None):
     """Apply the prepared records in one transaction as a plan revision (plans.revision: tasks
     matched by content, nothing recorded moved or erased); returns the PlanRevision (None when
     nothing changed).
 
     `agency_choices` maps an unknown agency's name to an Agency id (the name becomes its alias)
-    or to None (the agency is created). A name without a choice is created."""
+    or to None (the agency is created). A name without a choice is created. `matches` settles
+    uncertain pairings as `--match` does: {(zone code, old number): new number or None}."""
     from .revision import RevisionRefused
 
     records = map_agencies(prepared.records, agency_choices or {})
-    revision = _revision(prepared, records, user)
+    revision = _revision(prepared, records, user, matches)
     try:
         return revision.apply()
     except RevisionRefused as exc:
@@ -544,7 +538,7 @@ def start_upload(*, user, name, data, plan_code="", revision_of=None):
 
 
 @transaction.atomic
-def confirm_upload(*, user, upload, agency_choices=None):
+def confirm_upload(*, user, upload, agency_choices=None, matches=None):
     """Apply a previewed upload in one transaction, as `user`; returns the rows written.
 
     Refused (ImportRefused) when the preview expired, was applied already, or a plan with its code
@@ -569,7 +563,18 @@ def confirm_upload(*, user, upload, agency_choices=None):
     for pk in choices.values():
         if pk and not Agency.objects.filter(pk=pk).exists():
             raise ImportRefused(_("An agency chosen in the preview no longer exists. Choose again."))
-    revision = apply_prepared(prepared, agency_choices=choices, user=user)
+    matches = matches or {}
+    undecided = [
+        change
+        for change in uncertain_pairings(prepared)
+        if (change["zone"], change["old_number"]) not in matches
+    ]
+    if undecided:
+        raise ImportRefused(
+            _("Decide for each uncertain pairing whether it is the same task (%(tasks)s).")
+            % {"tasks": "、".join(f"{change['zone']} {change['old_number']}" for change in undecided)}
+        )
+    revision = apply_prepared(prepared, agency_choices=choices, user=user, matches=matches)
     upload.applied_at = timezone.now()
     upload.applied_by = user
     upload.summary = {

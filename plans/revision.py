@@ -67,6 +67,13 @@ PLAN_RECORDS = (
 PARKING = 20_000
 
 
+# The web preview asks for these decisions in its own form, so it leaves this problem out.
+UNCERTAIN_PAIRINGS = (
+    "uncertain task pairings: confirm each with --match ZONE:OLD=NEW (or ZONE:OLD=new for "
+    "different tasks), a --match-file, or --accept-similar"
+)
+
+
 class RevisionError(Exception):
     """The document cannot be applied; nothing was written."""
 
@@ -252,6 +259,7 @@ class TaskChange:
     agencies_added: list = field(default_factory=list)
     agencies_dropped: list = field(default_factory=list)
     agencies_renamed: list = field(default_factory=list)
+    roles_changed: list = field(default_factory=list)  # [(agency name, old role, new role)]
     carries: dict = field(default_factory=dict)
     note: str = ""
     # For an uncertain pairing: the decision to send back, as --match takes it ("xiqing:2=2"; a
@@ -291,7 +299,7 @@ class ChangeList:
     def counts(self):
         return {
             "added": len(self.of_kind("added")),
-            "changed": len({id(c) for c in self.tasks if {"text", "agencies"} & set(c.kinds)}),
+            "changed": len({id(c) for c in self.tasks if {"text", "agencies", "roles"} & set(c.kinds)}),
             "renumbered": len(self.of_kind("renumbered")),
             "withdrawn": len(self.of_kind("withdrawn")),
             "agencies": len(self.agencies)
@@ -391,6 +399,8 @@ def _format_task(change):
         lines.append(f"      agencies added: {'、'.join(change.agencies_added)}")
     if change.agencies_dropped:
         lines.append(f"      agencies dropped: {'、'.join(change.agencies_dropped)}")
+    for name, old, new in change.roles_changed:
+        lines.append(f"      role of {name}: {old} → {new}")
     if change.carries and any(change.carries.values()):
         lines.append(
             "      carries {reports} reports, {milestones} milestones, {requests} requests, "
@@ -468,6 +478,7 @@ class _TaskPlan:
     change: TaskChange | None = None
     fields: dict = field(default_factory=dict)  # field → new value for the row
     agency_ids: list | None = None  # new ordered list of agency ids, when the links change
+    roles: dict = field(default_factory=dict)  # agency id → new role, for links the task keeps
     withdraw: bool = False
     base: dict | None = None
 
@@ -499,6 +510,7 @@ class Revision:
             sha256=doc.sha256,
         )
         self.stale = self._superseded()
+        self.same_file_as_latest = False
         self.plan_fields = {}
         self.zone_plans = []
         self.agency_ids = {}
@@ -511,10 +523,7 @@ class Revision:
         self._prepare_zones()
         self._count_what_tasks_carry()
         if self.changes.of_kind("uncertain"):
-            self.changes.problems.append(
-                "uncertain task pairings: confirm each with --match ZONE:OLD=NEW (or ZONE:OLD=new for "
-                "different tasks), a --match-file, or --accept-similar"
-            )
+            self.changes.problems.append(UNCERTAIN_PAIRINGS)
 
     def _superseded(self):
         """The revision that replaced this very file, when it was applied before and then revised.
@@ -757,6 +766,7 @@ class Revision:
         if self.plan is None:
             return {}
         latest = PlanRevision.objects.filter(plan=self.plan).order_by("-applied_at", "-pk").first()
+        self.same_file_as_latest = latest is not None and latest.source_sha256 == self.doc.sha256
         return {int(pk): base for pk, base in (latest.snapshot if latest else {}).items()}
 
     def _prepare_tasks(self, zone_plan, bases):
@@ -958,6 +968,7 @@ class Revision:
                     change.kinds.append("agencies")
                 elif "conflict" not in change.kinds:
                     change.kinds.append("reordered")
+        self._compare_roles(plan, change, doc, links, base)
         if change.kinds or change.agencies_renamed:
             plan.change = change
             if not change.kinds:
@@ -966,6 +977,41 @@ class Revision:
         elif plan.fields:
             self.changes.other_updates += 1
         return plan
+
+    def _compare_roles(self, plan, change, doc, links, base):
+        """Roles (牵头/责任/配合/支持) the document changed on agencies the task keeps.
+
+        Three-way, like the text: the document's change wins where the database still has the
+        previous version's role; a role set by hand since then stays. A previous version recorded
+        before snapshots kept roles says nothing of them: then only a new file's role the document
+        names (any but 支持) counts; reloading the same file (make run) never touches a role set by
+        hand, and a document's silence never demotes a lead by accident."""
+        named = {self._agency_key(name): name for name in doc.agencies}
+        base_roles = base.get("roles")
+        for link in links:
+            name = named.get(link.agency_id)
+            if name is None:
+                continue
+            new = doc.roles.get(name, AgencyRole.SUPPORTING)
+            if new == link.role:
+                continue
+            before = (base_roles or {}).get(str(link.agency_id))
+            if before is None:
+                if name not in doc.roles or self.same_file_as_latest:
+                    continue
+            elif new == before:
+                continue  # the document did not change it; the database did, and keeps it
+            elif link.role != before:
+                if "conflict" not in change.kinds:
+                    change.kinds.append("conflict")
+                change.note = (change.note + "; " if change.note else "") + (
+                    f"the plan changed the role of {link.agency.name}, which was changed since: kept"
+                )
+                continue
+            plan.roles[link.agency_id] = new
+            change.roles_changed.append((link.agency.name, link.role, new))
+        if plan.roles and "roles" not in change.kinds:
+            change.kinds.append("roles")
 
     def _count_what_tasks_carry(self):
         ids = [c.task_id for c in self.changes.tasks if c.task_id is not None]
@@ -1169,7 +1215,11 @@ class Revision:
 
     def _apply_tasks(self, zone, zone_plan, revision, now, user, reason, snapshot):
         _keep_loaded_version(
-            [tp.row for tp in zone_plan.tasks if tp.fields or tp.withdraw or tp.agency_ids is not None]
+            [
+                tp.row
+                for tp in zone_plan.tasks
+                if tp.fields or tp.withdraw or tp.agency_ids is not None or tp.roles
+            ]
         )
         moving = [tp.row.pk for tp in zone_plan.tasks if tp.row is not None and "number" in tp.fields]
         for index, pk in enumerate(moving):
@@ -1201,11 +1251,13 @@ class Revision:
                 changed.append(row.pk)
             if task_plan.agency_ids is not None:
                 self._set_links(row, task_plan.agency_ids, doc.roles if doc is not None else {})
-                if not fields:
-                    # The links live in their own table; the task's history still says when and why.
-                    Task.history.bulk_history_create(
-                        [row], update=True, default_user=user, default_change_reason=f"{reason} (agencies)"
-                    )
+            for agency_id, role in task_plan.roles.items():
+                TaskAgency.objects.filter(task=row, agency_id=agency_id).update(role=role)
+            if (task_plan.agency_ids is not None or task_plan.roles) and not fields:
+                # The links live in their own table; the task's history still says when and why.
+                Task.history.bulk_history_create(
+                    [row], update=True, default_user=user, default_change_reason=f"{reason} (agencies)"
+                )
             snapshot[row.pk] = self._snapshot(doc)
         if new_rows:
             created = Task.objects.bulk_create([task for task, _doc in new_rows])
@@ -1231,6 +1283,10 @@ class Revision:
             "title": doc.title,
             "text": doc.text,
             "agencies": [self.agency_ids[name].pk for name in doc.agencies],
+            "roles": {
+                str(self.agency_ids[name].pk): doc.roles.get(name, AgencyRole.SUPPORTING)
+                for name in doc.agencies
+            },
         }
 
     def _set_links(self, task, keys, roles=None):

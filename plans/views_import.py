@@ -16,7 +16,7 @@ from core.access import access_for, require
 from zones.models import PlanUpload
 
 from . import plan_upload
-from .forms_import import REVISION, AgencyChoiceForm, PlanUploadForm
+from .forms_import import REVISION, AgencyChoiceForm, PairingForm, PlanUploadForm
 from .layouts import LAYOUT_NAMES
 from .parser_messages import localize
 
@@ -26,8 +26,28 @@ ROLE_LABELS = {"lead": "牵头", "responsible": "责任", "cooperating": "配合
 def change_labels():
     return {
         "added": _("added"),
-        "changed": _("text changed"),
-        "not in the revision": _("not in the revision"),
+        "text": _("text changed"),
+        "renumbered": _("renumbered"),
+        "withdrawn": _("not in the revision: withdrawn (撤销)"),
+        "agencies": _("agencies changed"),
+        "roles": _("roles changed"),
+        "reordered": _("agencies reordered"),
+        "agency renamed": _("agency renamed"),
+        "conflict": _("conflict: kept as adjusted"),
+        "uncertain": _("same task?"),
+        "withdrawn earlier": _("withdrawn by an earlier revision"),
+    }
+
+
+def change_notes():
+    """What each kind of change means for what people recorded, in the reader's language."""
+    return {
+        "withdrawn": _("Kept with its reports, milestones and requests; it no longer counts as owed."),
+        "conflict": _(
+            "An approved adjustment had changed this too: the adjusted version is kept; settle it with a plan "
+            "adjustment."
+        ),
+        "withdrawn earlier": _("In the plan again: reinstate it by hand if that is meant."),
     }
 
 
@@ -106,7 +126,35 @@ def _structure(records):
     return list(zones.values())
 
 
-def _preview_context(upload, agency_form, refused=None):
+def _changes(prepared, pairing_form):
+    labels, notes = change_labels(), change_notes()
+    rows = []
+    for change in prepared.changes:
+        rows.append(
+            {
+                **change,
+                "labels": [labels.get(kind, kind) for kind in change["kinds"]],
+                "notes": [notes[kind] for kind in change["kinds"] if kind in notes],
+                "roles": [
+                    (name, ROLE_LABELS.get(old, old), ROLE_LABELS.get(new, new))
+                    for name, old, new in change.get("roles_changed", [])
+                ],
+                "pairing": pairing_form.field_for(change) if "uncertain" in change["kinds"] else None,
+            }
+        )
+    return rows
+
+
+def _forms(upload, data=None):
+    return (
+        AgencyChoiceForm(data, unknown=upload.payload["unknown_agencies"]),
+        PairingForm(
+            data, uncertain=plan_upload.uncertain_pairings(plan_upload.Prepared.from_payload(upload.payload))
+        ),
+    )
+
+
+def _preview_context(upload, agency_form, pairing_form, refused=None):
     payload = upload.payload
     prepared = plan_upload.Prepared.from_payload(payload)
     pages = prepared.pages
@@ -121,10 +169,8 @@ def _preview_context(upload, agency_form, refused=None):
         "source_lines": lines,
         "agency_form": agency_form,
         "task_count": sum(1 for r in prepared.records if r["model"] == "measures.task"),
-        "changes": [
-            {**change, "label": change_labels().get(change["kind"], change["kind"])}
-            for change in prepared.changes
-        ],
+        "changes": _changes(prepared, pairing_form),
+        "pairing_form": pairing_form,
         "removed": [(line, text, removed_labels().get(why, why)) for line, text, why in prepared.removed],
         "warnings": [(line, localize(message)) for line, message in prepared.warnings],
         "refused": refused,
@@ -136,8 +182,7 @@ def _preview_context(upload, agency_form, refused=None):
 def plan_import_preview(request, token):
     _admin_only(request)
     upload = _own_pending(request, token)
-    form = AgencyChoiceForm(unknown=upload.payload["unknown_agencies"])
-    return render(request, "zones/plan_import_preview.html", _preview_context(upload, form))
+    return render(request, "zones/plan_import_preview.html", _preview_context(upload, *_forms(upload)))
 
 
 @require_POST
@@ -145,15 +190,21 @@ def plan_import_preview(request, token):
 def plan_import_confirm(request, token):
     _admin_only(request)
     upload = _own_pending(request, token)
-    form = AgencyChoiceForm(request.POST, unknown=upload.payload["unknown_agencies"])
-    if form.is_valid():
+    form, pairing_form = _forms(upload, request.POST)
+    if form.is_valid() and pairing_form.is_valid():
         try:
             applied = plan_upload.confirm_upload(
-                user=request.user, upload=upload, agency_choices=form.choices()
+                user=request.user,
+                upload=upload,
+                agency_choices=form.choices(),
+                matches=pairing_form.matches(),
             )
         except plan_upload.ImportRefused as exc:
             return render(
-                request, "zones/plan_import_preview.html", _preview_context(upload, form, exc), status=409
+                request,
+                "zones/plan_import_preview.html",
+                _preview_context(upload, form, pairing_form, exc),
+                status=409,
             )
         messages.success(
             request,
@@ -165,7 +216,9 @@ def plan_import_confirm(request, token):
             },
         )
         return redirect(reverse("zones:list") + f"#plan-{applied.plan_code}")
-    return render(request, "zones/plan_import_preview.html", _preview_context(upload, form), status=400)
+    return render(
+        request, "zones/plan_import_preview.html", _preview_context(upload, form, pairing_form), status=400
+    )
 
 
 @require_POST

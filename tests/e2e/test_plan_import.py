@@ -111,3 +111,46 @@ def test_administrator_imports_a_revised_docx_and_maps_an_agency(
     page.goto(f"{live_server.url}/zones/xiqing/tasks/2/")
     assert page.locator("h1").inner_text() == "激活要素动能全面强化产业支撑"
     assert page.locator(".agency-list li a").all_inner_texts() == ["市工业和信息化局", "市科技局"]
+
+
+def test_administrator_settles_an_uncertain_pairing_in_the_preview(
+    live_server, loaded_plan, page, source_text, tmp_path, screenshot
+):
+    from tests.plans.test_plan_import_web import _rewritten_task_two
+
+    make_user(Role.ADMINISTRATOR, username="admin.li")
+    task, rewritten, text = _rewritten_task_two(source_text)
+    path = tmp_path / "第二批方案（修订稿）.docx"
+    path.write_bytes(corpus.docx_bytes(text))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "admin.li")
+    page.fill("#id_password", "pw-for-tests-1")
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{live_server.url}/**")
+    page.goto(f"{live_server.url}/plans/import/")
+    page.set_input_files("#id_file", str(path))
+    page.check("input[name=mode][value=revision]")
+    page.select_option("#id_plan", label=str(Plan.objects.get(code="second-batch")))
+    page.click("#plan-import-form button[type=submit]")
+    page.wait_for_url("**/plans/import/*/")
+    assert page.locator("#import-pairings-needed").is_visible()
+    pairing = page.locator("#pairing-xiqing-2")
+    assert "%" in pairing.locator("legend").inner_text()
+
+    # Confirming without a decision is refused on the page, and nothing changes.
+    page.click("#import-confirm")
+    page.wait_for_load_state()
+    assert page.locator("#pairing-xiqing-2 .field-error").inner_text() == "请判断是否为同一任务。"
+    task.refresh_from_db()
+    assert task.text != rewritten
+
+    page.locator("#pairing-xiqing-2 input[value=same]").check()
+    screenshot("plan-import-pairing-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("plan-import-pairing-390")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.click("#import-confirm")
+    page.wait_for_url("**/zones/#plan-second-batch")
+    task.refresh_from_db()
+    assert task.text == rewritten and not task.is_withdrawn

@@ -196,8 +196,8 @@ def test_revision_preview_lists_changes_and_applies(admin_client, source_text):
     assert response.status_code == 302, response.content.decode()[:2000]
     saved = PlanUpload.objects.get()
     assert saved.revision_of == plan
-    assert [(c["kind"], c["zone"], c["number"]) for c in saved.payload["changes"]] == [
-        ("changed", "xiqing", 2)
+    assert [(c["kinds"], c["zone"], c["number"]) for c in saved.payload["changes"]] == [
+        (["text"], "xiqing", 2)
     ]
     page = admin_client.get(response.url).content.decode()
     assert 'id="import-changes"' in page and "激活要素动能全面强化产业支撑" in page
@@ -316,3 +316,108 @@ def test_parser_messages_are_shown_in_the_users_language(source_text):
     with translation.override("en"):
         english = [localize(message) for message in messages]
     assert all("%(" not in text and "顺序不对" not in text for text in english)
+
+
+def _rewritten_task_two(source_text):
+    """The source with 西青's task 2 given a new lead sentence and half its old text: a pairing the
+    engine will not decide on its own (as in tests/plans/test_revision.py)."""
+    from tests.plans.test_revision import T2, at, revise_annex
+
+    task = Task.objects.get(zone__code="xiqing", title=T2)
+    rewritten = "培育集成电路产业发展新动能。" + task.text[len(task.text) // 2 :]
+
+    def edit(chunks):
+        k = at(chunks, T2)
+        body = chunks[k]
+        chunks[k] = f"2. {rewritten}\n\n{body[body.index('（支持单位') :]}"
+        return chunks
+
+    return task, rewritten, revise_annex(source_text, 1, edit)
+
+
+def _preview_revision(admin_client, text, name="revised.docx"):
+    plan = Plan.objects.get(code="second-batch")
+    response = admin_client.post(
+        IMPORT,
+        {"file": SimpleUploadedFile(name, corpus.docx_bytes(text)), "mode": "revision", "plan": plan.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return PlanUpload.objects.get(applied_at__isnull=True)
+
+
+@pytest.mark.parametrize("decision", ["same", "different"])
+def test_an_uncertain_pairing_is_settled_in_the_preview(admin_client, source_text, decision):
+    from tests.factories import make_period
+
+    task, rewritten, text = _rewritten_task_two(source_text)
+    officer = make_user(Role.OFFICER, zones=[task.zone])
+    from measures import services
+
+    services.save_report(
+        task=task, period=make_period(plan=task.zone.plan), user=officer, data={"progress": "已推进"}
+    )
+    saved = _preview_revision(admin_client, text)
+    page = admin_client.get(f"/plans/import/{saved.token}/").content.decode()
+    assert 'id="pairing-xiqing-2"' in page and 'id="import-problems"' not in page
+    assert "--match" not in page.split('id="import-change-list"')[0]
+
+    # Confirming without deciding changes nothing and says what is missing.
+    response = admin_client.post(f"/plans/import/{saved.token}/confirm/", {})
+    assert response.status_code == 400
+    assert "请判断是否为同一任务。" in response.content.decode()  # the field's own message, in Chinese
+    task.refresh_from_db()
+    assert task.text != rewritten and not PlanUpload.objects.filter(applied_at__isnull=False).exists()
+
+    response = admin_client.post(f"/plans/import/{saved.token}/confirm/", {"pair_0": decision})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    task.refresh_from_db()
+    assert task.reports.count() == 1  # the report stays on its task either way
+    if decision == "same":
+        assert task.text == rewritten and not task.is_withdrawn
+    else:
+        assert task.is_withdrawn and task.text != rewritten
+        assert Task.objects.get(zone__code="xiqing", number=2, withdrawn_at__isnull=True).text == rewritten
+
+
+def test_an_undecided_pairing_posted_around_the_form_is_refused(source_text):
+    from plans import plan_upload
+
+    task, _rewritten, text = _rewritten_task_two(source_text)
+    admin = make_user(Role.ADMINISTRATOR)
+    saved = plan_upload.start_upload(
+        user=admin,
+        name="revised.docx",
+        data=corpus.docx_bytes(text),
+        revision_of=Plan.objects.get(code="second-batch"),
+    )
+    with pytest.raises(plan_upload.ImportRefused, match="xiqing 2"):
+        plan_upload.confirm_upload(user=admin, upload=saved, matches={})
+    assert not PlanUpload.objects.filter(applied_at__isnull=False).exists()
+
+
+def test_a_role_only_revision_is_listed_and_applied(admin_client):
+    upload(admin_client, "分工方案.txt", TASK_LIST_PLAN.encode())
+    first = PlanUpload.objects.get()
+    assert admin_client.post(f"/plans/import/{first.token}/confirm/", {}).status_code == 302
+    task = Task.objects.get(zone__plan__code="fengong", text__startswith="对接国际高标准经贸规则")
+    assert TaskAgency.objects.get(task=task, agency__name="天津海关").role == "cooperating"
+    revised = TASK_LIST_PLAN.replace(
+        "（牵头单位：市商务局；配合单位：天津海关、市发展改革委）",
+        "（牵头单位：市商务局；责任单位：天津海关；配合单位：市发展改革委）",
+    )
+    response = admin_client.post(
+        IMPORT,
+        {
+            "file": SimpleUploadedFile("分工方案（修订）.txt", revised.encode()),
+            "mode": "revision",
+            "plan": Plan.objects.get(code="fengong").pk,
+        },
+    )
+    assert response.status_code == 302
+    saved = PlanUpload.objects.get(applied_at__isnull=True)
+    assert [(c["kinds"], c["number"]) for c in saved.payload["changes"]] == [(["roles"], task.number)]
+    page = admin_client.get(response.url).content.decode()
+    assert "天津海关 配合 → 责任" in page
+    assert admin_client.post(f"/plans/import/{saved.token}/confirm/", {}).status_code == 302
+    assert TaskAgency.objects.get(task=task, agency__name="天津海关").role == "responsible"
+    assert TaskAgency.objects.get(task=task, agency__name="市商务局").role == "lead"

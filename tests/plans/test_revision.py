@@ -629,3 +629,74 @@ def test_a_task_back_in_the_plan_stays_withdrawn_and_is_said_once(recorded, tmp_
     snapshot = dump()
     assert "No changes" in run("load_plan", str(back))
     assert dump() == snapshot
+
+
+def _link_records(records, zone, number):
+    return [
+        r for r in records if r["model"] == "measures.taskagency" and r["fields"]["task"] == [zone, number]
+    ]
+
+
+def test_a_revision_that_only_changes_a_role_is_detected_and_applied(recorded, tmp_path):
+    records = _records()
+    link = _link_records(records, "xiqing", 3)[0]
+    agency = link["fields"]["agency"][0]
+    link["fields"]["role"] = "lead"
+    before = ledger()
+    out = run("load_plan", str(_write(tmp_path, records, "lead.json")), "--dry-run")
+    assert f"role of {agency}: supporting → lead" in out
+    run("load_plan", str(_write(tmp_path, records, "lead.json")))
+    task = Task.objects.get(zone__code="xiqing", number=3)
+    assert task.agency_links.get(agency__name=agency).role == "lead"
+    assert ledger() == before
+    revision = PlanRevision.objects.latest("pk")
+    assert revision.tasks_changed == 1
+    assert revision.snapshot[str(task.pk)]["roles"][
+        str(task.agency_links.get(agency__name=agency).agency_id)
+    ] == ("lead")
+    assert task.history.first().history_change_reason.endswith("(agencies)")
+
+    # The next revision drops the role again: the snapshot knew it was the plan's, so it goes.
+    del link["fields"]["role"]
+    run("load_plan", str(_write(tmp_path, records, "supporting.json")))
+    assert task.agency_links.get(agency__name=agency).role == "supporting"
+
+
+def test_a_role_set_by_hand_survives_reloading_the_same_file(recorded, tmp_path):
+    records = _records()
+    link = _link_records(records, "xiqing", 3)[0]
+    agency = link["fields"]["agency"][0]
+    link["fields"]["role"] = "lead"
+    path = _write(tmp_path, records, "lead.json")
+    run("load_plan", str(path))
+    task = Task.objects.get(zone__code="xiqing", number=3)
+    TaskAgency.objects.filter(task=task, agency__name=agency).update(role="responsible")
+    out = run("load_plan", str(path))
+    assert "No changes" in out
+    assert task.agency_links.get(agency__name=agency).role == "responsible"
+    # A new version that leaves the role as it was keeps the hand-set one too.
+    plan = next(r for r in records if r["model"] == "zones.plan")
+    plan["fields"]["status"] = "修订稿"
+    out = run("load_plan", str(_write(tmp_path, records, "retitled.json")))
+    assert "No changes" not in out and "role of" not in out
+    assert task.agency_links.get(agency__name=agency).role == "responsible"
+
+
+def test_a_first_revision_over_an_old_snapshot_applies_only_roles_it_names(recorded, tmp_path):
+    """Before snapshots kept roles, only a new file's named role counts (silence never demotes)."""
+    latest = PlanRevision.objects.filter(plan__code="second-batch").latest("pk")
+    latest.snapshot = {
+        pk: {key: value for key, value in base.items() if key != "roles"}
+        for pk, base in latest.snapshot.items()
+    }
+    latest.save()
+    records = _records()
+    first, second = _link_records(records, "xiqing", 3)[:2]
+    TaskAgency.objects.filter(
+        task__zone__code="xiqing", task__number=3, agency__name=second["fields"]["agency"][0]
+    ).update(role="lead")
+    first["fields"]["role"] = "cooperating"
+    run("load_plan", str(_write(tmp_path, records, "cooperating.json")))
+    task = Task.objects.get(zone__code="xiqing", number=3)
+    assert task.agency_links.get(agency__name=first["fields"]["agency"][0]).role == "cooperating"
+    assert task.agency_links.get(agency__name=second["fields"]["agency"][0]).role == "lead"
