@@ -244,6 +244,9 @@ FTZ_NOTICE_LANGUAGE = os.environ.get("FTZ_NOTICE_LANGUAGE", "zh-hans")
 # Days before a deadline when officers are reminded, and between chase notices after it.
 FTZ_REMIND_DAYS_BEFORE = int(os.environ.get("FTZ_REMIND_DAYS_BEFORE", 7))
 FTZ_CHASE_EVERY_DAYS = int(os.environ.get("FTZ_CHASE_EVERY_DAYS", 7))
+# Days an agency is given to answer a coordination request when the asker names no reply-by date
+# (a plan's active escalation rule, its "reply expected within", comes first).
+FTZ_REQUEST_REPLY_DAYS = int(os.environ.get("FTZ_REQUEST_REPLY_DAYS", 10))
 
 # --- Background work (notifications/, docs/notifications.md) -------------------------------------
 # Django's tasks API through the django-tasks backport. The database backend needs nothing beside

@@ -67,6 +67,7 @@ class EventKind(models.TextChoices):
     REQUEST_OPENED = "request_opened", _("Coordination requested")
     REQUEST_ANSWERED = "request_answered", _("Coordination answered")
     REQUEST_CLOSED = "request_closed", _("Coordination closed")
+    REQUEST_REOPENED = "request_reopened", _("Coordination asked again")
     TASK_CLOSED = "task_closed", _("Task closed off")
     TASK_REOPENED = "task_reopened", _("Task reopened")
     PERIOD_LOCKED = "period_locked", _("Period locked")

@@ -117,6 +117,22 @@ def _request_asked(event):
     )
 
 
+def _request_reopened(event):
+    request = _request(event)
+    task = event.task
+    return _told(
+        event,
+        kind=NoticeKind.REQUEST_REOPENED,
+        recipients=liaisons(request.agency),
+        title=_("Coordination request reopened, the answer did not help: %(task)s")
+        % {"task": _task_label(task)},
+        url=request.agency.get_absolute_url() + f"#request-{request.pk}",
+        zone=task.zone,
+        agency=request.agency,
+        needs_action=True,
+    )
+
+
 def _request_answered(event):
     request = _request(event)
     task = event.task
@@ -213,6 +229,7 @@ HANDLERS = {
     EventKind.REQUEST_OPENED: _request_asked,
     EventKind.REQUEST_ANSWERED: _request_answered,
     EventKind.REQUEST_CLOSED: _request_answered,
+    EventKind.REQUEST_REOPENED: _request_reopened,
     EventKind.ADJUSTMENT_APPROVED: _adjustment_decided,
     EventKind.ADJUSTMENT_REJECTED: _adjustment_decided,
     EventKind.MATTER_RAISED: _matter,

@@ -17,7 +17,13 @@ from measures.evidence.services import (
     store_then_record,
     withdraw_evidence,
 )
-from measures.followup.services.coordination import answer_request, ask_agency, close_request
+from measures.followup.services.coordination import (
+    answer_request,
+    ask_agency,
+    close_request,
+    default_reply_by,
+    reopen_request,
+)
 from measures.followup.services.milestones import (
     add_milestone,
     complete_milestone,
@@ -83,6 +89,8 @@ __all__ = [
     "ask_agency",
     "chase_zone",
     "close_request",
+    "default_reply_by",
+    "reopen_request",
     "close_task",
     "comment_on_report",
     "complete_milestone",

@@ -10,6 +10,7 @@ class NoticeKind(models.TextChoices):
     REQUEST_ASKED = "request_asked", _("Coordination requested")
     REQUEST_ANSWERED = "request_answered", _("Coordination answered")
     REQUEST_CLOSED = "request_closed", _("Coordination closed")
+    REQUEST_REOPENED = "request_reopened", _("Coordination asked again")
     ADJUSTMENT_DECIDED = "adjustment_decided", _("Plan adjustment decided")
     MATTER_RAISED = "matter_raised", _("Major matter reported")
     MATTER_RESPONDED = "matter_responded", _("Major matter answered")

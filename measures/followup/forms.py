@@ -18,6 +18,14 @@ class CoordinationForm(forms.Form):
 
     agency = forms.TypedChoiceField(label=_("Supporting agency"), coerce=int)
     question = forms.CharField(label=_("What is needed"), widget=forms.Textarea(attrs={"rows": 3}))
+    reply_by = forms.DateField(
+        label=_("Reply by"),
+        required=False,
+        widget=DatePicker(),
+        help_text=_(
+            "The date the agency is asked to answer by; left empty, the plan's usual time to answer."
+        ),
+    )
 
     def __init__(self, *args, task, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +41,20 @@ class CoordinationForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReopenForm(forms.Form):
+    """Ask again: the answer did not help."""
+
+    note = forms.CharField(
+        label=_("What is still needed"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    reply_by = forms.DateField(
+        label=_("Reply by"),
+        required=False,
+        widget=DatePicker(),
+        help_text=_("Left empty, the usual time to answer from today."),
+    )
 
 
 class ChaseForm(forms.Form):

@@ -81,6 +81,31 @@ class Milestone(models.Model):
         )
 
 
+def request_overdue(today=None):
+    """The overdue rule of coordination requests, the one definition every page, count, meeting
+    pack and escalation reads (as a condition, to filter or annotate with): still open (asked, or
+    asked again) and its reply-by date passed, on a task still carried out. An answered request
+    waits on the zone, not the agency."""
+    return Q(
+        state=RequestState.OPEN,
+        reply_by__lt=today or timezone.localdate(),
+        task__closed_at__isnull=True,
+        task__withdrawn_at__isnull=True,
+    )
+
+
+class CoordinationRequestQuerySet(models.QuerySet):
+    def overdue(self, today=None):
+        """The requests overdue by request_overdue."""
+        return self.filter(request_overdue(today))
+
+    def with_overdue(self, today=None):
+        """Each request with `overdue` (request_overdue) read in the same query."""
+        return self.annotate(
+            overdue=models.ExpressionWrapper(request_overdue(today), output_field=models.BooleanField())
+        )
+
+
 class CoordinationRequest(models.Model):
     """需协调事项: an officer asks one of the task's supporting agencies for help."""
 
@@ -99,6 +124,7 @@ class CoordinationRequest(models.Model):
         verbose_name=_("period"),
     )
     question = models.TextField(_("what is needed"))
+    reply_by = models.DateField(_("reply by"), help_text=_("The date the agency is asked to answer by."))
     state = models.CharField(
         _("state"), max_length=20, choices=RequestState.choices, default=RequestState.OPEN
     )
@@ -125,6 +151,12 @@ class CoordinationRequest(models.Model):
         verbose_name=_("closed by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The last time the zone asked again after an answer that did not help, and why; every time is
+    # also a history row (REQUEST_REOPENED), so these only say what the agency is now waiting on.
+    reopened_at = models.DateTimeField(_("asked again at"), null=True, blank=True)
+    reopen_note = models.TextField(_("why it is asked again"), blank=True)
+
+    objects = CoordinationRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-asked_at", "-pk"]
@@ -145,6 +177,16 @@ class CoordinationRequest(models.Model):
 
     def get_absolute_url(self):
         return self.task.get_absolute_url() + f"#request-{self.pk}"
+
+    def is_overdue(self, today=None):
+        """CoordinationRequestQuerySet.overdue for one request in hand."""
+        return (
+            self.state == RequestState.OPEN
+            and self.reply_by is not None
+            and self.reply_by < (today or timezone.localdate())
+            and self.task.closed_at is None
+            and self.task.withdrawn_at is None
+        )
 
     def clean(self):
         if (

@@ -2,12 +2,15 @@
 
 from django.db.models import (
     Case,
+    Count,
+    Min,
     Q,
     When,
 )
 
 from core.access import access_for
 from measures.choices import RequestState
+from measures.followup.models import request_overdue
 from measures.models import CoordinationRequest, Milestone, Task
 
 
@@ -45,4 +48,31 @@ def requests_for_agency(user, agency):
             Case(When(state=RequestState.OPEN, then=0), When(state=RequestState.ANSWERED, then=1), default=2),
             "-asked_at",
         )
+    )
+
+
+def requests_listed(user, today=None):
+    """Coordination requests on tasks the user may see, for the request list: each with `overdue`
+    (the one rule, CoordinationRequest.objects.overdue), the most urgent reply-by date first."""
+    return (
+        CoordinationRequest.objects.filter(task__in=Task.objects.visible_to(user))
+        .with_overdue(today)
+        .select_related("task__zone", "agency", "asked_by")
+        .order_by("-overdue", "reply_by", "pk")
+    )
+
+
+def overdue_by_agency(requests, today=None):
+    """One row per agency with open requests among `requests` (already filtered): how many are
+    open, how many overdue, and when the oldest open one was asked; one query, most overdue first."""
+    return (
+        requests.filter(state=RequestState.OPEN)
+        .order_by()
+        .values("agency_id", "agency__name")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=request_overdue(today)),
+            oldest=Min("asked_at"),
+        )
+        .order_by("-overdue", "-open", "agency__name")
     )

@@ -11,5 +11,8 @@ urlpatterns = [
     path(TASK + "requests/", followup.ask_agency, name="request-add"),
     path(TASK + "requests/<int:pk>/answer/", followup.answer_request, name="request-answer"),
     path(TASK + "requests/<int:pk>/close/", followup.close_request, name="request-close"),
+    path(TASK + "requests/<int:pk>/reopen/", followup.reopen_request, name="request-reopen"),
     path("zones/<slug:code>/chase/", followup.chase_zone, name="zone-chase"),
+    path("requests/", followup.RequestListView.as_view(), name="request-list"),
+    path("requests/overdue/", followup.overdue_requests, name="requests-overdue"),
 ]

@@ -2,16 +2,22 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
 
 from core.access import can_answer, can_report, can_review
+from core.pagination import ForgivingPaginationMixin
 from core.views import ensure, perform_action
 from measures import services
-from measures.followup.forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm
+from measures.followup import selectors
+from measures.followup.filters import RequestFilter
+from measures.followup.forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm, ReopenForm
 from measures.models import CoordinationRequest, Milestone
 from measures.scoping import visible_zones
 from measures.tasks.actions import scoped_task, task_url, viewed_period
@@ -152,6 +158,29 @@ def close_request(request, code, number, pk):
     )
 
 
+@login_required
+@require_POST
+def reopen_request(request, code, number, pk):
+    """Ask again: the asking zone says why the answer did not help."""
+    task, coordination = _request(request, code, number, pk)
+    ensure(can_report(request.user, task))
+
+    def reopen_form(data, files):
+        form = ReopenForm(data, files, prefix=f"reopen-{pk}")
+        form.request_pk = pk
+        return form
+
+    return _task_action(
+        request,
+        task,
+        anchor=f"request-{pk}",
+        form_class=reopen_form,
+        form_name="reopen_request_form",
+        call=lambda task, data: services.reopen_request(request=coordination, user=request.user, **data),
+        message=_("Request asked again; the agency has been told."),
+    )
+
+
 def _person(user):
     return user.get_full_name() or user.get_username()
 
@@ -229,3 +258,44 @@ def chase_zone(request, code):
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
     return redirect(zone.get_absolute_url())
+
+
+class RequestListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
+    """Coordination requests for managers, filtered (the overdue table's counts open here)."""
+
+    filterset_class = RequestFilter
+    template_name = "measures/request_list.html"
+    context_object_name = "requests"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            ensure(can_review(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.requests_listed(self.request.user)
+
+
+@login_required
+def overdue_requests(request):
+    """Managers: overdue requests by agency (agency, open, overdue, oldest), each count opening its rows."""
+    ensure(can_review(request.user))
+    request_filter = RequestFilter(request.GET or None, queryset=selectors.requests_listed(request.user))
+    # The counts' links carry the filters chosen here, and the agency of their row.
+    chosen = request.GET.copy()
+    for name in ("agency", "state", "overdue", "page"):
+        chosen.pop(name, None)
+    rows = list(selectors.overdue_by_agency(request_filter.qs))
+    return render(
+        request,
+        "measures/requests_overdue.html",
+        {
+            "filter": request_filter,
+            "rows": rows,
+            "chosen": chosen.urlencode(),
+            "today": timezone.localdate(),
+            "total_open": sum(row["open"] for row in rows),
+            "total_overdue": sum(row["overdue"] for row in rows),
+        },
+    )

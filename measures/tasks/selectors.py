@@ -130,9 +130,9 @@ def task_page(user, task, period, today=None, periods=None):
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
     requests = list(
-        task.coordination_requests.select_related("agency", "asked_by", "answered_by", "period").order_by(
-            "-asked_at"
-        )
+        task.coordination_requests.with_overdue(today)
+        .select_related("agency", "asked_by", "answered_by", "period")
+        .order_by("-asked_at")
     )
     events = ReportEvent.objects.filter(task=task)
     shown = reports_shown_to(user, prefix="report__")

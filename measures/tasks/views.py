@@ -24,7 +24,7 @@ from core.views import perform_action
 from measures.choices import EDITABLE_STATES
 from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from measures.exports.views import CONTENT_TYPES
-from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm
+from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm, ReopenForm
 from measures.models import ReportingPeriod
 from measures.periods import selectors as period_selectors
 from measures.periods.forms import PeriodChoiceForm
@@ -139,8 +139,14 @@ def _render(request, task, period, page, status, forms):
         "reopen_form": ReasonForm(),
     }
     defaults.update(forms)
+    reopened = forms.get("reopen_request_form")
     for request_ in page["requests"]:
         request_.may_answer = can_answer(request.user, request_)
+        # Refused, the request's ask-again form opens again with what was typed and why.
+        if reopened is not None and reopened.request_pk == request_.pk:
+            request_.reopen_form = reopened
+        else:
+            request_.reopen_form = ReopenForm(prefix=f"reopen-{request_.pk}")
     edited = forms.get("milestone_edit_form")
     for milestone in page["milestones"]:
         if edited is not None and edited.milestone_pk == milestone.pk:

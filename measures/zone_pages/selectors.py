@@ -93,4 +93,8 @@ def agency_detail(user, pk, today=None):
         today,
         user=user,
     ).order_by("zone__plan__code", "zone__annex_number", "number")
-    return agency, tasks, periods, list(followup_selectors.requests_for_agency(user, agency))
+    return agency, tasks, periods, list(agency_requests(user, agency, today))
+
+
+def agency_requests(user, agency, today=None):
+    return followup_selectors.requests_for_agency(user, agency).with_overdue(today)

@@ -79,17 +79,11 @@ def _report_lapses(plan, today):
 
 
 def _request_lapses(rule, today):
-    # A request has no reply-by date of its own yet: it lapses `request_reply_days` after it was asked.
-    asked_before = timezone.make_aware(
-        datetime.datetime.combine(today - datetime.timedelta(days=rule.request_reply_days), datetime.time.min)
-    )
-    requests = CoordinationRequest.objects.filter(
-        task__zone__plan=rule.plan, state=RequestState.OPEN, asked_at__lt=asked_before
-    ).select_related("task__zone", "agency")
-    for request in requests:
-        lapse = timezone.localdate(request.asked_at) + datetime.timedelta(days=rule.request_reply_days)
-        if lapse >= today:
-            continue
+    # The request's own reply-by date (CoordinationRequest.objects.overdue, the one rule); asked
+    # again, it gets a new date and so a new ladder.
+    requests = CoordinationRequest.objects.overdue(today).filter(task__zone__plan=rule.plan)
+    for request in requests.select_related("task__zone", "agency"):
+        lapse = request.reply_by
         yield Lapse(
             subject=Subject.REQUEST,
             object_id=request.pk,
