@@ -23,6 +23,16 @@ class Role(models.TextChoices):
         }[self.value]
 
 
+ROLE_OF_GROUP = {role.group_name: role for role in Role}
+
+
+def group_label(name):
+    """A role group's name in the user's language (the stored names are English and fixed, since
+    directory rules and code find groups by them); any other group keeps its own name."""
+    role = ROLE_OF_GROUP.get(name)
+    return role.label if role is not None else name
+
+
 def ensure_groups():
     for role in Role:
         Group.objects.get_or_create(name=role.group_name)

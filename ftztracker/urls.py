@@ -39,6 +39,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("measures.zone_pages.urls")),
     path("", include("plans.urls")),
+    path("", include("zones.urls")),
     # The my page draws on indicators as well, so it lives above both apps (portal) and joins the
     # measures namespace here: its name stays measures:my.
     path(

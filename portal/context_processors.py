@@ -54,6 +54,8 @@ SECTION_OF_VIEW = {
     "indicators:review": "indicators",
     "indicators:review-value": "indicators",
     "indicators:evidence": "indicators",
+    "people:list": "people",
+    "people:onboard": "people",
 }
 SECTION_OF_PREFIX = (
     ("measures:outcome-", "outcomes"),
@@ -87,6 +89,7 @@ def navigation(request):
     access = access_for(user)
     context = {
         "nav_manager": access.is_manager,
+        "nav_admin": access.is_admin,
         "nav_matters": access.is_manager or access.is_officer,
         "nav_unread": access.unread_notices,
         "nav_section": section_of(getattr(request, "resolver_match", None)),

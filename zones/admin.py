@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.roles import Role, group_label
 
 from .models import Agency, AgencyAlias, Block, Plan, PlanUpload, Profile, SubPlot, Zone
 
@@ -128,15 +132,55 @@ class ProfileInline(admin.StackedInline):
     can_delete = False
     autocomplete_fields = ["agency", "zones"]
     verbose_name_plural = _("zones and agency")
+    # The help the onboarding form gives, in the user's language (the model fields carry none).
+    HELP = {"zones": _("For zone officers and zone leaders."), "agency": _("For agency liaisons.")}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.HELP:
+            field.help_text = self.HELP[db_field.name]
+        return field
+
+
+class RoleFilter(admin.SimpleListFilter):
+    """The groups filter with the roles' names in the user's language."""
+
+    title = pgettext_lazy("user", "Role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Role.values:
+            return queryset.filter(groups__name=Role(self.value()).group_name)
+        return queryset
 
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
 class FtzUserAdmin(UserAdmin):
     inlines = [ProfileInline]
+    list_filter = ["is_staff", "is_superuser", "is_active", RoleFilter]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = lambda group: group_label(group.name)
+        return field
+
+
+@admin.register(Group)
+class FtzGroupAdmin(GroupAdmin):
+    list_display = ["name", "role_name"]
+
+    @admin.display(description=pgettext_lazy("user", "Role"))
+    def role_name(self, group):
+        return group_label(group.name)
 
 
 @admin.register(PlanUpload)

@@ -25,7 +25,7 @@ class RequestFilter(django_filters.FilterSet):
         queryset=Agency.objects.order_by("name"), label=_("Agency"), empty_label=_("All agencies")
     )
     state = django_filters.ChoiceFilter(
-        choices=RequestState.choices, label=_("State"), empty_label=_("Any state")
+        choices=RequestState.choices, label=_("State"), empty_label=_("Any request state")
     )
     overdue = django_filters.ChoiceFilter(
         choices=[("1", _("Overdue only"))],

@@ -91,7 +91,11 @@ def test_a_reply_by_date_named_is_kept_and_one_in_the_past_refused(task, officer
 
 
 def test_overdue_is_open_past_its_reply_by_date_on_a_task_still_carried_out(task, officer, agency, liaison):
-    late, on_time, answered = ask(task, officer, agency), ask(task, officer, agency), ask(task, officer, agency)
+    late, on_time, answered = (
+        ask(task, officer, agency),
+        ask(task, officer, agency),
+        ask(task, officer, agency),
+    )
     make_overdue(late)
     make_overdue(answered)
     services.answer_request(request=answered, user=liaison, answer="已协调")
@@ -178,7 +182,9 @@ def test_answering_on_the_agency_page(client, task, officer, agency, liaison):
     assert response.status_code == 302 and response.url == f"{agency.get_absolute_url()}#request-{request.pk}"
     request.refresh_from_db()
     assert request.state == RequestState.ANSWERED and request.answer == "已协调规划部门"
-    assert ReportEvent.objects.filter(kind=EventKind.REQUEST_ANSWERED, changes__request=request.pk).count() == 1
+    assert (
+        ReportEvent.objects.filter(kind=EventKind.REQUEST_ANSWERED, changes__request=request.pk).count() == 1
+    )
 
 
 def test_a_refused_answer_draws_the_agency_page_again_with_what_was_typed(
