@@ -73,3 +73,18 @@ class ReviewForm(forms.Form):
         if data.get("action") == "return" and not (data.get("note") or "").strip():
             self.add_error("note", _("Say what needs to change when returning a value."))
         return data
+
+
+class AcrossZonesForm(forms.Form):
+    """The plan and period of the zones × indicators table; both optional (the view picks the
+    first plan and its current period)."""
+
+    plan = forms.ChoiceField(label=_("Plan"), required=False)
+    period = forms.TypedChoiceField(label=_("Period"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, plans, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [(plan.code, plan.title) for plan in plans]
+        self.fields["period"].choices = [("", _("(current period)"))] + [
+            (period.pk, period.name) for period in periods
+        ]

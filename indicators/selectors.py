@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -27,6 +27,7 @@ from measures.choices import REPORTED_STATES, OutcomeState, TaskStatus
 from measures.models import InnovationOutcome, ProgressReport, ReportingPeriod, Task
 from measures.scoping import visible_zones
 from zones.choices import ZoneKind
+from zones.models import Zone
 
 from .choices import Computation, Direction, Status, ValueState
 from .models import Dimension, Indicator, IndicatorValue
@@ -284,3 +285,201 @@ def visible_values(user):
         return values
     own_zones = access.zone_ids if Role.OFFICER in access.roles else frozenset()
     return values.filter(Q(zone_id__in=own_zones) | Q(state=ValueState.ACCEPTED))
+
+
+# --- across zones, previous values and values due ---------------------------------------------
+
+
+@dataclass
+class Cell:
+    value: Decimal | None = None
+    period: ReportingPeriod | None = None
+    status: str = Status.NO_DATA
+    percent: int | None = None
+
+    @property
+    def status_label(self):
+        return Status(self.status).label
+
+
+def _computed_by_zone(*, plan, zones, indicators, period):
+    """{(zone id, indicator id): value} of the computed indicators at `period`, for every zone in
+    three queries at most: the scorecard's counting (outcome_counts, completed_shares) for all zones
+    at once, the whole FTZ counting every zone of the plan."""
+    kinds = {indicator.computation for indicator in indicators}
+    whole = {zone.pk for zone in zones if zone.kind == ZoneKind.WHOLE_FTZ}
+    result = {}
+    if Computation.OUTCOME_COUNT in kinds:
+        counts = defaultdict(lambda: defaultdict(int))
+        rows = (
+            InnovationOutcome.objects.filter(
+                zone__plan=plan,
+                state__in=COUNTED_OUTCOME_STATES,
+                submitted_at__isnull=False,
+                submitted_at__lt=cutoff(period),
+            )
+            .order_by()
+            .values_list("zone_id", "type")
+            .annotate(n=Count("pk"))
+        )
+        for zone_id, kind, n in rows:
+            counts[zone_id][kind] += n
+            for whole_id in whole:
+                counts[whole_id][kind] += n
+        for zone in zones:
+            for indicator in indicators:
+                if indicator.computation == Computation.OUTCOME_COUNT:
+                    by_kind = counts.get(zone.pk, {})
+                    types = [indicator.outcome_type] if indicator.outcome_type else list(by_kind)
+                    result[zone.pk, indicator.pk] = Decimal(sum(by_kind.get(kind, 0) for kind in types))
+    if Computation.TASKS_COMPLETED_SHARE in kinds:
+        totals = defaultdict(int)
+        for zone_id, n in (
+            Task.objects.filter(zone__plan=plan).order_by().values_list("zone_id").annotate(n=Count("pk"))
+        ):
+            totals[zone_id] += n
+            for whole_id in whole:
+                totals[whole_id] += n
+        latest = {}
+        for zone_id, task_id, status in (
+            ProgressReport.objects.filter(
+                task__zone__plan=plan,
+                state__in=REPORTED_STATES,
+                period__start__lte=period.start,
+                period__plan_id=plan.pk,
+            )
+            .order_by("period__start")
+            .values_list("task__zone_id", "task_id", "status")
+        ):
+            latest[task_id] = (zone_id, status)
+        completed = defaultdict(int)
+        for zone_id, status in latest.values():
+            if status == TaskStatus.COMPLETED:
+                completed[zone_id] += 1
+                for whole_id in whole:
+                    completed[whole_id] += 1
+        for zone in zones:
+            for indicator in indicators:
+                if indicator.computation == Computation.TASKS_COMPLETED_SHARE:
+                    result[zone.pk, indicator.pk] = _percent(
+                        completed.get(zone.pk, 0), totals.get(zone.pk, 0)
+                    )
+    return result
+
+
+def across_zones(*, user, plan, period, today=None):
+    """The zones × indicators table of a plan at a period: for each zone the user may see and each
+    indicator, the latest value up to the period (accepted ones for entered indicators, as the
+    scorecard reads them; computed ones counted at the period), with its status against the target.
+    A fixed number of queries whatever the number of zones, indicators and values."""
+    today = today or timezone.localdate()
+    zones = list(visible_zones(user).filter(plan=plan).order_by("annex_number"))
+    indicators = list(
+        Indicator.objects.filter(plan=plan)
+        .select_related("dimension")
+        .order_by("dimension__order", "order", "code")
+    )
+    latest = {}
+    if any(indicator.is_manual for indicator in indicators) and zones:
+        for value in (
+            IndicatorValue.objects.filter(
+                zone__in=zones,
+                indicator__plan=plan,
+                state=ValueState.ACCEPTED,
+                period__start__lte=period.start,
+            )
+            .select_related("period")
+            .order_by("period__start")
+        ):
+            latest[value.zone_id, value.indicator_id] = (value.value, value.period)
+    computed = _computed_by_zone(plan=plan, zones=zones, indicators=indicators, period=period)
+    rows = []
+    for zone in zones:
+        cells = []
+        for indicator in indicators:
+            if indicator.is_manual:
+                value, at = latest.get((zone.pk, indicator.pk), (None, None))
+            else:
+                value, at = computed.get((zone.pk, indicator.pk)), period
+                at = at if value is not None else None
+            status, percent, _note = verdict(indicator, [(at, value)] if value is not None else [], today)
+            cells.append(Cell(value=value, period=at, status=status, percent=percent))
+        rows.append((zone, cells))
+    return {"zones": zones, "indicators": indicators, "rows": rows}
+
+
+def previous_accepted(*, zone, period, indicators):
+    """{indicator id: the accepted value of the latest period before `period`} for one zone: what
+    the entry form shows beside each value (one query)."""
+    previous = {}
+    for value in (
+        IndicatorValue.objects.filter(
+            zone=zone,
+            indicator__in=indicators,
+            state=ValueState.ACCEPTED,
+            period__plan_id=period.plan_id,
+            period__start__lt=period.start,
+        )
+        .select_related("period")
+        .order_by("period__start")
+    ):
+        previous[value.indicator_id] = value
+    return previous
+
+
+def with_previous(values):
+    """Each value annotated with the accepted value of the same zone and indicator for the latest
+    earlier period (`previous_value`, `previous_period`): what the review queue shows beside it,
+    read in the same query."""
+    earlier = IndicatorValue.objects.filter(
+        zone=OuterRef("zone"),
+        indicator=OuterRef("indicator"),
+        state=ValueState.ACCEPTED,
+        period__start__lt=OuterRef("period__start"),
+    ).order_by("-period__start")
+    return values.annotate(
+        previous_value=Subquery(earlier.values("value")[:1]),
+        previous_period=Subquery(earlier.values("period__name")[:1]),
+    )
+
+
+def values_due(*, zone_ids, periods):
+    """[(zone, period, [indicators without a submitted or accepted value])] for the current period of
+    each of the zones' plans (`periods`: {plan id: period}, as measures.periods.selectors.
+    current_periods reads them, with their plan), when it is owed (the plan's tracking start): the
+    indicator values an officer owes now. Three queries."""
+    if not zone_ids:
+        return []
+    periods = {
+        plan_id: period for plan_id, period in periods.items() if period is not None and period.is_owed
+    }
+    if not periods:
+        return []
+    zones = list(
+        Zone.objects.filter(pk__in=zone_ids, plan_id__in=periods).order_by("plan__code", "annex_number")
+    )
+    indicators = list(
+        Indicator.objects.filter(plan_id__in=periods, computation=Computation.MANUAL).order_by(
+            "dimension__order", "order", "code"
+        )
+    )
+    done = set(
+        IndicatorValue.objects.filter(
+            zone__in=zones,
+            period__in=periods.values(),
+            state__in=[ValueState.SUBMITTED, ValueState.ACCEPTED],
+        ).values_list("zone_id", "indicator_id")
+    )
+    due = []
+    for zone in zones:
+        period = periods.get(zone.plan_id)
+        if period is None:
+            continue
+        missing = [
+            indicator
+            for indicator in indicators
+            if indicator.plan_id == zone.plan_id and (zone.pk, indicator.pk) not in done
+        ]
+        if missing:
+            due.append((zone, period, missing))
+    return due

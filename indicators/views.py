@@ -21,11 +21,12 @@ from core.uploads import safe_display_name
 from core.views import add_service_errors, ensure
 from measures.models import ReportingPeriod
 from measures.scoping import visible_zones
+from zones.models import Plan
 
 from . import selectors, services
 from .choices import Computation, ValueState
 from .filters import ValueFilter
-from .forms import ReviewForm, ValueFormSet
+from .forms import AcrossZonesForm, ReviewForm, ValueFormSet
 from .models import Indicator, IndicatorEvent, IndicatorValue
 
 
@@ -90,8 +91,14 @@ def enter_values(request, code, period_id):
         indicators, values = _entry_rows(zone, period)
     else:
         formset = ValueFormSet(initial=initial)
+    previous = selectors.previous_accepted(zone=zone, period=period, indicators=indicators)
     rows = [
-        {"indicator": indicator, "value": values.get(indicator.pk), "form": form}
+        {
+            "indicator": indicator,
+            "value": values.get(indicator.pk),
+            "form": form,
+            "previous": previous.get(indicator.pk),
+        }
         for indicator, form in zip(indicators, formset.forms, strict=False)
     ]
     for row in rows:
@@ -382,7 +389,7 @@ class ReviewQueueView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
         authored = IndicatorEvent.objects.filter(
             value=OuterRef("pk"), actor=self.request.user, kind__in=services.AUTHOR_KINDS
         )
-        return selectors.review_queue().annotate(
+        return selectors.with_previous(selectors.review_queue()).annotate(
             own_submission=ExpressionWrapper(
                 Q(entered_by=self.request.user) | Q(Exists(authored)), output_field=BooleanField()
             )
@@ -425,3 +432,38 @@ def review_value(request, pk):
         request, f"{done}: {value.indicator.name} · {value.zone.display_name} · {value.period.name}"
     )
     return redirect(back)
+
+
+@login_required
+def across_zones(request):
+    """Zones × indicators for a plan and period: each zone the user may see, each indicator's latest
+    value up to the period, the target and the status."""
+    plans = list(Plan.objects.filter(indicators__isnull=False).distinct().order_by("-code"))
+    if not plans:
+        plans = list(Plan.objects.order_by("-code"))
+    code = request.GET.get("plan") or (plans[0].code if plans else None)
+    plan = next((plan for plan in plans if plan.code == code), None)
+    if plan is None:
+        raise Http404
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("-start"))
+    form = AcrossZonesForm(request.GET or None, plans=plans, periods=periods)
+    if request.GET and not form.is_valid():
+        raise Http404
+    chosen = form.cleaned_data.get("period") if form.is_bound else None
+    period = (
+        next((p for p in periods if p.pk == chosen), None)
+        if chosen
+        else ReportingPeriod.objects.current_for(plan, timezone.localdate())
+    )
+    table = selectors.across_zones(user=request.user, plan=plan, period=period) if period else None
+    context = {
+        "form": form,
+        "plan": plan,
+        "period": period,
+        "table": table,
+        "may_review": can_review(request.user),
+        "enter_zone_ids": {
+            zone.pk for zone in (table["zones"] if table else []) if services.can_enter(request.user, zone)
+        },
+    }
+    return render(request, "indicators/across_zones.html", context)

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from core.access import access_for
 from indicators.selectors import returned_values as indicator_values_returned
+from indicators.selectors import values_due as indicator_values_due
 from measures.choices import REPORTED_STATES, AgencyRole, MatterState, ReportState
 from measures.followup.selectors import open_requests, overdue_milestones
 from measures.models import ProgressReport, ReportingPeriod, Task, TaskAgency
@@ -85,14 +86,18 @@ def my_page(user, today=None, params=None):
         )
     overdue_periods = earlier_unreported(own, today) if access.is_officer else []
     returned_values = []
+    values_due = []
     if access.is_officer:
         returned_values = indicator_values_returned(zone_ids=access.zone_ids, limit=MY_LIST_LIMIT)
+        # The zones whose values they may enter (indicators.services.can_enter), in every plan.
+        values_due = indicator_values_due(zone_ids=access.zone_ids, periods=periods)
     visible = Task.objects.visible_to(user)
     return {
         "access": access,
         "tasks": tasks,
         "returned": returned,
         "returned_values": returned_values[:MY_LIST_LIMIT],
+        "indicator_values_due": values_due,
         "more_returned_values": len(returned_values) > MY_LIST_LIMIT,
         "to_report": to_report,
         "awaiting_review": awaiting_review[:MY_LIST_LIMIT],

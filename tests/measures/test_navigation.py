@@ -120,6 +120,8 @@ def path_section(path):
         "/matters/": "matters",
         "/reports/": "reports",
         "/agencies/": "agencies",
+        "/requests/": "requests",
+        "/people/": "people",
     }
     if path in exact:
         return exact[path]
