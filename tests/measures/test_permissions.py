@@ -71,6 +71,11 @@ MATRIX = {
     "request-add":            (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "request-answer":         (LOGIN, 403, 404,    302,    404,   403, 302,  404),
     "request-close":          (LOGIN, 302, 404,    403,    404,   302, 302,  404),
+    # Asking again after an answer: the asking zone's people (and administrators), like asking.
+    "request-reopen":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    # Coordination requests across agencies, and the overdue table: managers only.
+    "request-list":           (LOGIN, 403, 403,    403,    403,   200, 200,  403),
+    "requests-overdue":       (LOGIN, 403, 403,    403,    403,   200, 200,  403),
     "task-close":             (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "task-reopen":            (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "zone-chase":             (LOGIN, 403, 404,    403,    404,   302, 302,  404),
@@ -236,6 +241,12 @@ def locked(w):
     services.lock_period(period=w.period, user=w.manager)
 
 
+def request_answered(w):
+    services.answer_request(
+        request=w.request, user=make_user(Role.LIAISON, agency=w.customs), answer="请自行申报"
+    )
+
+
 def milestone_done(w):
     services.complete_milestone(milestone=w.milestone, user=w.officer)
 
@@ -386,6 +397,14 @@ ENDPOINTS = {
     "request-close": Endpoint(
         "post", lambda w: reverse("measures:request-close", args=[*task_args(w), w.request.pk])
     ),
+    "request-reopen": Endpoint(
+        "post",
+        lambda w: reverse("measures:request-reopen", args=[*task_args(w), w.request.pk]),
+        lambda w: {f"reopen-{w.request.pk}-note": "答复未解决通关问题"},
+        prepare=request_answered,
+    ),
+    "request-list": Endpoint("get", lambda w: reverse("measures:request-list")),
+    "requests-overdue": Endpoint("get", lambda w: reverse("measures:requests-overdue")),
     "task-close": Endpoint(
         "post",
         lambda w: reverse("measures:task-close", args=task_args(w)),
@@ -541,6 +560,9 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "request-add": "request-add",
         "request-answer": "request-answer",
         "request-close": "request-close",
+        "request-reopen": "request-reopen",
+        "request-list": "request-list",
+        "requests-overdue": "requests-overdue",
         "zone-chase": "zone-chase",
         "period-list": "period-list",
         "silence": "silence",

@@ -76,6 +76,9 @@ MATRIX = {
     "agency-customs":         (LOGIN, 200, 200,    200,    404,   200, 200,  404),
     "agency-finance":         (LOGIN, 404, 200,    404,    200,   200, 200,  404),
     "agency-unknown":         (LOGIN, 404, 404,    404,    404,   404, 404,  404),
+    # Answering on the agency page: its liaison (and administrators); the zone asking reads the
+    # request but may not answer it; a request on a task one cannot see is not found.
+    "agency-request-answer":  (LOGIN, 403, 404,    302,    404,   403, 302,  404),
     # Plan import: administrators only; a preview is its uploader's (another administrator's
     # is not found).
     "plan-import-get":        (LOGIN, 403, 403,    403,    403,   403, 200,  403),
@@ -102,6 +105,7 @@ ROUTE_ROWS = {
     "detail": ["zone-xiqing", "zone-wuqing", "zone-unknown"],
     "agency-list": ["agency-list"],
     "agency-detail": ["agency-customs", "agency-finance", "agency-unknown"],
+    "agency-request-answer": ["agency-request-answer"],
     "plan-import": ["plan-import-get", "plan-import-post"],
     "plan-import-preview": ["plan-import-preview"],
     "plan-import-confirm": ["plan-import-confirm"],
@@ -203,6 +207,11 @@ ENDPOINTS = {
     "agency-customs": Endpoint("get", named("zones:agency-detail", lambda w: w.customs.pk)),
     "agency-finance": Endpoint("get", named("zones:agency-detail", lambda w: w.finance.pk)),
     "agency-unknown": Endpoint("get", named("zones:agency-detail", MISSING)),
+    "agency-request-answer": Endpoint(
+        "post",
+        lambda w: reverse("zones:agency-request-answer", args=[w.customs.pk, w.request.pk]),
+        lambda w: {f"answer-{w.request.pk}-answer": "已安排专人对接"},
+    ),
     "plan-import-get": Endpoint("get", named("plans:plan-import")),
     "plan-import-post": Endpoint("post", named("plans:plan-import"), plan_document),
     **{
