@@ -38,7 +38,7 @@ class OnboardForm(forms.Form):
         help_text=_("For zone officers and zone leaders."),
     )
     agency = forms.ModelChoiceField(
-        label=_("Agency"),
+        label=_("Supporting agency"),
         queryset=Agency.objects.order_by("name"),
         required=False,
         empty_label=_("(none)"),
