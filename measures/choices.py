@@ -89,6 +89,10 @@ class EventKind(models.TextChoices):
     MATTER_RESPONDED = "matter_responded", _("Major matter answered")
     MATTER_CLOSED = "matter_closed", _("Major matter closed")
     ESCALATED = "escalated", _("Escalated (督办)")
+    OPENED_FOR_REVIEW = "opened_for_review", _("Opened for review")
+    RECALLED = "recalled", _("Recalled by the zone")
+    MILESTONE_DELETED = "milestone_deleted", _("Milestone deleted")
+    OUTCOME_DELETED = "outcome_deleted", _("Outcome deleted")
 
 
 class OutcomeType(models.TextChoices):
@@ -105,6 +109,12 @@ class OutcomeState(models.TextChoices):
     RECOMMENDED = "recommended", _("Recommended for citywide replication")
     REPLICATED = "replicated", _("Replicated")
     NOT_RECOMMENDED = "not_recommended", _("Not recommended")
+    # A draft its author deleted: kept with its history and evidence, shown to no one.
+    DELETED = "deleted", _("Deleted")
+
+
+# Evidence can still be added to an outcome until a manager has evaluated it.
+OUTCOME_EVIDENCE_OPEN_STATES = frozenset({OutcomeState.DRAFT, OutcomeState.SUBMITTED})
 
 
 class AdjustmentKind(models.TextChoices):

@@ -6,6 +6,7 @@ Tasks are scoped by `Task.objects.visible_to(user)`; the rules of who may do wha
 from django.db.models import Q
 
 from core.access import access_for
+from measures.choices import OutcomeState
 from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment, Task
 from zones.models import Agency, Zone
 
@@ -33,7 +34,8 @@ def visible_agencies(user):
 
 
 def visible_outcomes(user):
-    return InnovationOutcome.objects.filter(zone__in=visible_zones(user))
+    # A draft its author deleted is kept for the record but shown to no one.
+    return InnovationOutcome.objects.filter(zone__in=visible_zones(user)).exclude(state=OutcomeState.DELETED)
 
 
 def visible_matters(user):

@@ -99,3 +99,32 @@ def make_period(plan=None, year=None, quarter=None, *, day=None, shift=0, grace=
         deadline = end + datetime.timedelta(days=grace)
         fields.setdefault("name", f"{year}Q{quarter}")
     return ReportingPeriod.objects.create(plan=plan, start=start, end=end, deadline=deadline, **fields)
+
+
+# Evidence a close-off (销号) is given in tests whose subject is something else.
+CLOSE_OFF_LINK = "https://example.gov.cn/close-off"
+
+
+def give_evidence(*, user, report=None, outcome=None, url="https://example.gov.cn/evidence"):
+    """A link as evidence on a report or an outcome, written directly: for tests whose subject is a
+    later step (submitting an outcome and closing off a task need evidence)."""
+    from measures.choices import EvidenceKind
+    from measures.models import Evidence
+
+    return Evidence.objects.create(
+        report=report,
+        outcome=outcome,
+        kind=EvidenceKind.LINK,
+        description="证明材料",
+        url=url,
+        added_by=user,
+        added_at=timezone.now(),
+    )
+
+
+def submit_outcome_with_evidence(*, outcome, user):
+    """services.submit_outcome after giving the outcome the evidence submitting needs."""
+    from measures import services
+
+    give_evidence(user=user, outcome=outcome)
+    return services.submit_outcome(outcome=outcome, user=user)

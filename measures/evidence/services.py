@@ -10,16 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import can_report, require
+from core.access import can_report, can_review, require
 from core.uploads import inspect_upload, safe_display_name, stored_name
 from measures.choices import EventKind, EvidenceKind
 from measures.history import record
 from measures.models import Evidence
+from measures.reporting.services import close_task as close_task_on_evidence
 from measures.reporting.services import (
     ensure_period_open,
     ensure_report_editable,
     ensure_task_open,
+    final_report,
     locked_report,
+    save_report,
+    submit_report,
 )
 
 
@@ -154,3 +158,127 @@ def withdraw_evidence(*, evidence, user, reason):
         note=evidence.withdraw_reason,
     )
     return evidence
+
+
+# The report form's evidence fields, and which of the evidence service's field names each is.
+FORM_EVIDENCE_FIELDS = {
+    "file": "evidence_file",
+    "description": "evidence_description",
+    "url": "evidence_url",
+}
+
+
+def _on_form_fields(error):
+    """The evidence services' errors named after the report form's evidence fields: an upload
+    check speaks about the file; a missing description about the description."""
+    if not hasattr(error, "error_dict"):
+        return ValidationError({FORM_EVIDENCE_FIELDS["file"]: error.error_list})
+    return ValidationError(
+        {FORM_EVIDENCE_FIELDS.get(field, field): errors for field, errors in error.error_dict.items()}
+    )
+
+
+def save_report_with_evidence(
+    *,
+    task,
+    period,
+    user,
+    data,
+    submit=False,
+    uploaded_file=None,
+    url="",
+    description="",
+    expected_version=None,
+    base=None,
+):
+    """The report form with its evidence, as one step: save the report, attach the file and/or the
+    link, then submit if asked. The upload is checked by content first; if anything is refused
+    (the file, the link, the report, the submission), nothing is saved and the stored file is
+    deleted again, so the officer's typing comes back in the form with the reason."""
+    url = (url or "").strip()
+    if (uploaded_file is not None or url) and not (description or "").strip():
+        raise ValidationError({FORM_EVIDENCE_FIELDS["description"]: _("Say what this evidence shows.")})
+
+    reached = []
+
+    @transaction.atomic
+    def save_all(name=None, accepted=None):
+        reached.append(True)
+        report = save_report(
+            task=task, period=period, user=user, data=data, expected_version=expected_version, base=base
+        )
+        merged = getattr(report, "merged", None)
+        try:
+            if name is not None:
+                _record_file(report=report, user=user, name=name, accepted=accepted, description=description)
+            if url:
+                add_link_evidence(report=report, user=user, url=url, description=description)
+        except ValidationError as error:
+            raise _on_form_fields(error) from None
+        if submit:
+            report = submit_report(report=report, user=user)
+        report.merged = merged
+        return report
+
+    require(can_report(user, task))
+    if uploaded_file is None:
+        return save_all()
+    try:
+        return store_then_record(uploaded_file=uploaded_file, record_file=save_all)
+    except ValidationError as error:
+        if reached:
+            raise
+        # Refused by the upload checks before anything was saved: about the file.
+        raise _on_form_fields(error) from None
+
+
+def close_task(*, task, user, note="", uploaded_file=None, url="", description=""):
+    """销号 with its evidence, as one step: a file and/or link given here is attached to the final
+    report (the close-off's own evidence, recorded as such), then the task is closed off, which
+    needs evidence on that report. If anything is refused, nothing is saved and a stored file is
+    deleted again."""
+    require(can_review(user))
+    url = (url or "").strip()
+    description = (description or "").strip() or _("Close-off evidence (销号)")
+
+    @transaction.atomic
+    def close(name=None, accepted=None):
+        latest = final_report(task)
+        if latest is not None and (name is not None or url):
+            latest = locked_report(latest)
+            if name is not None:
+                evidence = file_evidence(
+                    name=name, accepted=accepted, description=description, user=user, report=latest
+                )
+            else:
+                evidence = Evidence(report=latest, kind=EvidenceKind.LINK, description=description, url=url)
+                evidence.added_by, evidence.added_at = user, timezone.now()
+            _attach_close_off(evidence, latest, user)
+            if name is not None and url:
+                link = Evidence(report=latest, kind=EvidenceKind.LINK, description=description, url=url)
+                link.added_by, link.added_at = user, timezone.now()
+                _attach_close_off(link, latest, user)
+        return close_task_on_evidence(task=task, user=user, note=note)
+
+    if uploaded_file is None:
+        return close()
+    return store_then_record(uploaded_file=uploaded_file, record_file=close)
+
+
+def _attach_close_off(evidence, report, user):
+    if evidence.kind == EvidenceKind.LINK:
+        try:
+            URLValidator(schemes=["http", "https"])(evidence.url)
+        except ValidationError:
+            raise ValidationError(
+                {"url": _("Enter a full web address starting with http:// or https://.")}
+            ) from None
+    evidence.full_clean()
+    evidence.save()
+    record(
+        kind=EventKind.EVIDENCE_ADDED,
+        actor=user,
+        report=report,
+        changes=_describe(evidence),
+        note=_("Close-off evidence (销号)"),
+    )

@@ -10,6 +10,16 @@ from measures.models import ReportingPeriod
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
     due = forms.DateField(label=_("Due"), widget=DatePicker())
+    # Offered once a past date was refused (measures.followup.services.milestones._check_due).
+    confirm_past = forms.BooleanField(label=_("The date is in the past on purpose"), required=False)
+
+    @property
+    def asks_past_confirmation(self):
+        return self.is_bound and "due" in self.errors
+
+
+class MilestoneDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("Done on"), required=False, widget=DatePicker())
 
 
 class CoordinationForm(forms.Form):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from measures.choices import ReminderKind, RequestState
-from measures.reporting.models import ReportingPeriod
+from measures.reporting.models import ProgressReport, ReportingPeriod
 from measures.tasks.models import Task
 from zones.models import Agency, Zone
 
@@ -24,6 +24,16 @@ class MilestoneQuerySet(models.QuerySet):
         return self.filter(
             done_on__isnull=True, due__lt=today, task__closed_at__isnull=True, task__withdrawn_at__isnull=True
         )
+
+    def with_cited(self):
+        """Each milestone's `cited`: the rule of which milestones are part of what was reported and
+        so can no longer be deleted by their zone: a report of the task names the milestone (its
+        title in the report's progress, problems or next steps). One query with the milestones."""
+        title = models.OuterRef("title")
+        citing = ProgressReport.objects.filter(task=models.OuterRef("task")).filter(
+            Q(progress__contains=title) | Q(problems__contains=title) | Q(next_steps__contains=title)
+        )
+        return self.annotate(cited=models.Exists(citing))
 
     def overdue_count_of(self, task, today):
         """How many of `task`'s milestones are overdue, as an expression to annotate tasks with; `task`

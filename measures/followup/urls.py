@@ -7,6 +7,7 @@ urlpatterns = [
     path(TASK + "milestones/", followup.add_milestone, name="milestone-add"),
     path(TASK + "milestones/<int:pk>/edit/", followup.edit_milestone, name="milestone-edit"),
     path(TASK + "milestones/<int:pk>/done/", followup.complete_milestone, name="milestone-done"),
+    path(TASK + "milestones/<int:pk>/delete/", followup.delete_milestone, name="milestone-delete"),
     path(TASK + "milestones/<int:pk>/reopen/", followup.reopen_milestone, name="milestone-reopen"),
     path(TASK + "requests/", followup.ask_agency, name="request-add"),
     path(TASK + "requests/<int:pk>/answer/", followup.answer_request, name="request-answer"),

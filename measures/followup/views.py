@@ -17,7 +17,14 @@ from core.views import ensure, perform_action
 from measures import services
 from measures.followup import selectors
 from measures.followup.filters import RequestFilter
-from measures.followup.forms import AnswerForm, ChaseForm, CoordinationForm, MilestoneForm, ReopenForm
+from measures.followup.forms import (
+    AnswerForm,
+    ChaseForm,
+    CoordinationForm,
+    MilestoneDoneForm,
+    MilestoneForm,
+    ReopenForm,
+)
 from measures.models import CoordinationRequest, Milestone
 from measures.scoping import visible_zones
 from measures.tasks.actions import scoped_task, task_url, viewed_period
@@ -68,7 +75,7 @@ def edit_milestone(request, code, number, pk):
     )
 
 
-def _milestone_action(request, code, number, pk, action, message):
+def _milestone_action(request, code, number, pk, action, message, **form):
     task = scoped_task(request, code, number)
     milestone = get_object_or_404(Milestone, pk=pk, task=task)
     ensure(can_report(request.user, task))
@@ -76,17 +83,32 @@ def _milestone_action(request, code, number, pk, action, message):
         request,
         task,
         anchor="milestones",
-        call=lambda task, data: action(milestone=milestone, user=request.user),
+        call=lambda task, data: action(milestone=milestone, user=request.user, **data),
         message=message,
+        **form,
     )
 
 
 @login_required
 @require_POST
 def complete_milestone(request, code, number, pk):
+    # The day it was done (today unless given) is recorded on the milestone and in its history row.
     return _milestone_action(
-        request, code, number, pk, services.complete_milestone, _("Milestone marked done.")
+        request,
+        code,
+        number,
+        pk,
+        services.complete_milestone,
+        _("Milestone marked done."),
+        form_class=MilestoneDoneForm,
+        form_name="milestone_done_form",
     )
+
+
+@login_required
+@require_POST
+def delete_milestone(request, code, number, pk):
+    return _milestone_action(request, code, number, pk, services.delete_milestone, _("Milestone deleted."))
 
 
 @login_required

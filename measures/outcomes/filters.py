@@ -27,7 +27,9 @@ class OutcomeFilter(django_filters.FilterSet):
         choices=OutcomeType.choices, label=_("Type"), empty_label=_("All types")
     )
     state = django_filters.ChoiceFilter(
-        choices=OutcomeState.choices, label=_("State"), empty_label=_("All states")
+        choices=[c for c in OutcomeState.choices if c[0] != OutcomeState.DELETED],
+        label=_("State"),
+        empty_label=_("All states"),
     )
     period = django_filters.ModelChoiceFilter(
         queryset=ReportingPeriod.objects.none(), label=_("Period"), empty_label=_("All periods")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from core.access import can_record_outcome, can_review, ensure_four_eyes, require
 from core.history import as_json
 from core.merge import three_way
-from measures.choices import EventKind, OutcomeState
+from measures.choices import OUTCOME_EVIDENCE_OPEN_STATES, EventKind, OutcomeState
 from measures.evidence.services import file_evidence, store_then_record
 from measures.history import record
 from measures.models import Evidence, InnovationOutcome
@@ -157,6 +157,11 @@ def _step(outcome, user, *, allowed, target, kind, note="", changes=None):
 def submit_outcome(*, outcome, user):
     outcome = _locked(outcome)
     require(can_record_outcome(user, outcome.zone))
+    if outcome.state == OutcomeState.DRAFT and not outcome.evidence.active().exists():
+        # The page asks for it (attach evidence, then submit): an outcome is evaluated on its evidence.
+        raise ValidationError(
+            _("Attach at least one piece of evidence before submitting the outcome."), code=STATE_ERROR
+        )
     _step(
         outcome,
         user,
@@ -331,7 +336,10 @@ def _ensure_draft(outcome, message):
 @transaction.atomic
 def _record_outcome_file(*, outcome, user, name, accepted, description):
     outcome = _locked(outcome)
-    _ensure_draft(outcome, _("Evidence can be added while the outcome is a draft."))
+    if outcome.state not in OUTCOME_EVIDENCE_OPEN_STATES:
+        raise ValidationError(
+            _("Evidence can be added until the outcome has been evaluated."), code=STATE_ERROR
+        )
     evidence = file_evidence(
         name=name, accepted=accepted, description=description, user=user, outcome=outcome
     )
@@ -371,3 +379,35 @@ def withdraw_outcome_evidence(*, evidence, user, reason):
         changes={"evidence": evidence.pk, "name": evidence.original_name},
     )
     return evidence
+
+
+def may_delete_outcome(user, outcome):
+    """The rule of who may delete an outcome: its author, while it is a draft."""
+    return (
+        outcome.state == OutcomeState.DRAFT
+        and outcome.created_by_id == getattr(user, "pk", None)
+        and can_record_outcome(user, outcome.zone)
+    )
+
+
+@transaction.atomic
+def delete_outcome(*, outcome, user):
+    """Its author deletes a draft: it leaves every list and page, while the row, its evidence and
+    its history stay for the record (the state says deleted; the history row says who and when)."""
+    outcome = _locked(outcome)
+    require(can_record_outcome(user, outcome.zone))
+    if outcome.created_by_id != user.pk:
+        raise ValidationError(_("Only the person who recorded this outcome can delete it."), code=STATE_ERROR)
+    _ensure_draft(outcome, _("Only a draft outcome can be deleted."))
+    outcome.state = OutcomeState.DELETED
+    outcome.updated_at = timezone.now()
+    outcome.full_clean()
+    outcome.save(update_fields=["state", "updated_at"])
+    record(
+        kind=EventKind.OUTCOME_DELETED,
+        actor=user,
+        outcome=outcome,
+        period=outcome.period,
+        changes={"state": [OutcomeState.DRAFT, OutcomeState.DELETED], "title": outcome.title},
+    )
+    return outcome

@@ -14,6 +14,7 @@ urlpatterns = [
     path("outcomes/<int:pk>/decline/", outcomes.decline, name="outcome-decline"),
     path("outcomes/<int:pk>/replicate/", outcomes.replicate, name="outcome-replicate"),
     path("outcomes/<int:pk>/evidence/", outcomes.add_file, name="outcome-evidence"),
+    path("outcomes/<int:pk>/delete/", outcomes.delete, name="outcome-delete"),
     path(
         "outcomes/<int:pk>/evidence/<int:evidence_pk>/withdraw/",
         outcomes.withdraw_evidence,

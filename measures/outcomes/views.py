@@ -19,7 +19,7 @@ from core.merge import read_snapshot, snapshot
 from core.pagination import ForgivingPaginationMixin
 from core.views import add_service_errors, ensure, is_own_submission_refusal, perform_action
 from measures import services
-from measures.choices import EventKind, OutcomeState
+from measures.choices import OUTCOME_EVIDENCE_OPEN_STATES, EventKind, OutcomeState
 from measures.evidence.forms import EvidenceFileForm
 from measures.exports.outcome_list import LISTED_STATES, as_docx, as_xlsx, list_title, outcome_rows
 from measures.models import Evidence, ReportEvent, ReportingPeriod, Task
@@ -32,7 +32,13 @@ from measures.outcomes.forms import (
     ReplicationForm,
     ReturnForm,
 )
-from measures.outcomes.services import STATE_ERROR, OutcomeConflict, outcome_authors, outcome_values
+from measures.outcomes.services import (
+    STATE_ERROR,
+    OutcomeConflict,
+    may_delete_outcome,
+    outcome_authors,
+    outcome_values,
+)
 from measures.scoping import visible_outcomes, visible_zones
 
 
@@ -201,6 +207,9 @@ def render_outcome(request, outcome, status=200, **forms):
         "events": events,
         "returned": _return_event(outcome, events),
         "may_record": can_record_outcome(request.user, outcome.zone),
+        "may_add_evidence": can_record_outcome(request.user, outcome.zone)
+        and outcome.state in OUTCOME_EVIDENCE_OPEN_STATES,
+        "may_delete": may_delete_outcome(request.user, outcome),
         "may_review": can_review(request.user),
         "decides_own": decides_own_submission(request.user, outcome_authors(outcome)),
         "evaluate_form": EvaluateForm(initial={"score": outcome.score, "notes": outcome.evaluation}),
@@ -357,6 +366,21 @@ def add_file(request, pk):
         ),
         message=_("File added to the outcome."),
     )
+
+
+@login_required
+@require_POST
+def delete(request, pk):
+    outcome = _outcome(request, pk)
+    # Only its author deletes it (403 for anyone else); a draft no longer is one is said on the page.
+    ensure(can_record_outcome(request.user, outcome.zone) and outcome.created_by_id == request.user.pk)
+    try:
+        services.delete_outcome(outcome=outcome, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(outcome)
+    messages.success(request, _("Draft outcome deleted; its history is kept."))
+    return redirect("measures:outcome-list")
 
 
 @login_required

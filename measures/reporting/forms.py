@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import accept_attribute, allowed_extensions_label, max_upload_bytes
 from measures.models import ProgressReport
 from measures.reporting.models import REPORT_FIELDS
 from zones.models import Agency
@@ -58,3 +59,82 @@ class ReviewForm(forms.Form):
         help_text=_("Required when returning a report or commenting."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+def _upload_help():
+    return _("%(types)s; at most %(size)s MB. The type is checked by content.") % {
+        "types": allowed_extensions_label(),
+        "size": max_upload_bytes() // (1024 * 1024),
+    }
+
+
+class ReportEvidenceForm(forms.Form):
+    """Evidence attached on the report form itself: a file and/or a link with what it shows. The
+    same checks as the evidence forms on the task page (core.uploads, measures.evidence.services)."""
+
+    evidence_file = forms.FileField(
+        label=_("Attach a file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": accept_attribute()}),
+    )
+    evidence_url = forms.CharField(
+        label=_("Or a link"),
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    evidence_description = forms.CharField(label=_("What the evidence shows"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_file"].help_text = _upload_help()
+
+    def clean(self):
+        data = super().clean()
+        given = data.get("evidence_file") or (data.get("evidence_url") or "").strip()
+        if given and not (data.get("evidence_description") or "").strip():
+            self.add_error("evidence_description", _("Say what this evidence shows."))
+        return data
+
+    def attaches(self):
+        return bool(
+            self.cleaned_data.get("evidence_file") or (self.cleaned_data.get("evidence_url") or "").strip()
+        )
+
+    def evidence(self):
+        return {
+            "uploaded_file": self.cleaned_data.get("evidence_file"),
+            "url": self.cleaned_data.get("evidence_url") or "",
+            "description": self.cleaned_data.get("evidence_description") or "",
+        }
+
+
+class CloseOffForm(forms.Form):
+    """销号: a confirmation, and evidence unless the final report already has some."""
+
+    # The task page has evidence forms with the same field names: keep their ids apart.
+    prefix = "close"
+
+    confirm = forms.BooleanField(
+        label=_("I confirm that this task is completed and can be closed off (销号)."),
+        error_messages={"required": _("Confirm the close-off by ticking the box.")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    file = forms.FileField(
+        label=_("Close-off evidence: a file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": accept_attribute()}),
+    )
+    url = forms.CharField(
+        label=_("or a link"),
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    description = forms.CharField(label=_("What the evidence shows"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _upload_help()

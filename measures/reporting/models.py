@@ -170,6 +170,17 @@ class ProgressReport(models.Model):
     # instead of converting every timestamp (which SQLite does row by row in Python).
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True, editable=False)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # When a manager first opened the submitted report for review; from then on the zone can no
+    # longer recall it. Cleared when the report goes back to the zone and is submitted again.
+    opened_for_review_at = models.DateTimeField(_("opened for review at"), null=True, blank=True)
+    opened_for_review_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened for review by"),
+    )
     updated_at = models.DateTimeField(_("updated at"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("updated by")
@@ -214,6 +225,12 @@ class ProgressReport(models.Model):
     def submitted_late(self):
         """Last submitted after the period's deadline."""
         return self.submitted_on is not None and self.submitted_on > self.period.deadline
+
+    @property
+    def is_recallable(self):
+        """The recall rule: its zone may take a submitted report back while no reviewer has opened
+        it. One named rule, so a later review step (a zone leader's sign-off) extends it here."""
+        return self.state == ReportState.SUBMITTED and self.opened_for_review_at is None
 
     @property
     def closes_off_task(self):

@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core import workflow
-from core.access import can_report, can_review, ensure_four_eyes, require
+from core.access import can_report, can_review, decides_own_submission, ensure_four_eyes, require
 from core.history import as_json
 from core.merge import three_way
 from measures.choices import EDITABLE_STATES, EventKind, ReportState, TaskStatus
@@ -217,7 +217,10 @@ def _transition(*, report, user, allowed, target, kind, note="", expected_versio
         if target == ReportState.SUBMITTED:
             # The day counts for the deadline, in the zone's time.
             report.submitted_on = timezone.localdate(now)
-            return ["updated_by", "submitted_on"]
+            # A new submission waits to be opened afresh: the zone may recall it until then.
+            report.opened_for_review_at = None
+            report.opened_for_review_by = None
+            return ["updated_by", "submitted_on", "opened_for_review_at", "opened_for_review_by"]
         report.reviewed_at = now
         return ["updated_by", "reviewed_at"]
 
@@ -301,6 +304,67 @@ def save_and_submit_report(*, task, period, user, data, expected_version=None, b
     return submitted
 
 
+def recall_refusal(report):
+    """Why `report` cannot be recalled now, or None: the recall rule (ProgressReport.is_recallable)
+    in words, for the service's refusal and the page."""
+    if report.is_recallable:
+        return None
+    if report.state == ReportState.SUBMITTED:
+        return _(
+            "A manager has already opened this report for review, so it can no longer be recalled. "
+            "Ask the manager to return it if it needs changes."
+        )
+    return _("Only a submitted report can be recalled; this one is %(state)s.") % {
+        "state": report.get_state_display().lower()
+    }
+
+
+@transaction.atomic
+def recall_report(*, report, user):
+    """The zone takes a submitted report back as a draft, while no reviewer has opened it."""
+    require(can_report(user, report.task))
+    report = locked_report(report)
+    ensure_period_open(report.period)
+    ensure_task_open(report.task)
+    refusal = recall_refusal(report)
+    if refusal:
+        raise ValidationError(refusal)
+    previous = report.state
+    report.state = ReportState.DRAFT
+    report.version += 1
+    report.updated_at = timezone.now()
+    report.updated_by = user
+    report.full_clean()
+    report.save(update_fields=["state", "version", "updated_at", "updated_by"])
+    record(
+        kind=EventKind.RECALLED,
+        actor=user,
+        report=report,
+        changes={"state": [previous, ReportState.DRAFT], "_version": report.version},
+    )
+    return report
+
+
+@transaction.atomic
+def note_opened_for_review(*, report, user):
+    """Record that a manager first opened a submitted report for review (from then on the zone can
+    no longer recall it). Opening it again, or by its own author (four eyes: they cannot review
+    it), changes nothing. Returns True when this call recorded the opening."""
+    if not can_review(user) or report.state != ReportState.SUBMITTED or report.opened_for_review_at:
+        return False
+    if decides_own_submission(user, report_authors(report)):
+        return False
+    now = timezone.now()
+    updated = ProgressReport.objects.filter(
+        pk=report.pk, state=ReportState.SUBMITTED, opened_for_review_at__isnull=True
+    ).update(opened_for_review_at=now, opened_for_review_by=user)
+    if not updated:
+        return False
+    report.opened_for_review_at, report.opened_for_review_by = now, user
+    record(kind=EventKind.OPENED_FOR_REVIEW, actor=user, report=report)
+    return True
+
+
 # Who wrote or submitted a report: none of them may accept or return it.
 AUTHOR_KINDS = (EventKind.CREATED, EventKind.EDITED, EventKind.SUBMITTED)
 
@@ -354,19 +418,43 @@ def comment_on_report(*, report, user, note):
     return record(kind=EventKind.COMMENTED, actor=user, report=report, note=note.strip())
 
 
+def final_report(task):
+    """The report a close-off rests on: the task's latest one."""
+    return (
+        ProgressReport.objects.filter(task=task).order_by("-period__start").select_related("period").first()
+    )
+
+
+def close_off_refusal(task, latest):
+    """Why `task` cannot be closed off (销号), or None: the close-off rule, read from the task and its
+    final report (督查督办: a completed task, its final report accepted and backed by evidence)."""
+    if task.is_withdrawn:
+        return _("This task has been withdrawn from the plan.")
+    if task.is_closed:
+        return _("This task has already been closed off.")
+    if latest is None or not latest.closes_off_task:
+        return _("Only a task whose latest report says completed and has been accepted can be closed off.")
+    return None
+
+
 @transaction.atomic
 def close_task(*, task, user, note=""):
-    """销号: only a completed task whose latest report has been accepted can be closed off."""
+    """销号: only a completed task whose latest report has been accepted, and has evidence (a file
+    or link on the final report; measures.evidence.services.close_task adds the close-off's own
+    first, in the same transaction), can be closed off."""
     require(can_review(user))
     task = Task.objects.select_for_update().get(pk=task.pk)
-    if task.is_withdrawn:
-        raise ValidationError(_("This task has been withdrawn from the plan."))
-    if task.is_closed:
-        raise ValidationError(_("This task has already been closed off."))
-    latest = ProgressReport.objects.filter(task=task).order_by("-period__start").first()
-    if latest is None or not latest.closes_off_task:
+    latest = final_report(task)
+    refusal = close_off_refusal(task, latest)
+    if refusal:
+        raise ValidationError(refusal)
+    if not latest.evidence.active().exists():
         raise ValidationError(
-            _("Only a task whose latest report says completed and has been accepted can be closed off.")
+            {
+                "evidence": _(
+                    "Closing off needs evidence: attach a file or a link here, or on the final report."
+                )
+            }
         )
     task.closed_at = timezone.now()
     task.closed_by = user

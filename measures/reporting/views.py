@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import can_report, can_review
-from core.forms import NoteForm, ReasonForm
+from core.forms import ReasonForm
 from core.merge import read_snapshot, snapshot
 from core.views import add_service_errors, ensure, is_own_submission_refusal
 from measures import services
 from measures.models import ProgressReport, ReportingPeriod
-from measures.reporting.forms import ReportForm, ReviewForm
+from measures.reporting.forms import CloseOffForm, ReportEvidenceForm, ReportForm, ReviewForm
 from measures.reporting.services import edit_refusal, submission_problems
 from measures.services import ReportConflict
 from measures.tasks import selectors
@@ -93,6 +93,30 @@ def _form_after_conflict(request, error, task):
     return form
 
 
+def _message(*, submitted, attached):
+    if submitted:
+        return (
+            _("Report submitted for review with the evidence attached.")
+            if attached
+            else _("Report submitted for review.")
+        )
+    return _("Draft saved with the evidence attached.") if attached else _("Draft saved.")
+
+
+def _add_errors(form, evidence_form, error):
+    """A service's refusal onto the form whose field it names: the evidence fields' on the
+    evidence form, the rest on the report form."""
+    if hasattr(error, "error_dict"):
+        ours = {f: e for f, e in error.error_dict.items() if f in evidence_form.fields}
+        rest = {f: e for f, e in error.error_dict.items() if f not in evidence_form.fields}
+        if ours:
+            add_service_errors(evidence_form, ValidationError(ours))
+        if rest:
+            add_service_errors(form, ValidationError(rest))
+    else:
+        add_service_errors(form, error)
+
+
 @login_required
 def edit_report(request, code, number, period_id):
     task = scoped_task(request, code, number)
@@ -106,18 +130,20 @@ def edit_report(request, code, number, period_id):
         # before the form is bound, which sets the typed values on the same instance.
         theirs = {field: getattr(report, field) for field in _taken_from_theirs(request, report)}
         form = ReportForm(request.POST, instance=instance, task=task)
-        if form.is_valid():
+        evidence_form = ReportEvidenceForm(request.POST, request.FILES)
+        if form.is_valid() and evidence_form.is_valid():
             version = form.cleaned_data["version"]
             data = {**form.report_data(), **theirs}
             try:
-                save = services.save_and_submit_report if "submit" in request.POST else services.save_report
-                saved = save(
+                saved = services.save_report_with_evidence(
                     task=task,
                     period=period,
                     user=request.user,
                     data=data,
+                    submit="submit" in request.POST,
                     expected_version=version if version is not None else 0,
                     base=read_snapshot(form.cleaned_data["base"]),
+                    **evidence_form.evidence(),
                 )
                 merged = getattr(saved, "merged", None)
                 if merged is not None and merged.theirs_kept:
@@ -129,15 +155,15 @@ def edit_report(request, code, number, period_id):
                         )
                         % {"fields": ", ".join(str(_label(field)) for field in merged.theirs_kept)},
                     )
-                message = _("Report submitted for review.") if "submit" in request.POST else _("Draft saved.")
+                message = _message(submitted="submit" in request.POST, attached=evidence_form.attaches())
                 return back_to_task(request, task, period, "report", message)
             except ReportConflict as error:
                 conflict = _describe_conflict(error, mine=form.instance)
                 form = _form_after_conflict(request, error, task)
                 report = error.report
             except ValidationError as error:
-                add_service_errors(form, error)
-        elif "submit" in request.POST:
+                _add_errors(form, evidence_form, error)
+        elif "submit" in request.POST and not form.is_valid():
             # Field errors stop the save before the service checks what a submission needs; ask
             # it now about the values that were valid (form.instance holds them, unsaved), so
             # every problem is listed in one round. A field already in error keeps its message.
@@ -153,9 +179,11 @@ def edit_report(request, code, number, period_id):
                 "base": snapshot(services.report_values(report)),
             },
         )
+        evidence_form = ReportEvidenceForm()
         # Say at once when the report cannot be written (a POST is refused by the service as before).
         refusal = edit_refusal(task=task, period=period, report=report)
-    status = 409 if conflict else (400 if form.is_bound and form.errors else 200)
+    failed = form.is_bound and (form.errors or evidence_form.errors)
+    status = 409 if conflict else (400 if failed else 200)
     return render(
         request,
         "measures/report_form.html",
@@ -165,6 +193,9 @@ def edit_report(request, code, number, period_id):
             "period": period,
             "report": report,
             "form": form,
+            "evidence_form": evidence_form,
+            # What is attached already, so the officer sees it before adding more or submitting.
+            "attached": list(report.evidence.active().select_related("added_by")) if report else [],
             "conflict": conflict,
             "refusal": refusal,
             "return_note": selectors.latest_return_note(report),
@@ -206,6 +237,27 @@ def submit_report(request, code, number, period_id):
         messages.error(request, _("The report cannot be submitted yet: %(reasons)s") % {"reasons": reasons})
         return _to_edit(task, period)
     return back_to_task(request, task, period, "report", _("Report submitted for review."))
+
+
+@login_required
+@require_POST
+def recall_report(request, code, number, period_id):
+    task = scoped_task(request, code, number)
+    period = _period(task, period_id)
+    ensure(can_report(request.user, task))
+    report = get_object_or_404(ProgressReport, task=task, period=period)
+    try:
+        services.recall_report(report=report, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return back_to_task(request, task, period, "report")
+    return back_to_task(
+        request,
+        task,
+        period,
+        "report",
+        _("Report recalled: it is a draft again. Change it and submit it again."),
+    )
 
 
 @login_required
@@ -252,10 +304,18 @@ def review_report(request, code, number, period_id):
 def close_task(request, code, number):
     task = scoped_task(request, code, number)
     ensure(can_review(request.user))
-    form = NoteForm(request.POST)
+    form = CloseOffForm(request.POST, request.FILES)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            services.close_task(task=task, user=request.user, note=form.cleaned_data["note"])
+            services.close_task(
+                task=task,
+                user=request.user,
+                note=data["note"],
+                uploaded_file=data["file"],
+                url=data["url"],
+                description=data["description"],
+            )
             return back_to_task(request, task, message=_("Task closed off (销号)."))
         except ValidationError as error:
             add_service_errors(form, error)

@@ -126,7 +126,7 @@ def task_page(user, task, period, today=None, periods=None):
     today = today or timezone.localdate()
     periods = plan_periods(task) if periods is None else periods
     report, latest, earlier_report = _reports_shown(user, task, period, periods)
-    milestones = list(task.milestones.order_by("due", "pk"))
+    milestones = list(task.milestones.with_cited().order_by("due", "pk"))
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
     requests = list(

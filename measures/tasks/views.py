@@ -18,17 +18,18 @@ from core.access import (
     can_review,
     decides_own_submission,
 )
-from core.forms import NoteForm, ReasonForm
+from core.forms import ReasonForm
 from core.pagination import ForgivingPaginationMixin
 from core.views import perform_action
-from measures.choices import EDITABLE_STATES
+from measures import services
+from measures.choices import EDITABLE_STATES, EventKind
 from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from measures.exports.views import CONTENT_TYPES
 from measures.followup.forms import AnswerForm, CoordinationForm, MilestoneForm, ReopenForm
 from measures.models import ReportingPeriod
 from measures.periods import selectors as period_selectors
 from measures.periods.forms import PeriodChoiceForm
-from measures.reporting.forms import ReviewForm
+from measures.reporting.forms import CloseOffForm, ReviewForm
 from measures.reporting.services import AUTHOR_KINDS
 from measures.tasks import export, selectors
 from measures.tasks.actions import task_url
@@ -135,7 +136,7 @@ def _render(request, task, period, page, status, forms):
         "milestone_form": MilestoneForm(),
         "coordination_form": CoordinationForm(task=task),
         "answer_form": AnswerForm(),
-        "close_form": NoteForm(),
+        "close_form": CloseOffForm(),
         "reopen_form": ReasonForm(),
     }
     defaults.update(forms)
@@ -182,6 +183,19 @@ def _render(request, task, period, page, status, forms):
             and (report is None or report.state in EDITABLE_STATES)
         ),
         "not_started": bool(period and not period.has_started()),
+        # The zone may take its submission back until a reviewer has opened it.
+        "recallable": bool(
+            may_report
+            and report
+            and report.is_recallable
+            and period
+            and not period.is_locked
+            and not task.is_closed
+        ),
+        # Why the task was last reopened after a close-off, from the history the page reads anyway.
+        "last_reopened": None
+        if task.is_closed
+        else next((e for e in page["events"] if e.kind == EventKind.TASK_REOPENED), None),
         **page,
         **defaults,
     }
@@ -199,6 +213,10 @@ def task_detail(request, code, number):
         raise Http404
     period = period or period_selectors.current_of(periods)
     page = selectors.task_page(request.user, task, period, periods=periods)
+    if page["report"] is not None and can_review(request.user):
+        # A manager opening a submitted report is the start of its review: the zone can no longer
+        # recall it. Only the first opening writes (one history row).
+        services.note_opened_for_review(report=page["report"], user=request.user)
     return _render(request, task, period, page, 200, {})
 
 

@@ -22,3 +22,15 @@
     });
   });
 })();
+
+(function () {
+  "use strict";
+  // A button that undoes something (deleting a milestone or an outcome draft) asks first; the
+  // server keeps the record in the history either way.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+})();

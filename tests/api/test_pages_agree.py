@@ -7,7 +7,7 @@ from core.roles import Role
 from measures import services
 from measures.choices import OutcomeType
 from measures.models import Task, TaskCategory
-from tests.factories import make_user
+from tests.factories import make_user, submit_outcome_with_evidence
 from zones.models import Block, Zone
 
 from .conftest import REPORT, token_client
@@ -81,8 +81,8 @@ def outcomes(world):
                 tasks=[task],
             )
         )
-    services.submit_outcome(outcome=made[1], user=world.officer)
-    services.submit_outcome(outcome=made[3], user=wuqing_officer)
+    submit_outcome_with_evidence(outcome=made[1], user=world.officer)
+    submit_outcome_with_evidence(outcome=made[3], user=wuqing_officer)
     return made
 
 

@@ -93,8 +93,8 @@ def test_agencies_change_replaces_the_list_in_order(task, officer, manager):
 
 def test_milestones_add_move_and_drop(task, officer, manager):
     today = timezone.localdate()
-    keep = services.add_milestone(task=task, user=officer, title="完成方案", due=today)
-    gone = services.add_milestone(task=task, user=officer, title="旧节点", due=today)
+    keep = services.add_milestone(confirm_past=True, task=task, user=officer, title="完成方案", due=today)
+    gone = services.add_milestone(confirm_past=True, task=task, user=officer, title="旧节点", due=today)
     later = today + datetime.timedelta(days=30)
     adjustment = services.propose_adjustment(
         task=task,
@@ -147,7 +147,7 @@ def test_withdrawal_marks_the_task_and_drops_it_from_reporting(task, xiqing, off
     assert task.pk in {t.pk for t in page["tasks"]}  # still listed, marked withdrawn
     # Nothing more can be reported or adjusted on it.
     with pytest.raises(ValidationError):
-        services.add_milestone(task=task, user=officer, title="x", due=timezone.localdate())
+        services.add_milestone(confirm_past=True, task=task, user=officer, title="x", due=timezone.localdate())
     with pytest.raises(ValidationError):
         propose_text(task, officer)
     assert task.history.latest().withdrawn_at is not None
@@ -188,7 +188,7 @@ def test_stale_approval_is_refused(task, officer, manager):
 
 def test_a_change_to_another_part_does_not_make_it_stale(task, officer, manager):
     adjustment = propose_text(task, officer)
-    services.add_milestone(task=task, user=officer, title="节点", due=timezone.localdate())
+    services.add_milestone(confirm_past=True, task=task, user=officer, title="节点", due=timezone.localdate())
     assert services.approve_adjustment(adjustment=adjustment, user=manager).state == AdjustmentState.APPROVED
 
 

@@ -73,7 +73,7 @@ def test_agencies_and_milestones_forms_propose_in_order(client, task, officer):
     assert [a["name"] for a in adjustment.proposal["agencies"]] == ["天津金融监管局", "天津海关"]
 
     today = timezone.localdate()
-    milestone = services.add_milestone(task=task, user=officer, title="完成方案", due=today)
+    milestone = services.add_milestone(confirm_past=True, task=task, user=officer, title="完成方案", due=today)
     later = today + datetime.timedelta(days=20)
     data = {
         f"due_{milestone.pk}": later.isoformat(),
@@ -176,8 +176,8 @@ def test_list_and_page_query_counts_do_not_grow(client, xiqing, officer, django_
 
 def test_milestone_diff_lists_every_row(client, task, officer, manager):
     today = timezone.localdate()
-    keep = services.add_milestone(task=task, user=officer, title="保留节点", due=today)
-    drop = services.add_milestone(task=task, user=officer, title="删除节点", due=today)
+    keep = services.add_milestone(confirm_past=True, task=task, user=officer, title="保留节点", due=today)
+    drop = services.add_milestone(confirm_past=True, task=task, user=officer, title="删除节点", due=today)
     adjustment = services.propose_adjustment(
         task=task,
         user=officer,

@@ -12,7 +12,7 @@ from core.roles import Role
 from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.models import ProgressReport, ReportingPeriod, Task
-from tests.factories import make_user
+from tests.factories import CLOSE_OFF_LINK, make_user
 from zones.models import Plan, Zone
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def entered(manager):
         report=save(xiqing[7], period, officer, TaskStatus.COMPLETED, 100), user=officer
     )
     services.accept_report(report=seventh, user=manager)
-    services.close_task(task=xiqing[7], user=manager)
+    services.close_task(url=CLOSE_OFF_LINK, task=xiqing[7], user=manager)
     wuqing_officer = make_user(Role.OFFICER, zones=[Zone.objects.get(code="wuqing")])
     services.submit_report(
         report=save(

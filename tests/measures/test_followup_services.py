@@ -22,7 +22,7 @@ from measures.models import (
     ReportingPeriod,
     Task,
 )
-from tests.factories import make_agency, make_user
+from tests.factories import CLOSE_OFF_LINK, make_agency, make_user
 from zones.models import Agency, Plan
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def accepted_completed(task, period, officer, manager):
 
 def closed_off(task, period, officer, manager):
     accepted_completed(task, period, officer, manager)
-    return services.close_task(task=task, user=manager, note="已完成")
+    return services.close_task(url=CLOSE_OFF_LINK, task=task, user=manager, note="已完成")
 
 
 # --- milestones -----------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def closed_off(task, period, officer, manager):
 
 def test_milestone_lifecycle_writes_one_event_per_change(task, officer, history):
     due = timezone.localdate() + datetime.timedelta(days=30)
-    milestone = services.add_milestone(task=task, user=officer, title="  完成选址  ", due=due)
+    milestone = services.add_milestone(confirm_past=True, task=task, user=officer, title="  完成选址  ", due=due)
     assert milestone.title == "完成选址" and milestone.created_by == officer and not milestone.is_done
     [added] = history.new()
     assert (added.kind, added.task, added.actor, added.report) == (
@@ -172,7 +172,7 @@ def test_milestone_lifecycle_writes_one_event_per_change(task, officer, history)
 
 
 def test_milestone_done_twice_or_reopened_when_open_is_refused(task, officer, history):
-    milestone = services.add_milestone(task=task, user=officer, title="完成选址", due=timezone.localdate())
+    milestone = services.add_milestone(confirm_past=True, task=task, user=officer, title="完成选址", due=timezone.localdate())
     history.new()
     with pytest.raises(ValidationError):
         services.reopen_milestone(milestone=milestone, user=officer)
@@ -184,7 +184,7 @@ def test_milestone_done_twice_or_reopened_when_open_is_refused(task, officer, hi
 
 
 def test_milestone_cannot_be_done_in_the_future(task, officer, history):
-    milestone = services.add_milestone(task=task, user=officer, title="完成选址", due=timezone.localdate())
+    milestone = services.add_milestone(confirm_past=True, task=task, user=officer, title="完成选址", due=timezone.localdate())
     history.new()
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
@@ -201,7 +201,7 @@ def test_milestone_cannot_be_done_in_the_future(task, officer, history):
 
 def test_milestone_needs_a_title(task, officer, history):
     with pytest.raises(ValidationError) as caught:
-        services.add_milestone(task=task, user=officer, title="   ", due=timezone.localdate())
+        services.add_milestone(confirm_past=True, task=task, user=officer, title="   ", due=timezone.localdate())
     assert "title" in caught.value.message_dict
     assert not Milestone.objects.filter(task=task).exists()
     assert history.new() == []
@@ -212,7 +212,7 @@ def test_overdue_lists_only_open_past_due_milestones_of_open_tasks(task, period,
     other_task = Task.objects.get(zone__code="xiqing", number=2)
 
     def add(on_task, title, due):
-        return services.add_milestone(task=on_task, user=officer, title=title, due=due)
+        return services.add_milestone(confirm_past=True, task=on_task, user=officer, title=title, due=due)
 
     late = add(task, "逾期", today - datetime.timedelta(days=1))
     add(task, "今天到期", today)
@@ -233,11 +233,11 @@ def test_overdue_lists_only_open_past_due_milestones_of_open_tasks(task, period,
 @pytest.mark.parametrize("who", ["other_officer", "manager", "customs_liaison"])
 def test_only_the_zones_officers_change_milestones(request, task, officer, history, who):
     outsider = request.getfixturevalue(who)
-    milestone = services.add_milestone(task=task, user=officer, title="完成选址", due=timezone.localdate())
+    milestone = services.add_milestone(confirm_past=True, task=task, user=officer, title="完成选址", due=timezone.localdate())
     history.new()
     due = timezone.localdate()
     with pytest.raises(PermissionDenied):
-        services.add_milestone(task=task, user=outsider, title="越权", due=due)
+        services.add_milestone(confirm_past=True, task=task, user=outsider, title="越权", due=due)
     with pytest.raises(PermissionDenied):
         services.update_milestone(milestone=milestone, user=outsider, title="越权", due=due)
     with pytest.raises(PermissionDenied):
@@ -252,11 +252,11 @@ def test_only_the_zones_officers_change_milestones(request, task, officer, histo
 
 
 def test_closed_task_milestones_cannot_change(task, period, officer, manager, history):
-    milestone = services.add_milestone(task=task, user=officer, title="完成选址", due=timezone.localdate())
+    milestone = services.add_milestone(confirm_past=True, task=task, user=officer, title="完成选址", due=timezone.localdate())
     closed_off(task, period, officer, manager)
     history.new()
     with pytest.raises(ValidationError):
-        services.add_milestone(task=task, user=officer, title="新节点", due=timezone.localdate())
+        services.add_milestone(confirm_past=True, task=task, user=officer, title="新节点", due=timezone.localdate())
     with pytest.raises(ValidationError):
         services.update_milestone(milestone=milestone, user=officer, title="改名", due=timezone.localdate())
     with pytest.raises(ValidationError):
@@ -371,7 +371,13 @@ def test_manager_may_close_a_request_but_a_liaison_may_not(open_request, manager
         services.close_request(request=open_request, user=customs_liaison)
     assert history.new() == []
     services.close_request(request=open_request, user=manager)
-    [closed] = history.new()
+    # The close-off's evidence (a link on the final report) comes first, in the same transaction.
+    [added, closed] = history.new()
+    assert (added.kind, added.report.state, added.changes["url"]) == (
+        EventKind.EVIDENCE_ADDED,
+        ReportState.ACCEPTED,
+        CLOSE_OFF_LINK,
+    )
     assert closed.kind == EventKind.REQUEST_CLOSED and closed.actor == manager
 
 
@@ -667,12 +673,12 @@ def test_close_task_only_when_latest_report_is_accepted_and_completed(
     report = draft(task, period, officer)
     history.new()
     with pytest.raises(ValidationError):
-        services.close_task(task=task, user=manager)
+        services.close_task(url=CLOSE_OFF_LINK, task=task, user=manager)
     report = services.submit_report(report=report, user=officer)
     services.accept_report(report=report, user=manager)
     history.new()
     with pytest.raises(ValidationError):
-        services.close_task(task=task, user=manager)  # accepted, but only on track
+        services.close_task(url=CLOSE_OFF_LINK, task=task, user=manager)  # accepted, but only on track
     assert not Task.objects.get(pk=task.pk).is_closed
     assert history.new() == []
 
@@ -680,10 +686,10 @@ def test_close_task_only_when_latest_report_is_accepted_and_completed(
 def test_close_task_requires_an_accepted_report(task, period, officer, manager):
     report = draft(task, period, officer, status=TaskStatus.COMPLETED, percent_complete=100)
     with pytest.raises(ValidationError):
-        services.close_task(task=task, user=manager)  # still a draft
+        services.close_task(url=CLOSE_OFF_LINK, task=task, user=manager)  # still a draft
     services.submit_report(report=report, user=officer)
     with pytest.raises(ValidationError):
-        services.close_task(task=task, user=manager)  # submitted, not yet accepted
+        services.close_task(url=CLOSE_OFF_LINK, task=task, user=manager)  # submitted, not yet accepted
     assert not Task.objects.get(pk=task.pk).is_closed
 
 
@@ -691,11 +697,17 @@ def test_close_off_freezes_the_task_until_reopened(task, q3, period, officer, ma
     accepted_completed(task, q3, officer, manager)
     history.new()
     with pytest.raises(PermissionDenied):
-        services.close_task(task=task, user=officer)
-    services.close_task(task=task, user=manager, note=" 已建成投产 ")
+        services.close_task(url=CLOSE_OFF_LINK, task=task, user=officer)
+    services.close_task(url=CLOSE_OFF_LINK, task=task, user=manager, note=" 已建成投产 ")
     task.refresh_from_db()
     assert task.is_closed and task.closed_by == manager and task.close_note == "已建成投产"
-    [closed] = history.new()
+    # The close-off's evidence (a link on the final report) comes first, in the same transaction.
+    [added, closed] = history.new()
+    assert (added.kind, added.report.state, added.changes["url"]) == (
+        EventKind.EVIDENCE_ADDED,
+        ReportState.ACCEPTED,
+        CLOSE_OFF_LINK,
+    )
     assert (closed.kind, closed.task, closed.period, closed.note) == (
         EventKind.TASK_CLOSED,
         task,
@@ -704,7 +716,7 @@ def test_close_off_freezes_the_task_until_reopened(task, q3, period, officer, ma
     )
 
     with pytest.raises(ValidationError):
-        services.close_task(task=task, user=manager)
+        services.close_task(url=CLOSE_OFF_LINK, task=task, user=manager)
     with pytest.raises(ValidationError):
         draft(task, period, officer)
     assert not ProgressReport.objects.filter(task=task, period=period).exists()

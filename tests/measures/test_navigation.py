@@ -13,7 +13,7 @@ from measures import services
 from measures.choices import AdjustmentKind, OutcomeType
 from measures.models import Task
 from portal.context_processors import pending_for_managers, section_of
-from tests.factories import make_period, make_user
+from tests.factories import make_period, make_user, submit_outcome_with_evidence
 from tests.indicators.conftest import make_indicator
 from zones.models import Zone
 
@@ -39,7 +39,7 @@ def fill(xiqing, officer, n):
         outcome = services.create_outcome(
             zone=xiqing, user=officer, title=f"成果{k}", description="说明", type=OutcomeType.STRESS_TEST
         )
-        services.submit_outcome(outcome=outcome, user=officer)
+        submit_outcome_with_evidence(outcome=outcome, user=officer)
         value = indicator_services.save_value(
             indicator=make_indicator(xiqing.plan, code=f"nav-{k}"),
             zone=xiqing,

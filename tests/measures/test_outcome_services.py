@@ -12,7 +12,7 @@ from measures import services
 from measures.choices import EventKind, OutcomeState, OutcomeType
 from measures.models import Evidence, InnovationOutcome, ReportEvent, Task
 from measures.outcomes.services import STATE_ERROR
-from tests.factories import make_user
+from tests.factories import make_user, submit_outcome_with_evidence
 from tests.measures.upload_samples import PDF, upload
 from zones.models import Zone
 
@@ -53,7 +53,7 @@ def kinds(outcome):
 
 def test_full_path_to_replication_writes_one_event_per_step(xiqing, officer, manager):
     outcome = new_outcome(xiqing, officer)
-    outcome = services.submit_outcome(outcome=outcome, user=officer)
+    outcome = submit_outcome_with_evidence(outcome=outcome, user=officer)
     outcome = services.evaluate_outcome(
         outcome=outcome, user=manager, score=Decimal("86.5"), notes="首创性强"
     )
@@ -73,7 +73,7 @@ def test_full_path_to_replication_writes_one_event_per_step(xiqing, officer, man
 
 
 def test_not_recommended_needs_a_reason(xiqing, officer, manager):
-    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    outcome = submit_outcome_with_evidence(outcome=new_outcome(xiqing, officer), user=officer)
     outcome = services.evaluate_outcome(outcome=outcome, user=manager, score=40, notes="推广价值有限")
     with pytest.raises(ValidationError) as caught:
         services.decline_outcome(outcome=outcome, user=manager, reason=" ")
@@ -99,13 +99,13 @@ def test_roles(xiqing, officer, manager):
         new_outcome(xiqing, other)
     with pytest.raises(PermissionDenied):
         new_outcome(xiqing, manager)
-    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    outcome = submit_outcome_with_evidence(outcome=new_outcome(xiqing, officer), user=officer)
     with pytest.raises(PermissionDenied):
         services.evaluate_outcome(outcome=outcome, user=officer, score=90, notes="自评")
 
 
 def test_score_and_replication_date_are_checked(xiqing, officer, manager):
-    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    outcome = submit_outcome_with_evidence(outcome=new_outcome(xiqing, officer), user=officer)
     with pytest.raises(ValidationError) as caught:
         services.evaluate_outcome(outcome=outcome, user=manager, score=Decimal("120"), notes="好")
     assert "score" in caught.value.message_dict
@@ -131,7 +131,7 @@ def test_edits_only_while_draft_and_record_what_changed(xiqing, officer):
     )
     edit = ReportEvent.objects.filter(outcome=outcome, kind=EventKind.OUTCOME_EDITED).get()
     assert edit.changes["title"] == ["集成电路保税研发监管新模式", "新标题"]
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     with pytest.raises(ValidationError):
         services.update_outcome(outcome=outcome, user=officer, data={"title": "再改"})
 
@@ -174,7 +174,7 @@ def test_outcome_evidence_is_withdrawn_with_a_reason_never_deleted(
     other = services.add_outcome_file(
         outcome=outcome, user=officer, uploaded_file=upload(PDF, "附件.pdf"), description="附件"
     )
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     with pytest.raises(ValidationError):
         services.withdraw_outcome_evidence(evidence=other, user=officer, reason="晚了")
 
@@ -196,7 +196,7 @@ def test_a_failed_outcome_file_record_leaves_no_stored_file(xiqing, officer, set
 
 
 def test_a_manager_returns_a_submitted_or_evaluated_outcome_to_draft_with_a_note(xiqing, officer, manager):
-    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    outcome = submit_outcome_with_evidence(outcome=new_outcome(xiqing, officer), user=officer)
     with pytest.raises(ValidationError) as caught:
         services.return_outcome(outcome=outcome, user=manager, note="  ")
     assert "note" in caught.value.message_dict
@@ -211,7 +211,7 @@ def test_a_manager_returns_a_submitted_or_evaluated_outcome_to_draft_with_a_note
     assert event.changes["state"] == [OutcomeState.EVALUATED, OutcomeState.DRAFT]
     # The zone edits and resubmits; the manager evaluates afresh.
     services.update_outcome(outcome=outcome, user=officer, data={"title": "补充后的成果"})
-    outcome = services.submit_outcome(outcome=outcome, user=officer)
+    outcome = submit_outcome_with_evidence(outcome=outcome, user=officer)
     assert outcome.state == OutcomeState.SUBMITTED and outcome.submitted_at is not None
     assert kinds(outcome)[-3:] == [
         EventKind.OUTCOME_RETURNED,
@@ -224,7 +224,7 @@ def test_a_manager_returns_a_submitted_or_evaluated_outcome_to_draft_with_a_note
 def test_only_a_submitted_or_evaluated_outcome_can_be_returned(xiqing, officer, manager, state):
     outcome = new_outcome(xiqing, officer)
     if state == "recommended":
-        services.submit_outcome(outcome=outcome, user=officer)
+        submit_outcome_with_evidence(outcome=outcome, user=officer)
         services.evaluate_outcome(outcome=outcome, user=manager, score=90, notes="好")
         services.recommend_outcome(outcome=outcome, user=manager)
     with pytest.raises(ValidationError) as caught:
@@ -237,6 +237,6 @@ def test_a_returned_outcome_leaves_the_submission_list_and_the_indicator_counts(
     from indicators.selectors import COUNTED_OUTCOME_STATES
     from measures.exports.outcome_list import LISTED_STATES
 
-    outcome = services.submit_outcome(outcome=new_outcome(xiqing, officer), user=officer)
+    outcome = submit_outcome_with_evidence(outcome=new_outcome(xiqing, officer), user=officer)
     outcome = services.return_outcome(outcome=outcome, user=manager, note="请修改")
     assert outcome.state not in LISTED_STATES and outcome.state not in COUNTED_OUTCOME_STATES

@@ -10,7 +10,7 @@ from measures import services
 from measures.choices import OutcomeState, OutcomeType
 from measures.models import InnovationOutcome, Task
 from measures.periods.selectors import current_periods
-from tests.factories import make_user
+from tests.factories import make_user, submit_outcome_with_evidence
 from tests.helpers import SESSION
 from zones.models import Zone
 
@@ -67,7 +67,7 @@ def test_officer_records_an_outcome_and_bad_input_keeps_what_was_typed(client, x
 
 def test_manager_evaluates_and_recommends_through_the_pages(client, xiqing, officer):
     (outcome,) = record(xiqing, officer)
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     client.force_login(make_user(Role.MANAGER))
     bad = client.post(f"/outcomes/{outcome.pk}/evaluate/", {"score": "140", "notes": "好"})
     assert bad.status_code == 400
@@ -133,7 +133,7 @@ def test_submission_list_in_excel_and_word_lists_the_periods_submitted_outcomes(
         )
         for t in ("草稿成果", "报送成果")
     )
-    services.submit_outcome(outcome=submitted, user=officer)
+    submit_outcome_with_evidence(outcome=submitted, user=officer)
     wuqing = Zone.objects.get(code="wuqing")
     other = services.create_outcome(
         zone=wuqing,
@@ -143,7 +143,7 @@ def test_submission_list_in_excel_and_word_lists_the_periods_submitted_outcomes(
         type=OutcomeType.INSTITUTIONAL,
         period=period,
     )
-    services.submit_outcome(outcome=other, user=other.created_by)
+    submit_outcome_with_evidence(outcome=other, user=other.created_by)
     client.force_login(officer)
     response = client.get(f"/outcomes/list/{period.pk}.xlsx")
     assert response["Content-Disposition"].startswith("attachment")
@@ -179,7 +179,7 @@ def test_outcome_evidence_is_withdrawn_from_the_outcome_page(client, xiqing, off
 
 def test_a_whole_score_reads_85_not_85_0_and_a_new_outcome_is_confirmed(client, xiqing, officer):
     [outcome] = record(xiqing, officer, 1)
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     services.evaluate_outcome(outcome=outcome, user=make_user(Role.MANAGER), score=85, notes="可复制")
     client.force_login(officer)
     page = client.get(outcome.get_absolute_url()).content.decode()
@@ -194,7 +194,7 @@ def test_a_whole_score_reads_85_not_85_0_and_a_new_outcome_is_confirmed(client, 
 
 def test_manager_returns_an_outcome_and_the_officer_sees_the_note_then_resubmits(client, xiqing, officer):
     (outcome,) = record(xiqing, officer)
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     manager = make_user(Role.MANAGER)
     client.force_login(manager)
     page = client.get(outcome.get_absolute_url()).content.decode()
@@ -225,7 +225,7 @@ def test_the_return_note_costs_the_outcome_page_no_query(client, xiqing, officer
     client.get(outcome.get_absolute_url())  # warm the session
     with CaptureQueriesContext(connection) as draft:
         client.get(outcome.get_absolute_url())
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     services.return_outcome(outcome=outcome, user=make_user(Role.MANAGER), note="请修改")
     with CaptureQueriesContext(connection) as returned:
         page = client.get(outcome.get_absolute_url()).content.decode()
@@ -234,7 +234,7 @@ def test_the_return_note_costs_the_outcome_page_no_query(client, xiqing, officer
 
 def test_a_step_the_state_does_not_allow_says_so_on_the_outcome_page_not_403(client, xiqing, officer):
     (outcome,) = record(xiqing, officer)
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     client.force_login(officer)
     response = client.get(f"/outcomes/{outcome.pk}/edit/")
     assert response.status_code == 302 and response.url == outcome.get_absolute_url()

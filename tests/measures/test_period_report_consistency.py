@@ -24,7 +24,7 @@ from measures.choices import ReportState, TaskStatus
 from measures.exports import text
 from measures.exports.rows import NOT_REPORTED, row_labels, timeliness_labels
 from measures.models import ProgressReport, ReportingPeriod, Task
-from tests.factories import make_user
+from tests.factories import CLOSE_OFF_LINK, make_user
 from zones.models import Plan, Zone
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ def entered(period, manager):
         report=save(xiqing(7), period, officer, TaskStatus.COMPLETED, 100), user=officer
     )
     services.accept_report(report=seventh, user=manager)
-    services.close_task(task=xiqing(7), user=manager)
+    services.close_task(url=CLOSE_OFF_LINK, task=xiqing(7), user=manager)
     return period
 
 
@@ -213,7 +213,7 @@ def test_summary_counts_equal_the_rows_for_every_zone_and_category(manager, ente
 
     period = entered
     officer = make_user(Role.OFFICER, zones=[Zone.objects.get(code="xiqing")])
-    services.add_milestone(
+    services.add_milestone(confirm_past=True, 
         task=xiqing(5), user=officer, title="逾期节点", due=timezone.localdate() - datetime.timedelta(days=3)
     )
     Task.objects.filter(pk=xiqing(6).pk).update(withdrawn_at=timezone.now())

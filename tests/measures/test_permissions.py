@@ -28,7 +28,7 @@ from measures.bulk import urls as bulk_urls
 from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
 from measures.exports import urls as exports_urls
 from measures.models import ReportingPeriod, Task
-from tests.factories import make_period, make_user
+from tests.factories import CLOSE_OFF_LINK, make_period, make_user, submit_outcome_with_evidence
 from tests.helpers import route_names
 from tests.measures.upload_samples import PDF
 from zones.models import Agency, Zone
@@ -58,6 +58,7 @@ MATRIX = {
     "start-from-previous":    (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "submit":                 (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "review":                 (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "recall":                 (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "evidence-file":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "evidence-link":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "download":               (LOGIN, 200, 404,    200,    404,   200, 200,  404),
@@ -68,6 +69,7 @@ MATRIX = {
     "milestone-edit":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "milestone-done":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "milestone-reopen":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    "milestone-delete":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "request-add":            (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "request-answer":         (LOGIN, 403, 404,    302,    404,   403, 302,  404),
     "request-close":          (LOGIN, 302, 404,    403,    404,   302, 302,  404),
@@ -103,6 +105,8 @@ MATRIX = {
     "outcome-submit":         (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "outcome-evidence":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "outcome-withdraw":       (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    # Only its author (the own officer) deletes a draft; an administrator did not write it.
+    "outcome-delete":         (LOGIN, 302, 404,    403,    404,   403, 403,  404),
     "outcome-download":       (LOGIN, 200, 404,    200,    404,   200, 200,  404),
     "outcome-evaluate":       (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "outcome-return":         (LOGIN, 403, 404,    403,    404,   302, 302,  404),
@@ -163,7 +167,7 @@ def world(settings, tmp_path):
         uploaded_file=SimpleUploadedFile("进展材料.pdf", PDF),
         description="政策文件",
     )
-    milestone = services.add_milestone(
+    milestone = services.add_milestone(confirm_past=True, 
         task=task, user=officer, title="完成方案", due=today + datetime.timedelta(days=30)
     )
     request = services.ask_agency(
@@ -225,7 +229,7 @@ def accepted_completed(w):
 
 def closed_off(w):
     accepted_completed(w)
-    services.close_task(task=w.task, user=w.manager, note="已完成")
+    services.close_task(url=CLOSE_OFF_LINK, task=w.task, user=w.manager, note="已完成")
 
 
 def next_period(w):
@@ -274,7 +278,7 @@ def outcome_with_file(w):
 
 def outcome_submitted(w):
     outcome(w)
-    services.submit_outcome(outcome=w.outcome, user=w.officer)
+    submit_outcome_with_evidence(outcome=w.outcome, user=w.officer)
 
 
 def outcome_evaluated(w):
@@ -379,6 +383,10 @@ ENDPOINTS = {
     "milestone-done": Endpoint(
         "post", lambda w: reverse("measures:milestone-done", args=[*task_args(w), w.milestone.pk])
     ),
+    "milestone-delete": Endpoint(
+        "post", lambda w: reverse("measures:milestone-delete", args=[*task_args(w), w.milestone.pk])
+    ),
+    "recall": Endpoint("post", lambda w: report_url("report-recall", w), prepare=submitted),
     "milestone-reopen": Endpoint(
         "post",
         lambda w: reverse("measures:milestone-reopen", args=[*task_args(w), w.milestone.pk]),
@@ -408,7 +416,7 @@ ENDPOINTS = {
     "task-close": Endpoint(
         "post",
         lambda w: reverse("measures:task-close", args=task_args(w)),
-        lambda w: {"note": "任务完成"},
+        lambda w: {"close-note": "任务完成", "close-confirm": "on", "close-url": CLOSE_OFF_LINK},
         prepare=accepted_completed,
     ),
     "task-reopen": Endpoint(
@@ -452,7 +460,8 @@ ENDPOINTS = {
     ),
     "outcome-page": Endpoint("get", outcome_url("outcome-detail"), prepare=outcome),
     "outcome-edit": Endpoint("get", outcome_url("outcome-edit"), prepare=outcome),
-    "outcome-submit": Endpoint("post", outcome_url("outcome-submit"), prepare=outcome),
+    "outcome-submit": Endpoint("post", outcome_url("outcome-submit"), prepare=outcome_with_file),
+    "outcome-delete": Endpoint("post", outcome_url("outcome-delete"), prepare=outcome),
     "outcome-evidence": Endpoint(
         "post",
         outcome_url("outcome-evidence"),
@@ -557,6 +566,9 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "milestone-edit": "milestone-edit",
         "milestone-done": "milestone-done",
         "milestone-reopen": "milestone-reopen",
+        "milestone-delete": "milestone-delete",
+        "report-recall": "recall",
+        "outcome-delete": "outcome-delete",
         "request-add": "request-add",
         "request-answer": "request-answer",
         "request-close": "request-close",

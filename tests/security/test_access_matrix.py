@@ -31,7 +31,7 @@ from measures.exports import urls as urls_exports
 from measures.models import Task
 from measures.zone_pages import urls as zones_urls
 from plans import urls as plans_urls
-from tests.factories import make_user
+from tests.factories import make_user, submit_outcome_with_evidence
 from tests.measures import test_permissions
 from tests.measures.test_permissions import LOGIN, ROLES, expected_visible_tasks, user_for
 from zones.models import Zone
@@ -145,7 +145,7 @@ def submitted_outcome(w):
         period=w.period,
         tasks=[w.task],
     )
-    services.submit_outcome(outcome=w.outcome, user=w.officer)
+    submit_outcome_with_evidence(outcome=w.outcome, user=w.officer)
 
 
 @dataclass
@@ -385,7 +385,7 @@ def test_outcome_submission_list_holds_only_visible_zones(client, world, role):
         type=OutcomeType.INSTITUTIONAL,
         period=world.period,
     )
-    services.submit_outcome(outcome=foreign, user=foreign_officer)
+    submit_outcome_with_evidence(outcome=foreign, user=foreign_officer)
     client.force_login(user_for(role, world))
     sheet = openpyxl.load_workbook(
         io.BytesIO(client.get(reverse("measures:outcome-list-xlsx", args=[world.period.pk])).content)

@@ -30,6 +30,7 @@ from measures.models import (
     Task,
     TaskCategory,
 )
+from tests.factories import submit_outcome_with_evidence
 from zones.models import Agency, Plan, Zone
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def poisoned(world):
         period=world.period,
         tasks=[world.task],
     )
-    services.submit_outcome(outcome=outcome, user=world.officer)
+    submit_outcome_with_evidence(outcome=outcome, user=world.officer)
     touched = {}
     for instance in (
         world.task,

@@ -27,7 +27,7 @@ from measures.choices import (
     ReportState,
 )
 from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment, ProgressReport, Task
-from tests.factories import make_user
+from tests.factories import make_user, submit_outcome_with_evidence
 from tests.security.conftest import REPORT
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def own(world, both):
         period=world.period,
         tasks=[task],
     )
-    services.submit_outcome(outcome=outcome, user=both)
+    submit_outcome_with_evidence(outcome=outcome, user=both)
     matter = services.raise_matter(zone=world.zone, user=both, title="重大事项", description="请示内容")
     dimension = Dimension.objects.get_or_create(plan=world.zone.plan, name="经济发展", defaults={"order": 2})[
         0

@@ -18,7 +18,7 @@ from measures.choices import OutcomeType
 from measures.models import Milestone, Task, TaskAgency
 from measures.scoping import visible_zones
 from measures.zone_pages import selectors as zone_selectors
-from tests.factories import make_user
+from tests.factories import make_user, submit_outcome_with_evidence
 from tests.security.conftest import REPORT
 from zones.models import Zone
 
@@ -48,7 +48,7 @@ def leak(world):
     services.save_report(
         task=hidden, period=world.period, user=officer, data={**REPORT, "progress": SECRET_PROGRESS}
     )
-    milestone = services.add_milestone(
+    milestone = services.add_milestone(confirm_past=True, 
         task=hidden, user=officer, title=SECRET_MILESTONE, due=world.today + datetime.timedelta(days=5)
     )
     # Overdue, so the zone page and the work lists show it; written directly because the service
@@ -63,7 +63,7 @@ def leak(world):
         period=world.period,
         tasks=[hidden, seen],
     )
-    services.submit_outcome(outcome=outcome, user=officer)
+    submit_outcome_with_evidence(outcome=outcome, user=officer)
     liaison = make_user(Role.LIAISON, agency=agency)
     foreign = make_user(Role.OFFICER, zones=[Zone.objects.get(code="wuqing")])
     return world, agency, seen, hidden, outcome, liaison, foreign

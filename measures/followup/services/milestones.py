@@ -16,10 +16,25 @@ def _describe(milestone):
     return {"milestone": milestone.pk, "title": milestone.title, "due": milestone.due.isoformat()}
 
 
+def _check_due(due, confirm_past):
+    """A date in the past is most often a typing slip (and makes the task red at once): it needs
+    the officer's confirmation."""
+    if due is not None and due < timezone.localdate() and not confirm_past:
+        raise ValidationError(
+            {
+                "due": _(
+                    "This date is in the past. Correct it, or tick “the date is in the past on purpose” "
+                    "to record it anyway."
+                )
+            }
+        )
+
+
 @transaction.atomic
-def add_milestone(*, task, user, title, due):
+def add_milestone(*, task, user, title, due, confirm_past=False):
     require(can_report(user, task))
     ensure_task_open(task)
+    _check_due(due, confirm_past)
     now = timezone.now()
     milestone = Milestone(
         task=task, title=title.strip(), due=due, created_by=user, created_at=now, updated_at=now
@@ -35,10 +50,12 @@ def _locked(milestone):
 
 
 @transaction.atomic
-def update_milestone(*, milestone, user, title, due):
+def update_milestone(*, milestone, user, title, due, confirm_past=False):
     milestone = _locked(milestone)
     require(can_report(user, milestone.task))
     ensure_task_open(milestone.task)
+    if due != milestone.due:
+        _check_due(due, confirm_past)
     changes = {}
     if milestone.title != title.strip():
         changes["title"] = [milestone.title, title.strip()]
@@ -88,3 +105,24 @@ def reopen_milestone(*, milestone, user):
     milestone.save(update_fields=["done_on", "updated_at"])
     record(kind=EventKind.MILESTONE_REOPENED, actor=user, task=milestone.task, changes=_describe(milestone))
     return milestone
+
+
+@transaction.atomic
+def delete_milestone(*, milestone, user):
+    """Its zone deletes a milestone while no report cites it (MilestoneQuerySet.with_cited); the
+    history row keeps its title and dates."""
+    milestone = _locked(milestone)
+    require(can_report(user, milestone.task))
+    ensure_task_open(milestone.task)
+    if Milestone.objects.with_cited().filter(pk=milestone.pk, cited=True).exists():
+        raise ValidationError(
+            _(
+                "A report of this task names this milestone, so it stays. Propose dropping it as a plan adjustment."
+            )
+        )
+    details = _describe(milestone)
+    if milestone.done_on:
+        details["done_on"] = milestone.done_on.isoformat()
+    task = milestone.task
+    milestone.delete()
+    record(kind=EventKind.MILESTONE_DELETED, actor=user, task=task, changes=details)
