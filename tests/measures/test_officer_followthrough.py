@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.roles import Role
 from measures import services
@@ -36,6 +36,13 @@ from tests.measures.test_report_views import (  # noqa: F401 (fixtures)
 from tests.measures.upload_samples import EXE, PDF, upload
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    # Services speak the active language; the assertions read their English messages.
+    with translation.override("en"):
+        yield
 
 
 def kinds(report):
@@ -115,7 +122,7 @@ def test_the_report_form_lists_what_is_attached_and_costs_the_same_queries(
 def test_the_report_form_in_chinese_names_the_evidence_fields(client, officer, task, period, draft):
     client.force_login(officer)
     page = client.get(url("report-edit", task, period), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "证明材料说明" in page and "附加文件" in page
+    assert "佐证材料说明" in page and "附加文件" in page
 
 
 # --- recall --------------------------------------------------------------------------------------
@@ -167,13 +174,22 @@ def test_a_resubmission_can_be_recalled_again_until_opened_again(task, period, d
     assert services.recall_report(report=report, user=officer).state == ReportState.DRAFT
 
 
-def test_opening_by_its_own_author_or_a_non_reviewer_does_not_count(task, period, draft, officer):
-    report = services.submit_report(report=draft, user=officer)
-    assert not services.note_opened_for_review(report=report, user=officer)
-    both = make_user(Role.MANAGER)
+def test_opening_by_its_own_author_or_a_non_reviewer_does_not_count(task, period, officer):
+    # A manager who is also the zone's officer wrote it: they cannot review it (four eyes), so
+    # their opening does not stop the zone from recalling it.
+    both = make_user(Role.MANAGER, zones=[task.zone])
     both.groups.add(*officer.groups.all())
+    report = services.save_report(task=task, period=period, user=both, data=GOOD)
+    report = services.submit_report(report=report, user=both)
+    assert not services.note_opened_for_review(report=report, user=officer)
+    assert not services.note_opened_for_review(report=report, user=both)
     report.refresh_from_db()
-    assert report.is_recallable
+    assert report.is_recallable and report.opened_for_review_at is None
+    other = make_user(Role.MANAGER)
+    assert services.note_opened_for_review(report=report, user=other)
+    assert not services.note_opened_for_review(report=report, user=make_user(Role.MANAGER))
+    report.refresh_from_db()
+    assert report.opened_for_review_by == other and not report.is_recallable
 
 
 def test_recall_needs_the_reporting_role(task, period, draft, officer, manager):
