@@ -345,13 +345,18 @@ def recall_report(*, report, user):
     return report
 
 
-@transaction.atomic
 def note_opened_for_review(*, report, user):
     """Record that a manager first opened a submitted report for review (from then on the zone can
     no longer recall it). Opening it again, or by its own author (four eyes: they cannot review
-    it), changes nothing. Returns True when this call recorded the opening."""
+    it), changes nothing. Returns True when this call recorded the opening. Read from the report
+    in hand first, so a page showing an opened or unsubmitted report pays no query for it."""
     if not can_review(user) or report.state != ReportState.SUBMITTED or report.opened_for_review_at:
         return False
+    return _record_opening(report, user)
+
+
+@transaction.atomic
+def _record_opening(report, user):
     if decides_own_submission(user, report_authors(report)):
         return False
     now = timezone.now()

@@ -147,7 +147,9 @@ def test_withdrawal_marks_the_task_and_drops_it_from_reporting(task, xiqing, off
     assert task.pk in {t.pk for t in page["tasks"]}  # still listed, marked withdrawn
     # Nothing more can be reported or adjusted on it.
     with pytest.raises(ValidationError):
-        services.add_milestone(confirm_past=True, task=task, user=officer, title="x", due=timezone.localdate())
+        services.add_milestone(
+            confirm_past=True, task=task, user=officer, title="x", due=timezone.localdate()
+        )
     with pytest.raises(ValidationError):
         propose_text(task, officer)
     assert task.history.latest().withdrawn_at is not None

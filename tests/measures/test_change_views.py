@@ -73,7 +73,9 @@ def test_agencies_and_milestones_forms_propose_in_order(client, task, officer):
     assert [a["name"] for a in adjustment.proposal["agencies"]] == ["天津金融监管局", "天津海关"]
 
     today = timezone.localdate()
-    milestone = services.add_milestone(confirm_past=True, task=task, user=officer, title="完成方案", due=today)
+    milestone = services.add_milestone(
+        confirm_past=True, task=task, user=officer, title="完成方案", due=today
+    )
     later = today + datetime.timedelta(days=20)
     data = {
         f"due_{milestone.pk}": later.isoformat(),

@@ -100,19 +100,31 @@ def world(xiqing, period, officer, wuqing_officer, manager, customs):
     draft(x3, period, officer)
     # Due at its end, so it is not still "current" in the first days of this quarter.
     previous = make_period(xiqing.plan, shift=-1, grace=0)
-    services.add_milestone(confirm_past=True, task=x4, user=officer, title="关闭任务的逾期节点", due=overdue())
+    services.add_milestone(
+        confirm_past=True, task=x4, user=officer, title="关闭任务的逾期节点", due=overdue()
+    )
     closing = submitted(x4, previous, officer, status=TaskStatus.COMPLETED, percent_complete=100)
     services.accept_report(report=closing, user=manager)
     services.close_task(url=CLOSE_OFF_LINK, task=x4, user=manager)
     submitted(w1, period, wuqing_officer)
 
-    late = services.add_milestone(confirm_past=True, task=x3, user=officer, title="西青逾期节点", due=overdue())
-    done = services.add_milestone(confirm_past=True, task=x5, user=officer, title="已完成节点", due=overdue(10))
-    services.complete_milestone(milestone=done, user=officer)
-    services.add_milestone(confirm_past=True, 
-        task=x5, user=officer, title="未来节点", due=timezone.localdate() + datetime.timedelta(days=20)
+    late = services.add_milestone(
+        confirm_past=True, task=x3, user=officer, title="西青逾期节点", due=overdue()
     )
-    services.add_milestone(confirm_past=True, task=w1, user=wuqing_officer, title="武清逾期节点", due=overdue())
+    done = services.add_milestone(
+        confirm_past=True, task=x5, user=officer, title="已完成节点", due=overdue(10)
+    )
+    services.complete_milestone(milestone=done, user=officer)
+    services.add_milestone(
+        confirm_past=True,
+        task=x5,
+        user=officer,
+        title="未来节点",
+        due=timezone.localdate() + datetime.timedelta(days=20),
+    )
+    services.add_milestone(
+        confirm_past=True, task=w1, user=wuqing_officer, title="武清逾期节点", due=overdue()
+    )
 
     liaison = make_user(Role.LIAISON, agency=customs)
     open_customs = services.ask_agency(task=x1, user=officer, agency=customs, question="西青问海关")
@@ -227,7 +239,9 @@ def grow(xiqing, period, officer, manager, customs, n):
         report = submitted(new, period, officer)
         if k % 2:
             services.return_report(report=report, user=manager, note="退回")
-        services.add_milestone(confirm_past=True, task=new, user=officer, title=f"逾期{k}", due=overdue(k + 1))
+        services.add_milestone(
+            confirm_past=True, task=new, user=officer, title=f"逾期{k}", due=overdue(k + 1)
+        )
         services.ask_agency(task=new, user=officer, agency=customs, question=f"请求{k}")
         services.raise_matter(zone=xiqing, task=new, user=officer, title=f"重大事项{k}", description="说明")
         if k % 2:

@@ -27,10 +27,12 @@ def setup():
     officer = make_user(Role.OFFICER, zones=[task.zone])
     manager = make_user(Role.MANAGER)
     period = make_period(task.zone.plan, 2026, 4)
-    late = services.add_milestone(confirm_past=True, 
-        task=task, user=officer, title="逾期", due=TODAY - datetime.timedelta(days=2)
+    late = services.add_milestone(
+        confirm_past=True, task=task, user=officer, title="逾期", due=TODAY - datetime.timedelta(days=2)
     )
-    services.add_milestone(confirm_past=True, task=task, user=officer, title="未到期", due=TODAY + datetime.timedelta(days=2))
+    services.add_milestone(
+        confirm_past=True, task=task, user=officer, title="未到期", due=TODAY + datetime.timedelta(days=2)
+    )
     return task, period, manager, late
 
 

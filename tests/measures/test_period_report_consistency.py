@@ -213,8 +213,12 @@ def test_summary_counts_equal_the_rows_for_every_zone_and_category(manager, ente
 
     period = entered
     officer = make_user(Role.OFFICER, zones=[Zone.objects.get(code="xiqing")])
-    services.add_milestone(confirm_past=True, 
-        task=xiqing(5), user=officer, title="逾期节点", due=timezone.localdate() - datetime.timedelta(days=3)
+    services.add_milestone(
+        confirm_past=True,
+        task=xiqing(5),
+        user=officer,
+        title="逾期节点",
+        due=timezone.localdate() - datetime.timedelta(days=3),
     )
     Task.objects.filter(pk=xiqing(6).pk).update(withdrawn_at=timezone.now())
     late = services.submit_report(

@@ -167,8 +167,8 @@ def world(settings, tmp_path):
         uploaded_file=SimpleUploadedFile("进展材料.pdf", PDF),
         description="政策文件",
     )
-    milestone = services.add_milestone(confirm_past=True, 
-        task=task, user=officer, title="完成方案", due=today + datetime.timedelta(days=30)
+    milestone = services.add_milestone(
+        confirm_past=True, task=task, user=officer, title="完成方案", due=today + datetime.timedelta(days=30)
     )
     request = services.ask_agency(
         task=task, user=officer, agency=customs, question="请协助保税研发", period=period

@@ -618,15 +618,27 @@ def grow(world, rounds):
             report=w.report, user=w.officer, url=f"https://example.cn/w{n}", description=f"撤回{n}"
         )
         services.withdraw_evidence(evidence=evidence, user=w.officer, reason="重复")
-        milestone = services.add_milestone(confirm_past=True, 
-            task=w.task, user=w.officer, title=f"节点{n}", due=w.today - datetime.timedelta(days=n + 1)
+        milestone = services.add_milestone(
+            confirm_past=True,
+            task=w.task,
+            user=w.officer,
+            title=f"节点{n}",
+            due=w.today - datetime.timedelta(days=n + 1),
         )
         services.complete_milestone(milestone=milestone, user=w.officer)
-        services.add_milestone(confirm_past=True, 
-            task=w.task, user=w.officer, title=f"逾期{n}", due=w.today - datetime.timedelta(days=3)
+        services.add_milestone(
+            confirm_past=True,
+            task=w.task,
+            user=w.officer,
+            title=f"逾期{n}",
+            due=w.today - datetime.timedelta(days=3),
         )
-        services.add_milestone(confirm_past=True, 
-            task=w.task, user=w.officer, title=f"未来{n}", due=w.today + datetime.timedelta(days=30)
+        services.add_milestone(
+            confirm_past=True,
+            task=w.task,
+            user=w.officer,
+            title=f"未来{n}",
+            due=w.today + datetime.timedelta(days=30),
         )
         for agency in w.task.ordered_agencies:
             request = services.ask_agency(task=w.task, user=w.officer, agency=agency, question=f"请协调{n}")
@@ -775,8 +787,8 @@ def test_milestone_and_request_actions_come_back_to_the_period_being_viewed(clie
 
 
 def test_a_milestone_is_changed_from_the_task_page(client, task, period, officer):
-    milestone = services.add_milestone(confirm_past=True, 
-        task=task, user=officer, title="完成政策梳理", due=datetime.date(2030, 1, 1)
+    milestone = services.add_milestone(
+        confirm_past=True, task=task, user=officer, title="完成政策梳理", due=datetime.date(2030, 1, 1)
     )
     client.force_login(officer)
     edit = url("milestone-edit", task, None, milestone.pk)
@@ -798,7 +810,9 @@ def test_a_milestone_is_changed_from_the_task_page(client, task, period, officer
 
 
 def test_a_milestone_date_is_shown_to_the_browser_date_picker_in_iso_form(client, task, period, officer):
-    services.add_milestone(confirm_past=True, task=task, user=officer, title="完成政策梳理", due=datetime.date(2030, 1, 5))
+    services.add_milestone(
+        confirm_past=True, task=task, user=officer, title="完成政策梳理", due=datetime.date(2030, 1, 5)
+    )
     client.force_login(officer)
     page = html_of(client.get(task.get_absolute_url()))  # in Chinese, where dates read 2030/01/05
     assert 'type="date" name="milestone-' in page and 'value="2030-01-05"' in page
@@ -840,8 +854,12 @@ def test_the_report_box_names_who_submitted_and_who_reviewed(client, task, perio
 
 
 def test_a_refused_milestone_edit_opens_its_row_again_with_what_was_typed(as_officer, task, period, officer):
-    milestone = services.add_milestone(confirm_past=True, 
-        task=task, user=officer, title="完成选址", due=timezone.localdate() + datetime.timedelta(days=9)
+    milestone = services.add_milestone(
+        confirm_past=True,
+        task=task,
+        user=officer,
+        title="完成选址",
+        due=timezone.localdate() + datetime.timedelta(days=9),
     )
     url = reverse("measures:milestone-edit", args=[task.zone.code, task.number, milestone.pk])
     response = as_officer.post(

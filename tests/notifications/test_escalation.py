@@ -130,8 +130,12 @@ def test_an_unanswered_request_climbs_to_the_agency_then_the_leader_then_the_man
 
 def test_an_overdue_milestone_is_escalated(setting):
     ReportingPeriod.objects.update(deadline=datetime.date(2028, 1, 10))
-    services.add_milestone(confirm_past=True, 
-        task=setting["task"], user=setting["officer"], title="完成可研", due=datetime.date(2026, 8, 1)
+    services.add_milestone(
+        confirm_past=True,
+        task=setting["task"],
+        user=setting["officer"],
+        title="完成可研",
+        due=datetime.date(2026, 8, 1),
     )
     issued = escalate(now=timezone.make_aware(datetime.datetime(2026, 8, 5, 12)))
     assert issued == 1 and levels_for(setting["officer"]) == [Level.BLUE]

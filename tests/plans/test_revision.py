@@ -119,7 +119,9 @@ def recorded():
         )
     due = today + datetime.timedelta(60)
     for title in (T1, T5, T8):
-        services.add_milestone(confirm_past=True, task=xiqing(title), user=officer, title=f"节点：{title}", due=due)
+        services.add_milestone(
+            confirm_past=True, task=xiqing(title), user=officer, title=f"节点：{title}", due=due
+        )
     agency = Agency.objects.get(name="天津海关")
     for title in (T1, T5):
         services.ask_agency(task=xiqing(title), user=officer, agency=agency, question=f"协调：{title}")

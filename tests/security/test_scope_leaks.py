@@ -48,8 +48,12 @@ def leak(world):
     services.save_report(
         task=hidden, period=world.period, user=officer, data={**REPORT, "progress": SECRET_PROGRESS}
     )
-    milestone = services.add_milestone(confirm_past=True, 
-        task=hidden, user=officer, title=SECRET_MILESTONE, due=world.today + datetime.timedelta(days=5)
+    milestone = services.add_milestone(
+        confirm_past=True,
+        task=hidden,
+        user=officer,
+        title=SECRET_MILESTONE,
+        due=world.today + datetime.timedelta(days=5),
     )
     # Overdue, so the zone page and the work lists show it; written directly because the service
     # refuses a due date in the past.
