@@ -13,6 +13,7 @@ from measures.choices import OutcomeState
 from measures.models import InnovationOutcome, ReportingPeriod
 from tests.e2e.test_reporting_loop import sign_in, sign_out
 from tests.factories import make_user
+from tests.measures.upload_samples import PDF
 from zones.models import Plan, Zone
 
 pytestmark = pytest.mark.e2e
@@ -52,6 +53,13 @@ def test_record_submit_evaluate_recommend_and_list(live_server, period, page, sc
     page.fill("#id_title", TITLE)
     page.click("form.report-form button[type=submit]")
     page.wait_for_url("**/outcomes/*/")
+    # Submitting needs evidence, as the page says.
+    evidence = tmp_path / "经验材料.pdf"
+    evidence.write_bytes(PDF)
+    page.set_input_files("#outcome-file-form input[type=file]", str(evidence))
+    page.fill("#outcome-file-form input[name=description]", "经验材料")
+    page.click("#outcome-file-form button[type=submit]")
+    page.locator("#evidence a.file-link").first.wait_for()
     page.click("form[action$='/submit/'] button")
     page.locator(".state-outcome-submitted").first.wait_for()
     sign_out(page)

@@ -118,7 +118,18 @@ def test_submit_return_resubmit_accept(live_server, period, page, screenshot, tm
     kinds = list(
         ReportEvent.objects.filter(report=report).order_by("at", "pk").values_list("kind", flat=True)
     )
-    assert kinds == ["created", "evidence_added", "submitted", "returned", "edited", "submitted", "accepted"]
+    # Each submission's first opening by the manager is recorded once (the zone can no longer recall it).
+    assert kinds == [
+        "created",
+        "evidence_added",
+        "submitted",
+        "opened_for_review",
+        "returned",
+        "edited",
+        "submitted",
+        "opened_for_review",
+        "accepted",
+    ]
     evidence = Evidence.objects.get(report=report)
     assert evidence.original_name == "阶段成果报告.pdf" and evidence.content_type == "application/pdf"
 
