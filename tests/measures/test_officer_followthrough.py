@@ -368,3 +368,19 @@ def test_reopening_needs_a_reason_which_the_task_page_shows(as_manager, task, co
     page = html_of(as_manager.get(url("task-detail", task)))
     assert "验收意见要求补充材料" in page.split('id="close-off"', 1)[1]
     assert Evidence.objects.filter(report=completed).count() == 1
+
+
+def test_the_outcome_page_offers_evidence_until_evaluation_and_delete_to_the_author(
+    client, task, officer, manager
+):
+    outcome = new_outcome(task, officer)
+    english(client, officer)
+    page = html_of(client.get(f"/outcomes/{outcome.pk}/"))
+    assert 'id="outcome-file-form"' in page and f"/outcomes/{outcome.pk}/delete/" in page
+    assert "Submitting needs at least one piece of evidence" in page
+    give_evidence(user=officer, outcome=outcome)
+    services.submit_outcome(outcome=outcome, user=officer)
+    page = html_of(client.get(f"/outcomes/{outcome.pk}/"))
+    assert 'id="outcome-file-form"' in page and f"/outcomes/{outcome.pk}/delete/" not in page
+    services.evaluate_outcome(outcome=outcome, user=manager, score=70, notes="可复制")
+    assert 'id="outcome-file-form"' not in html_of(client.get(f"/outcomes/{outcome.pk}/"))
