@@ -1,0 +1,264 @@
+"""What changed since the last period (本期 vs 上期): per task, per zone, and the biggest movers.
+
+One read for the task page, the period report (page, Excel, Word), the dashboard's movers and the
+stocktake packs, in four queries whatever the number of tasks: the tasks, the two periods'
+counted reports, the milestones due in the period, the zones (the previous period is read from the
+plan's periods when the caller has them, else one more query).
+
+The rules, each written once here:
+- a report counts once submitted or accepted (REPORTED_STATES), as on the dashboard and in the
+  period report; a draft or returned report is "no report";
+- the percent delta is this period's percent less the last period's, only when both periods have
+  a counted report (None otherwise: "no report last period" is not a gain from 0);
+- a status move is worse or better by STATUS_SEVERITY (completed, on track, not started, delayed,
+  blocked: 正常推进→滞后 is worse);
+- a problem is new when this period's report names problems and last period's did not (or there
+  was none); resolved when last period's named problems and this period's report is empty of them;
+- a milestone is due in the period when its due date falls within the period; met when it is done
+  by the period's end.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from core.instances import loaded
+from measures.choices import REPORTED_STATES, TaskStatus
+from measures.models import Milestone, ProgressReport, ReportingPeriod, Task
+from zones.models import Zone
+
+STATUS_SEVERITY = {
+    TaskStatus.COMPLETED: 0,
+    TaskStatus.ON_TRACK: 1,
+    TaskStatus.NOT_STARTED: 2,
+    TaskStatus.DELAYED: 3,
+    TaskStatus.BLOCKED: 4,
+}
+WORSE, BETTER, SAME = "worse", "better", "same"
+MOVERS = 5
+TASK_COLUMNS = ["id", "zone_id", "number", "code", "title", "title_en", "closed_at", "withdrawn_at"]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One period's counted report of a task: what the comparison reads of it."""
+
+    status: str
+    percent: int
+    problems: str = ""
+
+    @property
+    def has_problems(self):
+        return bool(self.problems.strip())
+
+    @property
+    def status_label(self):
+        return TaskStatus(self.status).label
+
+
+@dataclass
+class TaskChange:
+    task: Task
+    now: Side | None
+    before: Side | None
+    milestones_due: int = 0
+    milestones_met: int = 0
+
+    @property
+    def delta(self):
+        if self.now is None or self.before is None:
+            return None
+        return self.now.percent - self.before.percent
+
+    @property
+    def move(self):
+        """WORSE, BETTER or SAME; None when either period has no counted report."""
+        if self.now is None or self.before is None:
+            return None
+        change = STATUS_SEVERITY[self.now.status] - STATUS_SEVERITY[self.before.status]
+        return WORSE if change > 0 else BETTER if change < 0 else SAME
+
+    @property
+    def status_moved(self):
+        return self.move in (WORSE, BETTER)
+
+    @property
+    def new_problem(self):
+        return bool(self.now and self.now.has_problems and not (self.before and self.before.has_problems))
+
+    @property
+    def resolved_problem(self):
+        return bool(self.before and self.before.has_problems and self.now and not self.now.has_problems)
+
+    @property
+    def changed(self):
+        """Anything to say about this task between the two periods."""
+        return bool(
+            (self.delta or self.status_moved or self.new_problem or self.resolved_problem)
+            or (self.now is None) != (self.before is None)
+            or self.milestones_due
+        )
+
+
+@dataclass
+class Tally:
+    """The comparison summed over a zone's tasks, or over all of them (zone None)."""
+
+    zone: Zone | None = None
+    tasks: int = 0
+    reported_now: int = 0
+    reported_before: int = 0
+    percent_now: int = 0
+    percent_before: int = 0
+    worsened: int = 0
+    improved: int = 0
+    new_problems: int = 0
+    resolved_problems: int = 0
+    milestones_due: int = 0
+    milestones_met: int = 0
+
+    def add(self, row):
+        self.tasks += 1
+        if row.now is not None:
+            self.reported_now += 1
+            self.percent_now += row.now.percent
+        if row.before is not None:
+            self.reported_before += 1
+            self.percent_before += row.before.percent
+        self.worsened += row.move == WORSE
+        self.improved += row.move == BETTER
+        self.new_problems += row.new_problem
+        self.resolved_problems += row.resolved_problem
+        self.milestones_due += row.milestones_due
+        self.milestones_met += row.milestones_met
+
+    # Average completion over all the tasks, one without a counted report counting 0 (the page
+    # says so), so the two periods are averaged over the same tasks.
+    @property
+    def average_now(self):
+        return round(self.percent_now / self.tasks) if self.tasks else None
+
+    @property
+    def average_before(self):
+        return round(self.percent_before / self.tasks) if self.tasks else None
+
+    @property
+    def average_delta(self):
+        return None if not self.tasks else self.average_now - self.average_before
+
+
+@dataclass
+class PeriodChanges:
+    period: ReportingPeriod
+    previous: ReportingPeriod | None
+    rows: list = field(default_factory=list)
+    zones: list = field(default_factory=list)
+    total: Tally = field(default_factory=Tally)
+    limit: int = MOVERS
+
+    def gains(self):
+        """The largest percent gains, the largest first (ties in the plan's order)."""
+        rising = [row for row in self.rows if (row.delta or 0) > 0]
+        return sorted(rising, key=lambda row: -row.delta)[: self.limit]
+
+    def losses(self):
+        falling = [row for row in self.rows if (row.delta or 0) < 0]
+        return sorted(falling, key=lambda row: row.delta)[: self.limit]
+
+    def worsened(self):
+        """Status worsenings, the steepest first (正常推进→受阻 before 正常推进→滞后)."""
+        worse = [row for row in self.rows if row.move == WORSE]
+        return sorted(
+            worse, key=lambda r: -(STATUS_SEVERITY[r.now.status] - STATUS_SEVERITY[r.before.status])
+        )[: self.limit]
+
+    @property
+    def has_movers(self):
+        return bool(self.gains() or self.losses() or self.worsened())
+
+    def changed_rows(self):
+        return [row for row in self.rows if row.changed]
+
+
+def previous_period(period, periods=None):
+    """The plan's period before `period`: from `periods` when given (no query), else read."""
+    if periods is None:
+        return ReportingPeriod.objects.previous_of(period)
+    earlier = [p for p in periods if p.plan_id == period.plan_id and p.start < period.start]
+    return max(earlier, key=lambda p: p.start, default=None)
+
+
+def counted_reports(tasks, periods):
+    """{(task id, period id): Side} of the counted reports of `tasks` in `periods`: one query."""
+    rows = (
+        ProgressReport.objects.filter(
+            period__in=[p.pk for p in periods], task__in=tasks.values("pk"), state__in=REPORTED_STATES
+        )
+        .order_by()
+        .values_list("task_id", "period_id", "status", "percent_complete", "problems")
+    )
+    return {
+        (task, period): Side(status, percent, problems) for task, period, status, percent, problems in rows
+    }
+
+
+def period_changes(*, tasks, period, periods=None, zone=None, reports=None, milestones=None, limit=MOVERS):
+    """This period against the one before for the visible `tasks` (Task.objects.visible_to(user))
+    of the period's plan, or of one `zone`.
+
+    `reports` ({(task id, period id): Side}) and `milestones` ([(task id, due, done_on)]) are
+    read from the database unless given: the pages as of a past date pass them rebuilt from the
+    history (measures.changes.asof)."""
+    previous = previous_period(period, periods)
+    began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
+    tasks = tasks.filter(zone__plan_id=period.plan_id).filter(
+        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began)
+    )
+    if zone is not None:
+        tasks = tasks.filter(zone=zone)
+    result = PeriodChanges(period=period, previous=previous, limit=limit)
+    task_rows = list(tasks.order_by("zone__annex_number", "number").values(*TASK_COLUMNS))
+    if not task_rows:
+        return result
+    if reports is None:
+        reports = counted_reports(tasks, [p for p in (period, previous) if p is not None])
+    if milestones is None:
+        milestones = Milestone.objects.filter(
+            task__in=tasks.values("pk"), due__gte=period.start, due__lte=period.end
+        ).values_list("task_id", "due", "done_on")
+    due, met = {}, {}
+    for task_id, when, done_on in milestones:
+        if period.start <= when <= period.end:
+            due[task_id] = due.get(task_id, 0) + 1
+            met[task_id] = met.get(task_id, 0) + (done_on is not None and done_on <= period.end)
+    zones = {z.pk: z for z in Zone.objects.filter(pk__in={row["zone_id"] for row in task_rows})}
+    tallies = {}
+    db = tasks.db
+    for values in task_rows:
+        task = loaded(Task, values, db=db)
+        Task.zone.field.set_cached_value(task, zones[task.zone_id])
+        row = TaskChange(
+            task=task,
+            now=reports.get((task.pk, period.pk)),
+            before=reports.get((task.pk, previous.pk)) if previous else None,
+            milestones_due=due.get(task.pk, 0),
+            milestones_met=met.get(task.pk, 0),
+        )
+        result.rows.append(row)
+        tally = tallies.setdefault(task.zone_id, Tally(zone=zones[task.zone_id]))
+        tally.add(row)
+        result.total.add(row)
+    result.zones = list(tallies.values())
+    return result
+
+
+def task_change(*, user, task, period, periods=None):
+    """The comparison of one task (the task page), by the same rule: `task`'s row of
+    period_changes, or None when there is no period."""
+    if period is None:
+        return None
+    tasks = Task.objects.visible_to(user).filter(pk=task.pk)
+    changes = period_changes(tasks=tasks, period=period, periods=periods)
+    return changes.rows[0] if changes.rows else None
