@@ -204,13 +204,15 @@ def counted_reports(tasks, periods):
     }
 
 
-def period_changes(*, tasks, period, periods=None, zone=None, reports=None, milestones=None, limit=MOVERS):
+def period_changes(
+    *, tasks, period, periods=None, zone=None, reports=None, milestones=None, zones=None, limit=MOVERS
+):
     """This period against the one before for the visible `tasks` (Task.objects.visible_to(user))
     of the period's plan, or of one `zone`.
 
     `reports` ({(task id, period id): Side}) and `milestones` ([(task id, due, done_on)]) are
     read from the database unless given: the pages as of a past date pass them rebuilt from the
-    history (measures.changes.asof)."""
+    history (measures.changes.asof). `zones` ({id: Zone}) saves reading zones a page already has."""
     previous = previous_period(period, periods)
     began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
     tasks = tasks.filter(zone__plan_id=period.plan_id).filter(
@@ -228,12 +230,11 @@ def period_changes(*, tasks, period, periods=None, zone=None, reports=None, mile
         milestones = Milestone.objects.filter(
             task__in=tasks.values("pk"), due__gte=period.start, due__lte=period.end
         ).values_list("task_id", "due", "done_on")
-    due, met = {}, {}
-    for task_id, when, done_on in milestones:
-        if period.start <= when <= period.end:
-            due[task_id] = due.get(task_id, 0) + 1
-            met[task_id] = met.get(task_id, 0) + (done_on is not None and done_on <= period.end)
-    zones = {z.pk: z for z in Zone.objects.filter(pk__in={row["zone_id"] for row in task_rows})}
+    due, met = milestone_counts(period, milestones)
+    wanted = {row["zone_id"] for row in task_rows}
+    zones = dict(zones or {})
+    if not wanted <= set(zones):
+        zones.update({z.pk: z for z in Zone.objects.filter(pk__in=wanted - set(zones))})
     tallies = {}
     db = tasks.db
     for values in task_rows:
@@ -254,11 +255,32 @@ def period_changes(*, tasks, period, periods=None, zone=None, reports=None, mile
     return result
 
 
-def task_change(*, user, task, period, periods=None):
-    """The comparison of one task (the task page), by the same rule: `task`'s row of
-    period_changes, or None when there is no period."""
-    if period is None:
+def milestone_counts(period, milestones):
+    """({task id: milestones due in `period`}, {task id: of those, done by its end}) of
+    [(task id, due, done_on)]."""
+    due, met = {}, {}
+    for task_id, when, done_on in milestones:
+        if period.start <= when <= period.end:
+            due[task_id] = due.get(task_id, 0) + 1
+            met[task_id] = met.get(task_id, 0) + (done_on is not None and done_on <= period.end)
+    return due, met
+
+
+def side_of(report):
+    """The Side of a ProgressReport, None unless it counts (submitted or accepted)."""
+    if report is None or report.state not in REPORTED_STATES:
         return None
-    tasks = Task.objects.visible_to(user).filter(pk=task.pk)
-    changes = period_changes(tasks=tasks, period=period, periods=periods)
-    return changes.rows[0] if changes.rows else None
+    return Side(report.status, report.percent_complete, report.problems)
+
+
+def task_change_from(*, task, period, previous, now, before, milestones):
+    """One task's row of period_changes() from what the task page has already read (its reports
+    of `period` and `previous`, its milestones), by the same rules and without a query."""
+    due, met = milestone_counts(period, [(task.pk, m.due, m.done_on) for m in milestones])
+    return TaskChange(
+        task=task,
+        now=side_of(now),
+        before=side_of(before) if previous is not None else None,
+        milestones_due=due.get(task.pk, 0),
+        milestones_met=met.get(task.pk, 0),
+    )

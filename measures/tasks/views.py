@@ -21,7 +21,6 @@ from core.access import (
 from core.forms import NoteForm, ReasonForm
 from core.pagination import ForgivingPaginationMixin
 from core.views import perform_action
-from measures.changes.selectors import previous_period, task_change
 from measures.choices import EDITABLE_STATES
 from measures.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from measures.exports.views import CONTENT_TYPES
@@ -156,9 +155,6 @@ def _render(request, task, period, page, status, forms):
             initial = {"title": milestone.title, "due": milestone.due}
             milestone.edit_form = MilestoneForm(initial=initial, prefix=f"milestone-{milestone.pk}")
     context = {
-        # This period against the one before (measures.changes.selectors).
-        "change": task_change(user=request.user, task=task, period=period, periods=page["periods"]),
-        "change_previous": previous_period(period, page["periods"]) if period else None,
         "task": task,
         "zone": task.zone,
         # Annotated by selectors.visible_task, through which every view finds the task.

@@ -356,8 +356,8 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
         counts.append(len(queries))
     # dashboard: access, plans, periods; the rebuild's tasks, reports, milestones and history rows;
     # the tasks' zone and category, agency links, zones, categories, agencies; the comparison's
-    # tasks and zones (its reports and milestones come from the rebuild); the top bar's matters
-    assert counts[0] == SESSION + 15
+    # tasks (its reports and milestones come from the rebuild); the top bar's matters
+    assert counts[0] == SESSION + 14
     officer = world["officer"]
     for _ in range(5):
         task = make_task(zone=world["xiqing"])
