@@ -256,7 +256,8 @@ def test_pages_state_the_date_and_equal_the_rebuild(client, world):
     page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
     assert page.status_code == 200
     assert report_figures(page.context["report"]) == on_the_day[1]
-    assert f"截至 {D.isoformat()}" in page.content.decode()
+    # Inside the printable report too, not only in the banner above it.
+    assert 'id="as-of-line"' in page.content.decode()
     # The summary of every zone counts the same rows.
     summary = client.get(url, {"as_of": D.isoformat()})
     assert summary.status_code == 200
@@ -301,6 +302,8 @@ def test_bad_or_future_dates_say_why(client, world, value, message):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="as-of-refused"' in html and message in html and 'id="as-of-note"' not in html
+    # What was typed is said back (a date input cannot hold a mistyped date).
+    assert f"未采用日期“{value}”" in html
     url = reverse("measures:period-report-html", args=[world["now"].pk])
     page = client.get(url, {"zone": "xiqing", "as_of": value})
     assert page.status_code == 200 and message in page.content.decode()
