@@ -338,13 +338,24 @@ def test_a_liaison_reads_only_what_was_submitted_on_the_day(world):
     from zones.models import Agency
 
     change_after_d(world)
-    agency = Agency.objects.filter(task_links__task=world["task"][1]).first()
-    liaison = make_user(Role.LIAISON, agency=agency)
-    report = asof.period_rows_as_of(liaison, world["now"], D)
-    states = {row.task.pk: row.state for row in report.rows}
-    # The wuqing draft of D is not shown to a liaison (it was submitted only after D).
     wuqing_one = Task.objects.get(zone=world["wuqing"], number=1)
-    assert states.get(wuqing_one.pk) is None
+    agency = Agency.objects.filter(task_links__task=wuqing_one).first()
+    liaison = make_user(Role.LIAISON, agency=agency)
+    # Submitted after D: the liaison reads it today...
+    today = {row.task.pk: row.state for row in period_rows(liaison, world["now"]).rows}
+    assert today[wuqing_one.pk] == "submitted"
+    # ...but on D it was the zone's draft, which a liaison does not read.
+    on_the_day = {row.task.pk: row for row in asof.period_rows_as_of(liaison, world["now"], D).rows}
+    assert wuqing_one.pk in on_the_day
+    assert on_the_day[wuqing_one.pk].state is None and on_the_day[wuqing_one.pk].report is None
+
+
+def test_the_first_day_there_is(client, world):
+    """A day before anything was recorded: every report undone, nothing breaks."""
+    client.force_login(world["manager"])
+    response = client.get("/", {"period": world["now"].pk, "as_of": "0001-01-01"})
+    assert response.status_code == 200
+    assert response.context["total"].on_time + response.context["total"].late == 0
 
 
 def test_query_counts_are_constant_in_rows(client, world, django_assert_num_queries):
