@@ -8,7 +8,8 @@ after D did not exist, an edit after D is rolled back field by field, a state ch
 rolled back to the state before it, and the date of submission is the last submission by D. A
 close-off after D is undone, a reopening after D brings back the close-off before it; a milestone
 added after D did not exist, one marked done after D was not done yet, a due date moved after D
-had its old date. Undoing from today keeps rows whose early history predates the record (data
+had its old date, and so had one moved by a plan adjustment approved after D; one it dropped was
+still there. Undoing from today keeps rows whose early history predates the record (data
 loaded in bulk) as they are. Withdrawals (撤销) are read from the task's own date.
 
 Not rebuilt: tasks added or renamed by a plan revision after D are shown as they are now.
@@ -25,12 +26,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from measures.changes.selectors import Side
-from measures.choices import REPORTED_STATES, EventKind, ReportState, RequestState
+from measures.choices import (
+    REPORTED_STATES,
+    AdjustmentKind,
+    AdjustmentState,
+    EventKind,
+    ReportState,
+    RequestState,
+)
 from measures.dashboard import selectors as dash
 from measures.models import (
     CoordinationRequest,
     Evidence,
     Milestone,
+    PlanAdjustment,
     ProgressReport,
     ReportEvent,
     Task,
@@ -101,8 +110,9 @@ class Snapshot:
 
 
 def rebuild(tasks, day):
-    """The Snapshot of `tasks` (a queryset) at the end of `day`: four queries (tasks, reports,
-    history rows after the day and the submissions and close-offs before it, milestones)."""
+    """The Snapshot of `tasks` (a queryset) at the end of `day`: five queries (tasks, reports,
+    milestones, plan adjustments of milestones approved after the day, history rows after the
+    day with the submissions and close-offs before it)."""
     end = day_end(day)
     snapshot = Snapshot(day=day)
     ids = tasks.values("pk")
@@ -135,6 +145,14 @@ def rebuild(tasks, day):
     )
     closed_by_then = {}  # task id: its last close-off by the day
     submitted_by_then = {}  # report id: its last submission by the day
+    # Milestones moved or dropped by a plan adjustment approved after the day: the adjustment keeps
+    # what it moved (from which date) and dropped (with its date); its history row says when.
+    adjusted = {
+        row["pk"]: row
+        for row in PlanAdjustment.objects.filter(
+            task__in=ids, kind=AdjustmentKind.MILESTONES, state=AdjustmentState.APPROVED, decided_at__gte=end
+        ).values("pk", "task_id", "proposal", "before")
+    }
     undone = []
     for kind, at, task_id, report_id, changes in events:
         if at < end:
@@ -153,6 +171,8 @@ def rebuild(tasks, day):
             snapshot.closed_at[task_id] = closed_by_then.get(task_id)
         elif kind in MILESTONE_KINDS or kind == EventKind.MILESTONE_REOPENED:
             _undo_milestone(snapshot, kind, changes)
+        elif kind == EventKind.ADJUSTMENT_APPROVED and changes.get("adjustment") in adjusted:
+            _undo_adjustment(snapshot, adjusted[changes["adjustment"]])
     for task_id, closed_at in snapshot.closed_at.items():
         if closed_at is not None and closed_at >= end:
             snapshot.closed_at[task_id] = None
@@ -177,6 +197,10 @@ def _undo_report(snapshot, kind, report_id, changes, submitted_by_then):
 
 
 def _undo_milestone(snapshot, kind, changes):
+    if kind == EventKind.MILESTONE_ADDED:
+        # Added after the day (an adjustment's undo may have brought it back): not there yet.
+        snapshot.milestones.pop(changes.get("milestone"), None)
+        return
     milestone = snapshot.milestones.get(changes.get("milestone"))
     if milestone is None:
         return
@@ -187,6 +211,26 @@ def _undo_milestone(snapshot, kind, changes):
         milestone["done_on"] = milestone["done_on"] or snapshot.day
     elif kind == EventKind.MILESTONE_CHANGED and isinstance(changes.get("due"), list) and changes["due"][0]:
         milestone["due"] = datetime.date.fromisoformat(changes["due"][0])
+
+
+def _undo_adjustment(snapshot, adjustment):
+    proposal = adjustment["proposal"] or {}
+    for move in proposal.get("move", []):
+        milestone = snapshot.milestones.get(move.get("milestone"))
+        if milestone is not None and move.get("from"):
+            milestone["due"] = datetime.date.fromisoformat(move["from"])
+    # A dropped milestone is deleted: it comes back as the task's record before the proposal had it.
+    before = {m["id"]: m for m in (adjustment["before"] or {}).get("milestones", [])}
+    for drop in proposal.get("drop", []):
+        pk = drop.get("milestone")
+        done_on = before.get(pk, {}).get("done_on")
+        snapshot.milestones[pk] = {
+            "id": pk,
+            "task_id": adjustment["task_id"],
+            "due": datetime.date.fromisoformat(drop["due"]),
+            "done_on": datetime.date.fromisoformat(done_on) if done_on else None,
+            "done": bool(done_on),
+        }
 
 
 # --------------------------------------------------------------------------- the dashboard

@@ -84,6 +84,13 @@ def world():
     moved = services.add_milestone(
         task=task[9], user=officer, title="验收", due=D + datetime.timedelta(days=10)
     )
+    # Moved and dropped after D by an approved plan adjustment (no milestone history row of their own).
+    shifted = services.add_milestone(
+        task=task[10], user=officer, title="评估", due=D + datetime.timedelta(days=5)
+    )
+    dropped = services.add_milestone(
+        task=task[10], user=officer, title="试运行", due=D - datetime.timedelta(days=2)
+    )
     write(Task.objects.get(zone=wuqing, number=1), now, officer, TaskStatus.ON_TRACK, 20, submit=False)
     ReportEvent.objects.update(at=WRITTEN)
     ProgressReport.objects.filter(submitted_at__isnull=False).update(
@@ -99,6 +106,7 @@ def world():
         "manager": manager,
         "reviewer": reviewer,
         "milestones": (overdue, late, moved),
+        "adjusted": (shifted, dropped),
         "xiqing": xiqing,
         "wuqing": wuqing,
     }
@@ -123,6 +131,16 @@ def change_after_d(world):
         milestone=moved, user=officer, title="验收", due=D - datetime.timedelta(days=20)
     )
     services.add_milestone(task=task[10], user=officer, title="补充", due=D - datetime.timedelta(days=40))
+    shifted, dropped = world["adjusted"]
+    adjustment = services.propose_adjustment(
+        task=task[10],
+        user=officer,
+        kind="milestones",
+        reason="调整计划",
+        move=[(shifted, D - datetime.timedelta(days=15))],
+        drop=[dropped],
+    )
+    services.approve_adjustment(adjustment=adjustment, user=world["manager"])
     draft = ProgressReport.objects.get(task__zone=world["wuqing"], task__number=1, period=now)
     services.submit_report(report=draft, user=officer)
 
@@ -368,10 +386,11 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
         with CaptureQueriesContext(connection) as queries:
             assert client.get(target, {**params, "as_of": D.isoformat()}).status_code == 200
         counts.append(len(queries))
-    # dashboard: access, plans, periods; the rebuild's tasks, reports, milestones and history rows;
+    # dashboard: access, plans, periods; the rebuild's tasks, reports, milestones, plan adjustments
+    # and history rows;
     # the tasks' zone and category, agency links, zones, categories, agencies; the comparison's
     # tasks (its reports and milestones come from the rebuild); the top bar's matters
-    assert counts[0] == SESSION + 14
+    assert counts[0] == SESSION + 15
     officer = world["officer"]
     for _ in range(5):
         task = make_task(zone=world["xiqing"])
