@@ -87,7 +87,7 @@ class Snapshot:
     def counted(self):
         """{(task id, period id): Side} of the reports submitted or accepted at the end of the day."""
         return {
-            (r["task_id"], r["period_id"]): Side(r["status"], r["percent_complete"], r["problems"])
+            (r["task_id"], r["period_id"]): Side.of(r["status"], r["percent_complete"], r["problems"])
             for r in self.reports.values()
             if r["state"] in REPORTED_STATES
         }
