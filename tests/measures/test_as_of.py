@@ -269,6 +269,9 @@ def test_pages_state_the_date_and_equal_the_rebuild(client, world):
     assert 'id="as-of-note"' in html and f"截至 {D.isoformat()}" in html and "不是今天的数据" in html
     report_link = reverse("measures:period-report-html", args=[world["now"].pk]) + f"?as_of={D.isoformat()}"
     assert f'id="as-of-report" href="{report_link}"' in html
+    # A chase (催办) goes out on today's missing reports: not offered beside a past day's counts.
+    assert "/chase/" not in html
+    assert "/chase/" in client.get("/", {"period": world["now"].pk}).content.decode()
     # Without a period chosen, the period current on D is shown.
     default = client.get("/", {"as_of": D.isoformat()})
     assert default.context["period"] == world["now"]
