@@ -6,10 +6,14 @@ from django.utils.translation import gettext as _
 
 from core.access import access_for, can_review
 from core.views import ensure
+from measures.changes import asof
+from measures.changes.forms import AsOfForm
+from measures.changes.selectors import period_changes
 from measures.choices import Light, TaskStatus
 from measures.dashboard import selectors as reads
 from measures.dashboard.forms import DashboardForm
 from measures.models import Task
+from measures.periods.selectors import current_of
 from notifications.models import Escalation
 from zones.models import Plan
 
@@ -32,10 +36,27 @@ def dashboard(request):
     plans = Plan.objects.filter(zones__tasks__isnull=False).distinct().order_by("code")
     form = DashboardForm(request.GET or None, plans=plans)
     plan, period = form.chosen()
-    context = {"form": form, "plan": plan, "access": access_for(request.user)}
+    # ?as_of=YYYY-MM-DD: the page as it stood at the end of that day (measures.changes.asof).
+    as_of_form = AsOfForm(request.GET or None)
+    day = as_of_form.day()
+    if day is not None and plan is not None and not form["period"].value():
+        period = current_of(form.periods, today=day)
+    context = {"form": form, "plan": plan, "access": access_for(request.user), "as_of_form": as_of_form}
+    context["as_of"] = day
     if period is not None:
-        data = reads.dashboard(
-            tasks=Task.objects.visible_to(request.user), plan=plan, period=period, periods=form.periods
+        tasks = Task.objects.visible_to(request.user)
+        if day is None:
+            data = reads.dashboard(tasks=tasks, plan=plan, period=period, periods=form.periods)
+        else:
+            data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=period, periods=form.periods, day=day)
+        snapshot = data.pop("snapshot", None)
+        context["changes"] = period_changes(
+            tasks=tasks.filter(zone__plan=plan),
+            period=period,
+            periods=form.periods,
+            reports=snapshot.counted() if snapshot else None,
+            milestones=snapshot.milestone_rows() if snapshot else None,
+            zones={row["zone"].pk: row["zone"] for row in data["zones"]},
         )
         context.update(data)
         context["chart_data"] = chart_data(data)
@@ -51,6 +72,8 @@ def dashboard(request):
             .filter(zone__plan=plan)
             .select_related("zone")
             .order_by("issued_at")
+            if day is None
+            else asof.open_red_escalations(plan, day)
         )
         context["red_escalations"] = SimpleLazyObject(lambda: list(red[: RED_LIMIT + 1]))
         context["red_limit"] = RED_LIMIT

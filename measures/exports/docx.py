@@ -243,8 +243,27 @@ def _next_steps(body, number, report):
         body.paragraph(_("No next steps were reported."))
 
 
-def render(report):
-    """The document as bytes."""
+def _changes(body, number, report, changes):
+    """本期与上期对比: a sentence for the whole, one per zone, then the biggest movers."""
+    from measures.changes import exports as compared
+
+    body.heading(text.heading_number(number) + _("Changes since the last period"), level=1)
+    if changes.previous is None:
+        body.paragraph(_("This is the plan's first period: there is no earlier period to compare with."))
+        return
+    body.paragraph(compared.summary_sentence(changes))
+    for tally in changes.zones:
+        body.paragraph(compared.zone_sentence(tally))
+    lines = compared.mover_lines(changes)
+    if lines:
+        body.heading(_subheading_number(1) + _("Biggest movers"), level=2)
+        for line in lines:
+            body.paragraph(line)
+
+
+def render(report, changes=None):
+    """The document as bytes; with `changes` (measures.changes.selectors.PeriodChanges) a part
+    compares the period with the one before."""
     document = Document()
     _setup(document)
     body = Body(document)
@@ -254,6 +273,11 @@ def render(report):
     body.paragraph(indent=False)
     body.paragraph(text.addressee_line(), indent=False)
     body.paragraph(text.opening(report))
+    snapshot = getattr(report, "snapshot", None)
+    if snapshot is not None:
+        from measures.changes.exports import as_of_note
+
+        body.paragraph(as_of_note(snapshot.day))
     for sentence in text.summary_sentences(report):
         body.paragraph(sentence)
     labels = row_labels()
@@ -262,6 +286,8 @@ def render(report):
     after = len(report.sections)
     _problems(body, after + 1, report)
     _next_steps(body, after + 2, report)
+    if changes is not None:
+        _changes(body, after + 3, report, changes)
     body.paragraph(indent=False)
     body.paragraph(
         formats.date_format(report.today, "DATE_FORMAT"), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT

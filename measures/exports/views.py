@@ -2,7 +2,7 @@
 as Excel, CSV or Word. Every format renders the same rows (measures.exports.rows)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
@@ -10,11 +10,15 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
+from measures.changes import asof
+from measures.changes.exports import as_of_label
+from measures.changes.forms import AsOfForm
+from measures.changes.selectors import period_changes
 from measures.choices import Light
 from measures.exports import csv, docx, text, xlsx
 from measures.exports.forms import PeriodReportForm, ReportScopeForm
 from measures.exports.rows import TIMELINESS, columns, period_rows, period_summary, timeliness_labels
-from measures.models import ReportingPeriod
+from measures.models import ReportingPeriod, Task
 from notifications.choices import Subject
 from notifications.models import Escalation
 
@@ -31,9 +35,32 @@ CONTENT_TYPES = {
 }
 
 
-def format_links(period, zone):
-    query = f"?zone={zone.code}" if zone is not None else ""
+def format_links(period, zone, day=None):
+    params = [f"zone={zone.code}"] if zone is not None else []
+    if day is not None:
+        params.append(f"as_of={day.isoformat()}")
+    query = "?" + "&".join(params) if params else ""
     return {name: reverse(f"measures:{url}", args=[period.pk]) + query for name, url in FORMATS}
+
+
+def as_of(request):
+    """(AsOfForm, the past day asked for or None) of ?as_of=YYYY-MM-DD."""
+    form = AsOfForm(request.GET if "as_of" in request.GET else None)
+    return form, form.day()
+
+
+def report_changes(request, report):
+    """This period against the one before for the report's tasks (measures.changes.selectors); as
+    of a past day from the same snapshot as the rows."""
+    snapshot = getattr(report, "snapshot", None)
+    return period_changes(
+        tasks=Task.objects.visible_to(request.user),
+        period=report.period,
+        zone=report.zone,
+        reports=snapshot.counted() if snapshot else None,
+        milestones=snapshot.milestone_rows() if snapshot else None,
+        zones={section.zone.pk: section.zone for section in report.sections},
+    )
 
 
 @login_required
@@ -54,11 +81,15 @@ def scope(request, period_id):
     return period, form.cleaned_data["zone"]
 
 
-def scoped_report(request, period_id):
+def scoped_report(request, period_id, day=None):
     """The report of one period for the zones asked for; 404 for anything outside the user's scope:
-    an unknown period, a zone not theirs or not in the period's plan, a plan with none of theirs."""
+    an unknown period, a zone not theirs or not in the period's plan, a plan with none of theirs.
+    With `day`, as it stood at the end of that day."""
     period, zone = scope(request, period_id)
-    report = period_rows(request.user, period, zone=zone)
+    if day is None:
+        report = period_rows(request.user, period, zone=zone)
+    else:
+        report = asof.period_rows_as_of(request.user, period, day, zone=zone)
     if not report.sections:
         raise Http404
     return report
@@ -66,6 +97,10 @@ def scoped_report(request, period_id):
 
 def attachment(report, extension, content):
     filename = text.file_name(report, extension)
+    snapshot = getattr(report, "snapshot", None)
+    if snapshot is not None:
+        # A file of a past day says so in its name, so it is never taken for today's.
+        filename = f"{filename.rsplit('.', 1)[0]}-{as_of_label(snapshot.day)}.{extension}"
     return HttpResponse(
         content,
         content_type=CONTENT_TYPES[extension],
@@ -89,7 +124,7 @@ def summary_rows(rows):
     return mark_safe("\n".join(lines))  # noqa: S308 - built from escaped names and numbers
 
 
-def page_context(report):
+def page_context(report, day=None):
     return {
         "report": report,
         "title": text.title(report),
@@ -98,7 +133,7 @@ def page_context(report):
         "summary": text.summary_sentences(report),
         "timeliness_labels": timeliness_labels(report.owed),
         "headers": {key: label for key, label, _width in columns()},
-        "links": format_links(report.period, report.zone),
+        "links": format_links(report.period, report.zone, day),
     }
 
 
@@ -109,12 +144,20 @@ def report_html(request, period_id):
     away (its own page). The full report of 20,000 tasks was 17 MB of HTML that took seconds
     to send and would print 2,674 pages; the downloads keep every row of every zone."""
     period, zone = scope(request, period_id)
+    as_of_form, day = as_of(request)
+    full = None
     if zone is None:
-        summary = period_summary(request.user, period)
+        if day is None:
+            summary = period_summary(request.user, period)
+        else:
+            full = asof.period_rows_as_of(request.user, period, day)
+            summary = asof.summary_of(full)
         if not summary.sections:
             raise Http404
         if len(summary.sections) > 1:
-            context = page_context(summary)
+            context = page_context(summary, day)
+            context.update(as_of_form=as_of_form, as_of=day)
+            context["changes"] = report_changes(request, full or summary)
             context["zone_rows"] = summary_rows(
                 (
                     f'data-zone="{escape(section.zone.code)}"',
@@ -140,46 +183,68 @@ def report_html(request, period_id):
                 )
                 for row in summary.categories
             )
-            context["red_escalations"] = red_escalations(summary)
+            context["red_escalations"] = red_escalations(summary, day)
             return render(request, "measures/period_report_summary.html", context)
-    report = period_rows(request.user, period, zone=zone)
+    if full is not None:
+        report = full
+    elif day is None:
+        report = period_rows(request.user, period, zone=zone)
+    else:
+        report = asof.period_rows_as_of(request.user, period, day, zone=zone)
     if not report.sections:
         raise Http404
     context = {
-        **page_context(report),
+        **page_context(report, day),
+        "as_of_form": as_of_form,
+        "as_of": day,
+        "changes": report_changes(request, report),
+        "show_change_rows": True,
         "problems_number": text.heading_number(len(report.sections) + 1),
         "next_steps_number": text.heading_number(len(report.sections) + 2),
         "sections": [(text.heading_number(n), s) for n, s in enumerate(report.sections, start=1)],
-        "red_escalations": red_escalations(report),
+        "red_escalations": red_escalations(report, day),
     }
     return render(request, "measures/period_report.html", context)
 
 
-def red_escalations(report):
-    """The red escalations (红色督办) of the period's reports in the report's zones, settled or not."""
+def red_escalations(report, day=None):
+    """The red escalations (红色督办) of the period's reports in the report's zones, settled or not
+    (with `day`: those issued by then)."""
     zones = [section.zone.pk for section in report.sections]
     steps = Escalation.objects.red().filter(
         subject=Subject.REPORT, period_id=report.period.pk, zone_id__in=zones
     )
+    if day is not None:
+        steps = steps.filter(issued_at__lt=asof.day_end(day))
     return list(steps.select_related("zone").order_by("zone__annex_number", "issued_at"))
+
+
+def download(request, period_id, extension, render_file, with_changes):
+    """A download of the report (as of ?as_of= when given); a refused date is a 400 that says why,
+    in the user's language, not a file of today's figures under a past date's name."""
+    form, day = as_of(request)
+    if form.refused():
+        scope(request, period_id)
+        return HttpResponseBadRequest(form.errors_text(), content_type="text/plain; charset=utf-8")
+    report = scoped_report(request, period_id, day)
+    if with_changes:
+        return attachment(report, extension, render_file(report, changes=report_changes(request, report)))
+    return attachment(report, extension, render_file(report))
 
 
 @login_required
 @never_cache
 def report_xlsx(request, period_id):
-    report = scoped_report(request, period_id)
-    return attachment(report, "xlsx", xlsx.render(report))
+    return download(request, period_id, "xlsx", xlsx.render, with_changes=True)
 
 
 @login_required
 @never_cache
 def report_csv(request, period_id):
-    report = scoped_report(request, period_id)
-    return attachment(report, "csv", csv.render(report))
+    return download(request, period_id, "csv", csv.render, with_changes=False)
 
 
 @login_required
 @never_cache
 def report_docx(request, period_id):
-    report = scoped_report(request, period_id)
-    return attachment(report, "docx", docx.render(report))
+    return download(request, period_id, "docx", docx.render, with_changes=True)

@@ -326,16 +326,45 @@ def _absolute(ref):
     return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in ref.split(":"))
 
 
-def render(report):
-    """The workbook as bytes."""
+def render(report, changes=None):
+    """The workbook as bytes; with `changes` (measures.changes.selectors.PeriodChanges) a last
+    sheet compares the period with the one before."""
     taken = set()
     labels = row_labels()
     return workbook_bytes(
         itertools.chain(
             [_summary_sheet(report, taken)],
             (_zone_sheet(section, taken, labels) for section in report.sections),
+            [_changes_sheet(report, changes, taken)] if changes is not None else [],
         )
     )
+
+
+def _changes_sheet(report, changes, taken):
+    """本期与上期对比: the zones' table, then one row per task with the comparison columns."""
+    from measures.changes import exports as compared
+
+    spec = compared.task_columns()
+    sheet = Sheet(sheet_name(_("Since last period"), taken), [width for _label, width in spec])
+    snapshot = getattr(report, "snapshot", None)
+    sheet.append([title(report)])
+    if snapshot is not None:
+        sheet.append([compared.as_of_note(snapshot.day)])
+    if changes.previous is None:
+        sheet.append([_("This is the plan's first period: there is no earlier period to compare with.")])
+        return sheet
+    sheet.append([compared.comparison_heading(changes)])
+    sheet.append([])
+    sheet.append([str(label) for label, _width in compared.zone_columns()], HEADER)
+    for tally in changes.zones:
+        sheet.append(compared.zone_cells(tally.zone.name, tally))
+    sheet.append(compared.zone_cells(_("Total"), changes.total), HEADER)
+    sheet.append([])
+    sheet.append([str(label) for label, _width in spec], HEADER)
+    moves, yes = compared.move_labels(), _("Yes")
+    for row in changes.rows:
+        sheet.append(compared.task_cells(row, moves, yes), TOP)
+    return sheet
 
 
 def workbook_bytes(sheets):

@@ -14,6 +14,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from measures.changes.selectors import previous_period, task_change_from
 from measures.choices import EventKind, ReportState
 from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task
 from measures.periods.selectors import current_periods, plan_periods
@@ -125,7 +126,8 @@ def task_page(user, task, period, today=None, periods=None):
     """Everything the task page shows for one period: a fixed number of queries."""
     today = today or timezone.localdate()
     periods = plan_periods(task) if periods is None else periods
-    report, latest, earlier_report = _reports_shown(user, task, period, periods)
+    previous = previous_period(period, periods) if period is not None else None
+    report, latest, earlier_report, previous_report = _reports_shown(user, task, period, periods, previous)
     milestones = list(task.milestones.with_cited().order_by("due", "pk"))
     for milestone in milestones:
         milestone.overdue = milestone.is_overdue(today)
@@ -171,6 +173,18 @@ def task_page(user, task, period, today=None, periods=None):
         "latest_review": latest_review,
         "agency_names": {agency.pk: agency.display_name for agency in task.ordered_agencies},
         "closable": bool(latest and latest.closes_off_task),
+        # This period against the one before (measures.changes.selectors), from the rows above.
+        "change": task_change_from(
+            task=task,
+            period=period,
+            previous=previous,
+            now=report,
+            before=previous_report,
+            milestones=milestones,
+        )
+        if period is not None
+        else None,
+        "change_previous": previous,
     }
 
 
@@ -181,9 +195,10 @@ def latest_return_note(report):
     return report.events.filter(kind="returned").select_related("actor").order_by("-at", "-pk").first()
 
 
-def _reports_shown(user, task, period, periods):
-    """(the report of `period`, the task's latest report, whether it has one before `period`),
-    in one query of at most two rows, plus one for the shown report's evidence.
+def _reports_shown(user, task, period, periods, previous=None):
+    """(the report of `period`, the task's latest report, whether it has one before `period`, the
+    report of the `previous` period), in one query of at most three rows, plus one for the shown
+    report's evidence.
 
     The latest tells whether close-off (销号) is possible (it is accepted and completed), so it
     is read whichever period the page shows, unless the task is closed or withdrawn. The earlier
@@ -192,11 +207,13 @@ def _reports_shown(user, task, period, periods):
     them: no row means the task has no report at all, so no earlier one either."""
     wants_latest = not (task.is_closed or task.is_withdrawn) and bool(periods)
     if period is None and not wants_latest:
-        return None, None, False
+        return None, None, False, None
     reports = ProgressReport.objects.filter(task=task).shown_to(user)
     condition = Q(pk=Subquery(reports.order_by("-period__start").values("pk")[:1]))
     if period is not None:
         condition |= Q(period=period)
+        if previous is not None:
+            condition |= Q(period=previous)
         earlier = reports.filter(period__plan_id=period.plan_id, period__start__lt=period.start)
         reports = reports.annotate(has_earlier=Exists(earlier))
     rows = list(
@@ -217,4 +234,5 @@ def _reports_shown(user, task, period, periods):
         )
     latest = rows[0] if rows and wants_latest else None
     earlier_report = bool(period is not None and report is None and rows and rows[0].has_earlier)
-    return report, latest, earlier_report
+    before = next((row for row in rows if previous is not None and row.period_id == previous.pk), None)
+    return report, latest, earlier_report, before

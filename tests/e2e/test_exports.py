@@ -75,6 +75,6 @@ def test_manager_prints_and_downloads_a_zone_report(live_server, period, page, s
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     book = openpyxl.load_workbook(saved)
-    assert book.sheetnames[1:] == ["西青经开区"]
+    assert book.sheetnames[1:] == ["西青经开区", "与上期对比"]
     first = [cell.value for cell in book["西青经开区"][2]]
     assert first[:2] == [1, task.title] and first[4:6] == [60, "完成集成电路产业政策梳理。"]

@@ -29,6 +29,9 @@ ZONE_NAMES = {"xiqing": "西青经开区", "wuqing": "武清经开区", "beichen
 SUBMITTED = [ReportState.SUBMITTED, ReportState.ACCEPTED]
 # Session and user, then: period, access, zones, tasks (with report values), reports, requests.
 QUERIES = 2 + 6
+# The comparison with the last period (measures.changes) in the page, Excel and Word: the previous
+# period, the tasks, their reports of both periods, the milestones due.
+CHANGES = 4
 # The printable page, drawn in base.html, also reads the navigation's count of unanswered major
 # matters (managers only), and the red escalations (红色督办) of the period listed at its end.
 PAGE = QUERIES + 2
@@ -212,6 +215,7 @@ def test_xlsx_sheets_header_layout_and_a_known_row(client, manager, period, repo
         "北辰经开区",
         "子牙经开区",
         "东丽经开区",
+        "Since last period",
     ]
     sheet = book["西青经开区"]
     header = [c.value for c in sheet[1]]
@@ -275,7 +279,7 @@ def test_xlsx_summary_agrees_with_independent_counts(client, manager, period, re
     assert (total["Green"], total["Yellow"], total["Red"]) == tuple(expected_lights(period).values())
     # Every zone sheet's light column adds up to the summary.
     lights = [
-        row[10] for name in book.sheetnames[1:] for row in book[name].iter_rows(min_row=2, values_only=True)
+        row[10] for name in book.sheetnames[1:-1] for row in book[name].iter_rows(min_row=2, values_only=True)
     ]
     assert lights.count("Green") == total["Green"] and lights.count("Red") == total["Red"]
 
@@ -299,7 +303,7 @@ def test_csv_has_bom_zone_column_and_the_sheets_rows(client, manager, period, re
     assert rows[0] == ["Zone", *(c.value for c in book["西青经开区"][1])]
     from_sheets = [
         [name, *("" if v is None else str(v) for v in row)]
-        for name in book.sheetnames[1:]
+        for name in book.sheetnames[1:-1]
         for row in book[name].iter_rows(min_row=2, values_only=True)
     ]
     assert rows[1:] == from_sheets
@@ -349,6 +353,7 @@ def test_docx_title_addressees_and_headings(client, manager, period, reports):
             "period": "2026年第四季度",
         }
         problems, next_steps = _("Problems and difficulties"), _("Next steps")
+        changes = _("Changes since the last period")
     assert paragraphs[0] == title
     assert document.paragraphs[0].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
     assert "市高水平开放高质量发展领导小组办公室、自贸试验区管委会：" in paragraphs[:4]
@@ -361,6 +366,7 @@ def test_docx_title_addressees_and_headings(client, manager, period, reports):
         "五、东丽经开区",
         f"六、{problems}",
         f"七、{next_steps}",
+        f"八、{changes}",
     ]
     body = "\n".join(paragraphs)
     assert "场地未落实。" in body and "推动保税物流中心建设。" in body and "请支持查验模式。" in body
@@ -375,7 +381,7 @@ def test_docx_title_addressees_and_headings(client, manager, period, reports):
 def test_one_zone_gives_only_that_zone(client, manager, period, reports):
     client.force_login(manager)
     response = client.get(url("period-report-xlsx", period, "wuqing"), HTTP_ACCEPT_LANGUAGE="en")
-    assert workbook(response).sheetnames == ["Summary", "武清经开区"]
+    assert workbook(response).sheetnames == ["Summary", "武清经开区", "Since last period"]
     assert response["Content-Disposition"].endswith(quote("Work report-2026年第四季度-武清经开区.xlsx"))
     document = docx.Document(io.BytesIO(client.get(url("period-report-docx", period, "wuqing")).content))
     assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"][0] == "一、武清经开区"
@@ -396,7 +402,7 @@ def test_officer_exports_only_their_zone(client, period, reports):
     assert task("xiqing", 1).title in html
     assert not any(title in html for title in wuqing_titles)
     book = workbook(client.get(url("period-report-xlsx", period)))
-    assert book.sheetnames[1:] == ["西青经开区"]
+    assert book.sheetnames[1:] == ["西青经开区", "与上期对比"]
     rows = csv_rows(client.get(url("period-report-csv", period)))[1:]
     assert {row[0] for row in rows} == {"西青经开区"} and len(rows) == 12
     assert not any(title in "".join(map(str, row)) for row in rows for title in wuqing_titles)
@@ -422,11 +428,11 @@ def test_liaison_sees_only_supported_tasks(client, period, reports):
 
 def test_query_count_does_not_grow_with_the_data(client, manager, period, reports, django_assert_num_queries):
     client.force_login(manager)
-    with django_assert_num_queries(PAGE):
+    with django_assert_num_queries(PAGE + CHANGES):
         client.get(url("period-report-html", period))
-    with django_assert_num_queries(QUERIES):
+    with django_assert_num_queries(QUERIES + CHANGES):
         client.get(url("period-report-xlsx", period))
-    with django_assert_num_queries(PAGE + 1):  # the zone asked for
+    with django_assert_num_queries(PAGE + CHANGES + 1):  # the zone asked for
         client.get(url("period-report-html", period, "xiqing"))
 
     # Many more reports, evidence and coordination requests: the same number of queries.
@@ -437,9 +443,9 @@ def test_query_count_does_not_grow_with_the_data(client, manager, period, report
         for agency in each.supporting_agencies.all()[:1]:
             services.ask_agency(task=each, user=admin, agency=agency, question="请协调。", period=period)
         submit(report, admin, on_time=each.number % 2 == 0)
-    with django_assert_num_queries(PAGE):
+    with django_assert_num_queries(PAGE + CHANGES):
         html = client.get(url("period-report-html", period)).content.decode()
-    with django_assert_num_queries(QUERIES):
+    with django_assert_num_queries(QUERIES + CHANGES):
         client.get(url("period-report-xlsx", period))
     assert html_summary(html)["total"] == {
         key: sum(v[key] for v in expected_counts(period, ZONES).values())

@@ -1,0 +1,553 @@
+"""The dashboard and the period report as they stood at the end of a past day, rebuilt from the
+history rows (ReportEvent) rather than from today's rows.
+
+Every change to a report, a close-off and a milestone writes a history row in the same transaction
+(measures.history.record) with the fields it changed as [before, after]. The state at the end of
+day D is today's rows with every change recorded after D undone, newest first: a report created
+after D did not exist, an edit after D is rolled back field by field, a state change after D is
+rolled back to the state before it, and the date of submission is the last submission by D. A
+close-off after D is undone, a reopening after D brings back the close-off before it; a milestone
+added after D did not exist, one marked done after D was not done yet, a due date moved after D
+had its old date, and so had one moved by a plan adjustment approved after D; one it dropped was
+still there. Undoing from today keeps rows whose early history predates the record (data
+loaded in bulk) as they are. Withdrawals (撤销) are read from the task's own date.
+
+Not rebuilt: tasks added or renamed by a plan revision after D are shown as they are now.
+
+The figures are then counted by the dashboard's and the period report's own functions
+(Tally, light_for, ended_by, zone_score, TaskRow, Section), with today = D, so a page as of D shows
+what the same page showed on D. A fixed number of queries whatever the number of tasks."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from measures.changes.selectors import Side
+from measures.choices import (
+    REPORTED_STATES,
+    AdjustmentKind,
+    AdjustmentState,
+    EventKind,
+    ReportState,
+    RequestState,
+)
+from measures.dashboard import selectors as dash
+from measures.models import (
+    CoordinationRequest,
+    Evidence,
+    Milestone,
+    PlanAdjustment,
+    ProgressReport,
+    ReportEvent,
+    Task,
+    TaskAgency,
+    TaskCategory,
+)
+from measures.reporting.models import REPORT_FIELDS
+from measures.tasks.lights import ended_by, light_for
+from notifications.models import Escalation
+from zones.models import Agency, Zone
+
+# The report's columns an event may have changed, by the name the history writes them under.
+REPORT_ATTNAMES = {name: ProgressReport._meta.get_field(name).attname for name in REPORT_FIELDS}
+REPORT_COLUMNS = ["id", "task_id", "period_id", "state", "submitted_on", *REPORT_ATTNAMES.values()]
+MILESTONE_KINDS = {EventKind.MILESTONE_ADDED, EventKind.MILESTONE_CHANGED, EventKind.MILESTONE_DONE}
+
+
+def day_end(day):
+    """The first moment after `day` in the zone's time: what happened before it happened by D."""
+    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min))
+
+
+@dataclass
+class Snapshot:
+    """What the tables held at the end of `day`, for the tasks read."""
+
+    day: datetime.date
+    reports: dict = field(default_factory=dict)  # report id: {column: value}
+    closed_at: dict = field(default_factory=dict)  # task id: datetime or None
+    withdrawn_at: dict = field(default_factory=dict)
+    milestones: dict = field(default_factory=dict)  # milestone id: {task_id, due, done}
+
+    @property
+    def end(self):
+        return day_end(self.day)
+
+    def report_of(self, task_id, period_id):
+        return self._by_key().get((task_id, period_id))
+
+    def _by_key(self):
+        if not hasattr(self, "_keyed"):
+            self._keyed = {(r["task_id"], r["period_id"]): r for r in self.reports.values()}
+        return self._keyed
+
+    def counted(self):
+        """{(task id, period id): Side} of the reports submitted or accepted at the end of the day."""
+        return {
+            (r["task_id"], r["period_id"]): Side.of(r["status"], r["percent_complete"], r["problems"])
+            for r in self.reports.values()
+            if r["state"] in REPORTED_STATES
+        }
+
+    def overdue(self, task_id):
+        """Milestones overdue on `day` (Milestone.objects.overdue's rule, as of then)."""
+        if self.closed_at.get(task_id) is not None or self.withdrawn_at.get(task_id) is not None:
+            return 0
+        return sum(
+            1
+            for m in self.milestones.values()
+            if m["task_id"] == task_id and not m["done"] and m["due"] < self.day
+        )
+
+    def milestone_rows(self):
+        """[(task id, due, done_on)] for the comparison; done_on is the day for one done by then."""
+        return [
+            (m["task_id"], m["due"], m["done_on"] if m["done"] else None) for m in self.milestones.values()
+        ]
+
+
+def rebuild(tasks, day):
+    """The Snapshot of `tasks` (a queryset) at the end of `day`: five queries (tasks, reports,
+    milestones, plan adjustments of milestones approved after the day, history rows after the
+    day with the submissions and close-offs before it)."""
+    end = day_end(day)
+    snapshot = Snapshot(day=day)
+    ids = tasks.values("pk")
+    for task_id, closed_at, withdrawn_at in tasks.order_by().values_list("pk", "closed_at", "withdrawn_at"):
+        snapshot.closed_at[task_id] = closed_at
+        snapshot.withdrawn_at[task_id] = (
+            withdrawn_at if withdrawn_at is not None and withdrawn_at < end else None
+        )
+    snapshot.reports = {
+        r["id"]: r for r in ProgressReport.objects.filter(task__in=ids).order_by().values(*REPORT_COLUMNS)
+    }
+    snapshot.milestones = {
+        m["id"]: {**m, "done": m["done_on"] is not None}
+        for m in Milestone.objects.filter(task__in=ids, created_at__lt=end)
+        .order_by()
+        .values("id", "task_id", "due", "done_on")
+    }
+    resubmitted = ReportEvent.objects.filter(kind=EventKind.SUBMITTED, at__gte=end, task__in=ids).values(
+        "report_id"
+    )
+    events = (
+        ReportEvent.objects.filter(task__in=ids)
+        .filter(
+            Q(at__gte=end)
+            | Q(kind=EventKind.TASK_CLOSED)
+            | Q(kind=EventKind.SUBMITTED, report_id__in=resubmitted)
+        )
+        .order_by("-at", "-pk")
+        .values_list("kind", "at", "task_id", "report_id", "changes")
+    )
+    closed_by_then = {}  # task id: its last close-off by the day
+    submitted_by_then = {}  # report id: its last submission by the day
+    # Milestones moved or dropped by a plan adjustment approved after the day: the adjustment keeps
+    # what it moved (from which date) and dropped (with its date); its history row says when.
+    adjusted = {
+        row["pk"]: row
+        for row in PlanAdjustment.objects.filter(
+            task__in=ids, kind=AdjustmentKind.MILESTONES, state=AdjustmentState.APPROVED, decided_at__gte=end
+        ).values("pk", "task_id", "proposal", "before")
+    }
+    undone = []
+    for kind, at, task_id, report_id, changes in events:
+        if at < end:
+            if kind == EventKind.TASK_CLOSED:
+                closed_by_then.setdefault(task_id, at)
+            elif kind == EventKind.SUBMITTED:
+                submitted_by_then.setdefault(report_id, at)
+            continue
+        undone.append((kind, task_id, report_id, changes or {}))
+    for kind, task_id, report_id, changes in undone:  # newest first
+        if report_id is not None:
+            _undo_report(snapshot, kind, report_id, changes, submitted_by_then)
+        elif kind == EventKind.TASK_CLOSED:
+            snapshot.closed_at[task_id] = None
+        elif kind == EventKind.TASK_REOPENED:
+            snapshot.closed_at[task_id] = closed_by_then.get(task_id)
+        elif kind in MILESTONE_KINDS or kind == EventKind.MILESTONE_REOPENED:
+            _undo_milestone(snapshot, kind, changes)
+        elif kind == EventKind.ADJUSTMENT_APPROVED and changes.get("adjustment") in adjusted:
+            _undo_adjustment(snapshot, adjusted[changes["adjustment"]])
+    for task_id, closed_at in snapshot.closed_at.items():
+        if closed_at is not None and closed_at >= end:
+            snapshot.closed_at[task_id] = None
+    return snapshot
+
+
+def _undo_report(snapshot, kind, report_id, changes, submitted_by_then):
+    report = snapshot.reports.get(report_id)
+    if report is None:
+        return
+    if kind == EventKind.CREATED:
+        del snapshot.reports[report_id]
+        return
+    for name, pair in changes.items():
+        if name == "state":
+            report["state"] = pair[0]
+        elif name in REPORT_ATTNAMES and isinstance(pair, list):
+            report[REPORT_ATTNAMES[name]] = pair[0]
+    if kind == EventKind.SUBMITTED:
+        at = submitted_by_then.get(report_id)
+        report["submitted_on"] = timezone.localdate(at) if at else None
+
+
+def _undo_milestone(snapshot, kind, changes):
+    if kind == EventKind.MILESTONE_ADDED:
+        # Added after the day (an adjustment's undo may have brought it back): not there yet.
+        snapshot.milestones.pop(changes.get("milestone"), None)
+        return
+    milestone = snapshot.milestones.get(changes.get("milestone"))
+    if milestone is None:
+        return
+    if kind == EventKind.MILESTONE_DONE:
+        milestone["done"] = False
+    elif kind == EventKind.MILESTONE_REOPENED:
+        milestone["done"] = True
+        milestone["done_on"] = milestone["done_on"] or snapshot.day
+    elif kind == EventKind.MILESTONE_CHANGED and isinstance(changes.get("due"), list) and changes["due"][0]:
+        milestone["due"] = datetime.date.fromisoformat(changes["due"][0])
+
+
+def _undo_adjustment(snapshot, adjustment):
+    proposal = adjustment["proposal"] or {}
+    for move in proposal.get("move", []):
+        milestone = snapshot.milestones.get(move.get("milestone"))
+        if milestone is not None and move.get("from"):
+            milestone["due"] = datetime.date.fromisoformat(move["from"])
+    # A dropped milestone is deleted: it comes back as the task's record before the proposal had it.
+    before = {m["id"]: m for m in (adjustment["before"] or {}).get("milestones", [])}
+    for drop in proposal.get("drop", []):
+        pk = drop.get("milestone")
+        done_on = before.get(pk, {}).get("done_on")
+        snapshot.milestones[pk] = {
+            "id": pk,
+            "task_id": adjustment["task_id"],
+            "due": datetime.date.fromisoformat(drop["due"]),
+            "done_on": datetime.date.fromisoformat(done_on) if done_on else None,
+            "done": bool(done_on),
+        }
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+
+def _groups(snapshot, task_rows, period, by, agencies=None):
+    """task_groups()'s groups from the snapshot: the same keys, counted per task in Python."""
+    counts = {}
+    for row in task_rows:
+        report = snapshot.report_of(row["id"], period.pk)
+        submitted_on = report["submitted_on"] if report else None
+        facts = {
+            "closed_at": snapshot.closed_at[row["id"]],
+            "withdrawn_at": snapshot.withdrawn_at[row["id"]],
+            "overdue": snapshot.overdue(row["id"]) > 0,
+            "by_deadline": None if submitted_on is None else submitted_on <= period.deadline,
+            "report_status": report["status"] if report else None,
+            "report_state": report["state"] if report else None,
+        }
+        keys = (
+            [{key: row[key] for key in by}]
+            if agencies is None
+            else [{by[0]: agency} for agency in agencies.get(row["id"], [])]
+        )
+        for key in keys:
+            group = counts.setdefault(
+                tuple(sorted({**key, **facts}.items(), key=lambda kv: kv[0])),
+                {
+                    **key,
+                    **facts,
+                    "tasks": 0,
+                    "percent_sum": None,
+                },
+            )
+            group["tasks"] += 1
+            if report:
+                group["percent_sum"] = (group["percent_sum"] or 0) + report["percent_complete"]
+    groups = list(counts.values())
+    for group in groups:
+        # As dashboard.selectors.task_groups finishes its groups, with today = the day.
+        group["closed"] = ended_by(group["closed_at"], period)
+        group["withdrawn"] = ended_by(group["withdrawn_at"], period)
+        group["light"] = light_for(
+            status=group["report_status"],
+            state=group["report_state"],
+            deadline=period.owed_deadline,
+            today=snapshot.day,
+            overdue_milestones=group["overdue"],
+            closed=group["closed"],
+            withdrawn=group["withdrawn"],
+        )
+        group["timeliness"] = dash.timeliness_of(group["report_state"], group["by_deadline"])
+    return groups
+
+
+def dashboard_as_of(*, tasks, plan, period, periods, day):
+    """dashboard.selectors.dashboard() as it read at the end of `day` (today = day)."""
+    tasks = tasks.filter(zone__plan=plan)
+    snapshot = rebuild(tasks, day)
+    task_rows = list(tasks.order_by().values("id", "zone_id", "category_id"))
+    groups = _groups(snapshot, task_rows, period, ["zone_id", "category_id"])
+    agencies = defaultdict(list)
+    for task_id, agency_id in TaskAgency.objects.filter(task__in=tasks.values("pk")).values_list(
+        "task_id", "agency_id"
+    ):
+        agencies[task_id].append(agency_id)
+    agency_groups = _groups(snapshot, task_rows, period, ["agency_links__agency_id"], agencies=agencies)
+    owed = period.is_owed
+    total = dash.Tally(owed=owed)
+    for group in groups:
+        total.add(group)
+    zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
+    by_zone = dash._tally_by(groups, "zone_id", owed)
+    categories = list(
+        TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups})
+        .select_related("zone")
+        .order_by("zone__annex_number", "number")
+    )
+    by_category = dash._tally_by(groups, "category_id", owed)
+    by_agency = dash._tally_by(agency_groups, "agency_links__agency_id", owed)
+    agency_list = sorted(
+        Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
+    )
+    zone_rows = [{"zone": zone, "tally": by_zone[zone.pk]} for zone in zones]
+    ranking = sorted(
+        (row for row in zone_rows if row["tally"].score is not None),
+        key=lambda row: (-row["tally"].score, row["zone"].annex_number),
+    )
+    return {
+        "period": period,
+        "owed": owed,
+        "deadline_passed": owed and day > period.deadline,
+        "total": total,
+        "awaiting_review": sum(
+            g["tasks"]
+            for g in groups
+            if g["report_state"] == ReportState.SUBMITTED and g["withdrawn_at"] is None
+        ),
+        "zones": zone_rows,
+        "ranking": ranking,
+        "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
+        "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agency_list],
+        "history": _history(snapshot, task_rows, periods, zones, groups),
+        "snapshot": snapshot,
+    }
+
+
+def _history(snapshot, task_rows, periods, zones, groups):
+    """dashboard.selectors.period_history() from the snapshot: the same rule per zone and period."""
+    periods = sorted((p for p in periods if p.start <= snapshot.day and p.is_owed), key=lambda p: p.start)
+    zone_of = {row["id"]: row["zone_id"] for row in task_rows}
+    cells = defaultdict(lambda: {"percent_sum": 0, "on_time": 0})
+    by_pk = {p.pk: p for p in periods}
+    for report in snapshot.reports.values():
+        period = by_pk.get(report["period_id"])
+        task_id = report["task_id"]
+        if period is None or report["state"] not in REPORTED_STATES:
+            continue
+        if ended_by(snapshot.closed_at[task_id], period) or ended_by(snapshot.withdrawn_at[task_id], period):
+            continue
+        cell = cells[(period.pk, zone_of[task_id])]
+        cell["percent_sum"] += report["percent_complete"]
+        if report["submitted_on"] is not None and report["submitted_on"] <= period.deadline:
+            cell["on_time"] += 1
+    ended_at = defaultdict(list)
+    for group in groups:
+        ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
+        ended_at[group["zone_id"]].append((min(ended) if ended else None, group["tasks"]))
+    series = []
+    for zone in zones:
+        points = []
+        for period in periods:
+            open_tasks = sum(n for ended, n in ended_at[zone.pk] if not ended_by(ended, period))
+            cell = cells.get((period.pk, zone.pk), {"percent_sum": 0, "on_time": 0})
+            points.append(
+                {
+                    "period": period,
+                    "average": round(cell["percent_sum"] / open_tasks) if open_tasks else None,
+                    "on_time": cell["on_time"],
+                    "open": open_tasks,
+                    "score": dash.zone_score(
+                        on_time=cell["on_time"], open_tasks=open_tasks, percent_sum=cell["percent_sum"]
+                    ),
+                }
+            )
+        series.append({"zone": zone, "points": points})
+    return {"periods": periods, "series": series}
+
+
+def open_red_escalations(plan, day):
+    """Red escalations (红色督办) of `plan` open at the end of `day`."""
+    end = day_end(day)
+    return (
+        Escalation.objects.red()
+        .filter(zone__plan=plan, issued_at__lt=end)
+        .filter(Q(settled_at__isnull=True) | Q(settled_at__gte=end))
+        .select_related("zone")
+        .order_by("issued_at")
+    )
+
+
+# --------------------------------------------------------------------------- the period report
+
+
+def requests_as_of(requests, day):
+    """The coordination requests asked by the end of `day`, each with the state and answer it had
+    then (changed on the instances only, never saved)."""
+    end = day_end(day)
+    kept = []
+    for request in requests:
+        if request.asked_at >= end:
+            continue
+        if request.closed_at is not None and request.closed_at < end:
+            request.state = RequestState.CLOSED
+        elif request.answered_at is not None and request.answered_at < end:
+            request.state = RequestState.ANSWERED
+        else:
+            request.state = RequestState.OPEN
+            request.answer = ""
+        kept.append(request)
+    return kept
+
+
+def evidence_counts(snapshot, report_ids):
+    """{report id: active evidence at the end of the day}: one query."""
+    end = snapshot.end
+    counts = defaultdict(int)
+    for report_id in (
+        Evidence.objects.filter(report_id__in=report_ids, added_at__lt=end)
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=end))
+        .values_list("report_id", flat=True)
+    ):
+        counts[report_id] += 1
+    return counts
+
+
+def coordination_requests(period, tasks):
+    return (
+        CoordinationRequest.objects.filter(period=period, task__in=tasks)
+        .select_related("task", "agency")
+        .order_by("task__zone__annex_number", "task__number", "asked_at", "pk")
+    )
+
+
+def period_rows_as_of(user, period, day, zone=None):
+    """measures.exports.rows.period_rows() as it read at the end of `day` (today = day): the same
+    zones, tasks, rows and rules, the reports and close-offs from the snapshot."""
+    from core.instances import loaded
+    from measures.exports import rows as report_rows
+    from measures.reporting.models import reports_shown_to
+    from measures.scoping import visible_zones
+    from measures.tasks.lights import light_reasons
+
+    zones = visible_zones(user).filter(plan_id=period.plan_id).order_by("annex_number")
+    if zone is not None:
+        zones = zones.filter(pk=zone.pk)
+    sections = {z.pk: report_rows.Section(zone=z) for z in zones}
+    if not sections:
+        return report_rows.PeriodReport(period=period, zone=zone, sections=[], today=day)
+    began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
+    visible = (
+        Task.objects.visible_to(user)
+        .filter(zone_id__in=list(sections))
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
+    )
+    snapshot = rebuild(visible, day)
+    in_period = [r for r in snapshot.reports.values() if r["period_id"] == period.pk]
+    shown = reports_shown_to(user)
+    if shown:
+        # A liaison reads what was submitted or accepted then, and every report of a task its agency
+        # leads (the rule of reports_shown_to, read against the report's state on the day).
+        led = set(
+            ProgressReport.objects.filter(pk__in=[r["id"] for r in in_period])
+            .filter(shown)
+            .exclude(state__in=REPORTED_STATES)
+            .values_list("task_id", flat=True)
+        )
+        in_period = [r for r in in_period if r["state"] in REPORTED_STATES or r["task_id"] in led]
+    evidence = evidence_counts(snapshot, [r["id"] for r in in_period])
+    agency_ids = {r["support_agency_id"] for r in in_period if r["support_agency_id"]}
+    agencies = {a.pk: a for a in Agency.objects.filter(pk__in=agency_ids)} if agency_ids else {}
+    db = visible.db
+    reports = {}
+    for values in in_period:
+        report = loaded(ProgressReport, {**values, "evidence_count": evidence[values["id"]]}, db=db)
+        if report.support_agency_id is not None:
+            ProgressReport.support_agency.field.set_cached_value(
+                report, agencies.get(report.support_agency_id)
+            )
+        reports[report.task_id] = report
+    for values in visible.order_by("number").values(*report_rows.TASK_COLUMNS):
+        values["closed_at"] = snapshot.closed_at[values["id"]]
+        values["withdrawn_at"] = snapshot.withdrawn_at[values["id"]]
+        task = loaded(Task, values, db=db)
+        section = sections[task.zone_id]
+        Task.zone.field.set_cached_value(task, section.zone)
+        saved = reports.get(task.pk)
+        report = saved if saved is not None and saved.state in REPORTED_STATES else None
+        task.report_status = report.status if report else None
+        task.report_state = saved.state if saved else None
+        task.report_percent = report.percent_complete if report else None
+        task.report_period_id = period.pk if report else None
+        task.period = period
+        task.overdue_count = snapshot.overdue(task.pk)
+        closed = report_rows.is_ended(task, period)
+        inputs = {
+            "status": saved.status if saved else None,
+            "state": task.report_state,
+            "deadline": period.owed_deadline,
+            "today": day,
+            "overdue_milestones": task.overdue_count,
+            "closed": closed,
+        }
+        task.light, task.light_reasons = light_for(**inputs), light_reasons(**inputs)
+        section.rows.append(
+            report_rows.TaskRow(
+                task, report, task.light, task.light_reasons, report_rows.timeliness_of(task, report, period)
+            )
+        )
+    for request in requests_as_of(coordination_requests(period, visible), day):
+        sections[request.task.zone_id].requests.append(request)
+    result = report_rows.PeriodReport(period=period, zone=zone, sections=list(sections.values()), today=day)
+    result.snapshot = snapshot
+    return result
+
+
+def summary_of(report):
+    """period_summary()'s counts (per zone, per category, in total) from a PeriodReport's rows,
+    for the summary page as of a past day: one query (the categories)."""
+    from measures.exports import rows as report_rows
+
+    summary = report_rows.PeriodSummary(period=report.period, sections=[], categories=[], today=report.today)
+    category_of = (
+        dict(
+            Task.objects.filter(pk__in=[row.task.pk for row in report.rows]).values_list("pk", "category_id")
+        )
+        if report.rows
+        else {}
+    )
+    by_category = {}
+    for section in report.sections:
+        zone_summary = report_rows.ZoneSummary(zone=section.zone)
+        for row in section.rows:
+            category = by_category.setdefault(
+                category_of[row.task.pk], report_rows.CategorySummary(category=None)
+            )
+            for tally in (zone_summary.tally, category.tally, summary):
+                tally.add(1, row.status or report_rows.NOT_REPORTED, row.light, row.timeliness)
+        zone_summary.tally.requests = len(section.requests)
+        summary.requests += len(section.requests)
+        summary.sections.append(zone_summary)
+    zones = {section.zone.pk: section.zone for section in report.sections}
+    categories = TaskCategory.objects.filter(pk__in=list(by_category)).order_by(
+        "zone__annex_number", "number"
+    )
+    for category in categories.only("id", "zone_id", "number", "code", "title", "title_en"):
+        category.zone = zones[category.zone_id]
+        by_category[category.pk].category = category
+        summary.categories.append(by_category[category.pk])
+    return summary

@@ -1,0 +1,406 @@
+"""The dashboard and the period report as of a past date (measures.changes.asof): rebuilt from the
+history rows, they equal what the same pages showed on that date, whatever changed after it.
+
+No clock library is installed: the data "written before D" is written through the services and
+then dated explicitly (history rows, submission dates, close-off, milestones) to a day before D;
+the pages "on D" are the selectors with today = D before anything after D happens."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from core.roles import Role
+from measures import services
+from measures.changes import asof
+from measures.changes.selectors import period_changes
+from measures.choices import TaskStatus
+from measures.dashboard import selectors as reads
+from measures.exports.rows import period_rows
+from measures.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod, Task
+from tests.factories import make_task, make_user
+from tests.helpers import SESSION
+from zones.models import Plan, Zone
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+# D: after the period's end and five days before its deadline (a missing report is yellow on D,
+# red today), so the day matters for the lights too.
+D = TODAY - datetime.timedelta(days=30)
+WRITTEN = timezone.make_aware(datetime.datetime.combine(D - datetime.timedelta(days=3), datetime.time(10)))
+
+
+def quarter(start, name):
+    return ReportingPeriod.objects.create(
+        plan=Plan.objects.get(code="second-batch"),
+        name=name,
+        start=start,
+        end=start + datetime.timedelta(days=90),
+        deadline=start + datetime.timedelta(days=100),
+    )
+
+
+def write(task, period, officer, status, percent, problems="", submit=True):
+    report = services.save_report(
+        task=task,
+        period=period,
+        user=officer,
+        data={"status": status, "percent_complete": percent, "progress": "推进中", "problems": problems},
+    )
+    return services.submit_report(report=report, user=officer) if submit else report
+
+
+@pytest.fixture
+def world():
+    """Both periods reported in xiqing and wuqing, a close-off and milestones, all dated before D."""
+    before = quarter(TODAY - datetime.timedelta(days=220), "上期")
+    now = quarter(D - datetime.timedelta(days=95), "本期")
+    xiqing, wuqing = Zone.objects.get(code="xiqing"), Zone.objects.get(code="wuqing")
+    officer = make_user(Role.OFFICER, zones=[xiqing, wuqing])
+    manager, reviewer = make_user(Role.MANAGER), make_user(Role.MANAGER)
+    task = {n: Task.objects.get(zone=xiqing, number=n) for n in range(1, 11)}
+    write(task[1], before, officer, TaskStatus.ON_TRACK, 40)
+    write(task[1], now, officer, TaskStatus.ON_TRACK, 50)
+    write(task[2], before, officer, TaskStatus.ON_TRACK, 30)
+    write(task[2], now, officer, TaskStatus.DELAYED, 35, problems="审批慢")
+    write(task[3], before, officer, TaskStatus.BLOCKED, 10, problems="用地")
+    accepted = write(task[4], now, officer, TaskStatus.ON_TRACK, 70)
+    services.accept_report(report=accepted, user=reviewer)
+    done = write(task[6], before, officer, TaskStatus.COMPLETED, 100)
+    services.accept_report(report=done, user=reviewer)
+    services.close_task(task=task[6], user=manager, note="完成")
+    overdue = services.add_milestone(
+        task=task[7], user=officer, title="签约", due=D - datetime.timedelta(days=5)
+    )
+    late = services.add_milestone(
+        task=task[8], user=officer, title="开工", due=D - datetime.timedelta(days=10)
+    )
+    moved = services.add_milestone(
+        task=task[9], user=officer, title="验收", due=D + datetime.timedelta(days=10)
+    )
+    # Moved and dropped after D by an approved plan adjustment (no milestone history row of their own).
+    shifted = services.add_milestone(
+        task=task[10], user=officer, title="评估", due=D + datetime.timedelta(days=5)
+    )
+    dropped = services.add_milestone(
+        task=task[10], user=officer, title="试运行", due=D - datetime.timedelta(days=2)
+    )
+    write(Task.objects.get(zone=wuqing, number=1), now, officer, TaskStatus.ON_TRACK, 20, submit=False)
+    ReportEvent.objects.update(at=WRITTEN)
+    ProgressReport.objects.filter(submitted_at__isnull=False).update(
+        submitted_at=WRITTEN, submitted_on=WRITTEN.date(), updated_at=WRITTEN
+    )
+    Task.objects.filter(closed_at__isnull=False).update(closed_at=WRITTEN)
+    Milestone.objects.update(created_at=WRITTEN, updated_at=WRITTEN)
+    return {
+        "before": before,
+        "now": now,
+        "task": task,
+        "officer": officer,
+        "manager": manager,
+        "reviewer": reviewer,
+        "milestones": (overdue, late, moved),
+        "adjusted": (shifted, dropped),
+        "xiqing": xiqing,
+        "wuqing": wuqing,
+    }
+
+
+def change_after_d(world):
+    """What happens after D: returns, edits, resubmissions, acceptances, a new report, a reopened
+    task, milestones done, moved and added."""
+    task, officer, now = world["task"], world["officer"], world["now"]
+    first = ProgressReport.objects.get(task=task[1], period=now)
+    first = services.return_report(report=first, user=world["reviewer"], note="请补充")
+    write(task[1], now, officer, TaskStatus.BLOCKED, 55, problems="新问题")
+    services.accept_report(
+        report=ProgressReport.objects.get(task=task[2], period=now), user=world["reviewer"]
+    )
+    write(task[3], now, officer, TaskStatus.COMPLETED, 100)
+    services.reopen_task(task=task[6], user=world["manager"], reason="复核")
+    overdue, late, moved = world["milestones"]
+    services.complete_milestone(milestone=overdue, user=officer)
+    services.complete_milestone(milestone=late, user=officer, done_on=D - datetime.timedelta(days=8))
+    services.update_milestone(
+        milestone=moved, user=officer, title="验收", due=D - datetime.timedelta(days=20)
+    )
+    services.add_milestone(task=task[10], user=officer, title="补充", due=D - datetime.timedelta(days=40))
+    shifted, dropped = world["adjusted"]
+    adjustment = services.propose_adjustment(
+        task=task[10],
+        user=officer,
+        kind="milestones",
+        reason="调整计划",
+        move=[(shifted, D - datetime.timedelta(days=15))],
+        drop=[dropped],
+    )
+    services.approve_adjustment(adjustment=adjustment, user=world["manager"])
+    draft = ProgressReport.objects.get(task__zone=world["wuqing"], task__number=1, period=now)
+    services.submit_report(report=draft, user=officer)
+
+
+def tally(t):
+    return (t.tasks, t.open, t.on_time, t.late, t.missing, t.percent_sum, dict(t.by_status), dict(t.by_light))
+
+
+def dashboard_figures(data):
+    return {
+        "total": tally(data["total"]),
+        "zones": [(row["zone"].code, tally(row["tally"])) for row in data["zones"]],
+        "categories": [(row["category"].pk, tally(row["tally"])) for row in data["categories"]],
+        "agencies": [(row["agency"].pk, tally(row["tally"])) for row in data["agencies"]],
+        "ranking": [row["zone"].code for row in data["ranking"]],
+        "history": [
+            (
+                s["zone"].code,
+                [(p["period"].pk, p["average"], p["on_time"], p["open"], p["score"]) for p in s["points"]],
+            )
+            for s in data["history"]["series"]
+        ],
+        "awaiting_review": data["awaiting_review"],
+        "deadline_passed": data["deadline_passed"],
+    }
+
+
+def report_figures(report):
+    return [
+        (
+            section.zone.code,
+            [
+                (
+                    row.task.number,
+                    row.status,
+                    row.state,
+                    row.task.report_percent,
+                    row.light,
+                    tuple(str(reason) for reason in row.light_reasons),
+                    row.timeliness,
+                    row.evidence_count,
+                    row.text("problems"),
+                )
+                for row in section.rows
+            ],
+            len(section.requests),
+        )
+        for section in report.sections
+    ]
+
+
+def change_figures(changes):
+    return (
+        [(r.task.pk, r.now, r.before, r.milestones_due, r.milestones_met) for r in changes.rows],
+        [r.task.pk for r in changes.gains()],
+        [r.task.pk for r in changes.losses()],
+        [r.task.pk for r in changes.worsened()],
+    )
+
+
+def live(world):
+    manager, now, plan = world["manager"], world["now"], world["now"].plan
+    periods = list(ReportingPeriod.objects.filter(plan=plan).select_related("plan"))
+    tasks = Task.objects.visible_to(manager)
+    return (
+        dashboard_figures(reads.dashboard(tasks=tasks, plan=plan, period=now, periods=periods, today=D)),
+        report_figures(period_rows(manager, now, zone=world["xiqing"], today=D)),
+        change_figures(period_changes(tasks=tasks.filter(zone__plan=plan), period=now)),
+    )
+
+
+def rebuilt(world, user=None):
+    user = user or world["manager"]
+    now, plan = world["now"], world["now"].plan
+    periods = list(ReportingPeriod.objects.filter(plan=plan).select_related("plan"))
+    tasks = Task.objects.visible_to(user)
+    data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=now, periods=periods, day=D)
+    snapshot = data.pop("snapshot")
+    report = asof.period_rows_as_of(user, now, D, zone=world["xiqing"])
+    changes = period_changes(
+        tasks=tasks.filter(zone__plan=plan),
+        period=now,
+        reports=snapshot.counted(),
+        milestones=snapshot.milestone_rows(),
+    )
+    return dashboard_figures(data), report_figures(report), change_figures(changes)
+
+
+def test_rebuilt_pages_equal_what_they_showed_on_the_day(world):
+    on_the_day = live(world)
+    # Nothing changed yet: the rebuild is the live state.
+    assert rebuilt(world) == on_the_day
+    change_after_d(world)
+    # The live pages moved on (the test could fail)...
+    moved = live(world)
+    assert moved[0] != on_the_day[0] and moved[1] != on_the_day[1] and moved[2] != on_the_day[2]
+    # ...and the rebuild still shows D.
+    dashboard, report, changes = rebuilt(world)
+    assert dashboard == on_the_day[0]
+    assert report == on_the_day[1]
+    assert changes == on_the_day[2]
+
+
+def test_the_day_decides_the_lights(world):
+    """Yellow on D (deadline in five days), red today, for the same unsubmitted task."""
+    change_after_d(world)
+    dashboard, _report, _changes = rebuilt(world)
+    today = reads.dashboard(
+        tasks=Task.objects.visible_to(world["manager"]),
+        plan=world["now"].plan,
+        period=world["now"],
+        periods=list(ReportingPeriod.objects.filter(plan=world["now"].plan).select_related("plan")),
+    )
+    assert dashboard["total"][7].get("yellow", 0) > today["total"].by_light.get("yellow", 0)
+    assert not dashboard["deadline_passed"] and today["deadline_passed"]
+
+
+def test_pages_state_the_date_and_equal_the_rebuild(client, world):
+    on_the_day = live(world)
+    change_after_d(world)
+    client.force_login(world["manager"])
+    response = client.get("/", {"period": world["now"].pk, "as_of": D.isoformat()})
+    assert response.status_code == 200
+    assert dashboard_figures(response.context) == on_the_day[0]
+    html = response.content.decode()
+    assert 'id="as-of-note"' in html and f"截至 {D.isoformat()}" in html and "不是今天的数据" in html
+    report_link = reverse("measures:period-report-html", args=[world["now"].pk]) + f"?as_of={D.isoformat()}"
+    assert f'id="as-of-report" href="{report_link}"' in html
+    # A chase (催办) goes out on today's missing reports: not offered beside a past day's counts.
+    assert "/chase/" not in html
+    assert "/chase/" in client.get("/", {"period": world["now"].pk}).content.decode()
+    # Without a period chosen, the period current on D is shown.
+    default = client.get("/", {"as_of": D.isoformat()})
+    assert default.context["period"] == world["now"]
+    url = reverse("measures:period-report-html", args=[world["now"].pk])
+    page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
+    assert page.status_code == 200
+    assert report_figures(page.context["report"]) == on_the_day[1]
+    # Inside the printable report too, not only in the banner above it.
+    assert 'id="as-of-line"' in page.content.decode()
+    # The summary of every zone counts the same rows.
+    summary = client.get(url, {"as_of": D.isoformat()})
+    assert summary.status_code == 200
+    xiqing = next(s for s in summary.context["report"].sections if s.zone.code == "xiqing")
+    rows = on_the_day[1][0][1]
+    assert xiqing.tally.tasks == len(rows)
+    assert dict(xiqing.tally.counts["light"]) == {
+        light: sum(1 for row in rows if row[4] == light) for light in {row[4] for row in rows}
+    }
+
+
+def test_exports_as_of_say_so_and_carry_the_comparison(client, world):
+    change_after_d(world)
+    client.force_login(world["manager"])
+    url = reverse("measures:period-report-xlsx", args=[world["now"].pk])
+    response = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
+    assert response.status_code == 200
+    assert (
+        "截至" in response["Content-Disposition"] or "%E6%88%AA%E8%87%B3" in response["Content-Disposition"]
+    )
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook[workbook.sheetnames[-1]]
+    rows = [row for row in sheet.iter_rows(values_only=True)]
+    assert any(row[0] and str(row[0]).startswith(f"截至 {D.isoformat()}") for row in rows)
+    header = next(row for row in rows if row and "上期状态" in row)
+    by_title = {row[2]: row for row in rows[rows.index(header) + 1 :] if row and row[2]}
+    # On D task 1's report said on track 50, not the blocked 55 written after.
+    assert by_title[world["task"][1].title][7] == 50
+    docx = client.get(
+        reverse("measures:period-report-docx", args=[world["now"].pk]), {"as_of": D.isoformat()}
+    )
+    assert docx.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-13-45", "请按 YYYY-MM-DD"), ("昨天", "请按 YYYY-MM-DD"), ("2999-01-01", "是将来的日期")],
+)
+def test_bad_or_future_dates_say_why(client, world, value, message):
+    client.force_login(world["manager"])
+    response = client.get("/", {"period": world["now"].pk, "as_of": value})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="as-of-refused"' in html and message in html and 'id="as-of-note"' not in html
+    # What was typed is said back (a date input cannot hold a mistyped date).
+    assert f"未采用日期“{value}”" in html
+    url = reverse("measures:period-report-html", args=[world["now"].pk])
+    page = client.get(url, {"zone": "xiqing", "as_of": value})
+    assert page.status_code == 200 and message in page.content.decode()
+    download = client.get(reverse("measures:period-report-xlsx", args=[world["now"].pk]), {"as_of": value})
+    assert download.status_code == 400 and message in download.content.decode()
+
+
+def test_today_is_the_live_page(client, world):
+    client.force_login(world["manager"])
+    response = client.get("/", {"as_of": TODAY.isoformat()})
+    assert response.status_code == 200 and response.context["as_of"] is None
+
+
+def test_who_may_see_a_past_date(client, world):
+    url = reverse("measures:period-report-html", args=[world["now"].pk])
+    xlsx = reverse("measures:period-report-xlsx", args=[world["now"].pk])
+    day = {"as_of": D.isoformat()}
+    for target in ("/", url, xlsx):
+        assert client.get(target, day).url.startswith("/accounts/login/")
+    # An officer does not see the dashboard (lands on their own page) nor another zone's report.
+    ziya = make_user(Role.OFFICER, zones=[Zone.objects.get(code="ziya")])
+    client.force_login(ziya)
+    assert client.get("/", day).url == "/my/"
+    assert client.get(url, {**day, "zone": "xiqing"}).status_code == 404
+    assert client.get(xlsx, {**day, "zone": "xiqing"}).status_code == 404
+    # Their own zone's report as of D: only their zone's rows.
+    page = client.get(url, {**day, "zone": "ziya"})
+    assert page.status_code == 200 and [s.zone.code for s in page.context["report"].sections] == ["ziya"]
+
+
+def test_a_liaison_reads_only_what_was_submitted_on_the_day(world):
+    from zones.models import Agency
+
+    change_after_d(world)
+    wuqing_one = Task.objects.get(zone=world["wuqing"], number=1)
+    agency = Agency.objects.filter(task_links__task=wuqing_one).first()
+    liaison = make_user(Role.LIAISON, agency=agency)
+    # Submitted after D: the liaison reads it today...
+    today = {row.task.pk: row.state for row in period_rows(liaison, world["now"]).rows}
+    assert today[wuqing_one.pk] == "submitted"
+    # ...but on D it was the zone's draft, which a liaison does not read.
+    on_the_day = {row.task.pk: row for row in asof.period_rows_as_of(liaison, world["now"], D).rows}
+    assert wuqing_one.pk in on_the_day
+    assert on_the_day[wuqing_one.pk].state is None and on_the_day[wuqing_one.pk].report is None
+
+
+def test_the_first_day_there_is(client, world):
+    """A day before anything was recorded: every report undone, nothing breaks."""
+    client.force_login(world["manager"])
+    response = client.get("/", {"period": world["now"].pk, "as_of": "0001-01-01"})
+    assert response.status_code == 200
+    assert response.context["total"].on_time + response.context["total"].late == 0
+
+
+def test_query_counts_are_constant_in_rows(client, world, django_assert_num_queries):
+    change_after_d(world)
+    client.force_login(world["manager"])
+    url = reverse("measures:period-report-html", args=[world["now"].pk])
+    targets = [("/", {"period": world["now"].pk}), (url, {"zone": "xiqing"}), (url, {})]
+    counts = []
+    for target, params in targets:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(target, {**params, "as_of": D.isoformat()}).status_code == 200
+        counts.append(len(queries))
+    # dashboard: access, plans, periods; the rebuild's tasks, reports, milestones, plan adjustments
+    # and history rows;
+    # the tasks' zone and category, agency links, zones, categories, agencies; the comparison's
+    # tasks (its reports and milestones come from the rebuild); the top bar's matters
+    assert counts[0] == SESSION + 15
+    officer = world["officer"]
+    for _ in range(5):
+        task = make_task(zone=world["xiqing"])
+        write(task, world["now"], officer, TaskStatus.ON_TRACK, 30)
+        services.add_milestone(task=task, user=officer, title="新", due=D)
+    for (target, params), expected in zip(targets, counts, strict=True):
+        with django_assert_num_queries(expected):
+            client.get(target, {**params, "as_of": D.isoformat()})
