@@ -23,7 +23,7 @@ from measures.choices import TaskStatus
 from measures.dashboard import selectors as reads
 from measures.exports.rows import period_rows
 from measures.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod, Task
-from tests.factories import make_task, make_user
+from tests.factories import CLOSE_OFF_LINK, make_task, make_user
 from tests.helpers import SESSION
 from zones.models import Plan, Zone
 
@@ -74,22 +74,22 @@ def world():
     services.accept_report(report=accepted, user=reviewer)
     done = write(task[6], before, officer, TaskStatus.COMPLETED, 100)
     services.accept_report(report=done, user=reviewer)
-    services.close_task(task=task[6], user=manager, note="完成")
+    services.close_task(task=task[6], user=manager, note="完成", url=CLOSE_OFF_LINK)
     overdue = services.add_milestone(
-        task=task[7], user=officer, title="签约", due=D - datetime.timedelta(days=5)
+        confirm_past=True, task=task[7], user=officer, title="签约", due=D - datetime.timedelta(days=5)
     )
     late = services.add_milestone(
-        task=task[8], user=officer, title="开工", due=D - datetime.timedelta(days=10)
+        confirm_past=True, task=task[8], user=officer, title="开工", due=D - datetime.timedelta(days=10)
     )
     moved = services.add_milestone(
-        task=task[9], user=officer, title="验收", due=D + datetime.timedelta(days=10)
+        confirm_past=True, task=task[9], user=officer, title="验收", due=D + datetime.timedelta(days=10)
     )
     # Moved and dropped after D by an approved plan adjustment (no milestone history row of their own).
     shifted = services.add_milestone(
-        task=task[10], user=officer, title="评估", due=D + datetime.timedelta(days=5)
+        confirm_past=True, task=task[10], user=officer, title="评估", due=D + datetime.timedelta(days=5)
     )
     dropped = services.add_milestone(
-        task=task[10], user=officer, title="试运行", due=D - datetime.timedelta(days=2)
+        confirm_past=True, task=task[10], user=officer, title="试运行", due=D - datetime.timedelta(days=2)
     )
     write(Task.objects.get(zone=wuqing, number=1), now, officer, TaskStatus.ON_TRACK, 20, submit=False)
     ReportEvent.objects.update(at=WRITTEN)
@@ -128,9 +128,11 @@ def change_after_d(world):
     services.complete_milestone(milestone=overdue, user=officer)
     services.complete_milestone(milestone=late, user=officer, done_on=D - datetime.timedelta(days=8))
     services.update_milestone(
-        milestone=moved, user=officer, title="验收", due=D - datetime.timedelta(days=20)
+        confirm_past=True, milestone=moved, user=officer, title="验收", due=D - datetime.timedelta(days=20)
     )
-    services.add_milestone(task=task[10], user=officer, title="补充", due=D - datetime.timedelta(days=40))
+    services.add_milestone(
+        confirm_past=True, task=task[10], user=officer, title="补充", due=D - datetime.timedelta(days=40)
+    )
     shifted, dropped = world["adjusted"]
     adjustment = services.propose_adjustment(
         task=task[10],
@@ -400,7 +402,7 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
     for _ in range(5):
         task = make_task(zone=world["xiqing"])
         write(task, world["now"], officer, TaskStatus.ON_TRACK, 30)
-        services.add_milestone(task=task, user=officer, title="新", due=D)
+        services.add_milestone(confirm_past=True, task=task, user=officer, title="新", due=D)
     for (target, params), expected in zip(targets, counts, strict=True):
         with django_assert_num_queries(expected):
             client.get(target, {**params, "as_of": D.isoformat()})
