@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.instances import loaded
 from core.widgets import QuickSelect
 from measures.choices import AgencyRole, ReportState, TaskStatus
-from measures.dashboard.selectors import LIGHT_ORDER, NO_REPORT, counted_in, task_groups
+from measures.dashboard.selectors import LIGHT_ORDER, NO_REPORT, drilled
 from measures.models import Task, TaskAgency, TaskCategory
 from measures.periods.selectors import current_periods
 from measures.scoping import visible_agencies, visible_zones
@@ -142,14 +142,14 @@ class TaskFilter(django_filters.FilterSet):
         period_id = self.form.cleaned_data.get("period")
         user, today = self._user, timezone.localdate()
         tasks = Task.objects.visible_to(user) if user is not None else Task.objects.all()
-        found = []
+        condition = Q(pk__in=[])
         for plan_id, period in self.periods.items():
             if period is None or (period_id is not None and period.pk != period_id):
                 continue
-            # The same groups, lights and timeliness the dashboard counts (one query a plan).
-            groups = task_groups(tasks.filter(zone__plan_id=plan_id), period, today, ["pk"])
-            found += [group["pk"] for group in groups if counted_in(group, **wanted)]
-        return queryset.filter(pk__in=found)
+            # The same lights and timeliness the dashboard counts (one query a plan), as a
+            # subquery rather than a list of ids.
+            condition |= Q(pk__in=drilled(tasks.filter(zone__plan_id=plan_id), period, today, **wanted))
+        return queryset.filter(condition)
 
     @property
     def _user(self):
