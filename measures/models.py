@@ -4,6 +4,7 @@ Django loads the app's models from here; the app label, table names and migratio
 same as before the split."""
 
 from measures.adjustments.models import PlanAdjustment
+from measures.dashboard.models import LockedPeriodFigures
 from measures.evidence.models import Evidence
 from measures.followup.models import CoordinationRequest, Milestone, Reminder
 from measures.matters.models import MajorMatter
@@ -15,6 +16,7 @@ __all__ = [
     "CoordinationRequest",
     "Evidence",
     "InnovationOutcome",
+    "LockedPeriodFigures",
     "MajorMatter",
     "Milestone",
     "PlanAdjustment",

@@ -299,18 +299,20 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
         agencies[task_id].append(agency_id)
     agency_groups = _groups(snapshot, task_rows, period, ["agency_links__agency_id"], agencies=agencies)
     owed = period.is_owed
-    total = dash.Tally(owed=owed)
+    # As the dashboard: before the deadline the tasks not reported yet are not yet due.
+    deadline_passed = day > period.deadline
+    total = dash.Tally(owed=owed, deadline_passed=deadline_passed)
     for group in groups:
         total.add(group)
     zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
-    by_zone = dash._tally_by(groups, "zone_id", owed)
+    by_zone = dash._tally_by(groups, "zone_id", owed, deadline_passed)
     categories = list(
         TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups})
         .select_related("zone")
         .order_by("zone__annex_number", "number")
     )
-    by_category = dash._tally_by(groups, "category_id", owed)
-    by_agency = dash._tally_by(agency_groups, "agency_links__agency_id", owed)
+    by_category = dash._tally_by(groups, "category_id", owed, deadline_passed)
+    by_agency = dash._tally_by(agency_groups, "agency_links__agency_id", owed, deadline_passed)
     agency_list = sorted(
         Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
     )
@@ -322,7 +324,7 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
     return {
         "period": period,
         "owed": owed,
-        "deadline_passed": owed and day > period.deadline,
+        "deadline_passed": owed and deadline_passed,
         "total": total,
         "awaiting_review": sum(
             g["tasks"]
@@ -342,7 +344,7 @@ def _history(snapshot, task_rows, periods, zones, groups):
     """dashboard.selectors.period_history() from the snapshot: the same rule per zone and period."""
     periods = sorted((p for p in periods if p.start <= snapshot.day and p.is_owed), key=lambda p: p.start)
     zone_of = {row["id"]: row["zone_id"] for row in task_rows}
-    cells = defaultdict(lambda: {"percent_sum": 0, "on_time": 0})
+    cells = defaultdict(lambda: {"percent_sum": 0, "on_time": 0, "reported": 0})
     by_pk = {p.pk: p for p in periods}
     for report in snapshot.reports.values():
         period = by_pk.get(report["period_id"])
@@ -353,6 +355,7 @@ def _history(snapshot, task_rows, periods, zones, groups):
             continue
         cell = cells[(period.pk, zone_of[task_id])]
         cell["percent_sum"] += report["percent_complete"]
+        cell["reported"] += 1
         if report["submitted_on"] is not None and report["submitted_on"] <= period.deadline:
             cell["on_time"] += 1
     ended_at = defaultdict(list)
@@ -364,15 +367,18 @@ def _history(snapshot, task_rows, periods, zones, groups):
         points = []
         for period in periods:
             open_tasks = sum(n for ended, n in ended_at[zone.pk] if not ended_by(ended, period))
-            cell = cells.get((period.pk, zone.pk), {"percent_sum": 0, "on_time": 0})
+            cell = cells.get((period.pk, zone.pk), {"percent_sum": 0, "on_time": 0, "reported": 0})
+            # As dashboard.selectors.period_history: before the deadline the tasks reported so far.
+            due = open_tasks if snapshot.day > period.deadline else cell["reported"]
             points.append(
                 {
                     "period": period,
-                    "average": round(cell["percent_sum"] / open_tasks) if open_tasks else None,
+                    "average": round(cell["percent_sum"] / due) if due else None,
                     "on_time": cell["on_time"],
                     "open": open_tasks,
+                    "due": due,
                     "score": dash.zone_score(
-                        on_time=cell["on_time"], open_tasks=open_tasks, percent_sum=cell["percent_sum"]
+                        on_time=cell["on_time"], open_tasks=due, percent_sum=cell["percent_sum"]
                     ),
                 }
             )

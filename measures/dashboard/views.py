@@ -41,12 +41,15 @@ def dashboard(request):
     day = as_of_form.day()
     if day is not None and plan is not None and not form["period"].value():
         period = current_of(form.periods, today=day)
-    context = {"form": form, "plan": plan, "access": access_for(request.user), "as_of_form": as_of_form}
+    access = access_for(request.user)
+    context = {"form": form, "plan": plan, "access": access, "as_of_form": as_of_form}
     context["as_of"] = day
     if period is not None:
         tasks = Task.objects.visible_to(request.user)
         if day is None:
-            data = reads.dashboard(tasks=tasks, plan=plan, period=period, periods=form.periods)
+            data = reads.dashboard(
+                tasks=tasks, plan=plan, period=period, periods=form.periods, complete=access.sees_everything
+            )
         else:
             data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=period, periods=form.periods, day=day)
         snapshot = data.pop("snapshot", None)

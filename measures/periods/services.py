@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.access import can_review, require
 from measures.choices import EventKind
+from measures.dashboard.services import drop_period_figures, keep_period_figures
 from measures.history import record
 from measures.models import ReportingPeriod
 
@@ -54,6 +55,8 @@ def lock_period(*, period, user):
     period.locked_by = user
     period.full_clean()
     period.save(update_fields=["locked_at", "locked_by"])
+    # The chart across periods reads a locked period's figures from here from now on.
+    keep_period_figures(periods=[period])
     record(period=period, kind=EventKind.PERIOD_LOCKED, actor=user)
     return period
 
@@ -70,5 +73,6 @@ def reopen_period(*, period, user, reason):
     period.locked_by = None
     period.full_clean()
     period.save(update_fields=["locked_at", "locked_by"])
+    drop_period_figures(period=period)
     record(period=period, kind=EventKind.PERIOD_REOPENED, actor=user, note=reason.strip())
     return period

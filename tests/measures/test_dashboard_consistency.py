@@ -81,11 +81,15 @@ def test_one_average_completion_for_a_zone_and_period(client, manager, entered):
     open_tasks = Task.objects.filter(zone__code="xiqing", closed_at__isnull=True).count()
     assert open_tasks == 11
     # Submitted reports of open tasks only: 40 + 60; not the draft's 90, not the closed task's 100.
-    assert xiqing.average_percent == round((40 + 60) / open_tasks) == 9
+    # Before the deadline the nine tasks not reported yet are not yet due, not 0 %: the average
+    # and the score are over the two reported.
+    assert xiqing.due == xiqing.reported == 2
+    assert xiqing.average_percent == round((40 + 60) / 2) == 50
+    assert xiqing.score == round(50 * 2 / 2 + 50 * (100 / 2) / 100, 1) == 75
     series = next(s for s in context["history"]["series"] if s["zone"].code == "xiqing")
     point = next(p for p in series["points"] if p["period"] == entered)
     assert point["average"] == xiqing.average_percent
-    assert point["score"] == xiqing.score and point["open"] == xiqing.open
+    assert point["score"] == xiqing.score and point["open"] == xiqing.open and point["due"] == xiqing.due
     ranked = next(row for row in context["ranking"] if row["zone"].code == "xiqing")
     assert ranked["tally"].average_percent == xiqing.average_percent
     # The chart draws the same number, and the page writes the rule down.
@@ -94,6 +98,20 @@ def test_one_average_completion_for_a_zone_and_period(client, manager, entered):
     )
     assert chart["values"][-1] == xiqing.average_percent
     assert 'id="completion-rule"' in response.content.decode()
+
+
+def test_once_the_deadline_has_passed_every_open_task_is_due(client, manager, entered):
+    ReportingPeriod.objects.filter(pk=entered.pk).update(
+        deadline=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    client.force_login(manager)
+    context = client.get("/", {"plan": "second-batch", "period": entered.pk}).context
+    xiqing = zone_row(context, "xiqing")["tally"]
+    assert xiqing.due == xiqing.open == 11
+    assert xiqing.average_percent == round((40 + 60) / 11) == 9
+    series = next(s for s in context["history"]["series"] if s["zone"].code == "xiqing")
+    point = next(p for p in series["points"] if p["period"].pk == entered.pk)
+    assert (point["average"], point["score"], point["due"]) == (9, xiqing.score, 11)
 
 
 def test_statuses_count_submitted_reports_only(client, manager, entered):

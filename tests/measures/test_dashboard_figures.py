@@ -1,0 +1,105 @@
+"""A locked period's figures for the chart across periods are kept (lock_period) and read back
+instead of counted from its reports; they equal the counted ones, and reopening drops them. And
+every table of the dashboard adds up to the same totals."""
+
+import pytest
+
+from measures import services
+from measures.models import LockedPeriodFigures, ProgressReport
+from tests.helpers import SESSION
+from tests.measures.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
+from tests.measures.test_dashboard_drill import varied  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def history(client, shown):
+    context = client.get("/", {"plan": shown.plan.code, "period": shown.pk}).context
+    return {
+        (series["zone"].code, point["period"].pk): (point["average"], point["on_time"], point["score"])
+        for series in context["history"]["series"]
+        for point in series["points"]
+    }
+
+
+def test_a_locked_period_reads_the_figures_kept_and_they_equal_the_counted(
+    client,
+    manager,  # noqa: F811
+    reported,  # noqa: F811
+    django_assert_num_queries,
+):
+    client.force_login(manager)
+    counted = history(client, reported)
+    assert counted[("xiqing", reported.pk)] != (None, 0, None)
+    services.lock_period(period=reported, user=manager)
+    kept = LockedPeriodFigures.objects.filter(period=reported)
+    # One row per zone of the plan, those without reports too.
+    assert kept.count() == reported.plan.zones.count()
+    assert history(client, reported) == counted
+    # Read from what was kept, not from the reports: a report changed behind the services' back
+    # (which a locked period refuses) does not show.
+    ProgressReport.objects.filter(period=reported).update(percent_complete=0)
+    assert history(client, reported) == counted
+    # A stale row (the period's deadline edited) is counted again and kept anew.
+    kept.update(deadline=reported.deadline.replace(year=2000))
+    assert history(client, reported) != counted
+    assert not kept.filter(deadline__year=2000).exists()
+    services.reopen_period(period=reported, user=manager, reason="更正")
+    assert not kept.exists()
+
+
+def test_figures_missing_for_a_locked_period_are_kept_on_first_view(client, manager, reported):  # noqa: F811
+    client.force_login(manager)
+    services.lock_period(period=reported, user=manager)
+    counted = history(client, reported)
+    LockedPeriodFigures.objects.all().delete()
+    assert history(client, reported) == counted
+    assert LockedPeriodFigures.objects.filter(period=reported).exists()
+
+
+def test_dashboard_queries_with_a_locked_period(client, manager, reported, django_assert_num_queries):  # noqa: F811
+    services.lock_period(period=reported, user=manager)
+    client.force_login(manager)
+    client.get("/", {"plan": reported.plan.code, "period": reported.pk})
+    # The kept figures are one query instead of the aggregate over the locked period's reports.
+    with django_assert_num_queries(SESSION + 10):
+        client.get("/", {"plan": reported.plan.code, "period": reported.pk})
+
+
+def test_every_table_adds_up_to_the_same_totals(client, manager, varied):  # noqa: F811
+    """With a task closed off, one withdrawn and a milestone overdue (the drill-down's fixture)."""
+    reported = varied
+    client.force_login(manager)
+    context = client.get("/", {"plan": reported.plan.code, "period": reported.pk}).context
+    total = context["total"]
+    zones = [row["tally"] for row in context["zones"]]
+    categories = [row["tally"] for row in context["categories"]]
+    assert total.tasks > total.open > 0
+    for tally in [total, *zones, *categories]:
+        # Status table, lights table and reporting table (open + closed) of one row agree.
+        assert sum(n for _status, n in tally.statuses()) == tally.tasks
+        assert sum(n for _light, n in tally.lights()) == tally.tasks
+        assert tally.on_time + tally.late + tally.missing + tally.closed == tally.tasks
+    # Each table's rows add up to the total row, for every column.
+    for rows in (zones, categories):
+        assert sum(t.tasks for t in rows) == total.tasks
+        assert sum(t.open for t in rows) == total.open
+        assert sum(t.closed for t in rows) == total.closed
+        for key in ("on_time", "late", "missing", "percent_sum"):
+            assert sum(getattr(t, key) for t in rows) == getattr(total, key), key
+        for status, n in total.statuses():
+            assert sum(t.by_status[status] for t in rows) == n, status
+        for light, n in total.lights():
+            assert sum(t.by_light[light] for t in rows) == n, light
+    # The ranking and the chart across periods are the zone table's own figures.
+    for row in context["ranking"]:
+        assert row["tally"] is next(z["tally"] for z in context["zones"] if z["zone"] == row["zone"])
+    for series in context["history"]["series"]:
+        tally = next(z["tally"] for z in context["zones"] if z["zone"] == series["zone"])
+        point = next(p for p in series["points"] if p["period"].pk == reported.pk)
+        assert (point["average"], point["on_time"], point["open"], point["score"]) == (
+            tally.average_percent,
+            tally.on_time,
+            tally.open,
+            tally.score,
+        )
