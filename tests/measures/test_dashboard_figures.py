@@ -68,9 +68,9 @@ def test_dashboard_queries_with_a_locked_period(client, manager, reported, djang
 
 def test_every_table_adds_up_to_the_same_totals(client, manager, varied):  # noqa: F811
     """With a task closed off, one withdrawn and a milestone overdue (the drill-down's fixture)."""
-    reported = varied
+    shown = varied
     client.force_login(manager)
-    context = client.get("/", {"plan": reported.plan.code, "period": reported.pk}).context
+    context = client.get("/", {"plan": shown.plan.code, "period": shown.pk}).context
     total = context["total"]
     zones = [row["tally"] for row in context["zones"]]
     categories = [row["tally"] for row in context["categories"]]
@@ -96,7 +96,7 @@ def test_every_table_adds_up_to_the_same_totals(client, manager, varied):  # noq
         assert row["tally"] is next(z["tally"] for z in context["zones"] if z["zone"] == row["zone"])
     for series in context["history"]["series"]:
         tally = next(z["tally"] for z in context["zones"] if z["zone"] == series["zone"])
-        point = next(p for p in series["points"] if p["period"].pk == reported.pk)
+        point = next(p for p in series["points"] if p["period"].pk == shown.pk)
         assert (point["average"], point["on_time"], point["open"], point["score"]) == (
             tally.average_percent,
             tally.on_time,
