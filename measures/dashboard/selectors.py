@@ -346,15 +346,21 @@ def period_history(*, tasks, periods, zones, groups, today, complete=False):
     if missing:
         services.keep_period_figures(periods=missing, found=live)
     found.update(live)
-    ended_at = defaultdict(list)
+    # Per zone, its tasks never closed or withdrawn, and the others by the date they ended.
+    never, ended_at = Counter(), defaultdict(Counter)
     for group in groups:
         ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
-        ended_at[group["zone_id"]].append((min(ended) if ended else None, group["tasks"]))
+        if ended:
+            ended_at[group["zone_id"]][min(ended)] += group["tasks"]
+        else:
+            never[group["zone_id"]] += group["tasks"]
     series = []
     for zone in zones:
         points = []
         for period in periods:
-            open_tasks = sum(n for ended, n in ended_at[zone.pk] if not ended_by(ended, period))
+            open_tasks = never[zone.pk] + sum(
+                n for ended, n in ended_at[zone.pk].items() if not ended_by(ended, period)
+            )
             cell = found.get((period.pk, zone.pk), {})
             percent_sum, on_time = cell.get("percent_sum", 0), cell.get("on_time", 0)
             # As Tally.due: before the deadline only the tasks reported so far are due.
