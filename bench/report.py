@@ -13,6 +13,7 @@ XLSX_TARGET = 2.0
 # The Word report (and every export) of the whole plan against a fifth of it: linear is 5×.
 EXPORT_GROWTH_TARGET = 5.0
 DOCX_TARGET = 5.0
+DASHBOARD_TARGET = 0.3
 
 
 def ms(seconds):
@@ -407,6 +408,33 @@ def growth_sections(backends):
                 rows.append(cells)
             out.append(f"{label}: {d['growth']['flagged']} step(s) faster than linear.")
             out.append(table(header, rows))
+    if any("dashboard" in d for _n, _l, d in backends):
+        out.append("### Dashboard at 10, 1,000 and 20,000 tasks")
+        out.append(
+            f"The plan's current period, manager, median of the step's requests; as generated (every "
+            f"period open) and with the periods whose deadline has passed locked (rolled back after). "
+            f"Target: {ms(DASHBOARD_TARGET)} at 20,000 tasks; growth above 1.25 times the task ratio "
+            f"is **flagged**."
+        )
+        rows = []
+        for _n, label, d in backends:
+            if "dashboard" not in d:
+                continue
+            g = d["dashboard"]
+            steps = {(s["case"], s["from"]): s for s in g["steps"]}
+            for case, name in (("open", "every period open"), ("locked", "past periods locked")):
+                cells = [label, name]
+                cells += [f"{ms(s[case]['seconds'])} ({s[case]['queries']} q)" for s in g["scales"]]
+                for before in g["scales"][:-1]:
+                    step = steps[(case, before["tasks"])]
+                    ratio = f"{step['time_ratio']:.1f} (rows {step['row_ratio']:.0f})"
+                    cells.append(f"**{ratio}**" if step["superlinear"] else ratio)
+                cells.append(mark(g["scales"][-1][case]["seconds"] <= DASHBOARD_TARGET))
+                rows.append(cells)
+        scales = next(d["dashboard"]["scales"] for _n, _l, d in backends if "dashboard" in d)
+        header = ["Database", "Periods", *(f"{s['tasks']:,} tasks" for s in scales)]
+        header += [f"×{b['tasks']:,} → {a['tasks']:,}" for b, a in zip(scales, scales[1:], strict=False)]
+        out.append(table([*header, f"≤ {ms(DASHBOARD_TARGET)}"], rows))
     if any("exports_growth" in d for _n, _l, d in backends):
         out.append("### Exports of the whole plan against a fifth of it")
         out.append(

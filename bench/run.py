@@ -392,6 +392,37 @@ def growth(targets, args):
     return {"scales": measured, "steps": steps, "flagged": len(flagged)}
 
 
+def dashboard_growth(targets, args):
+    """The dashboard at each scale, all periods open and the past ones locked, with each step's
+    growth against its rows flagged as in growth()."""
+    measured = []
+    for target in targets:
+        log(f"{target.name}: the dashboard, median of {args.growth_repeat}")
+        measured.append(worker(target, "dashboard", "--repeat", args.growth_repeat)["dashboard"])
+    steps = []
+    for before, after in zip(measured, measured[1:], strict=False):
+        rows = after["tasks"] / before["tasks"]
+        for case in ("open", "locked"):
+            ratio = after[case]["seconds"] / before[case]["seconds"]
+            steps.append(
+                {
+                    "case": case,
+                    "from": before["tasks"],
+                    "to": after["tasks"],
+                    "row_ratio": rows,
+                    "time_ratio": ratio,
+                    "superlinear": ratio > rows * GROWTH_TOLERANCE,
+                }
+            )
+    for step in steps:
+        if step["superlinear"]:
+            log(
+                f"  faster than linear: dashboard ({step['case']}) {step['from']:,} → {step['to']:,} tasks: "
+                f"time ×{step['time_ratio']:.1f} for rows ×{step['row_ratio']:.0f}"
+            )
+    return {"scales": measured, "steps": steps, "flagged": sum(s["superlinear"] for s in steps)}
+
+
 def measure(target, small, args, medium=None):
     """Every measurement on one backend; `small` is the 10-task database of the same backend,
     `medium` the 1,000-task one (growth step only)."""
@@ -403,6 +434,8 @@ def measure(target, small, args, medium=None):
         result["exports_growth"] = worker(target, "exports-growth", "--repeat", args.growth_repeat)[
             "exports_growth"
         ]
+    if "dashboard" in steps:
+        result["dashboard"] = dashboard_growth([small, medium, target], args)
     if "pages" in steps:
         log(f"{target.name}: queries, size and time of every page")
         result["pages"] = worker(target, "pages")["pages"]
@@ -433,7 +466,7 @@ def measure(target, small, args, medium=None):
     return result
 
 
-ALL_STEPS = ["pages", "timings", "admin", "raw", "xlsx", "writes", "notices", "wrk", "growth"]
+ALL_STEPS = ["pages", "timings", "admin", "raw", "xlsx", "writes", "notices", "wrk", "growth", "dashboard"]
 
 
 def parse_args(argv):
@@ -490,7 +523,8 @@ def main(argv=None):
         for backend in backends:
             target = Target(backend, scale, args.bench_dir, args.pg_url)
             small = Target(backend, SMALL, args.bench_dir, args.pg_url)
-            medium = Target(backend, MEDIUM, args.bench_dir, args.pg_url) if "growth" in args.steps else None
+            with_medium = {"growth", "dashboard"} & set(args.steps)
+            medium = Target(backend, MEDIUM, args.bench_dir, args.pg_url) if with_medium else None
             generation = {
                 "full": ensure_data(target, args.regenerate),
                 "small": ensure_data(small, args.regenerate),

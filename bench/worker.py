@@ -24,7 +24,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.db import OperationalError, connection, connections  # noqa: E402
+from django.db import OperationalError, connection, connections, transaction  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -469,6 +469,53 @@ def step_growth(args):
     return {"growth": {"tasks": Task.objects.filter(zone__plan__code=PLAN).count(), "pages": results}}
 
 
+def step_dashboard(args):
+    """The dashboard of the plan's current period (manager): median of `--repeat` requests after
+    a warm-up, and its queries, with the periods as generated (every one open) and with those
+    whose deadline has passed locked (as an office locks a period once reviewed; lock_period
+    keeps its figures for the chart across periods). The locks are rolled back at the end, so
+    the data stays as generated for the other steps."""
+    manager = users()["manager"]
+    client = client_for(manager)
+    url = f"/?plan={PLAN}"
+
+    def timed():
+        get(client, url, timeout=args.page_timeout)
+        seconds = []
+        for _ in range(max(1, args.repeat)):
+            start = time.perf_counter()
+            size = get(client, url, timeout=args.page_timeout)
+            seconds.append(time.perf_counter() - start)
+        with CaptureQueriesContext(connection) as queries:
+            get(client, url, timeout=args.page_timeout)
+        found = {
+            "seconds": statistics.median(seconds),
+            "queries": page_queries(queries.captured_queries),
+            "bytes": size,
+        }
+        print(
+            f"  dashboard {found['seconds'] * 1000:9.1f} ms  {found['queries']} queries  {size} B", flush=True
+        )
+        return found
+
+    result = {"tasks": Task.objects.filter(zone__plan__code=PLAN).count(), "open": timed()}
+    with transaction.atomic():
+        past = ReportingPeriod.objects.filter(
+            plan__code=PLAN, deadline__lt=timezone.localdate(), locked_at__isnull=True
+        ).select_related("plan")
+        start = time.perf_counter()
+        locked = 0
+        for period in past:
+            services.lock_period(period=period, user=manager)
+            locked += 1
+        result["locked_periods"] = locked
+        result["lock_seconds"] = time.perf_counter() - start
+        print(f"  {locked} past periods locked in {result['lock_seconds']:.1f} s", flush=True)
+        result["locked"] = timed()
+        transaction.set_rollback(True)
+    return {"dashboard": result}
+
+
 def _officer_of(zones, username):
     """An officer bound to `zones`: the same exports of a part of the plan, from the same data."""
     ensure_groups()
@@ -805,6 +852,7 @@ STEPS = {
     "xlsx": step_xlsx,
     "xlsx-tracemalloc": step_xlsx_tracemalloc,
     "growth": step_growth,
+    "dashboard": step_dashboard,
     "exports-growth": step_exports_growth,
     "writes": step_writes,
     "session": step_session,
