@@ -18,6 +18,8 @@ from notifications.models import Escalation
 from zones.models import Plan
 
 RED_LIMIT = 20
+# The session key of the plan a manager chose last on the dashboard.
+PLAN_KEY = "dashboard_plan"
 # Colours are named by their CSS custom property in static/css/app.css, where they are defined;
 # dashboard.js reads the value from the stylesheet.
 LIGHT_COLOURS = {light: f"--light-{light}" for light in ("red", "yellow", "green", "none", "closed")}
@@ -34,8 +36,11 @@ STATUS_COLOURS = {
 def dashboard(request):
     ensure(can_review(request.user))
     plans = Plan.objects.filter(zones__tasks__isnull=False).distinct().order_by("code")
-    form = DashboardForm(request.GET or None, plans=plans)
+    form = DashboardForm(remembered_plan(request), plans=plans)
     plan, period = form.chosen()
+    # Saved only when it changes: a session write is a query on every page that makes one.
+    if plan is not None and request.GET.get("plan") == plan.code != request.session.get(PLAN_KEY):
+        request.session[PLAN_KEY] = plan.code
     # ?as_of=YYYY-MM-DD: the page as it stood at the end of that day (measures.changes.asof).
     as_of_form = AsOfForm(request.GET or None)
     day = as_of_form.day()
@@ -81,6 +86,17 @@ def dashboard(request):
         context["red_escalations"] = SimpleLazyObject(lambda: list(red[: RED_LIMIT + 1]))
         context["red_limit"] = RED_LIMIT
     return render(request, "measures/dashboard.html", context)
+
+
+def remembered_plan(request):
+    """The dashboard's query, with the plan chosen last time (kept in the session) when none is
+    asked for: a manager following one plan need not choose it on every visit."""
+    remembered = request.session.get(PLAN_KEY)
+    if "plan" in request.GET or not remembered:
+        return request.GET or None
+    data = request.GET.copy()
+    data["plan"] = remembered
+    return data
 
 
 def chart_data(data):

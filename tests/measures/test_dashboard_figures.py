@@ -5,10 +5,12 @@ every table of the dashboard adds up to the same totals."""
 import pytest
 
 from measures import services
-from measures.models import LockedPeriodFigures, ProgressReport
+from measures.models import LockedPeriodFigures, ProgressReport, ReportingPeriod
+from tests.factories import make_task
 from tests.helpers import SESSION
 from tests.measures.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
 from tests.measures.test_dashboard_drill import varied  # noqa: F401 (fixture)
+from zones.models import Plan, Zone
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +105,24 @@ def test_every_table_adds_up_to_the_same_totals(client, manager, varied):  # noq
             tally.open,
             tally.score,
         )
+
+
+def test_the_plan_chosen_is_remembered_across_visits(client, manager, reported):  # noqa: F811
+    other = Plan.objects.create(code="aaa-first", title="另一方案")
+    ReportingPeriod.objects.create(
+        plan=other, name="他期", start=reported.start, end=reported.end, deadline=reported.deadline
+    )
+    make_task(zone=Zone.objects.create(plan=other, code="aaa-zone", name="甲区", annex_number=1))
+    client.force_login(manager)
+    # The first plan by code is the default.
+    assert client.get("/").context["plan"] == other
+    assert client.get("/", {"plan": reported.plan.code}).context["plan"] == reported.plan
+    # A later visit without a choice shows the plan chosen, until another is chosen.
+    assert client.get("/").context["plan"] == reported.plan
+    assert client.get("/", {"plan": other.code}).context["plan"] == other
+    assert client.get("/").context["plan"] == other
+    # A remembered plan that is gone falls back to the default.
+    session = client.session
+    session["dashboard_plan"] = "gone"
+    session.save()
+    assert client.get("/").context["plan"] == other
