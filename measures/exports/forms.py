@@ -17,6 +17,14 @@ def _zone_field(queryset):
     return field
 
 
+def _accepted_field():
+    return forms.BooleanField(
+        required=False,
+        label=_("Accepted reports only"),
+        help_text=_("Count a report once a manager has accepted it, not when it is only submitted."),
+    )
+
+
 class PeriodReportForm(forms.Form):
     """?period=<id>&zone=<code> on the report page; the period defaults to the current one."""
 
@@ -24,6 +32,7 @@ class PeriodReportForm(forms.Form):
         queryset=ReportingPeriod.objects.none(), label=_("Period"), empty_label=_("(choose)")
     )
     zone = _zone_field(Zone.objects.none())
+    accepted = _accepted_field()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,11 +70,17 @@ class PeriodReportForm(forms.Form):
             return self.cleaned_data["period"], self.cleaned_data["zone"]
         return None, None
 
+    @property
+    def accepted_only(self):
+        return self.is_bound and self.is_valid() and self.cleaned_data["accepted"]
+
 
 class ReportScopeForm(forms.Form):
-    """?zone=<code> on the report itself: one of the user's zones in the period's plan, or all."""
+    """?zone=<code> on the report itself: one of the user's zones in the period's plan, or all;
+    &accepted=1 counts accepted reports only."""
 
     zone = _zone_field(Zone.objects.none())
+    accepted = _accepted_field()
 
     def __init__(self, *args, user, period, **kwargs):
         super().__init__(*args, **kwargs)

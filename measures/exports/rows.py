@@ -187,12 +187,29 @@ class Section(Tally):
     requests: list = field(default_factory=list)
 
 
+class Provisional:
+    """Whether the report is provisional (its deadline not passed yet: reports may still come in
+    and change) and whether it counts accepted reports only."""
+
+    accepted_only = False
+
+    @property
+    def provisional(self):
+        return self.today <= self.period.deadline
+
+
+def counted_states(accepted_only):
+    """The report states a report counts in: submitted or accepted; accepted only on request."""
+    return (ReportState.ACCEPTED,) if accepted_only else REPORTED_STATES
+
+
 @dataclass
-class PeriodReport(Tally):
+class PeriodReport(Provisional, Tally):
     period: object
     zone: object
     sections: list
     today: object
+    accepted_only: bool = False
 
     @property
     def plan(self):
@@ -277,9 +294,10 @@ def is_ended(task, period):
     return ended_by(task.closed_at, period) or ended_by(task.withdrawn_at, period)
 
 
-def period_rows(user, period, zone=None, today=None):
+def period_rows(user, period, zone=None, today=None, accepted_only=False):
     """The report of `period` for the zones of its plan that `user` may see (or just `zone`),
-    with only the tasks `user` may see. Five queries: access, zones, the period's reports (with
+    with only the tasks `user` may see (`accepted_only`: a report counts once accepted, not
+    when only submitted). Five queries: access, zones, the period's reports (with
     their evidence count), tasks (with their count of overdue milestones), coordination requests.
 
     Built for 20,000 tasks: the reports come in one query keyed by task rather than as four
@@ -293,7 +311,7 @@ def period_rows(user, period, zone=None, today=None):
         zones = zones.filter(pk=zone.pk)
     sections = {z.pk: Section(zone=z) for z in zones}
     if not sections:
-        return PeriodReport(period=period, zone=zone, sections=[], today=today)
+        return PeriodReport(period=period, zone=zone, sections=[], today=today, accepted_only=accepted_only)
 
     # A task withdrawn before the period began was no longer part of the plan in it.
     began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
@@ -304,7 +322,7 @@ def period_rows(user, period, zone=None, today=None):
     )
     with collection_paused():
         reports = _reports(period, visible, user)
-        _fill_sections(sections, visible, reports, period, today)
+        _fill_sections(sections, visible, reports, period, today, counted_states(accepted_only))
     requests = (
         CoordinationRequest.objects.filter(period=period, task__in=visible)
         .select_related("task", "agency")
@@ -312,7 +330,9 @@ def period_rows(user, period, zone=None, today=None):
     )
     for request in requests:
         sections[request.task.zone_id].requests.append(request)
-    return PeriodReport(period=period, zone=zone, sections=list(sections.values()), today=today)
+    return PeriodReport(
+        period=period, zone=zone, sections=list(sections.values()), today=today, accepted_only=accepted_only
+    )
 
 
 def _reports(period, visible, user):
@@ -345,7 +365,7 @@ def _reports(period, visible, user):
     return reports
 
 
-def _fill_sections(sections, visible, reports, period, today):
+def _fill_sections(sections, visible, reports, period, today, counted=REPORTED_STATES):
     """One TaskRow per visible task, into its zone's section, in the plan's numbering."""
     overdue = Milestone.objects.overdue_count_of(OuterRef("pk"), today)
     tasks = visible.annotate(overdue_count=overdue).order_by("number").values(*TASK_COLUMNS, "overdue_count")
@@ -360,7 +380,7 @@ def _fill_sections(sections, visible, reports, period, today):
         # The one rule of the whole report (page, xlsx, csv, docx): a report counts once it is
         # submitted or accepted. A draft or a returned report is "not submitted": no status,
         # percent or text of it reaches the official report; its state stays visible.
-        report = saved if saved is not None and saved.state in REPORTED_STATES else None
+        report = saved if saved is not None and saved.state in counted else None
         # What selectors.with_period_report() would annotate, read from the report itself.
         task.report_status = report.status if report else None
         task.report_state = saved.state if saved else None
@@ -422,7 +442,7 @@ class CategorySummary:
 
 
 @dataclass
-class PeriodSummary(Counted):
+class PeriodSummary(Provisional, Counted):
     """The report of every zone of a period as counts only: per zone, per category, in total."""
 
     period: object
@@ -430,6 +450,7 @@ class PeriodSummary(Counted):
     categories: list
     today: object
     zone: object = None
+    accepted_only: bool = False
 
     def __post_init__(self):
         Counted.__init__(self)
@@ -443,7 +464,7 @@ class PeriodSummary(Counted):
         return self.period.is_owed
 
 
-def period_summary(user, period, today=None):
+def period_summary(user, period, today=None, accepted_only=False):
     """The figures of period_rows() for every zone `user` may see, by zone and by category,
     counted in the database: four queries (zones, task groups, categories, requests) and no
     task rows, whatever the number of tasks.
@@ -456,7 +477,10 @@ def period_summary(user, period, today=None):
     the tests compare these counts with period_rows()'s for every zone and category."""
     today = today or timezone.localdate()
     zones = list(visible_zones(user).filter(plan_id=period.plan_id).order_by("annex_number"))
-    summary = PeriodSummary(period=period, sections=[], categories=[], today=today)
+    summary = PeriodSummary(
+        period=period, sections=[], categories=[], today=today, accepted_only=accepted_only
+    )
+    counted = counted_states(accepted_only)
     if not zones:
         return summary
     by_zone = {zone.pk: ZoneSummary(zone=zone) for zone in zones}
@@ -469,7 +493,7 @@ def period_summary(user, period, today=None):
     by_category = {}
     for group in task_groups(visible, period, today, ["zone_id", "category_id"]):
         state = group["report_state"]
-        submitted = state in REPORTED_STATES
+        submitted = state in counted
         ended = group["closed"] or group["withdrawn"]
         status = group["report_status"] if submitted and group["report_status"] else NOT_REPORTED
         light = light_for(

@@ -31,8 +31,18 @@ def subject(report):
     return localized(plan.title.removesuffix("方案"), plan.title_en)
 
 
+def as_of(report):
+    """「截至2026年12月5日」: the day a provisional report was drawn up."""
+    day = report.today
+    return _("as of %(date)s") % {"date": localized(f"{day.year}年{day.month}月{day.day}日", day.isoformat())}
+
+
 def title(report):
-    values = {"subject": subject(report), "period": report.period.name}
+    period = report.period.name
+    if report.provisional:
+        # Before the deadline reports may still come in or change: the title says when it was drawn.
+        period = _("%(period)s, %(as_of)s") % {"period": period, "as_of": as_of(report)}
+    values = {"subject": subject(report), "period": period}
     if report.zone is not None:
         values["zone"] = report.zone.name
         return _("%(subject)s work report: %(zone)s (%(period)s)") % values
@@ -80,11 +90,13 @@ def summary_sentences(report):
             "%(late)s late and %(missing)s not at all; %(closed)s had been closed off."
         ) % {**values, "start": report.period.plan.tracking_start.isoformat()}
         return [
+            *notes(report),
             opening,
             _("By status: %(list)s.") % {"list": by_status or "—"},
             _("By light: %(list)s.") % {"list": by_light or "—"},
         ]
     return [
+        *notes(report),
         _(
             "This period covers %(tasks)s tasks in %(zones)s zone(s). By the deadline of %(deadline)s, "
             "%(on_time)s were reported on time, %(late)s late and %(missing)s not yet submitted; "
@@ -94,6 +106,24 @@ def summary_sentences(report):
         _("By status: %(list)s.") % {"list": by_status or "—"},
         _("By light: %(list)s.") % {"list": by_light or "—"},
     ]
+
+
+def notes(report):
+    """What the reader must know before the figures: a provisional report, accepted reports only."""
+    found = []
+    if report.provisional:
+        found.append(
+            _(
+                "Provisional: drawn up %(as_of)s, before the submission deadline of %(deadline)s; "
+                "reports may still be submitted or changed."
+            )
+            % {"as_of": as_of(report), "deadline": report.period.deadline.isoformat()}
+        )
+    if report.accepted_only:
+        found.append(
+            _("Only accepted reports are counted here; reports still awaiting review count as not reported.")
+        )
+    return found
 
 
 def file_name(report, extension):

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
@@ -35,11 +35,13 @@ CONTENT_TYPES = {
 }
 
 
-def format_links(period, zone, day=None):
-    params = [f"zone={zone.code}"] if zone is not None else []
+def format_links(period, zone, day=None, accepted_only=False):
+    params = {"zone": zone.code} if zone is not None else {}
     if day is not None:
-        params.append(f"as_of={day.isoformat()}")
-    query = "?" + "&".join(params) if params else ""
+        params["as_of"] = day.isoformat()
+    if accepted_only:
+        params["accepted"] = 1
+    query = f"?{urlencode(params)}" if params else ""
     return {name: reverse(f"measures:{url}", args=[period.pk]) + query for name, url in FORMATS}
 
 
@@ -67,27 +69,27 @@ def report_changes(request, report):
 def choose(request):
     form = PeriodReportForm(request.GET or None, user=request.user)
     period, zone = form.selection()
-    links = format_links(period, zone) if period is not None else None
+    links = format_links(period, zone, accepted_only=form.accepted_only) if period is not None else None
     return render(request, "measures/exports/choose.html", {"form": form, "period": period, "links": links})
 
 
 def scope(request, period_id):
-    """(period, zone asked for or None); 404 for an unknown period or a zone outside the user's
-    scope or not in the period's plan."""
+    """(period, zone asked for or None, accepted reports only); 404 for an unknown period or a
+    zone outside the user's scope or not in the period's plan."""
     period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
     form = ReportScopeForm(request.GET, user=request.user, period=period)
     if not form.is_valid():
         raise Http404
-    return period, form.cleaned_data["zone"]
+    return period, form.cleaned_data["zone"], form.cleaned_data["accepted"]
 
 
 def scoped_report(request, period_id, day=None):
     """The report of one period for the zones asked for; 404 for anything outside the user's scope:
     an unknown period, a zone not theirs or not in the period's plan, a plan with none of theirs.
-    With `day`, as it stood at the end of that day."""
-    period, zone = scope(request, period_id)
+    With `day`, as it stood at the end of that day (counting submitted reports as they were)."""
+    period, zone, accepted_only = scope(request, period_id)
     if day is None:
-        report = period_rows(request.user, period, zone=zone)
+        report = period_rows(request.user, period, zone=zone, accepted_only=accepted_only)
     else:
         report = asof.period_rows_as_of(request.user, period, day, zone=zone)
     if not report.sections:
@@ -133,7 +135,9 @@ def page_context(report, day=None):
         "summary": text.summary_sentences(report),
         "timeliness_labels": timeliness_labels(report.owed),
         "headers": {key: label for key, label, _width in columns()},
-        "links": format_links(report.period, report.zone, day),
+        "links": format_links(report.period, report.zone, day, report.accepted_only),
+        # The same page counting accepted reports only, or submitted ones too.
+        "other_count": format_links(report.period, report.zone, day, not report.accepted_only)["html"],
     }
 
 
@@ -143,12 +147,12 @@ def report_html(request, period_id):
     """One zone's report in full; for several zones, their summary, each zone's tasks a click
     away (its own page). The full report of 20,000 tasks was 17 MB of HTML that took seconds
     to send and would print 2,674 pages; the downloads keep every row of every zone."""
-    period, zone = scope(request, period_id)
+    period, zone, accepted_only = scope(request, period_id)
     as_of_form, day = as_of(request)
     full = None
     if zone is None:
         if day is None:
-            summary = period_summary(request.user, period)
+            summary = period_summary(request.user, period, accepted_only=accepted_only)
         else:
             full = asof.period_rows_as_of(request.user, period, day)
             summary = asof.summary_of(full)
@@ -162,7 +166,10 @@ def report_html(request, period_id):
                 (
                     f'data-zone="{escape(section.zone.code)}"',
                     format_html(
-                        '<a href="{}?zone={}">{}</a>', request.path, section.zone.code, section.zone.name
+                        '<a href="{}?{}">{}</a>',
+                        request.path,
+                        urlencode({"zone": section.zone.code} | ({"accepted": 1} if accepted_only else {})),
+                        section.zone.name,
                     ),
                     section.tally,
                     section.tally.requests,
@@ -188,7 +195,7 @@ def report_html(request, period_id):
     if full is not None:
         report = full
     elif day is None:
-        report = period_rows(request.user, period, zone=zone)
+        report = period_rows(request.user, period, zone=zone, accepted_only=accepted_only)
     else:
         report = asof.period_rows_as_of(request.user, period, day, zone=zone)
     if not report.sections:
