@@ -11,8 +11,10 @@ A fixed number of queries whatever the rows.
 
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from core.roles import Role
@@ -26,41 +28,13 @@ from zones.models import Agency
 def silence(*, plan, periods, today=None):
     today = today or timezone.localdate()
     # Only periods owed (deadline on or after the plan's tracking start) count, as in every rate.
-    periods = [p for p in periods if p.deadline < today and p.deadline >= plan.tracking_start]
+    periods = owed_periods(plan, periods, today)
     if not periods:
         return {"officers": [], "agencies": [], "periods": []}
     period_ids = [p.pk for p in periods]
-    deadlines = {p.pk: p.deadline for p in periods}
     span_start = min(p.start for p in periods)
 
-    on_time, late_days = Counter(), defaultdict(list)
-    submitted_keys = set()
-    reports = ProgressReport.objects.filter(
-        period_id__in=period_ids,
-        task__zone__plan=plan,
-        state__in=REPORTED_STATES,
-        task__withdrawn_at__isnull=True,
-    ).values_list("task_id", "task__zone_id", "period_id", "submitted_on")
-    for task_id, zone_id, period_id, submitted_on in reports.iterator(chunk_size=5000):
-        submitted_keys.add((task_id, period_id))
-        late = (submitted_on - deadlines[period_id]).days
-        if late <= 0:
-            on_time[zone_id] += 1
-        else:
-            late_days[zone_id].append(late)
-    # Reports still missing are late by every day since the deadline.
-    owed = Counter()
-    tasks = Task.objects.filter(zone__plan=plan).reportable().values_list("pk", "zone_id").order_by()
-    for task_id, zone_id in tasks.iterator(chunk_size=5000):
-        for period in periods:
-            owed[zone_id] += 1
-            if (task_id, period.pk) not in submitted_keys:
-                late_days[zone_id].append((today - period.deadline).days)
-    returned = Counter(
-        ReportEvent.objects.filter(kind=EventKind.RETURNED, period_id__in=period_ids, task__zone__plan=plan)
-        .values_list("task__zone_id", flat=True)
-        .order_by()
-    )
+    by_zone = zone_figures(plan=plan, periods=periods, today=today)
     submitted_by = Counter()
     for actor_id, _report in (
         ReportEvent.objects.filter(kind=EventKind.SUBMITTED, period_id__in=period_ids, task__zone__plan=plan)
@@ -91,17 +65,16 @@ def silence(*, plan, periods, today=None):
     officer_rows = []
     for row in officers.values():
         zone_ids = [zone_id for zone_id, _name in row["zones"]]
-        due = sum(owed[z] for z in zone_ids)
-        lates = [d for z in zone_ids for d in late_days[z]]
+        figures = sum((by_zone[z] for z in zone_ids), ZoneSilence())
         officer_rows.append(
             {
                 **row,
                 "zone_names": "、".join(name for _id, name in row["zones"]),
-                "owed": due,
-                "on_time": sum(on_time[z] for z in zone_ids),
-                "on_time_rate": round(100 * sum(on_time[z] for z in zone_ids) / due) if due else None,
-                "average_days_late": round(statistics.fmean(lates), 1) if lates else 0,
-                "returned": sum(returned[z] for z in zone_ids),
+                "owed": figures.owed,
+                "on_time": figures.on_time,
+                "on_time_rate": figures.on_time_rate,
+                "average_days_late": figures.average_days_late,
+                "returned": figures.returned,
                 "submitted": submitted_by[row["pk"]],
                 "escalations": escalations[row["pk"]],
             }
@@ -143,3 +116,92 @@ def silence(*, plan, periods, today=None):
         key=lambda r: (r["answer_rate"] if r["answer_rate"] is not None else 101, r["name"]),
     )
     return {"officers": officer_rows, "agencies": agency_rows, "periods": periods}
+
+
+@dataclass
+class ZoneSilence:
+    """A zone's (or several zones') figures over a span of periods: the reports owed, those
+    submitted by the deadline, the days late of each report submitted late or still missing
+    (counted to today), and the reports returned for changes."""
+
+    owed: int = 0
+    on_time: int = 0
+    late_reports: int = 0
+    late_days: int = 0
+    returned: int = 0
+
+    def __add__(self, other):
+        return ZoneSilence(*(getattr(self, f) + getattr(other, f) for f in ZoneSilence.__dataclass_fields__))
+
+    @property
+    def on_time_rate(self):
+        return round(100 * self.on_time / self.owed) if self.owed else None
+
+    @property
+    def average_days_late(self):
+        return round(self.late_days / self.late_reports, 1) if self.late_reports else 0
+
+
+def owed_periods(plan, periods, today):
+    """Only periods owed (deadline on or after the plan's tracking start) and past their deadline
+    count, as in every rate."""
+    return [p for p in periods if p.deadline < today and p.deadline >= plan.tracking_start]
+
+
+def zone_figures(*, plan, periods, today, zone_ids=None):
+    """{zone id: ZoneSilence} over `periods` (already owed_periods()), counted in the database:
+    three grouped queries whatever the number of reports (none without periods). Reports of
+    withdrawn tasks count nowhere; the tasks still reported on (neither closed nor withdrawn)
+    owe one report a period, and each such report missing is late by the days since the deadline."""
+    found = defaultdict(ZoneSilence)
+    if not periods:
+        return found
+    deadlines = {p.pk: p.deadline for p in periods}
+    tasks = Task.objects.filter(zone__plan=plan)
+    if zone_ids is not None:
+        tasks = tasks.filter(zone_id__in=zone_ids)
+    reportable = dict(
+        tasks.reportable().order_by().values("zone_id").annotate(n=Count("pk")).values_list("zone_id", "n")
+    )
+    for zone_id, n in reportable.items():
+        found[zone_id].owed = n * len(periods)
+    late = Q(submitted_on__gt=F("period__deadline"))
+    submitted = (
+        ProgressReport.objects.filter(
+            period_id__in=list(deadlines),
+            task__in=tasks.filter(withdrawn_at__isnull=True),
+            state__in=REPORTED_STATES,
+        )
+        .order_by()
+        .values("period_id", zone_id=F("task__zone_id"))
+        .annotate(
+            on_time=Count("pk", filter=~late),
+            late=Count("pk", filter=late),
+            late_days=Sum(
+                ExpressionWrapper(F("submitted_on") - F("period__deadline"), output_field=DurationField()),
+                filter=late,
+            ),
+            still_reported=Count("pk", filter=Q(task__closed_at__isnull=True)),
+        )
+    )
+    reported = Counter()
+    for row in submitted:
+        figures = found[row["zone_id"]]
+        figures.on_time += row["on_time"]
+        figures.late_reports += row["late"]
+        figures.late_days += row["late_days"].days if row["late_days"] else 0
+        reported[(row["zone_id"], row["period_id"])] = row["still_reported"]
+    for zone_id, n in reportable.items():
+        for period_id, deadline in deadlines.items():
+            missing = n - reported[(zone_id, period_id)]
+            found[zone_id].late_reports += missing
+            found[zone_id].late_days += missing * (today - deadline).days
+    returned = (
+        ReportEvent.objects.filter(kind=EventKind.RETURNED, period_id__in=list(deadlines), task__in=tasks)
+        .order_by()
+        .values("task__zone_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in returned:
+        found[row["task__zone_id"]].returned = row["n"]
+    return found

@@ -10,11 +10,13 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
+from core.access import can_review
 from measures.changes import asof
 from measures.changes.exports import as_of_label
 from measures.changes.forms import AsOfForm
 from measures.changes.selectors import period_changes
 from measures.choices import Light
+from measures.dashboard.silence import owed_periods, zone_figures
 from measures.exports import csv, docx, text, xlsx
 from measures.exports.forms import PeriodReportForm, ReportScopeForm
 from measures.exports.rows import TIMELINESS, columns, period_rows, period_summary, timeliness_labels
@@ -191,6 +193,8 @@ def report_html(request, period_id):
                 for row in summary.categories
             )
             context["red_escalations"] = red_escalations(summary, day)
+            # Counted from the reports as they are now: not shown in a view as of an earlier day.
+            context["silence"] = silence_by_zone(request.user, summary) if day is None else None
             return render(request, "measures/period_report_summary.html", context)
     if full is not None:
         report = full
@@ -210,8 +214,26 @@ def report_html(request, period_id):
         "next_steps_number": text.heading_number(len(report.sections) + 2),
         "sections": [(text.heading_number(n), s) for n, s in enumerate(report.sections, start=1)],
         "red_escalations": red_escalations(report, day),
+        "silence": silence_by_zone(request.user, report) if day is None else None,
     }
     return render(request, "measures/period_report.html", context)
+
+
+def silence_by_zone(user, report):
+    """For managers, [(zone, ZoneSilence)] of the report's zones in its period once the deadline
+    has passed (an empty list before it); None for anyone else (the section is not shown). Three
+    queries for a manager, none otherwise."""
+    if not can_review(user):
+        return None
+    period = report.period
+    periods = owed_periods(period.plan, [period], report.today)
+    zones = [section.zone for section in report.sections]
+    if not periods:
+        return []
+    figures = zone_figures(
+        plan=period.plan, periods=periods, today=report.today, zone_ids=[z.pk for z in zones]
+    )
+    return [(zone, figures[zone.pk]) for zone in zones]
 
 
 def red_escalations(report, day=None):

@@ -33,8 +33,9 @@ QUERIES = 2 + 6
 # period, the tasks, their reports of both periods, the milestones due.
 CHANGES = 4
 # The printable page, drawn in base.html, also reads the navigation's count of unanswered major
-# matters (managers only), and the red escalations (红色督办) of the period listed at its end.
-PAGE = QUERIES + 2
+# matters (managers only), and the red escalations (红色督办) of the period listed at its end;
+# for a manager, once the deadline has passed, each zone's silence figures (three grouped reads).
+PAGE = QUERIES + 2 + 3
 
 
 @pytest.fixture
