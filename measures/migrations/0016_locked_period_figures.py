@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0014_request_reply_by_required'),
+        ('measures', '0015_officer_recall_and_deletion'),
         ('zones', '0005_plan_tracking_start'),
     ]
 
