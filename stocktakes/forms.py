@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.uploads import accept_attribute
 from zones.models import Agency, Plan, Zone
@@ -86,7 +87,9 @@ class EvidenceFields(forms.Form):
 
 
 class ProgressForm(EvidenceFields):
-    note = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(
+        label=pgettext_lazy("assigned item", "Progress"), widget=forms.Textarea(attrs={"rows": 4})
+    )
     field_order = ["note", "file", "link", "description"]
 
 

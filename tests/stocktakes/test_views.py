@@ -8,14 +8,13 @@ import pytest
 from django.urls import reverse
 from docx import Document
 
-from core.roles import Role
 from measures import services as measures_services
 from measures.choices import TaskStatus
 from measures.models import Task
 from stocktakes import services
 from stocktakes.choices import ItemState
 from stocktakes.models import AssignedItem, Stocktake
-from tests.factories import make_period, make_user
+from tests.factories import make_period
 from tests.helpers import SESSION
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +50,9 @@ def test_meeting_pages_are_for_managers(client, urls, officer, liaison, leader, 
     assert client.get(urls[name]).status_code == 200
 
 
-def test_an_item_is_seen_by_its_zone_and_not_by_another(client, urls, item, officer, leader, foreign_officer, liaison):
+def test_an_item_is_seen_by_its_zone_and_not_by_another(
+    client, urls, item, officer, leader, foreign_officer, liaison
+):
     for user in (officer, leader):
         client.force_login(user)
         assert client.get(urls["item"]).status_code == 200
@@ -73,7 +74,9 @@ def test_actions_refused_to_the_wrong_role(client, item, foreign_officer, leader
     assert list(item.events.values_list("kind", flat=True)) == ["assigned"]
 
 
-def test_schedule_assign_report_close_reopen_through_the_pages(client, plan, xiqing, manager, other_manager, officer):
+def test_schedule_assign_report_close_reopen_through_the_pages(
+    client, plan, xiqing, manager, other_manager, officer
+):
     client.force_login(manager)
     data = {"title": "", "held_on": "2026-12-10", "plan": plan.pk, "zone": xiqing.pk, "notes": "保留的备注"}
     response = client.post(reverse("stocktakes:create"), data)
@@ -92,7 +95,9 @@ def test_schedule_assign_report_close_reopen_through_the_pages(client, plan, xiq
     progress = reverse("stocktakes:item-progress", args=[item.pk])
     response = client.post(progress, {"note": "", "link": "https://example.cn/t", "description": "台账"})
     assert response.status_code == 400
-    response = client.post(progress, {"note": "已报送", "link": "https://example.cn/t", "description": "台账"})
+    response = client.post(
+        progress, {"note": "已报送", "link": "https://example.cn/t", "description": "台账"}
+    )
     assert response.status_code == 302
     client.force_login(manager)
     close = reverse("stocktakes:item-close", args=[item.pk])
@@ -141,9 +146,15 @@ def test_the_pack_shows_each_section_and_queries_stay_fixed(
     assert pack.period == period and pack.previous_period == previous
 
 
-def test_the_word_pack_holds_the_sections_and_the_previous_items(client, plan, xiqing, manager, meeting, item, today):
+def test_the_word_pack_holds_the_sections_and_the_previous_items(
+    client, plan, xiqing, manager, meeting, item, today
+):
     later = services.schedule_stocktake(
-        user=manager, plan=plan, zone=xiqing, title="第二次调度会", held_on=today + datetime.timedelta(days=30)
+        user=manager,
+        plan=plan,
+        zone=xiqing,
+        title="第二次调度会",
+        held_on=today + datetime.timedelta(days=30),
     )
     client.force_login(manager)
     page = client.get(reverse("stocktakes:detail", args=[later.pk])).content.decode()
@@ -155,9 +166,13 @@ def test_the_word_pack_holds_the_sections_and_the_previous_items(client, plan, x
 
 
 @pytest.mark.parametrize("rows", [1, 4])
-def test_lists_filter_and_count_queries_fixed(client, plan, xiqing, wuqing, manager, officer, today, rows, django_assert_num_queries):
+def test_lists_filter_and_count_queries_fixed(
+    client, plan, xiqing, wuqing, manager, officer, today, rows, django_assert_num_queries
+):
     for k in range(rows):
-        meeting = services.schedule_stocktake(user=manager, plan=plan, zone=xiqing, title=f"会{k}", held_on=today)
+        meeting = services.schedule_stocktake(
+            user=manager, plan=plan, zone=xiqing, title=f"会{k}", held_on=today
+        )
         services.assign_item(stocktake=meeting, user=manager, title=f"事项{k}", zone=xiqing, due=today)
     services.schedule_stocktake(user=manager, plan=plan, zone=wuqing, title="武清会", held_on=today)
     client.force_login(manager)
