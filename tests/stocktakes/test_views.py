@@ -184,3 +184,64 @@ def test_lists_filter_and_count_queries_fixed(
     assert len(page.context["items"]) == rows
     client.force_login(officer)
     assert list(client.get(reverse("stocktakes:items"), {"overdue": "true"}).context["items"]) == []
+
+
+@pytest.mark.parametrize("name", ["assign", "item-progress", "item-close", "item-reopen"])
+def test_anonymous_posts_go_to_sign_in(client, meeting, item, name):
+    target = meeting if name == "assign" else item
+    response = client.post(reverse(f"stocktakes:{name}", args=[target.pk]), {"note": "x"})
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert item.events.count() == 1
+
+
+def test_assigning_and_reopening_are_for_managers(client, meeting, item, officer, xiqing, today):
+    client.force_login(officer)
+    data = {"title": "x", "due": today.isoformat(), "zone": xiqing.pk}
+    assert client.post(reverse("stocktakes:assign", args=[meeting.pk]), data).status_code == 403
+    assert client.post(reverse("stocktakes:item-reopen", args=[item.pk]), {"reason": "x"}).status_code == 403
+    assert AssignedItem.objects.count() == 1
+
+
+def test_evidence_downloads_as_an_attachment_within_scope_only(
+    client, settings, tmp_path, item, officer, foreign_officer, manager
+):
+    from stocktakes.models import ItemEvidence
+    from tests.measures.upload_samples import PDF, upload
+
+    settings.MEDIA_ROOT = tmp_path
+    services.report_progress(
+        item=item, user=officer, note="见附件", uploaded_file=upload(PDF, "台账.pdf"), description="台账"
+    )
+    url = reverse("stocktakes:evidence-download", args=[ItemEvidence.objects.get().pk])
+    assert client.get(url).status_code == 302
+    client.force_login(foreign_officer)
+    assert client.get(url).status_code == 404
+    for user in (officer, manager):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Disposition"].startswith("attachment")
+        assert b"".join(response.streaming_content) == PDF
+
+
+def test_a_liaison_finds_the_agencys_items_on_my_work(client, meeting, manager, agency, liaison, today):
+    services.assign_item(stocktake=meeting, user=manager, title="出台配套政策", agency=agency, due=today)
+    client.force_login(liaison)
+    page = client.get(reverse("measures:my")).content.decode()
+    assert 'id="assigned-items"' in page and "出台配套政策" in page
+
+
+# The item page: the item, its events with their actors, its evidence, and the top bar.
+ITEM_QUERIES = 5
+
+
+@pytest.mark.parametrize("steps", [1, 4])
+def test_the_item_page_queries_stay_fixed(client, item, officer, manager, steps, django_assert_num_queries):
+    for k in range(steps):
+        services.report_progress(
+            item=item, user=officer, note=f"第{k}次", link=f"https://example.cn/{k}", description="链接"
+        )
+    client.force_login(manager)
+    with django_assert_num_queries(SESSION + ITEM_QUERIES):
+        page = client.get(reverse("stocktakes:item", args=[item.pk]))
+    assert len(page.context["events"]) == steps + 1 and len(page.context["evidence"]) == steps
