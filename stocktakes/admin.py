@@ -22,11 +22,21 @@ class ItemEventInline(ReadOnlyInline):
 
 @admin.register(Stocktake)
 class StocktakeAdmin(admin.ModelAdmin):
+    """Read-only: meetings are scheduled on their pages (services), which check the scope."""
+
     list_display = ["title", "held_on", "plan", "zone", "agency"]
     list_filter = ["plan"]
     search_fields = ["title", "notes"]
     date_hierarchy = "held_on"
-    readonly_fields = ["created_by", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AssignedItem)
