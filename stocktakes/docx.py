@@ -1,7 +1,6 @@
 """The meeting pack as a Word document, in the period report's official layout (measures.exports.docx:
 its page set-up, fonts and the Body writer)."""
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -52,7 +51,9 @@ def sections(pack):
         (
             _("Overdue coordination requests"),
             [
-                f"{_task(r.task)} → {r.agency.name}: {r.question} ({formats.date_format(r.asked_at, 'SHORT_DATE_FORMAT')})"
+                f"{_task(r.task)} → {r.agency.name}: {r.question} ("
+                + _("reply by %(date)s") % {"date": r.reply_by.isoformat()}
+                + ")"
                 for r in pack.requests
             ],
         ),

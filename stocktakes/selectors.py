@@ -9,33 +9,17 @@ from django.utils import timezone
 
 from indicators.choices import Status
 from indicators.selectors import scorecard
-from measures.choices import REPORTED_STATES, Light, MatterState, RequestState
+from measures.choices import REPORTED_STATES, Light, MatterState
 from measures.models import CoordinationRequest, MajorMatter, ProgressReport, ReportingPeriod, Task
 from measures.periods.selectors import current_of
 from measures.tasks.selectors import attach_lights, with_period_report
-from notifications.models import Escalation, EscalationRule
+from notifications.models import Escalation
 
 from .choices import ItemState
 from .models import AssignedItem
 
 MOVERS = 10
 GAP_STATUSES = {Status.PROGRESSING, Status.BEHIND, Status.MISSED}
-# A coordination request without a reply-by date of its own is overdue this many days after it was
-# asked, unless the plan's escalation rule says otherwise (the ladder's own rule, read the same way).
-DEFAULT_REPLY_DAYS = EscalationRule._meta.get_field("request_reply_days").default
-
-
-def reply_days(plan):
-    rule = EscalationRule.objects.filter(plan=plan).values_list("request_reply_days", flat=True).first()
-    return DEFAULT_REPLY_DAYS if rule is None else rule
-
-
-def overdue_requests(requests, *, plan, today):
-    """The overdue-request rule: still open, asked more than the plan's reply days before `today`."""
-    asked_before = timezone.make_aware(
-        datetime.datetime.combine(today - datetime.timedelta(days=reply_days(plan)), datetime.time.min)
-    )
-    return requests.filter(state=RequestState.OPEN, asked_at__lt=asked_before)
 
 
 def scope_tasks(stocktake):
@@ -83,7 +67,6 @@ class Pack:
     requests: list = field(default_factory=list)
     movers: list = field(default_factory=list)
     gaps: list = field(default_factory=list)
-    reply_days: int = DEFAULT_REPLY_DAYS
 
 
 def biggest_movers(tasks, period, previous_period, limit=MOVERS):
@@ -161,11 +144,9 @@ def pack(stocktake, today=None):
         requests = requests.filter(task__zone_id=stocktake.zone_id)
     elif stocktake.agency_id:
         requests = requests.filter(agency_id=stocktake.agency_id)
-    result.reply_days = reply_days(plan)
+    # The one overdue rule of requests (measures.followup.models.request_overdue): open, reply-by passed.
     result.requests = list(
-        overdue_requests(requests, plan=plan, today=today)
-        .select_related("task__zone", "agency")
-        .order_by("asked_at")
+        requests.overdue(today).select_related("task__zone", "agency").order_by("reply_by", "asked_at")
     )
     if not stocktake.agency_id:
         zones = [stocktake.zone] if stocktake.zone_id else list(plan.zones.order_by("annex_number"))

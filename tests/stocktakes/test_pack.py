@@ -1,5 +1,5 @@
 """The meeting pack's sections by scope: an agency's meeting reads the agency's tasks and requests only,
-a zone's its own; overdue requests by the plan's rule; indicator gaps from the scorecard."""
+a zone's its own; overdue requests by the shared rule (request_overdue); indicator gaps from the scorecard."""
 
 import datetime
 from decimal import Decimal
@@ -11,7 +11,6 @@ from indicators.choices import ValueState
 from indicators.models import IndicatorValue
 from measures import services as measures_services
 from measures.models import CoordinationRequest, Task
-from notifications.models import EscalationRule
 from stocktakes import selectors, services
 from tests.factories import make_period
 from tests.indicators.conftest import make_indicator
@@ -19,10 +18,11 @@ from tests.indicators.conftest import make_indicator
 pytestmark = pytest.mark.django_db
 
 
-def ask(task, officer, agency, days_ago):
+def ask(task, officer, agency, days_overdue):
+    """A request whose reply-by date passed `days_overdue` days ago (negative: still to come)."""
     request = measures_services.ask_agency(task=task, user=officer, agency=agency, question="请支持")
     CoordinationRequest.objects.filter(pk=request.pk).update(
-        asked_at=timezone.now() - datetime.timedelta(days=days_ago)
+        reply_by=timezone.localdate() - datetime.timedelta(days=days_overdue)
     )
     return request
 
@@ -31,9 +31,9 @@ def test_an_agency_meeting_reads_the_agency_only(plan, xiqing, manager, officer,
     mine = Task.objects.filter(zone=xiqing).order_by("number").first()
     agency, other = [link.agency for link in mine.agency_links.order_by("position")[:2]]
     make_period(plan, deadline=today - datetime.timedelta(days=2))
-    late = ask(mine, officer, agency, days_ago=30)
-    ask(mine, officer, other, days_ago=30)
-    ask(mine, officer, agency, days_ago=2)
+    late = ask(mine, officer, agency, days_overdue=20)
+    ask(mine, officer, other, days_overdue=20)
+    ask(mine, officer, agency, days_overdue=-2)
     meeting = services.schedule_stocktake(
         user=manager, plan=plan, agency=agency, title="单位调度会", held_on=today
     )
@@ -47,13 +47,14 @@ def test_an_agency_meeting_reads_the_agency_only(plan, xiqing, manager, officer,
     assert pack.gaps == []
 
 
-def test_overdue_requests_follow_the_plans_rule(plan, xiqing, manager, officer, today):
+def test_overdue_requests_are_the_shared_rule(plan, xiqing, manager, officer, today):
     task = Task.objects.filter(zone=xiqing).order_by("number").first()
-    request = ask(task, officer, task.agency_links.first().agency, days_ago=5)
+    request = ask(task, officer, task.agency_links.first().agency, days_overdue=0)
     meeting = services.schedule_stocktake(user=manager, plan=plan, zone=xiqing, title="会", held_on=today)
-    assert selectors.pack(meeting).requests == []
-    EscalationRule.objects.create(plan=plan, request_reply_days=3)
+    assert selectors.pack(meeting).requests == []  # due today: not overdue yet
+    CoordinationRequest.objects.filter(pk=request.pk).update(reply_by=today - datetime.timedelta(days=1))
     assert selectors.pack(meeting).requests == [request]
+    assert list(CoordinationRequest.objects.overdue(today)) == [request]
 
 
 def test_indicator_gaps_are_values_short_of_their_target(plan, xiqing, manager, today):
