@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "plans",
     "api",
     "indicators",
+    "stocktakes",
     "ops",
     "directory",
     # Its two tables record CAS tickets per session (for single sign-out); unused while CAS is off.

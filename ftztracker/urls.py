@@ -47,4 +47,5 @@ urlpatterns = [
     ),
     path("", include("indicators.urls")),
     path("", include("notifications.urls")),
+    path("", include("stocktakes.urls")),
 ]

@@ -18,6 +18,11 @@ class NoticeKind(models.TextChoices):
     OUTCOME_RECOMMENDED = "outcome_recommended", _("Outcome recommendation decided")
     OUTCOME_RETURNED = "outcome_returned", _("Outcome returned")
     ESCALATION = "escalation", _("Escalation (督办)")
+    ITEM_ASSIGNED = "item_assigned", _("Item assigned at a stocktake (交办)")
+    ITEM_PROGRESS = "item_progress", _("Progress on an assigned item")
+    ITEM_DUE_SOON = "item_due_soon", _("Assigned item due soon")
+    ITEM_OVERDUE = "item_overdue", _("Assigned item overdue")
+    ITEM_CLOSED = "item_closed", _("Assigned item closed")
     TEST = "test", _("Test message")
 
 
@@ -63,3 +68,4 @@ class Subject(models.TextChoices):
     REPORT = "report", _("Report not submitted")
     REQUEST = "request", _("Coordination request unanswered")
     MILESTONE = "milestone", _("Milestone overdue")
+    ASSIGNED_ITEM = "item", _("Assigned item (交办事项) overdue")

@@ -64,6 +64,7 @@ SECTION_OF_VIEW = {
 SECTION_OF_PREFIX = (
     ("measures:outcome-", "outcomes"),
     ("measures:matter-", "matters"),
+    ("stocktakes:", "stocktakes"),
     ("measures:adjustment-", "changes"),
     ("measures:period-report", "reports"),
     ("measures:bulk-", "reports"),

@@ -12,6 +12,7 @@ from measures.periods.selectors import current_periods
 from measures.reporting.filters import ReviewQueueFilter
 from measures.scoping import visible_matters
 from measures.tasks.selectors import attach_lights, task_list
+from stocktakes.selectors import my_items
 
 MY_LIST_LIMIT = 50
 
@@ -92,7 +93,12 @@ def my_page(user, today=None, params=None):
         # The zones whose values they may enter (indicators.services.can_enter), in every plan.
         values_due = indicator_values_due(zone_ids=access.zone_ids, periods=periods)
     visible = Task.objects.visible_to(user)
+    # Items stocktake meetings assigned to the user's zones or agency (交办事项): one query, for those
+    # who answer for them.
+    assigned = my_items(user, MY_LIST_LIMIT) if access.zone_ids or access.agency_id else []
     return {
+        "assigned_items": assigned[:MY_LIST_LIMIT],
+        "more_assigned_items": len(assigned) > MY_LIST_LIMIT,
         "access": access,
         "tasks": tasks,
         "returned": returned,

@@ -22,6 +22,8 @@ LAYERS = [
     "measures",
     # plans: reading plan documents and applying them (revisions) to zones' and measures' rows.
     ("indicators", "plans"),
+    # stocktakes: meetings whose pack reads tasks, matters, requests and indicators alike.
+    "stocktakes",
     ("api", "portal", "ops", "directory"),
     "ftztracker",
     "bench",

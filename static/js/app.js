@@ -34,3 +34,13 @@
     }
   });
 })();
+
+(function () {
+  "use strict";
+  // A "Print" button (the stocktake pack): window.print from a listener, not an inline handler.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+})();

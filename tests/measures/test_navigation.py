@@ -118,6 +118,8 @@ def path_section(path):
         "/indicators/": "indicators",
         "/adjustments/": "changes",
         "/matters/": "matters",
+        "/stocktakes/": "stocktakes",
+        "/assigned/": "stocktakes",
         "/reports/": "reports",
         "/agencies/": "agencies",
         "/requests/": "requests",

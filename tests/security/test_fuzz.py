@@ -27,6 +27,8 @@ from measures.outcomes.filters import OutcomeFilter
 from measures.reporting.filters import ReviewQueueFilter
 from measures.tasks.filters import AgencyTaskFilter, TaskFilter
 from measures.zone_pages.filters import AgencyListFilter
+from stocktakes import filters as stocktakes_filters
+from stocktakes.filters import ItemFilter, StocktakeFilter
 from zones import filters as zones_filters
 from zones.models import Agency, Plan, Zone
 
@@ -104,6 +106,8 @@ def filter_values(w):
         "page": ["1", "2", "999"],
         "kind": ["text", "agencies", "milestones", "withdrawal"],
         "urgency": ["normal", "urgent", "critical"],
+        "overdue": ["true", "false", "unknown"],
+        "held_after": ["2026-01-01", "2026-13-01"],
         "task": pks(w.zone.tasks.all()),
     }
 
@@ -134,6 +138,8 @@ PAGES = [
     ),
     ("matter-list", "officer", lambda w: reverse("measures:matter-list"), MatterFilter),
     ("review-queue", "manager", lambda w: reverse("measures:my"), ReviewQueueFilter),
+    ("stocktake-list", "manager", lambda w: reverse("stocktakes:list"), StocktakeFilter),
+    ("assigned-items", "officer", lambda w: reverse("stocktakes:items"), ItemFilter),
     ("task-page", "officer", lambda w: w.task.get_absolute_url(), ["period"]),
     ("dashboard", "manager", lambda w: "/", ["plan", "period"]),
     ("reports", "manager", lambda w: reverse("measures:period-report"), ["period", "zone"]),
@@ -170,7 +176,7 @@ MEASURES_FILTER_MODULES = [
 def test_every_filterset_is_fuzzed():
     defined = {
         cls
-        for module in (*MEASURES_FILTER_MODULES, zones_filters)
+        for module in (*MEASURES_FILTER_MODULES, zones_filters, stocktakes_filters)
         for cls in vars(module).values()
         if isinstance(cls, type)
         and issubclass(cls, django_filters.FilterSet)

@@ -1,0 +1,80 @@
+"""Filters of the stocktake and assigned-item lists."""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zones.models import Agency, Plan, Zone
+
+from .choices import ItemState
+from .models import AssignedItem, Stocktake
+
+
+class StocktakeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.order_by("code"),
+        to_field_name="code",
+        label=_("Plan"),
+        empty_label=_("All plans"),
+    )
+    zone = django_filters.ModelChoiceFilter(
+        queryset=Zone.objects.order_by("plan__code", "annex_number"),
+        to_field_name="code",
+        label=_("Zone"),
+        empty_label=_("All zones"),
+    )
+    agency = django_filters.ModelChoiceFilter(
+        queryset=Agency.objects.order_by("name"), label=_("Agency"), empty_label=_("All agencies")
+    )
+    held_after = django_filters.DateFilter(field_name="held_on", lookup_expr="gte", label=_("Held from"))
+    held_before = django_filters.DateFilter(field_name="held_on", lookup_expr="lte", label=_("Held until"))
+
+    class Meta:
+        model = Stocktake
+        fields = ["q", "plan", "zone", "agency", "held_after", "held_before"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(notes__icontains=value))
+
+
+class ItemFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    state = django_filters.ChoiceFilter(
+        choices=ItemState.choices, label=_("State"), empty_label=_("All states")
+    )
+    overdue = django_filters.BooleanFilter(method="only_overdue", label=_("Overdue only"))
+    zone = django_filters.ModelChoiceFilter(
+        queryset=Zone.objects.order_by("plan__code", "annex_number"),
+        to_field_name="code",
+        label=_("Zone"),
+        empty_label=_("All zones"),
+    )
+    agency = django_filters.ModelChoiceFilter(
+        queryset=Agency.objects.order_by("name"), label=_("Agency"), empty_label=_("All agencies")
+    )
+
+    class Meta:
+        model = AssignedItem
+        fields = ["q", "state", "overdue", "zone", "agency"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def only_overdue(self, queryset, name, value):
+        return queryset.overdue(timezone.localdate()) if value else queryset

@@ -1,0 +1,195 @@
+"""The meeting pack (会议材料) of a stocktake, and the reads of the lists: a fixed number of queries
+whatever the number of tasks, items and escalations (one scorecard per zone for indicator gaps)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from indicators.choices import Status
+from indicators.selectors import scorecard
+from measures.choices import REPORTED_STATES, Light, MatterState
+from measures.models import CoordinationRequest, MajorMatter, ProgressReport, ReportingPeriod, Task
+from measures.periods.selectors import current_of
+from measures.tasks.selectors import attach_lights, with_period_report
+from notifications.models import Escalation
+
+from .choices import ItemState
+from .models import AssignedItem
+
+MOVERS = 10
+GAP_STATUSES = {Status.PROGRESSING, Status.BEHIND, Status.MISSED}
+
+
+def scope_tasks(stocktake):
+    tasks = Task.objects.filter(zone__plan_id=stocktake.plan_id)
+    if stocktake.zone_id:
+        return tasks.filter(zone_id=stocktake.zone_id)
+    if stocktake.agency_id:
+        return tasks.supported_by(stocktake.agency_id)
+    return tasks
+
+
+def scope_items(stocktake):
+    """Items of meetings on the same plan, zone or agency."""
+    return AssignedItem.objects.filter(
+        stocktake__plan_id=stocktake.plan_id,
+        stocktake__zone_id=stocktake.zone_id,
+        stocktake__agency_id=stocktake.agency_id,
+    )
+
+
+@dataclass
+class Mover:
+    task: Task
+    before: int
+    now: int
+
+    @property
+    def delta(self):
+        return self.now - self.before
+
+
+@dataclass
+class Pack:
+    stocktake: object
+    today: datetime.date
+    period: object = None
+    previous_period: object = None
+    previous: object = None
+    previous_items: list = field(default_factory=list)
+    items: list = field(default_factory=list)
+    red: list = field(default_factory=list)
+    yellow: list = field(default_factory=list)
+    escalations: list = field(default_factory=list)
+    matters: list = field(default_factory=list)
+    requests: list = field(default_factory=list)
+    movers: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)
+
+
+def biggest_movers(tasks, period, previous_period, limit=MOVERS):
+    """Tasks whose reported completion moved most between the previous period and this one
+    (percentage points, either way), from submitted or accepted reports of both: one query."""
+    if period is None or previous_period is None:
+        return []
+    percents = {}
+    for task_id, period_id, percent in ProgressReport.objects.filter(
+        task__in=tasks, period_id__in=[period.pk, previous_period.pk], state__in=REPORTED_STATES
+    ).values_list("task_id", "period_id", "percent_complete"):
+        percents[(task_id, period_id)] = percent or 0
+    by_pk = {task.pk: task for task in tasks}
+    movers = [
+        Mover(by_pk[task_id], percents[(task_id, previous_period.pk)], percent)
+        for (task_id, period_id), percent in percents.items()
+        if period_id == period.pk and (task_id, previous_period.pk) in percents and task_id in by_pk
+    ]
+    movers = [mover for mover in movers if mover.delta]
+    movers.sort(key=lambda mover: (-abs(mover.delta), mover.task.zone.annex_number, mover.task.number))
+    return movers[:limit]
+
+
+def today():
+    return timezone.localdate()
+
+
+def with_state(items, today=None):
+    """Mark each item overdue or not by the one rule (AssignedItem.is_overdue)."""
+    today = today or timezone.localdate()
+    for item in items:
+        item.overdue = item.is_overdue(today)
+    return items
+
+
+def items_of(stocktake, today):
+    items = stocktake.items.select_related("zone", "agency").order_by("due", "pk")
+    return with_state(list(items), today)
+
+
+def pack(stocktake, today=None):
+    today = today or timezone.localdate()
+    plan = stocktake.plan
+    result = Pack(stocktake=stocktake, today=today)
+    periods = sorted(ReportingPeriod.objects.filter(plan=plan), key=lambda p: p.start)
+    period = current_of(periods, today)
+    result.period = period
+    if period is not None:
+        earlier = [p for p in periods if p.start < period.start]
+        result.previous_period = earlier[-1] if earlier else None
+    tasks = with_period_report(
+        scope_tasks(stocktake).select_related("zone", "category"),
+        [period.pk] if period else [],
+        today,
+    ).order_by("zone__annex_number", "number")
+    tasks = attach_lights(list(tasks), {plan.pk: period}, today)
+    result.red = [task for task in tasks if task.light == Light.RED]
+    result.yellow = [task for task in tasks if task.light == Light.YELLOW]
+    result.movers = biggest_movers(tasks, period, result.previous_period)
+    task_ids = [task.pk for task in tasks]
+    escalations = Escalation.objects.open().filter(zone__plan=plan).select_related("zone")
+    if stocktake.zone_id:
+        escalations = escalations.filter(zone_id=stocktake.zone_id)
+    elif stocktake.agency_id:
+        escalations = escalations.filter(task_id__in=task_ids)
+    result.escalations = list(escalations.order_by("-level", "issued_at"))
+    matters = MajorMatter.objects.exclude(state=MatterState.CLOSED).filter(zone__plan=plan)
+    if stocktake.zone_id:
+        matters = matters.filter(zone_id=stocktake.zone_id)
+    elif stocktake.agency_id:
+        matters = matters.filter(task_id__in=task_ids)
+    result.matters = list(matters.select_related("zone", "task").order_by("raised_at"))
+    requests = CoordinationRequest.objects.filter(task__zone__plan=plan)
+    if stocktake.zone_id:
+        requests = requests.filter(task__zone_id=stocktake.zone_id)
+    elif stocktake.agency_id:
+        requests = requests.filter(agency_id=stocktake.agency_id)
+    # The one overdue rule of requests (measures.followup.models.request_overdue): open, reply-by passed.
+    result.requests = list(
+        requests.overdue(today).select_related("task__zone", "agency").order_by("reply_by", "asked_at")
+    )
+    if not stocktake.agency_id:
+        zones = [stocktake.zone] if stocktake.zone_id else list(plan.zones.order_by("annex_number"))
+        for zone in zones:
+            for row in scorecard(zone=zone, today=today)["rows"]:
+                if row.latest is not None and row.status in GAP_STATUSES:
+                    result.gaps.append((zone, row))
+    result.previous = stocktake.previous()
+    if result.previous is not None:
+        result.previous_items = items_of(result.previous, today)
+    result.items = items_of(stocktake, today)
+    return result
+
+
+def stocktake_list(user):
+    """The meetings the user may read, each with its count of items and of open ones (one query)."""
+    from .access import visible_stocktakes
+
+    return (
+        visible_stocktakes(user)
+        .select_related("plan", "zone", "agency")
+        .annotate(
+            item_count=Count("items", distinct=True),
+            open_count=Count("items", filter=~Q(items__state=ItemState.CLOSED), distinct=True),
+        )
+        .order_by("-held_on", "-pk")
+    )
+
+
+def my_items(user, limit):
+    """Open items the user answers for (their zones' or agency's), the earliest due first."""
+    from core.access import access_for
+
+    access = access_for(user)
+    condition = Q(pk__in=[])
+    if access.zone_ids:
+        condition |= Q(zone_id__in=access.zone_ids)
+    if access.agency_id:
+        condition |= Q(agency_id=access.agency_id)
+    items = (
+        AssignedItem.objects.open()
+        .filter(condition)
+        .select_related("zone", "agency", "stocktake")
+        .order_by("due", "pk")[: limit + 1]
+    )
+    return with_state(list(items), timezone.localdate())

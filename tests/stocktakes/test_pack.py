@@ -1,0 +1,78 @@
+"""The meeting pack's sections by scope: an agency's meeting reads the agency's tasks and requests only,
+a zone's its own; overdue requests by the shared rule (request_overdue); indicator gaps from the scorecard."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from indicators.choices import ValueState
+from indicators.models import IndicatorValue
+from measures import services as measures_services
+from measures.models import CoordinationRequest, Task
+from stocktakes import selectors, services
+from tests.factories import make_period
+from tests.indicators.conftest import make_indicator
+
+pytestmark = pytest.mark.django_db
+
+
+def ask(task, officer, agency, days_overdue):
+    """A request whose reply-by date passed `days_overdue` days ago (negative: still to come)."""
+    request = measures_services.ask_agency(task=task, user=officer, agency=agency, question="请支持")
+    CoordinationRequest.objects.filter(pk=request.pk).update(
+        reply_by=timezone.localdate() - datetime.timedelta(days=days_overdue)
+    )
+    return request
+
+
+def test_an_agency_meeting_reads_the_agency_only(plan, xiqing, manager, officer, today):
+    mine = Task.objects.filter(zone=xiqing).order_by("number").first()
+    agency, other = [link.agency for link in mine.agency_links.order_by("position")[:2]]
+    make_period(plan, deadline=today - datetime.timedelta(days=2))
+    late = ask(mine, officer, agency, days_overdue=20)
+    ask(mine, officer, other, days_overdue=20)
+    ask(mine, officer, agency, days_overdue=-2)
+    meeting = services.schedule_stocktake(
+        user=manager, plan=plan, agency=agency, title="单位调度会", held_on=today
+    )
+    pack = selectors.pack(meeting)
+    supported = set(
+        Task.objects.filter(zone__plan=plan, agency_links__agency=agency).values_list("pk", flat=True)
+    )
+    assert {task.pk for task in pack.red} == supported and mine.pk in supported
+    assert len(supported) < Task.objects.filter(zone__plan=plan).count()
+    assert pack.requests == [late]
+    assert pack.gaps == []
+
+
+def test_overdue_requests_are_the_shared_rule(plan, xiqing, manager, officer, today):
+    task = Task.objects.filter(zone=xiqing).order_by("number").first()
+    request = ask(task, officer, task.agency_links.first().agency, days_overdue=0)
+    meeting = services.schedule_stocktake(user=manager, plan=plan, zone=xiqing, title="会", held_on=today)
+    assert selectors.pack(meeting).requests == []  # due today: not overdue yet
+    CoordinationRequest.objects.filter(pk=request.pk).update(reply_by=today - datetime.timedelta(days=1))
+    assert selectors.pack(meeting).requests == [request]
+    assert list(CoordinationRequest.objects.overdue(today)) == [request]
+
+
+def test_indicator_gaps_are_values_short_of_their_target(plan, xiqing, manager, today):
+    period = make_period(plan, day=today)
+    short = make_indicator(plan, name="实际利用外资", target=Decimal("100"), baseline=Decimal("0"))
+    met = make_indicator(plan, name="进出口总额", target=Decimal("50"), baseline=Decimal("0"))
+    make_indicator(plan, name="新增企业", target=Decimal("10"))  # no value: not a gap
+    for indicator, value in ((short, "40"), (met, "60")):
+        IndicatorValue.objects.create(
+            indicator=indicator,
+            zone=xiqing,
+            period=period,
+            value=Decimal(value),
+            state=ValueState.ACCEPTED,
+            entered_by=manager,
+            entered_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    meeting = services.schedule_stocktake(user=manager, plan=plan, zone=xiqing, title="会", held_on=today)
+    gaps = selectors.pack(meeting).gaps
+    assert [(zone, row.indicator) for zone, row in gaps] == [(xiqing, short)]
