@@ -65,6 +65,7 @@ def world(db, settings, tmp_path):
     )
     officer = make_user(Role.OFFICER, zones=[task.zone])
     manager = make_user(Role.MANAGER)
+    administrator = make_user(Role.ADMINISTRATOR)
     customs = Agency.objects.get(name="天津海关")
     report = services.save_report(task=task, period=period, user=officer, data=REPORT)
     evidence = services.add_file_evidence(
@@ -85,6 +86,7 @@ def world(db, settings, tmp_path):
         period=period,
         officer=officer,
         manager=manager,
+        administrator=administrator,
         customs=customs,
         report=report,
         evidence=evidence,

@@ -21,6 +21,7 @@ import measures
 from measures import services
 from measures.adjustments.filters import AdjustmentFilter
 from measures.choices import TaskStatus
+from measures.followup.filters import RequestFilter
 from measures.matters.filters import MatterFilter
 from measures.models import ReportingPeriod, TaskCategory
 from measures.outcomes.filters import OutcomeFilter
@@ -30,6 +31,7 @@ from measures.zone_pages.filters import AgencyListFilter
 from stocktakes import filters as stocktakes_filters
 from stocktakes.filters import ItemFilter, StocktakeFilter
 from zones import filters as zones_filters
+from zones.filters import UserFilter
 from zones.models import Agency, Plan, Zone
 
 from .conftest import task_state
@@ -138,6 +140,8 @@ PAGES = [
     ),
     ("matter-list", "officer", lambda w: reverse("measures:matter-list"), MatterFilter),
     ("review-queue", "manager", lambda w: reverse("measures:my"), ReviewQueueFilter),
+    ("request-list", "manager", lambda w: reverse("measures:request-list"), RequestFilter),
+    ("user-list", "administrator", lambda w: reverse("people:list"), UserFilter),
     ("stocktake-list", "manager", lambda w: reverse("stocktakes:list"), StocktakeFilter),
     ("assigned-items", "officer", lambda w: reverse("stocktakes:items"), ItemFilter),
     ("task-page", "officer", lambda w: w.task.get_absolute_url(), ["period"]),
