@@ -18,6 +18,8 @@ class NoticeKind(models.TextChoices):
     OUTCOME_RECOMMENDED = "outcome_recommended", _("Outcome recommendation decided")
     OUTCOME_RETURNED = "outcome_returned", _("Outcome returned")
     ESCALATION = "escalation", _("Escalation (督办)")
+    SIGNOFF_REQUESTED = "signoff_requested", _("Report awaiting your sign-off")
+    REPORT_SENT_BACK = "report_sent_back", _("Report sent back by the zone leader")
     TEST = "test", _("Test message")
 
 

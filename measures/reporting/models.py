@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import access_for
 from core.roles import Role
-from measures.choices import REPORTED_STATES, AgencyRole, EventKind, ReportState, TaskStatus
+from measures.choices import (
+    AWAITING_SIGNOFF_STATES,
+    REPORTED_STATES,
+    AgencyRole,
+    EventKind,
+    ReportState,
+    TaskStatus,
+)
 from measures.tasks.models import Task, TaskAgency
 from zones.models import Agency
 
@@ -133,6 +140,11 @@ def reports_shown_to(user, prefix=""):
 class ProgressReportQuerySet(models.QuerySet):
     def shown_to(self, user):
         return self.filter(reports_shown_to(user))
+
+    def awaiting_signoff(self):
+        """The one rule of which reports wait for their zone leader's sign-off (AWAITING_SIGNOFF_STATES):
+        submitted by the zone, not yet before the managers; withdrawn tasks are off the plan."""
+        return self.filter(state__in=AWAITING_SIGNOFF_STATES, task__withdrawn_at__isnull=True)
 
 
 class ProgressReport(models.Model):
@@ -277,6 +289,16 @@ class ReportEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    # A deputy acting for an absent zone leader or manager (measures.signoff): the actor is the
+    # deputy, this the person they stood in for; the timeline reads "<deputy> for <principal>".
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for"),
     )
     at = models.DateTimeField(_("at"))
     changes = models.JSONField(_("changes"), default=dict, blank=True)
