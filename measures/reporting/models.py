@@ -298,7 +298,7 @@ class ReportEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("for"),
+        verbose_name=_("on behalf of"),
     )
     at = models.DateTimeField(_("at"))
     changes = models.JSONField(_("changes"), default=dict, blank=True)

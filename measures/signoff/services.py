@@ -13,7 +13,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.access import OWN_SUBMISSION, access_for, decides_own_submission, require, signoff_capacity
+from core.access import (
+    OWN_SUBMISSION,
+    access_for,
+    can_report,
+    decides_own_submission,
+    require,
+    signoff_capacity,
+)
 from core.roles import Role
 from measures.choices import AWAITING_SIGNOFF_STATES, EventKind, ReportState
 from measures.reporting.services import forward_support_request, report_authors, transition_report
@@ -59,8 +66,12 @@ def sign_off_report(*, report, user, note="", expected_version=None):
         expected_version=expected_version,
         on_behalf_of=capacity.on_behalf_of,
     )
-    # Support asked of an agency reaches it once the zone stands behind the report.
-    forward_support_request(report, user)
+    # Support asked of an agency reaches it once the zone stands behind the report, asked by the
+    # officer who submitted it (the agency answers them; a leader writes no coordination request).
+    submission = report.events.filter(kind=EventKind.SUBMITTED).select_related("actor").order_by("-at", "-pk")
+    asker = submission.first().actor
+    if can_report(asker, report.task):
+        forward_support_request(report, asker)
     return report
 
 
