@@ -101,19 +101,19 @@ def may_name_deputy(user, principal):
     return user.pk == principal.pk and bool(access_for(principal).roles & DEPUTISED_ROLES)
 
 
-@transaction.atomic
-def name_deputy(*, principal, deputy, starts_on, ends_on, user, reason="", today=None):
-    """`deputy` acts for `principal` from `starts_on` to `ends_on`, both included. One deputy at a
-    time: ranges of one principal may not overlap (which deputy acted would be ambiguous)."""
-    require(may_name_deputy(user, principal))
+def deputy_problems(*, principal, deputy, starts_on, ends_on, user, reason="", today=None, lock=False):
+    """{field or None: [messages]} of what stops `user` naming `deputy` for `principal` over the
+    range, and the unsaved row; the admin's form asks it before saving, name_deputy again under
+    a lock. One deputy at a time: ranges of one principal may not overlap (which deputy acted
+    would be ambiguous)."""
     today = today or timezone.localdate()
     errors = {}
     if not access_for(principal).roles & DEPUTISED_ROLES:
-        errors["principal"] = _("Only a zone leader or a manager names a deputy.")
+        errors["principal"] = [_("Only a zone leader or a manager names a deputy.")]
     if deputy is not None and not deputy.is_active:
-        errors["deputy"] = _("This account is no longer active; choose someone else.")
+        errors["deputy"] = [_("This account is no longer active; choose someone else.")]
     if ends_on is not None and ends_on < today and not access_for(user).is_admin:
-        errors["ends_on"] = _("The range has already ended; a deputy is named for today or later.")
+        errors["ends_on"] = [_("The range has already ended; a deputy is named for today or later.")]
     row = Deputy(
         principal=principal,
         deputy=deputy,
@@ -129,19 +129,42 @@ def name_deputy(*, principal, deputy, starts_on, ends_on, user, reason="", today
         for field, messages in error.message_dict.items():
             errors.setdefault(field, messages)
     if errors:
-        raise ValidationError(errors)
-    # Lock the principal's ranges so two saves at once cannot both pass the overlap check.
-    mine = Deputy.objects.select_for_update().filter(principal=principal, withdrawn_at__isnull=True)
+        return errors, row
+    mine = Deputy.objects.filter(principal=principal, withdrawn_at__isnull=True)
+    if lock:
+        # Two saves at once cannot both pass the overlap check.
+        mine = mine.select_for_update()
     clash = mine.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).select_related("deputy").first()
     if clash is not None:
-        raise ValidationError(
+        errors[None] = [
             _("%(name)s is already your deputy from %(start)s to %(end)s; withdraw that first.")
             % {
                 "name": clash.deputy.get_full_name() or clash.deputy.username,
                 "start": clash.starts_on.isoformat(),
                 "end": clash.ends_on.isoformat(),
             }
-        )
+        ]
+    return errors, row
+
+
+@transaction.atomic
+def name_deputy(*, principal, deputy, starts_on, ends_on, user, reason="", today=None):
+    """`deputy` acts for `principal` from `starts_on` to `ends_on`, both included."""
+    require(may_name_deputy(user, principal))
+    errors, row = deputy_problems(
+        principal=principal,
+        deputy=deputy,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        user=user,
+        reason=reason,
+        today=today,
+        lock=True,
+    )
+    if errors:
+        if list(errors) == [None]:
+            raise ValidationError(errors[None])
+        raise ValidationError({field or "__all__": messages for field, messages in errors.items()})
     row.save()
     return row
 

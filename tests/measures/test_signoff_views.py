@@ -422,3 +422,48 @@ def test_a_managers_deputy_gets_the_review_queue_on_my_page(client, task, period
     client.force_login(deputy)
     response = client.get(MY)
     assert [r.task_id for r in response.context["awaiting_review"]] == [task.pk]
+
+
+# --- the admin -----------------------------------------------------------------------------------
+
+
+def test_admin_names_a_deputy_through_the_service_and_refuses_an_overlap(client, leader, officer):
+    admin = make_user(Role.ADMINISTRATOR)
+    client.force_login(admin)
+    add = reverse("admin:measures_deputy_add")
+    today = timezone.localdate()
+    data = {
+        "principal": leader.pk,
+        "deputy": officer.pk,
+        "starts_on": today.isoformat(),
+        "ends_on": (today + datetime.timedelta(days=3)).isoformat(),
+        "reason": "休假",
+    }
+    assert client.get(add).status_code == 200
+    response = client.post(add, data)
+    assert response.status_code == 302
+    row = Deputy.objects.get(principal=leader)
+    assert (row.deputy, row.created_by) == (officer, admin)
+    response = client.post(add, {**data, "deputy": make_user().pk})
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    assert Deputy.objects.filter(principal=leader).count() == 1
+    # Never deleted or edited: withdrawn, which keeps the row.
+    assert client.post(reverse("admin:measures_deputy_delete", args=[row.pk])).status_code == 403
+    response = client.post(
+        reverse("admin:measures_deputy_changelist"),
+        {"action": "withdraw_selected", "_selected_action": [row.pk]},
+    )
+    assert response.status_code == 302
+    assert Deputy.objects.get(pk=row.pk).withdrawn_by == admin
+
+
+def test_admin_refuses_a_principal_who_is_no_leader_or_manager(client, officer):
+    client.force_login(make_user(Role.ADMINISTRATOR))
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        reverse("admin:measures_deputy_add"),
+        {"principal": officer.pk, "deputy": make_user().pk, "starts_on": today, "ends_on": today},
+    )
+    assert response.status_code == 200
+    assert "principal" in response.context["adminform"].form.errors
+    assert not Deputy.objects.exists()
