@@ -131,7 +131,11 @@ def reports_shown_to(user, prefix=""):
     accepted, not their drafts or returned reports, except on tasks their agency leads (牵头),
     which they write themselves; everyone else reads every report of the tasks they see."""
     access = access_for(user)
-    if not access.is_liaison or access.sees_everything or access.is_officer or Role.LEADER in access.roles:
+    # A liaison standing in for a zone leader (measures.signoff) reads what they are to sign off.
+    reads_all = (
+        access.sees_everything or access.is_officer or Role.LEADER in access.roles or access.deputy_leads
+    )
+    if not access.is_liaison or reads_all:
         return Q()
     led = TaskAgency.objects.filter(agency_id=access.agency_id, role=AgencyRole.LEAD).values("task_id")
     return Q(**{f"{prefix}state__in": REPORTED_STATES}) | Q(**{f"{prefix}task_id__in": led})

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.roles import Role
 from measures.models import ProgressReport, ReportEvent, ReportingPeriod
+from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_user
 from zones.models import Plan, Zone
 
@@ -101,6 +102,9 @@ def test_submit_send_back_resubmit_sign_off_accept(live_server, period, page, sc
     page.click("#awaiting-signoff a[href*='/zones/xiqing/tasks/1/']")
     page.check("input[name=action][value=sign_off]")
     page.fill("#signoff textarea[name=note]", "同意报送。")
+    # The README's picture of the leader's decision on the report page.
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#report").screenshot(path=str(ARTIFACTS / "signoff-0-decision.png"))
     page.click("#signoff button[type=submit]")
     page.locator(".state-submitted").first.wait_for()
     assert page.locator("#nav-signoff .nav-badge").count() == 0

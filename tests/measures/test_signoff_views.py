@@ -467,3 +467,18 @@ def test_admin_refuses_a_principal_who_is_no_leader_or_manager(client, officer):
     assert response.status_code == 200
     assert "principal" in response.context["adminform"].form.errors
     assert not Deputy.objects.exists()
+
+
+def test_a_liaison_deputising_for_a_leader_reads_and_signs_the_report(client, task, period, officer, leader):
+    # A liaison reads only reported reports, but one standing in for the leader reads what they sign.
+    agency = task.agency_links.select_related("agency").first().agency
+    liaison = make_user(Role.LIAISON, agency=agency)
+    today = timezone.localdate()
+    services.name_deputy(principal=leader, deputy=liaison, starts_on=today, ends_on=today, user=leader)
+    report = submit(task, period, officer)
+    client.force_login(liaison)
+    page = client.get(task.get_absolute_url() + f"?period={period.pk}")
+    assert page.context["report"].pk == report.pk and page.context["may_sign_off"]
+    response = client.post(signoff_url(task, period), {"action": "sign_off", "version": report.version})
+    assert response.status_code == 302 and errors(response) == []
+    assert ProgressReport.objects.get(pk=report.pk).state == ReportState.SUBMITTED
