@@ -65,6 +65,8 @@ def world(db, settings, tmp_path):
     )
     officer = make_user(Role.OFFICER, zones=[task.zone])
     manager = make_user(Role.MANAGER)
+    # The zone's leader (单位负责人), whose sign-off queue is fuzzed like the other lists.
+    leader = make_user(Role.LEADER, zones=[task.zone])
     customs = Agency.objects.get(name="天津海关")
     report = services.save_report(task=task, period=period, user=officer, data=REPORT)
     evidence = services.add_file_evidence(
@@ -85,6 +87,7 @@ def world(db, settings, tmp_path):
         period=period,
         officer=officer,
         manager=manager,
+        leader=leader,
         customs=customs,
         report=report,
         evidence=evidence,

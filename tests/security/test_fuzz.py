@@ -25,6 +25,7 @@ from measures.matters.filters import MatterFilter
 from measures.models import ReportingPeriod, TaskCategory
 from measures.outcomes.filters import OutcomeFilter
 from measures.reporting.filters import ReviewQueueFilter
+from measures.signoff.filters import SignoffQueueFilter
 from measures.tasks.filters import AgencyTaskFilter, TaskFilter
 from measures.zone_pages.filters import AgencyListFilter
 from zones import filters as zones_filters
@@ -134,6 +135,7 @@ PAGES = [
     ),
     ("matter-list", "officer", lambda w: reverse("measures:matter-list"), MatterFilter),
     ("review-queue", "manager", lambda w: reverse("measures:my"), ReviewQueueFilter),
+    ("signoff-queue", "leader", lambda w: reverse("measures:signoff-list"), SignoffQueueFilter),
     ("task-page", "officer", lambda w: w.task.get_absolute_url(), ["period"]),
     ("dashboard", "manager", lambda w: "/", ["plan", "period"]),
     ("reports", "manager", lambda w: reverse("measures:period-report"), ["period", "zone"]),
