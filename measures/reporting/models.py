@@ -246,6 +246,9 @@ class ProgressReport(models.Model):
     def is_recallable(self):
         """The recall rule: its zone may take a submitted report back while no reviewer has opened
         it. One named rule, so a later review step (a zone leader's sign-off) extends it here."""
+        # Waiting for the zone leader's sign-off, nobody has decided on it yet either.
+        if self.state in AWAITING_SIGNOFF_STATES:
+            return True
         return self.state == ReportState.SUBMITTED and self.opened_for_review_at is None
 
     @property

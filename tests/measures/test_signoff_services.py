@@ -142,6 +142,14 @@ def test_a_return_from_the_city_goes_to_the_officer_and_needs_signoff_again(
     assert report.state == ReportState.AWAITING_SIGNOFF
 
 
+def test_the_officer_may_recall_a_report_awaiting_signoff(task, period, officer, leader):
+    report = services.recall_report(report=submitted(task, period, officer), user=officer)
+    assert report.state == ReportState.DRAFT
+    assert not ProgressReport.objects.awaiting_signoff().filter(pk=report.pk).exists()
+    with pytest.raises(ValidationError):
+        services.sign_off_report(report=report, user=leader)
+
+
 def test_only_the_zones_leader_signs_off(task, period, officer, manager):
     report = submitted(task, period, officer)
     other_leader = make_user(Role.LEADER, zones=[Zone.objects.get(code="wuqing")])
