@@ -141,6 +141,8 @@ def test_submit_send_back_resubmit_sign_off_accept(live_server, period, page, sc
         ("edited", "li.officer"),
         ("submitted", "li.officer"),
         ("signed_off", "wang.leader"),
+        # The manager's opening of the signed-off report (from then on the zone cannot recall it).
+        ("opened_for_review", "zhao.manager"),
         ("accepted", "zhao.manager"),
     ]
     assert events.get(kind="sent_back").note == "请补充与市工业和信息化局的对接情况。"
