@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0015_officer_recall_and_deletion'),
+        ('measures', '0016_locked_period_figures'),
         ('zones', '0006_plan_requires_signoff'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
