@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.roles import Role
@@ -24,6 +25,13 @@ class Access:
     agency_id: int | None = None
     # Unread notices, for the bell in the top bar: read in the same query as the roles.
     unread_notices: int = 0
+    # Standing in today for an absent zone leader or manager (measures.signoff.Deputy): the
+    # (zone id, leader id) pairs this deputy signs off for, and the managers they review for.
+    # Kept apart from roles and zone_ids, so a deputy gets the sign-off or review and the sight it
+    # needs, never the principal's other powers (an officer deputising for a leader writes no
+    # report of the leader's zones).
+    deputy_leads: tuple = ()
+    deputy_for_managers: tuple = ()
 
     @property
     def is_admin(self):
@@ -43,7 +51,23 @@ class Access:
 
     @property
     def sees_everything(self):
-        return self.is_manager
+        # A manager's deputy reviews reports of every zone, so reads them all while deputising.
+        return self.is_manager or bool(self.deputy_for_managers)
+
+    @property
+    def seen_zone_ids(self):
+        """Zones whose tasks the user reads: their own, and those of a leader they deputise for."""
+        return self.zone_ids | {zone for zone, _principal in self.deputy_leads}
+
+    @property
+    def signoff_zone_ids(self):
+        """Zones whose reports the user signs off as leader or as a leader's deputy."""
+        own = self.zone_ids if Role.LEADER in self.roles else frozenset()
+        return own | {zone for zone, _principal in self.deputy_leads}
+
+    @property
+    def reviews_reports(self):
+        return self.is_manager or bool(self.deputy_for_managers)
 
 
 NO_ACCESS = Access()
@@ -67,12 +91,17 @@ def access_for(user):
     # that takes part in several plans (Zone.same_zone_as) is one zone to its officers: the same
     # query reads its other plans' rows, and the unread notices for the bell.
     unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).values("pk")
+    users = get_user_model().objects
+    today = timezone.localdate()
+    # Whether anyone named this user their deputy for today, in the same query (through the
+    # relation's name: core imports no app); only deputies pay for reading what they stand in for.
+    deputising = users.filter(pk=OuterRef("pk"), **_deputy_in_force("deputising", today))
     rows = list(
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(unread=CountOf(unread))
+        users.filter(pk=user.pk)
+        .annotate(unread=CountOf(unread), stands_in=Exists(deputising))
         .values_list(
             "unread",
+            "stands_in",
             "groups__name",
             "profile__agency_id",
             "profile__zones__id",
@@ -82,7 +111,8 @@ def access_for(user):
         )
     )
     unread_notices = rows[0][0] if rows else 0
-    rows = [row[1:] for row in rows]
+    deputy_leads, deputy_for_managers = _stood_in_for(user, today) if rows and rows[0][1] else ((), ())
+    rows = [row[2:] for row in rows]
     group_names = {row[0] for row in rows if row[0]}
     roles = {role for role in Role if role.group_name in group_names}
     if user.is_superuser:
@@ -97,9 +127,47 @@ def access_for(user):
         zone_ids=zone_ids if roles & {Role.OFFICER, Role.LEADER} else frozenset(),
         agency_id=agency_id if Role.LIAISON in roles else None,
         unread_notices=unread_notices,
+        deputy_leads=deputy_leads,
+        deputy_for_managers=deputy_for_managers,
     )
     user._ftz_access = access
     return access
+
+
+def _deputy_in_force(relation, today):
+    """measures.signoff.DeputyQuerySet.in_force, as lookups through a user's `relation` to it (one
+    filter() call, so all conditions hold for the same deputy row)."""
+    return {
+        f"{relation}__starts_on__lte": today,
+        f"{relation}__ends_on__gte": today,
+        f"{relation}__withdrawn_at__isnull": True,
+    }
+
+
+def _stood_in_for(user, today):
+    """((zone id, leader id), ...) and (manager id, ...) of the active people who named `user`
+    their deputy for `today`. Only the leader's and the manager's roles pass to a deputy."""
+    rows = (
+        get_user_model()
+        .objects.filter(is_active=True, deputies__deputy=user, **_deputy_in_force("deputies", today))
+        .values_list(
+            "pk",
+            "groups__name",
+            "profile__zones__id",
+            "profile__zones__same_zone_as_id",
+            "profile__zones__in_other_plans__id",
+            "profile__zones__same_zone_as__in_other_plans__id",
+        )
+    )
+    leaders, managers, zones = set(), set(), {}
+    for pk, group, *zone_ids in rows:
+        if group == Role.LEADER.group_name:
+            leaders.add(pk)
+        if group == Role.MANAGER.group_name:
+            managers.add(pk)
+        zones.setdefault(pk, set()).update(zone for zone in zone_ids if zone is not None)
+    leads = tuple(sorted((zone, pk) for pk in leaders for zone in zones.get(pk, ())))
+    return leads, tuple(sorted(managers))
 
 
 def can_report(user, task):
@@ -113,6 +181,46 @@ def can_report(user, task):
 
 def can_review(user):
     return access_for(user).is_manager
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """In which capacity someone takes a step: in their own right (on_behalf_of None) or as the
+    deputy of the person whose id it holds, recorded on the history row as "<deputy> for <them>"."""
+
+    on_behalf_of: int | None = None
+
+
+OWN_RIGHT = Capacity()
+
+
+def signoff_capacity(user, zone_id):
+    """Whether (and for whom) `user` signs off the reports of a zone: its zone leaders, the deputy
+    of one of them while the deputyship is in force, and administrators; None for anyone else."""
+    access = access_for(user)
+    if Role.LEADER in access.roles and zone_id in access.zone_ids:
+        return OWN_RIGHT
+    principal = next((pk for zone, pk in access.deputy_leads if zone == zone_id), None)
+    if principal is not None:
+        return Capacity(principal)
+    return OWN_RIGHT if access.is_admin else None
+
+
+def review_capacity(user):
+    """Whether (and for whom) `user` accepts, returns or comments on submitted reports: managers,
+    and a manager's deputy while the deputyship is in force; None for anyone else."""
+    access = access_for(user)
+    if access.is_manager:
+        return OWN_RIGHT
+    return Capacity(access.deputy_for_managers[0]) if access.deputy_for_managers else None
+
+
+def can_sign_off(user, task):
+    return signoff_capacity(user, task.zone_id) is not None
+
+
+def can_review_report(user):
+    return review_capacity(user) is not None
 
 
 def can_answer(user, coordination_request):
@@ -134,7 +242,7 @@ def decides_own_submission(user, authors):
     plan adjustment, evaluating, returning or recommending an outcome, answering a major matter,
     reviewing an indicator value) asks here, services to refuse and pages to not offer it."""
     ids = {getattr(author, "pk", author) for author in authors}
-    return getattr(user, "pk", None) in ids - {None}
+    return getattr(user, "pk", user) in ids - {None}
 
 
 def ensure_four_eyes(user, authors):

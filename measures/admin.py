@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -7,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from measures import services
 from measures.models import (
     CoordinationRequest,
+    Deputy,
     Evidence,
     MajorMatter,
     Milestone,
@@ -19,6 +21,7 @@ from measures.models import (
     TaskAgency,
     TaskCategory,
 )
+from measures.signoff.services import deputy_problems
 
 
 class TaskInline(admin.TabularInline):
@@ -113,9 +116,9 @@ class ProgressReportAdmin(ReadOnlyAdmin):
 
 @admin.register(ReportEvent)
 class ReportEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "kind", "actor", "task", "period", "note"]
+    list_display = ["at", "kind", "actor", "on_behalf_of", "task", "period", "note"]
     list_filter = ["kind", "period", "task__zone"]
-    list_select_related = ["actor", "task__zone", "period"]
+    list_select_related = ["actor", "on_behalf_of", "task__zone", "period"]
     search_fields = ["note", "actor__username", "task__title"]
 
 
@@ -179,3 +182,60 @@ class MajorMatterAdmin(ReadOnlyAdmin):
     list_filter = ["urgency", "state", "zone"]
     list_select_related = ["zone", "task", "raised_by"]
     search_fields = ["title", "description", "response"]
+
+
+class DeputyAdminForm(forms.ModelForm):
+    class Meta:
+        model = Deputy
+        fields = ["principal", "deputy", "starts_on", "ends_on", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        problems, _row = deputy_problems(
+            principal=data["principal"],
+            deputy=data["deputy"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+            reason=data.get("reason", ""),
+            user=self.admin_user,
+        )
+        for field, messages_ in problems.items():
+            self.add_error(field if field in self.fields else None, messages_)
+        return data
+
+
+@admin.register(Deputy)
+class DeputyAdmin(admin.ModelAdmin):
+    """Administrators name anyone's deputy through the same service as the deputy page; a
+    deputyship is never edited or deleted (what a deputy signed says whom they stood in for):
+    it is withdrawn."""
+
+    form = DeputyAdminForm
+    list_display = ["deputy", "principal", "starts_on", "ends_on", "reason", "withdrawn_at", "created_by"]
+    list_filter = [("withdrawn_at", admin.EmptyFieldListFilter), "starts_on"]
+    list_select_related = ["deputy", "principal", "created_by"]
+    search_fields = ["deputy__username", "principal__username", "reason"]
+    raw_id_fields = ["principal", "deputy"]
+    actions = ["withdraw_selected"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.admin_user = request.user
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        row = services.name_deputy(user=request.user, **form.cleaned_data)
+        obj.pk = row.pk
+
+    @admin.action(description=_("Withdraw selected deputies"))
+    def withdraw_selected(self, request, queryset):
+        for row in queryset.filter(withdrawn_at__isnull=True):
+            services.withdraw_deputy(deputyship=row, user=request.user)

@@ -15,6 +15,7 @@ class ReportState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     RETURNED = "returned", _("Returned")
     ACCEPTED = "accepted", _("Accepted")
+    AWAITING_SIGNOFF = "awaiting_signoff", _("Awaiting the zone leader's sign-off")
 
 
 # Each rule about a report's state is defined here, once; code names the rule, never a tuple of states.
@@ -22,6 +23,16 @@ class ReportState(models.TextChoices):
 REPORTED_STATES = frozenset({ReportState.SUBMITTED, ReportState.ACCEPTED})
 # Its zone may still change and submit it.
 EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
+# Submitted by the officer of a plan that requires sign-off (Plan.requires_signoff), waiting for the
+# zone leader (单位负责人, 主体责任). A state of its own rather than a flag on a submitted report: the
+# managers' review rules (waiting for a manager's review, four eyes, the badges) test for SUBMITTED,
+# so a report the zone has not signed off is out of the city's queue by construction, not by every
+# query remembering a second column. It is NOT in REPORTED_STATES: the zone has not reported until
+# its leader signs off, so lights, the dashboard's rates, exports and liaisons do not show unsigned
+# text, reminders and the escalation ladder keep running (the yellow step reaches the leader, who is
+# the one holding it), and the deadline is met on the day of the sign-off (submitted_on is stamped
+# then). Not in EDITABLE_STATES either: the officer edits again only once the leader sends it back.
+AWAITING_SIGNOFF_STATES = frozenset({ReportState.AWAITING_SIGNOFF})
 
 
 class Light(models.TextChoices):
@@ -93,6 +104,8 @@ class EventKind(models.TextChoices):
     RECALLED = "recalled", _("Recalled by the zone")
     MILESTONE_DELETED = "milestone_deleted", _("Milestone deleted")
     OUTCOME_DELETED = "outcome_deleted", _("Outcome deleted")
+    SIGNED_OFF = "signed_off", _("Signed off by the zone leader")
+    SENT_BACK = "sent_back", _("Sent back by the zone leader")
 
 
 class OutcomeType(models.TextChoices):

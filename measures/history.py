@@ -6,7 +6,17 @@ from measures.models import ReportEvent
 
 
 def record(
-    *, kind, actor, task=None, report=None, period=None, outcome=None, matter=None, changes=None, note=""
+    *,
+    kind,
+    actor,
+    task=None,
+    report=None,
+    period=None,
+    outcome=None,
+    matter=None,
+    changes=None,
+    note="",
+    on_behalf_of=None,
 ):
     if report is not None:
         task = task or report.task
@@ -19,6 +29,8 @@ def record(
         period=period,
         kind=kind,
         actor=actor,
+        # A user or a user's id (a Capacity carries the id).
+        on_behalf_of_id=getattr(on_behalf_of, "pk", on_behalf_of),
         at=timezone.now(),
         changes=changes or {},
         note=note,

@@ -10,10 +10,12 @@ from measures.followup.models import CoordinationRequest, Milestone, Reminder
 from measures.matters.models import MajorMatter
 from measures.outcomes.models import InnovationOutcome
 from measures.reporting.models import ProgressReport, ReportEvent, ReportingPeriod
+from measures.signoff.models import Deputy
 from measures.tasks.models import Task, TaskAgency, TaskCategory, TaskQuerySet
 
 __all__ = [
     "CoordinationRequest",
+    "Deputy",
     "Evidence",
     "InnovationOutcome",
     "LockedPeriodFigures",

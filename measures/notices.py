@@ -90,14 +90,63 @@ def _report_reviewed(event):
         if returned
         else _("Report accepted: %(task)s, %(period)s")
     ) % {"task": _task_label(task), "period": period.name}
+    recipients = officers(task.zone)
+    if returned:
+        # A return from the city goes back to the officer; the zone leaders who answer for the
+        # report (and whoever signed it off for them) are told too.
+        signers = event.report.events.filter(kind=EventKind.SIGNED_OFF).select_related("actor")
+        signed = [row.actor for row in signers]
+        if signed:
+            recipients = [*recipients, *leaders(task.zone), *signed]
     return _told(
         event,
         kind=NoticeKind.REPORT_RETURNED if returned else NoticeKind.REPORT_ACCEPTED,
-        recipients=officers(task.zone),
+        recipients=recipients,
         title=title,
         url=report_url(task, period.pk),
         zone=task.zone,
         needs_action=returned,
+    )
+
+
+def _leaders_and_deputies(zone):
+    from measures.signoff.selectors import deputies_in_force_for
+
+    zone_leaders = leaders(zone)
+    return [*zone_leaders, *deputies_in_force_for(zone_leaders)]
+
+
+def _submitted(event):
+    """A report submitted for sign-off (Plan.requires_signoff) is news for the zone's leaders and
+    whoever stands in for them today; one submitted straight to the managers waits in their queue."""
+    from measures.choices import AWAITING_SIGNOFF_STATES
+
+    if event.changes.get("state", [None, None])[1] not in AWAITING_SIGNOFF_STATES:
+        return 0
+    task, period = event.task, event.period
+    return _told(
+        event,
+        kind=NoticeKind.SIGNOFF_REQUESTED,
+        recipients=_leaders_and_deputies(task.zone),
+        title=_("Report awaiting your sign-off: %(task)s, %(period)s")
+        % {"task": _task_label(task), "period": period.name},
+        url=report_url(task, period.pk).replace("#report", "#signoff"),
+        zone=task.zone,
+        needs_action=True,
+    )
+
+
+def _sent_back(event):
+    task, period = event.task, event.period
+    return _told(
+        event,
+        kind=NoticeKind.REPORT_SENT_BACK,
+        recipients=officers(task.zone),
+        title=_("Report sent back by the zone leader: %(task)s, %(period)s")
+        % {"task": _task_label(task), "period": period.name},
+        url=report_url(task, period.pk),
+        zone=task.zone,
+        needs_action=True,
     )
 
 
@@ -224,6 +273,8 @@ def _outcome(event):
 
 
 HANDLERS = {
+    EventKind.SUBMITTED: _submitted,
+    EventKind.SENT_BACK: _sent_back,
     EventKind.RETURNED: _report_reviewed,
     EventKind.ACCEPTED: _report_reviewed,
     EventKind.REQUEST_OPENED: _request_asked,
@@ -272,7 +323,7 @@ def scope(user):
     access = access_for(user)
     if access.sees_everything:
         return Q()
-    zone_ok = Q(zone__isnull=True) | Q(zone_id__in=access.zone_ids)
+    zone_ok = Q(zone__isnull=True) | Q(zone_id__in=access.seen_zone_ids)
     if access.agency_id:
         zone_ok |= Q(agency_id=access.agency_id)
     return zone_ok

@@ -16,7 +16,7 @@ def visible_zones(user):
     zones = Zone.objects.all()
     if access.sees_everything:
         return zones
-    condition = Q(pk__in=access.zone_ids)
+    condition = Q(pk__in=access.seen_zone_ids)
     if access.agency_id:
         condition |= Q(tasks__agency_links__agency_id=access.agency_id)
     return zones.filter(pk__in=zones.filter(condition).values("pk"))

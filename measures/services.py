@@ -65,8 +65,13 @@ from measures.reporting.services import (
     start_from_previous,
     submit_report,
 )
+from measures.signoff.services import name_deputy, send_back_report, sign_off_report, withdraw_deputy
 
 __all__ = [
+    "name_deputy",
+    "send_back_report",
+    "sign_off_report",
+    "withdraw_deputy",
     "approve_adjustment",
     "cancel_adjustment",
     "close_matter",

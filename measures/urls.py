@@ -19,6 +19,7 @@ DOMAINS = [
     "matters",
     "exports",
     "bulk",
+    "signoff",
 ]
 
 urlpatterns = [path("", include(f"measures.{domain}.urls")) for domain in DOMAINS]

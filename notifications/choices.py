@@ -23,6 +23,8 @@ class NoticeKind(models.TextChoices):
     ITEM_DUE_SOON = "item_due_soon", _("Assigned item due soon")
     ITEM_OVERDUE = "item_overdue", _("Assigned item overdue")
     ITEM_CLOSED = "item_closed", _("Assigned item closed")
+    SIGNOFF_REQUESTED = "signoff_requested", _("Report awaiting your sign-off")
+    REPORT_SENT_BACK = "report_sent_back", _("Report sent back by the zone leader")
     TEST = "test", _("Test message")
 
 

@@ -7,6 +7,7 @@ from indicators.choices import ValueState
 from indicators.models import IndicatorValue
 from measures.choices import AdjustmentState, OutcomeState
 from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
+from measures.signoff.selectors import signoff_queue, signs_off
 from notifications.models import Escalation
 
 
@@ -60,6 +61,9 @@ SECTION_OF_VIEW = {
     "measures:requests-overdue": "requests",
     "people:list": "people",
     "people:onboard": "people",
+    "measures:signoff-list": "signoff",
+    "measures:deputies": "my",
+    "measures:deputy-withdraw": "my",
 }
 SECTION_OF_PREFIX = (
     ("measures:outcome-", "outcomes"),
@@ -101,4 +105,8 @@ def navigation(request):
     }
     if access.is_manager:
         context["nav_pending"] = SimpleLazyObject(lambda: pending_for_managers(user))
+    # Zone leaders and their deputies: the reports waiting for their sign-off (one query, lazily).
+    context["nav_signoff"] = signs_off(user)
+    if context["nav_signoff"]:
+        context["nav_signoff_count"] = SimpleLazyObject(lambda: {"count": signoff_queue(user).count()})
     return context

@@ -11,6 +11,8 @@ from measures.models import ProgressReport, ReportingPeriod, Task, TaskAgency
 from measures.periods.selectors import current_periods
 from measures.reporting.filters import ReviewQueueFilter
 from measures.scoping import visible_matters
+from measures.signoff.selectors import signoff_queue, signs_off
+from measures.signoff.services import DEPUTISED_ROLES
 from measures.tasks.selectors import attach_lights, task_list
 from stocktakes.selectors import my_items
 
@@ -59,9 +61,20 @@ def my_page(user, today=None, params=None):
         and t.period is not None
         and t.period.is_owed
     ]
+    awaiting_signoff, signoff_count = [], 0
+    if signs_off(user):
+        # Zone leaders and their deputies: the true count, the oldest submissions listed.
+        queue = signoff_queue(user)
+        signoff_count = queue.count()
+        awaiting_signoff = list(
+            queue.select_related("task__zone", "period", "updated_by").order_by("updated_at", "pk")[
+                :MY_LIST_LIMIT
+            ]
+        )
     awaiting_review = []
     review_filter = None
-    if access.is_manager:
+    # A manager's deputy reviews while the deputyship is in force (measures.signoff).
+    if access.reviews_reports:
         # Withdrawn tasks are off the plan, so off the queue, as the dashboard's count has them.
         review_filter = ReviewQueueFilter(
             params or None,
@@ -106,6 +119,10 @@ def my_page(user, today=None, params=None):
         "indicator_values_due": values_due,
         "more_returned_values": len(returned_values) > MY_LIST_LIMIT,
         "to_report": to_report,
+        "signs_off": signs_off(user),
+        "names_deputy": bool(access.roles & DEPUTISED_ROLES),
+        "awaiting_signoff": awaiting_signoff,
+        "signoff_count": signoff_count,
         "awaiting_review": awaiting_review[:MY_LIST_LIMIT],
         "review_period": getattr(review_filter.form, "cleaned_data", {}).get("period")
         if review_filter

@@ -21,8 +21,8 @@ class ZoneInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "code", "status", "issuer", "source_file", "tracking_start"]
-    list_filter = ["status"]
+    list_display = ["title", "code", "status", "issuer", "source_file", "tracking_start", "requires_signoff"]
+    list_filter = ["status", "requires_signoff"]
     search_fields = ["title", "title_en", "code", "issuer"]
     inlines = [ZoneInline]
 

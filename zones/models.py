@@ -43,6 +43,15 @@ class Plan(models.Model):
             "are not owed, not counted in reporting rates and not chased."
         ),
     )
+    # 主体责任: the zone answers for its report, so its leader may have to sign it off first.
+    requires_signoff = models.BooleanField(
+        _("zone leader signs off reports"),
+        default=False,
+        help_text=_(
+            "A submitted report waits for a zone leader of its zone (or their deputy) to sign it off "
+            "before it reaches the managers' review."
+        ),
+    )
 
     objects = PlanManager()
     history = HistoricalRecords()

@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.access import access_for
 from core.roles import Role
-from measures.choices import REPORTED_STATES, AgencyRole, EventKind, ReportState, TaskStatus
+from measures.choices import (
+    AWAITING_SIGNOFF_STATES,
+    REPORTED_STATES,
+    AgencyRole,
+    EventKind,
+    ReportState,
+    TaskStatus,
+)
 from measures.tasks.models import Task, TaskAgency
 from zones.models import Agency
 
@@ -124,7 +131,11 @@ def reports_shown_to(user, prefix=""):
     accepted, not their drafts or returned reports, except on tasks their agency leads (牵头),
     which they write themselves; everyone else reads every report of the tasks they see."""
     access = access_for(user)
-    if not access.is_liaison or access.sees_everything or access.is_officer or Role.LEADER in access.roles:
+    # A liaison standing in for a zone leader (measures.signoff) reads what they are to sign off.
+    reads_all = (
+        access.sees_everything or access.is_officer or Role.LEADER in access.roles or access.deputy_leads
+    )
+    if not access.is_liaison or reads_all:
         return Q()
     led = TaskAgency.objects.filter(agency_id=access.agency_id, role=AgencyRole.LEAD).values("task_id")
     return Q(**{f"{prefix}state__in": REPORTED_STATES}) | Q(**{f"{prefix}task_id__in": led})
@@ -133,6 +144,11 @@ def reports_shown_to(user, prefix=""):
 class ProgressReportQuerySet(models.QuerySet):
     def shown_to(self, user):
         return self.filter(reports_shown_to(user))
+
+    def awaiting_signoff(self):
+        """The one rule of which reports wait for their zone leader's sign-off (AWAITING_SIGNOFF_STATES):
+        submitted by the zone, not yet before the managers; withdrawn tasks are off the plan."""
+        return self.filter(state__in=AWAITING_SIGNOFF_STATES, task__withdrawn_at__isnull=True)
 
 
 class ProgressReport(models.Model):
@@ -230,6 +246,9 @@ class ProgressReport(models.Model):
     def is_recallable(self):
         """The recall rule: its zone may take a submitted report back while no reviewer has opened
         it. One named rule, so a later review step (a zone leader's sign-off) extends it here."""
+        # Waiting for the zone leader's sign-off, nobody has decided on it yet either.
+        if self.state in AWAITING_SIGNOFF_STATES:
+            return True
         return self.state == ReportState.SUBMITTED and self.opened_for_review_at is None
 
     @property
@@ -277,6 +296,16 @@ class ReportEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    # A deputy acting for an absent zone leader or manager (measures.signoff): the actor is the
+    # deputy, this the person they stood in for; the timeline reads "<deputy> for <principal>".
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("on behalf of"),
     )
     at = models.DateTimeField(_("at"))
     changes = models.JSONField(_("changes"), default=dict, blank=True)

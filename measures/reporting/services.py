@@ -7,10 +7,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core import workflow
-from core.access import can_report, can_review, decides_own_submission, ensure_four_eyes, require
+from core.access import (
+    can_report,
+    can_review,
+    decides_own_submission,
+    ensure_four_eyes,
+    require,
+    review_capacity,
+)
 from core.history import as_json
 from core.merge import three_way
-from measures.choices import EDITABLE_STATES, EventKind, ReportState, TaskStatus
+from measures.choices import AWAITING_SIGNOFF_STATES, EDITABLE_STATES, EventKind, ReportState, TaskStatus
 from measures.followup.services.coordination import ask_agency
 from measures.history import record
 from measures.models import CoordinationRequest, ProgressReport, ReportEvent, ReportingPeriod, Task
@@ -109,7 +116,7 @@ def edit_refusal(*, task, period, report):
 
 def locked_report(report):
     """Re-read the row under a lock so the checks below see the latest committed state."""
-    return ProgressReport.objects.select_for_update().select_related("period", "task").get(pk=report.pk)
+    return ProgressReport.objects.select_for_update().select_related("period__plan", "task").get(pk=report.pk)
 
 
 def _changes_since(report, version):
@@ -207,13 +214,20 @@ def start_from_previous(*, task, period, user):
     return report
 
 
-def _transition(*, report, user, allowed, target, kind, note="", expected_version=None):
+def transition_report(
+    *, report, user, allowed, target, kind, note="", expected_version=None, on_behalf_of=None
+):
+    """Move a report along the workflow (core.workflow.transition) under its lock, with its
+    history row; `on_behalf_of` is the absent person a deputy acts for (measures.signoff)."""
     report = locked_report(report)
     ensure_period_open(report.period)
     _check_conflict(report, expected_version)
 
     def stamp(report, now):
         report.updated_by = user
+        if target in AWAITING_SIGNOFF_STATES:
+            # Not yet reported: the zone reports, and meets the deadline, when its leader signs off.
+            return ["updated_by"]
         if target == ReportState.SUBMITTED:
             # The day counts for the deadline, in the zone's time.
             report.submitted_on = timezone.localdate(now)
@@ -238,6 +252,7 @@ def _transition(*, report, user, allowed, target, kind, note="", expected_versio
             report=report,
             changes={"state": [previous, target], "_version": report.version},
             note=note,
+            on_behalf_of=on_behalf_of,
         ),
     )
 
@@ -264,22 +279,27 @@ def _check_complete_enough(report):
 
 @transaction.atomic
 def submit_report(*, report, user, expected_version=None):
+    """Submit to the managers' review, or, where the plan requires it (Plan.requires_signoff),
+    to the zone leader's sign-off first (measures.signoff.services.sign_off_report)."""
     require(can_report(user, report.task))
     ensure_task_open(report.task)
-    _check_complete_enough(locked_report(report))
-    report = _transition(
+    current = locked_report(report)
+    _check_complete_enough(current)
+    needs_signoff = current.period.plan.requires_signoff
+    report = transition_report(
         report=report,
         user=user,
         allowed=EDITABLE_STATES,
-        target=ReportState.SUBMITTED,
+        target=ReportState.AWAITING_SIGNOFF if needs_signoff else ReportState.SUBMITTED,
         kind=EventKind.SUBMITTED,
         expected_version=expected_version,
     )
-    _forward_support_request(report, user)
+    if not needs_signoff:
+        forward_support_request(report, user)
     return report
 
 
-def _forward_support_request(report, user):
+def forward_support_request(report, user):
     """Support asked for in a report reaches the agency as a coordination request, once."""
     question = report.support_needed.strip()
     if not question or not report.support_agency_id:
@@ -370,23 +390,49 @@ def _record_opening(report, user):
     return True
 
 
-# Who wrote or submitted a report: none of them may accept or return it.
+# Who wrote or submitted a report: none of them may sign it off, accept or return it.
 AUTHOR_KINDS = (EventKind.CREATED, EventKind.EDITED, EventKind.SUBMITTED)
+# Who signed it off for the zone: they may not also accept or return it for the city.
+SIGNOFF_KINDS = (EventKind.SIGNED_OFF,)
+
+
+def _actors(report, kinds):
+    rows = ReportEvent.objects.filter(report=report, kind__in=kinds).values_list(
+        "actor_id", "on_behalf_of_id"
+    )
+    return {person for row in rows for person in row if person is not None}
 
 
 def report_authors(report):
-    return set(
-        ReportEvent.objects.filter(report=report, kind__in=AUTHOR_KINDS).values_list("actor_id", flat=True)
-    )
+    return _actors(report, AUTHOR_KINDS)
+
+
+def report_deciders_barred(report):
+    """Four eyes at the city's level: whoever wrote, submitted or signed off the report (a deputy
+    and the person they stood in for alike) may not accept or return it."""
+    return _actors(report, AUTHOR_KINDS + SIGNOFF_KINDS)
+
+
+def ensure_four_eyes_in_capacity(user, capacity, barred):
+    """Four eyes for the one acting and, when a deputy acts, for the person they stand in for."""
+    ensure_four_eyes(user, barred)
+    if capacity.on_behalf_of is not None:
+        ensure_four_eyes(capacity.on_behalf_of, barred)
+
+
+def _reviewer(user, report):
+    capacity = review_capacity(user)
+    require(capacity is not None)
+    ensure_four_eyes_in_capacity(user, capacity, report_deciders_barred(report))
+    return capacity
 
 
 @transaction.atomic
 def return_report(*, report, user, note, expected_version=None):
-    require(can_review(user))
-    ensure_four_eyes(user, report_authors(report))
+    capacity = _reviewer(user, report)
     if not note.strip():
         raise ValidationError({"note": _("Say what needs to change when returning a report.")})
-    return _transition(
+    return transition_report(
         report=report,
         user=user,
         allowed={ReportState.SUBMITTED},
@@ -394,14 +440,14 @@ def return_report(*, report, user, note, expected_version=None):
         kind=EventKind.RETURNED,
         note=note.strip(),
         expected_version=expected_version,
+        on_behalf_of=capacity.on_behalf_of,
     )
 
 
 @transaction.atomic
 def accept_report(*, report, user, note="", expected_version=None):
-    require(can_review(user))
-    ensure_four_eyes(user, report_authors(report))
-    return _transition(
+    capacity = _reviewer(user, report)
+    return transition_report(
         report=report,
         user=user,
         allowed={ReportState.SUBMITTED},
@@ -409,18 +455,26 @@ def accept_report(*, report, user, note="", expected_version=None):
         kind=EventKind.ACCEPTED,
         note=note.strip(),
         expected_version=expected_version,
+        on_behalf_of=capacity.on_behalf_of,
     )
 
 
 @transaction.atomic
 def comment_on_report(*, report, user, note):
     """A review note that neither returns nor accepts; the officer sees it on the task."""
-    require(can_review(user))
+    capacity = review_capacity(user)
+    require(capacity is not None)
     if not note.strip():
         raise ValidationError({"note": _("Write the comment.")})
     report = locked_report(report)
     ensure_period_open(report.period)
-    return record(kind=EventKind.COMMENTED, actor=user, report=report, note=note.strip())
+    return record(
+        kind=EventKind.COMMENTED,
+        actor=user,
+        report=report,
+        note=note.strip(),
+        on_behalf_of=capacity.on_behalf_of,
+    )
 
 
 def final_report(task):

@@ -9,11 +9,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.access import can_report, can_review
+from core.access import can_report, can_review, can_review_report
 from core.forms import ReasonForm
 from core.merge import read_snapshot, snapshot
 from core.views import add_service_errors, ensure, is_own_submission_refusal
 from measures import services
+from measures.choices import AWAITING_SIGNOFF_STATES
 from measures.models import ProgressReport, ReportingPeriod
 from measures.reporting.forms import CloseOffForm, ReportEvidenceForm, ReportForm, ReviewForm
 from measures.reporting.services import edit_refusal, submission_problems
@@ -156,6 +157,8 @@ def edit_report(request, code, number, period_id):
                         % {"fields": ", ".join(str(_label(field)) for field in merged.theirs_kept)},
                     )
                 message = _message(submitted="submit" in request.POST, attached=evidence_form.attaches())
+                if "submit" in request.POST and saved.state in AWAITING_SIGNOFF_STATES:
+                    message = _submitted_message(saved)
                 return back_to_task(request, task, period, "report", message)
             except ReportConflict as error:
                 conflict = _describe_conflict(error, mine=form.instance)
@@ -231,12 +234,18 @@ def submit_report(request, code, number, period_id):
     ensure(can_report(request.user, task))
     report = get_object_or_404(ProgressReport, task=task, period=period)
     try:
-        services.submit_report(report=report, user=request.user)
+        report = services.submit_report(report=report, user=request.user)
     except ValidationError as error:
         reasons = " ".join(error.messages)
         messages.error(request, _("The report cannot be submitted yet: %(reasons)s") % {"reasons": reasons})
         return _to_edit(task, period)
-    return back_to_task(request, task, period, "report", _("Report submitted for review."))
+    return back_to_task(request, task, period, "report", _submitted_message(report))
+
+
+def _submitted_message(report):
+    if report.state in AWAITING_SIGNOFF_STATES:
+        return _("Report submitted to the zone leader for sign-off.")
+    return _("Report submitted for review.")
 
 
 @login_required
@@ -265,7 +274,7 @@ def recall_report(request, code, number, period_id):
 def review_report(request, code, number, period_id):
     task = scoped_task(request, code, number)
     period = _period(task, period_id)
-    ensure(can_review(request.user))
+    ensure(can_review_report(request.user))
     report = get_object_or_404(ProgressReport, task=task, period=period)
     form = ReviewForm(request.POST)
     if form.is_valid():

@@ -90,8 +90,8 @@ class TaskQuerySet(models.QuerySet):
         if access.sees_everything:
             return self
         condition = Q(pk__in=[])
-        if access.zone_ids:
-            condition |= Q(zone_id__in=access.zone_ids)
+        if access.seen_zone_ids:
+            condition |= Q(zone_id__in=access.seen_zone_ids)
         if access.agency_id:
             condition |= Q(pk__in=TaskAgency.objects.filter(agency_id=access.agency_id).values("task_id"))
         return self.filter(condition)

@@ -113,12 +113,19 @@ def _report_trail(report, events):
     def newest(*kinds):
         return next((event for event in mine if event.kind in kinds), None)
 
+    reviewed = None
+    if report.state == ReportState.ACCEPTED:
+        reviewed = newest(EventKind.ACCEPTED)
+    elif report.state == ReportState.RETURNED:
+        # Returned by the city, or sent back by the zone leader before it reached the city.
+        reviewed = newest(EventKind.RETURNED, EventKind.SENT_BACK)
     return {
         "edited": newest(EventKind.CREATED, EventKind.EDITED),
         "submitted": newest(EventKind.SUBMITTED) if report.state != ReportState.DRAFT else None,
-        "reviewed": newest(report.state)
-        if report.state in (ReportState.ACCEPTED, ReportState.RETURNED)
+        "signed_off": newest(EventKind.SIGNED_OFF)
+        if report.state in (ReportState.SUBMITTED, ReportState.ACCEPTED)
         else None,
+        "reviewed": reviewed,
     }
 
 
@@ -141,7 +148,7 @@ def task_page(user, task, period, today=None, periods=None):
     if shown:
         # Not the history of a report the user may not read (an empty Q would drop the OR).
         events = events.filter(Q(report__isnull=True) | shown)
-    events = list(events.select_related("actor", "period").order_by("-at", "-pk"))
+    events = list(events.select_related("actor", "on_behalf_of", "period").order_by("-at", "-pk"))
     values = {
         "status": report.status if report else None,
         "state": report.state if report else None,
@@ -155,7 +162,9 @@ def task_page(user, task, period, today=None, periods=None):
         (
             e
             for e in events
-            if report and e.report_id == report.pk and e.kind in ("returned", "commented", "accepted")
+            if report
+            and e.report_id == report.pk
+            and e.kind in ("returned", "sent_back", "commented", "accepted")
         ),
         None,
     )
@@ -192,7 +201,12 @@ def latest_return_note(report):
     """The reviewer's note the officer is answering, while the report is returned."""
     if report is None or report.state != ReportState.RETURNED:
         return None
-    return report.events.filter(kind="returned").select_related("actor").order_by("-at", "-pk").first()
+    return (
+        report.events.filter(kind__in=("returned", "sent_back"))
+        .select_related("actor", "on_behalf_of")
+        .order_by("-at", "-pk")
+        .first()
+    )
 
 
 def _reports_shown(user, task, period, periods, previous=None):

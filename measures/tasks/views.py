@@ -17,6 +17,8 @@ from core.access import (
     can_report,
     can_review,
     decides_own_submission,
+    review_capacity,
+    signoff_capacity,
 )
 from core.forms import ReasonForm
 from core.pagination import ForgivingPaginationMixin
@@ -30,7 +32,8 @@ from measures.models import ReportingPeriod
 from measures.periods import selectors as period_selectors
 from measures.periods.forms import PeriodChoiceForm
 from measures.reporting.forms import CloseOffForm, ReviewForm
-from measures.reporting.services import AUTHOR_KINDS
+from measures.reporting.services import AUTHOR_KINDS, SIGNOFF_KINDS
+from measures.signoff.forms import SignoffForm
 from measures.tasks import export, selectors
 from measures.tasks.actions import task_url
 from measures.tasks.filters import TaskFilter
@@ -121,15 +124,20 @@ def _render(request, task, period, page, status, forms):
     # A withdrawn task (撤销) takes no more reports, evidence or milestones.
     may_report = can_report(request.user, task) and not task.is_withdrawn
     may_review = can_review(request.user)
+    # Reviewing reports also falls to a manager's deputy (measures.signoff), unlike close-off.
+    reviewer = review_capacity(request.user)
+    signer = signoff_capacity(request.user, task.zone_id)
     report = page["report"]
-    # From the history the page reads anyway: who wrote or submitted the shown report.
-    authors = {
-        event.actor_id
-        for event in page["events"]
-        if report and event.report_id == report.pk and event.kind in AUTHOR_KINDS
-    }
+    # From the history the page reads anyway: who wrote or submitted the shown report, and who
+    # signed it off for the zone (a deputy and the person they stood in for alike).
+    authors, signers = set(), set()
+    for event in page["events"]:
+        if report and event.report_id == report.pk and event.kind in AUTHOR_KINDS + SIGNOFF_KINDS:
+            people = {event.actor_id, event.on_behalf_of_id} - {None}
+            (authors if event.kind in AUTHOR_KINDS else signers).update(people)
     defaults = {
         "review_form": ReviewForm(initial={"version": report.version if report else None}),
+        "signoff_form": SignoffForm(initial={"version": report.version if report else None}),
         "file_form": EvidenceFileForm(),
         "link_form": EvidenceLinkForm(),
         "withdraw_form": ReasonForm(),
@@ -165,7 +173,12 @@ def _render(request, task, period, page, status, forms):
         "next_label": task.next_code or task.next_number,
         "may_report": may_report,
         "may_review": may_review,
-        "own_report": decides_own_submission(request.user, authors),
+        "may_review_report": reviewer is not None,
+        "own_report": decides_own_submission(request.user, authors | signers)
+        or bool(reviewer and decides_own_submission(reviewer.on_behalf_of, authors | signers)),
+        "may_sign_off": signer is not None,
+        "own_for_signoff": decides_own_submission(request.user, authors)
+        or bool(signer and decides_own_submission(signer.on_behalf_of, authors)),
         "access": access_for(request.user),
         # Plan changes and major matters: links only, decided from the cached access (no query).
         "may_propose": can_propose_adjustment(request.user, task)

@@ -111,6 +111,7 @@ def path_section(path):
         "/periods/": "periods",
         "/silence/": "silence",
         "/notifications/": "notices",
+        "/signoff/": "signoff",
     }
     prefixes = {
         "/zones/": "zones",
@@ -124,6 +125,7 @@ def path_section(path):
         "/agencies/": "agencies",
         "/requests/": "requests",
         "/people/": "people",
+        "/my/": "my",
     }
     if path in exact:
         return exact[path]

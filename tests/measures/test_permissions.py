@@ -130,6 +130,13 @@ MATRIX = {
     "matter-page":            (LOGIN, 200, 404,    404,    404,   200, 200,  404),
     "matter-respond":         (LOGIN, 403, 404,    404,    404,   302, 302,  404),
     "matter-close":           (LOGIN, 302, 404,    404,    404,   302, 302,  404),
+    # Sign-off by the zone leader (the leader's own cells are in tests/measures/test_signoff_views.py):
+    # none of these roles leads a zone; administrators may sign off any zone's report.
+    "signoff-list":           (LOGIN, 403, 403,    403,    403,   403, 200,  403),
+    "report-signoff":         (LOGIN, 403, 404,    403,    404,   403, 302,  404),
+    # Only a zone leader or a manager names their own deputy (administrators use the admin).
+    "deputies":               (LOGIN, 403, 403,    403,    403,   200, 403,  403),
+    "deputy-withdraw":        (LOGIN, 404, 404,    404,    404,   302, 404,  404),
 }
 # fmt: on
 
@@ -304,6 +311,21 @@ def adjustment_url(name):
 def matter(w):
     w.matter = services.raise_matter(
         zone=w.zone, task=w.task, user=w.officer, title="设备进口受阻", description="需协调海关"
+    )
+
+
+def awaiting_signoff(w):
+    type(w.zone.plan).objects.filter(pk=w.zone.plan_id).update(requires_signoff=True)
+    w.report = services.submit_report(report=w.report, user=w.officer)
+
+
+def deputy_named(w):
+    w.deputyship = services.name_deputy(
+        principal=w.manager,
+        deputy=make_user(Role.OFFICER, zones=[w.zone]),
+        starts_on=w.today,
+        ends_on=w.today,
+        user=w.manager,
     )
 
 
@@ -537,6 +559,17 @@ ENDPOINTS = {
     "matter-close": Endpoint(
         "post", matter_url("matter-close"), lambda w: {"note": "已解决"}, prepare=matter
     ),
+    "signoff-list": Endpoint("get", lambda w: reverse("measures:signoff-list"), prepare=awaiting_signoff),
+    "report-signoff": Endpoint(
+        "post",
+        lambda w: report_url("report-signoff", w),
+        lambda w: {"action": "sign_off", "note": "", "version": w.report.version},
+        prepare=awaiting_signoff,
+    ),
+    "deputies": Endpoint("get", lambda w: reverse("measures:deputies")),
+    "deputy-withdraw": Endpoint(
+        "post", lambda w: reverse("measures:deputy-withdraw", args=[w.deputyship.pk]), prepare=deputy_named
+    ),
 }
 
 CELLS = [
@@ -608,6 +641,10 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "matter-detail": "matter-page",
         "matter-respond": "matter-respond",
         "matter-close": "matter-close",
+        "signoff-list": "signoff-list",
+        "report-signoff": "report-signoff",
+        "deputies": "deputies",
+        "deputy-withdraw": "deputy-withdraw",
     }
     # The period report's and the bulk update's routes have their own matrix (tests/security).
     elsewhere = {pattern.name for pattern in [*exports_urls.urlpatterns, *bulk_urls.urlpatterns]}

@@ -8,7 +8,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from measures.choices import EDITABLE_STATES, REPORTED_STATES, ReportState, TaskStatus
+from measures.choices import (
+    AWAITING_SIGNOFF_STATES,
+    EDITABLE_STATES,
+    REPORTED_STATES,
+    ReportState,
+    TaskStatus,
+)
 from measures.exports.rows import REPORT_COLUMNS
 from measures.models import ProgressReport, ReportEvent, Task
 from measures.reporting.forms import ReportForm
@@ -46,9 +52,10 @@ def test_the_check_finds_a_written_out_tuple(tmp_path):
     assert list(state_literals(module)) == [(1, ["draft", "returned"])]
 
 
-def test_a_report_is_editable_or_counts_as_reported_never_both():
-    assert EDITABLE_STATES.isdisjoint(REPORTED_STATES)
-    assert set(ReportState) == EDITABLE_STATES | REPORTED_STATES
+def test_a_report_is_editable_or_awaits_signoff_or_counts_as_reported_one_only():
+    rules = [EDITABLE_STATES, AWAITING_SIGNOFF_STATES, REPORTED_STATES]
+    assert all(a.isdisjoint(b) for i, a in enumerate(rules) for b in rules[i + 1 :])
+    assert set(ReportState) == EDITABLE_STATES | AWAITING_SIGNOFF_STATES | REPORTED_STATES
 
 
 @pytest.mark.parametrize(

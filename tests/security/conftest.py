@@ -66,6 +66,8 @@ def world(db, settings, tmp_path):
     officer = make_user(Role.OFFICER, zones=[task.zone])
     manager = make_user(Role.MANAGER)
     administrator = make_user(Role.ADMINISTRATOR)
+    # The zone's leader (单位负责人), whose sign-off queue is fuzzed like the other lists.
+    leader = make_user(Role.LEADER, zones=[task.zone])
     customs = Agency.objects.get(name="天津海关")
     report = services.save_report(task=task, period=period, user=officer, data=REPORT)
     evidence = services.add_file_evidence(
@@ -87,6 +89,7 @@ def world(db, settings, tmp_path):
         officer=officer,
         manager=manager,
         administrator=administrator,
+        leader=leader,
         customs=customs,
         report=report,
         evidence=evidence,
