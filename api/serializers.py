@@ -158,6 +158,11 @@ class ReportSerializer(serializers.ModelSerializer):
             "support_needed",
             "support_agency",
             "state",
+            # Verified progress: the accepting manager's assessed completion and percent, beside
+            # the zone's own percent_complete (null / "" until accepted with an assessment).
+            "assessment",
+            "verified_percent",
+            "assessment_reason",
             "submitted_at",
             "reviewed_at",
             "updated_at",

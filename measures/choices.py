@@ -35,6 +35,17 @@ EDITABLE_STATES = frozenset({ReportState.DRAFT, ReportState.RETURNED})
 AWAITING_SIGNOFF_STATES = frozenset({ReportState.AWAITING_SIGNOFF})
 
 
+class Assessment(models.TextChoices):
+    """A manager's assessed completion of a task, recorded when accepting its report (verified
+    progress, beside the zone's self-reported percent)."""
+
+    COMPLETED = "completed", _("Completed")
+    LARGELY = "largely", _("Largely completed")
+    PARTLY = "partly", _("Partly completed")
+    NOT_COMPLETED = "not_completed", _("Not completed")
+    NO_EVIDENCE = "no_evidence", _("No evidence")
+
+
 class Light(models.TextChoices):
     """A task's traffic light for the current period; NONE while nothing is due or reported yet."""
 

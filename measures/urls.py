@@ -20,6 +20,7 @@ DOMAINS = [
     "exports",
     "bulk",
     "signoff",
+    "review",
 ]
 
 urlpatterns = [path("", include(f"measures.{domain}.urls")) for domain in DOMAINS]

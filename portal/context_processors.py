@@ -6,7 +6,7 @@ from core.access import access_for
 from indicators.choices import ValueState
 from indicators.models import IndicatorValue
 from measures.choices import AdjustmentState, OutcomeState
-from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
+from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment, ProgressReport
 from measures.signoff.selectors import signoff_queue, signs_off
 from notifications.models import Escalation
 
@@ -19,11 +19,12 @@ class CountOf(Subquery):
 
 
 def pending_for_managers(user):
-    """What waits for a manager's decision: unanswered major matters, proposed plan adjustments,
-    submitted outcomes (to evaluate), submitted indicator values (to review) and red escalations
-    still open. One query."""
-    # Four eyes: what the manager raised, proposed, recorded or entered waits for someone else.
+    """What waits for a manager's decision: reports waiting for review, unanswered major matters,
+    proposed plan adjustments, submitted outcomes (to evaluate), submitted indicator values (to
+    review) and red escalations still open. One query."""
+    # Four eyes: what the manager wrote, raised, proposed, recorded or entered waits for someone else.
     counts = {
+        "reports": ProgressReport.objects.awaiting_review().not_authored_by(user),
         "matters": MajorMatter.objects.unanswered().exclude(raised_by=user),
         "adjustments": PlanAdjustment.objects.filter(state=AdjustmentState.PROPOSED).exclude(
             proposed_by=user
@@ -52,6 +53,8 @@ SECTION_OF_VIEW = {
     "zones:agency-request-answer": "agencies",
     "measures:period-list": "periods",
     "measures:silence": "silence",
+    "measures:review-queue": "reviews",
+    "measures:review-report": "reviews",
     "notifications:list": "notices",
     "indicators:review": "indicators",
     "indicators:review-value": "indicators",

@@ -72,21 +72,21 @@ def my_page(user, today=None, params=None):
             ]
         )
     awaiting_review = []
+    awaiting_total = 0
     review_filter = None
     # A manager's deputy reviews while the deputyship is in force (measures.signoff).
     if access.reviews_reports:
         # Withdrawn tasks are off the plan, so off the queue, as the dashboard's count has them.
-        review_filter = ReviewQueueFilter(
-            params or None,
-            queryset=ProgressReport.objects.filter(
-                state=ReportState.SUBMITTED, task__withdrawn_at__isnull=True
-            ),
-        )
+        review_filter = ReviewQueueFilter(params or None, queryset=ProgressReport.objects.awaiting_review())
         # The oldest first: they have waited longest. One more than shown tells whether there are more.
         awaiting_review = list(
             review_filter.qs.select_related("task__zone", "period", "updated_by").order_by(
                 "submitted_at", "pk"
             )[: MY_LIST_LIMIT + 1]
+        )
+        # The true count (the list stops at MY_LIST_LIMIT): read only when the list is full.
+        awaiting_total = (
+            review_filter.qs.count() if len(awaiting_review) > MY_LIST_LIMIT else len(awaiting_review)
         )
     requests = list(open_requests(user)[: MY_LIST_LIMIT + 1])
     matters = []
@@ -128,6 +128,7 @@ def my_page(user, today=None, params=None):
         if review_filter
         else None,
         "more_awaiting_review": len(awaiting_review) > MY_LIST_LIMIT,
+        "awaiting_total": awaiting_total,
         "overdue_milestones": list(overdue_milestones(visible, today)[:MY_LIST_LIMIT])
         if access.is_officer
         else [],

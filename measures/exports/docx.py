@@ -195,6 +195,12 @@ def _zone_section(body, number, section, labels):
             "percent": row.task.report_percent,
             "light": labels["light"][row.light],
         }
+        if row.report.assessment:
+            # Verified progress beside the zone's own: the accepting manager's assessment.
+            status += _("(verified: %(assessment)s, %(verified)s%%) ") % {
+                "assessment": labels["assessment"][row.report.assessment],
+                "verified": row.report.verified_percent,
+            }
         progress = row.text("progress")
         body.runs(lead, run(status), run(progress) if progress else "")
 

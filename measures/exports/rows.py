@@ -16,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core.instances import loaded
-from measures.choices import REPORTED_STATES, Light, ReportState, TaskStatus
+from measures.choices import REPORTED_STATES, Assessment, Light, ReportState, TaskStatus
 from measures.dashboard.selectors import task_groups
 from measures.models import CoordinationRequest, Evidence, Milestone, ProgressReport, Task, TaskCategory
 from measures.reporting.models import REPORT_FIELDS
@@ -48,6 +48,8 @@ def columns():
         ("agencies", _("Supporting agencies"), 28),
         ("status", _("Status"), 12),
         ("percent", capfirst(_("percent complete")), 12),
+        ("assessment", _("Assessed completion"), 12),
+        ("verified_percent", _("Verified percent"), 11),
         ("progress", capfirst(_("progress this period")), 50),
         ("problems", _("Problems and difficulties"), 40),
         ("next_steps", _("Next steps"), 40),
@@ -100,6 +102,11 @@ class TaskRow:
         return getattr(self.report, name, "") or ""
 
     @property
+    def verified_percent(self):
+        value = self.report.verified_percent if self.report else None
+        return "" if value is None else value
+
+    @property
     def evidence_count(self):
         return self.report.evidence_count if self.report else 0
 
@@ -107,18 +114,24 @@ class TaskRow:
         """The row's cells, in columns() order; the plan's text stays as written. An export
         passes row_labels() so the labels are translated once, not once per row."""
         task = self.task
+        assessment = self.report.assessment if self.report else ""
         if labels is None:
             status, state, light = str(self.status_label), str(self.state_label), str(self.light_label)
+            assessment = str(Assessment(assessment).label) if assessment else ""
         else:
             status = labels["status"][self.status or None]
             state = labels["state"][self.state or None]
             light = labels["light"][self.light]
+            assessment = labels["assessment"][assessment]
         return {
             "number": task.number,
             "title": task.title,
             "agencies": agencies_as_written(task.agencies_text),
             "status": status,
             "percent": task.report_percent if self.report else "",
+            # Verified progress: the accepting manager's, beside the zone's own percent.
+            "assessment": assessment,
+            "verified_percent": self.verified_percent,
             "progress": self.text("progress"),
             "problems": self.text("problems"),
             "next_steps": self.text("next_steps"),
@@ -144,6 +157,7 @@ def row_labels():
         "status": {None: str(_("Not reported")), **{s.value: str(s.label) for s in TaskStatus}},
         "state": {None: "", **{s.value: str(s.label) for s in ReportState}},
         "light": {light.value: str(light.label) for light in Light},
+        "assessment": {"": "", **{a.value: str(a.label) for a in Assessment}},
     }
 
 
@@ -256,6 +270,9 @@ REPORT_COLUMNS = [
     "state",
     *(ProgressReport._meta.get_field(name).attname for name in REPORT_FIELDS),
     "submitted_on",
+    "assessment",
+    "verified_percent",
+    "assessment_reason",
 ]
 AGENCY_FIELDS = ["id", "name", "name_en"]
 AGENCY_COLUMNS = [f"support_agency__{column}" for column in AGENCY_FIELDS]

@@ -21,6 +21,7 @@ from measures.exports import csv, docx, text, xlsx
 from measures.exports.forms import PeriodReportForm, ReportScopeForm
 from measures.exports.rows import TIMELINESS, columns, period_rows, period_summary, timeliness_labels
 from measures.models import ReportingPeriod, Task
+from measures.review.selectors import verification_gaps
 from notifications.choices import Subject
 from notifications.models import Escalation
 
@@ -195,6 +196,12 @@ def report_html(request, period_id):
             context["red_escalations"] = red_escalations(summary, day)
             # Counted from the reports as they are now: not shown in a view as of an earlier day.
             context["silence"] = silence_by_zone(request.user, summary) if day is None else None
+            # Verified progress as it is now: not rebuilt for a view as of an earlier day.
+            context["gaps"] = (
+                verification_gaps(period, [section.zone for section in summary.sections])
+                if day is None
+                else []
+            )
             return render(request, "measures/period_report_summary.html", context)
     if full is not None:
         report = full
@@ -215,6 +222,9 @@ def report_html(request, period_id):
         "sections": [(text.heading_number(n), s) for n, s in enumerate(report.sections, start=1)],
         "red_escalations": red_escalations(report, day),
         "silence": silence_by_zone(request.user, report) if day is None else None,
+        "gaps": verification_gaps(period, [section.zone for section in report.sections])
+        if day is None
+        else [],
     }
     return render(request, "measures/period_report.html", context)
 

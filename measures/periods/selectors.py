@@ -55,9 +55,11 @@ def period_overview():
 
     reports = ProgressReport.objects.filter(period=OuterRef("pk"))
     by_state = {f"n_{state}": count(reports.filter(state=state), "period") for state in ReportState.values}
+    # What still waits for a manager (the one rule): locking the period needs a confirmation then.
+    waiting = ProgressReport.objects.awaiting_review().filter(period=OuterRef("pk"))
     tasks = Task.objects.filter(zone__plan=OuterRef("plan"))
     return (
         ReportingPeriod.objects.select_related("plan", "locked_by")
-        .annotate(task_count=count(tasks, "zone__plan"), **by_state)
+        .annotate(task_count=count(tasks, "zone__plan"), n_waiting=count(waiting, "period"), **by_state)
         .order_by("plan__code", "-start")
     )

@@ -9,10 +9,12 @@ from django.views.decorators.http import require_POST
 
 from core.access import can_review
 from core.forms import ReasonForm
-from core.views import ensure, perform_action
+from core.views import ensure
 from measures import services
 from measures.models import ReportingPeriod
 from measures.periods import selectors
+from measures.periods.forms import LockForm
+from measures.periods.services import WAITING_FOR_REVIEW
 
 
 @login_required
@@ -24,15 +26,33 @@ def period_list(request):
 @login_required
 @require_POST
 def lock_period(request, pk):
+    """Lock a period. With reports still waiting for review the service refuses unless confirmed:
+    the page then says how many and asks to confirm (or to review them first)."""
     ensure(can_review(request.user))
-    period = get_object_or_404(ReportingPeriod, pk=pk)
-    return perform_action(
-        request,
-        period,
-        call=lambda period, data: services.lock_period(period=period, user=request.user),
-        message=_("%(period)s is locked; its reports can no longer change.") % {"period": period},
-        success_url="measures:period-list",
+    period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=pk)
+    form = LockForm(request.POST)
+    confirmed = form.is_valid() and form.cleaned_data["confirm_waiting"]
+    try:
+        services.lock_period(period=period, user=request.user, confirm_waiting=confirmed)
+    except ValidationError as error:
+        waiting = next((e for e in error.error_list if e.code == WAITING_FOR_REVIEW), None)
+        if waiting is None:
+            messages.error(request, " ".join(error.messages))
+            return redirect("measures:period-list")
+        return render(
+            request,
+            "measures/period_lock_confirm.html",
+            {
+                "period": period,
+                "waiting": waiting.params["count"],
+                "message": waiting.message % waiting.params,
+            },
+            status=409,
+        )
+    messages.success(
+        request, _("%(period)s is locked; its reports can no longer change.") % {"period": period}
     )
+    return redirect("measures:period-list")
 
 
 @login_required

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.uploads import accept_attribute, allowed_extensions_label, max_upload_bytes
+from measures.choices import Assessment
 from measures.models import ProgressReport
 from measures.reporting.models import REPORT_FIELDS
 from zones.models import Agency
@@ -15,6 +16,10 @@ class ReportForm(forms.ModelForm):
     wide_fields = ("progress", "problems", "next_steps", "support_needed")
     # The version the form was built from; a save against a newer version is a conflict.
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def accepting(self):
+        return self.cleaned_data.get("action") == "accept"
+
     # The field values at that version (signed), for the three-way merge of a save over a newer one.
     base = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -49,7 +54,51 @@ class ReportForm(forms.ModelForm):
         return {field: self.cleaned_data[field] for field in REPORT_FIELDS}
 
 
-class ReviewForm(forms.Form):
+class AssessmentFields(forms.Form):
+    """Verified progress, asked for whenever a report is accepted from a page: the assessed
+    completion, a corrected percent (blank: the zone's own) and a short reason."""
+
+    assessment = forms.ChoiceField(
+        label=_("Assessed completion"),
+        choices=Assessment.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    verified_percent = forms.IntegerField(
+        label=_("Verified percent"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Leave blank to keep the zone's percent."),
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}),
+    )
+    assessment_reason = forms.CharField(
+        label=_("Reason for the assessment"),
+        max_length=200,
+        required=False,
+        help_text=_("Required when you correct the percent."),
+    )
+
+    def accepting(self):
+        return True
+
+    def clean(self):
+        data = super().clean()
+        if self.accepting() and not data.get("assessment"):
+            self.add_error("assessment", _("Choose the assessed completion before accepting."))
+        return data
+
+    def assessment_data(self):
+        if not self.accepting():
+            return {}
+        return {
+            "assessment": self.cleaned_data["assessment"],
+            "assessment_reason": self.cleaned_data["assessment_reason"],
+            "verified_percent": self.cleaned_data["verified_percent"],
+        }
+
+
+class ReviewForm(AssessmentFields):
     ACTIONS = [("comment", _("Comment")), ("return", _("Return for changes")), ("accept", _("Accept"))]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, label=_("Decision"))
     note = forms.CharField(
@@ -59,6 +108,9 @@ class ReviewForm(forms.Form):
         help_text=_("Required when returning a report or commenting."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def accepting(self):
+        return self.cleaned_data.get("action") == "accept"
 
 
 def _upload_help():

@@ -15,6 +15,7 @@ from measures.choices import (
     AWAITING_SIGNOFF_STATES,
     REPORTED_STATES,
     AgencyRole,
+    Assessment,
     EventKind,
     ReportState,
     TaskStatus,
@@ -141,6 +142,17 @@ def reports_shown_to(user, prefix=""):
     return Q(**{f"{prefix}state__in": REPORTED_STATES}) | Q(**{f"{prefix}task_id__in": led})
 
 
+# Who wrote or submitted a report: none of them may accept or return it (four eyes).
+AUTHOR_KINDS = (EventKind.CREATED, EventKind.EDITED, EventKind.SUBMITTED)
+
+# The one rule of which reports wait for a manager's review: submitted, of a task still on the
+# plan, in a period not locked (a locked period's reports can no longer be decided). The review
+# queue, its count, the top bar's badge and batch accept all read it through awaiting_review().
+AWAITING_REVIEW = Q(
+    state=ReportState.SUBMITTED, task__withdrawn_at__isnull=True, period__locked_at__isnull=True
+)
+
+
 class ProgressReportQuerySet(models.QuerySet):
     def shown_to(self, user):
         return self.filter(reports_shown_to(user))
@@ -149,6 +161,14 @@ class ProgressReportQuerySet(models.QuerySet):
         """The one rule of which reports wait for their zone leader's sign-off (AWAITING_SIGNOFF_STATES):
         submitted by the zone, not yet before the managers; withdrawn tasks are off the plan."""
         return self.filter(state__in=AWAITING_SIGNOFF_STATES, task__withdrawn_at__isnull=True)
+
+    def awaiting_review(self):
+        return self.filter(AWAITING_REVIEW)
+
+    def not_authored_by(self, user):
+        """Without the reports `user` wrote or submitted, which another manager has to decide."""
+        authored = ReportEvent.objects.filter(actor=user, kind__in=AUTHOR_KINDS, report__isnull=False)
+        return self.exclude(pk__in=authored.values("report_id"))
 
 
 class ProgressReport(models.Model):
@@ -197,6 +217,15 @@ class ProgressReport(models.Model):
         related_name="+",
         verbose_name=_("opened for review by"),
     )
+    # Verified progress: what the accepting manager found, beside the zone's own percent_complete
+    # (kept as reported). Empty until accepted with an assessment.
+    assessment = models.CharField(
+        _("assessed completion"), max_length=20, choices=Assessment.choices, blank=True
+    )
+    verified_percent = models.PositiveSmallIntegerField(
+        _("verified percent"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    assessment_reason = models.CharField(_("reason for the assessment"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("updated by")
@@ -213,6 +242,25 @@ class ProgressReport(models.Model):
             models.CheckConstraint(condition=Q(percent_complete__lte=100), name="report_percent_at_most_100"),
             models.CheckConstraint(condition=Q(status__in=TaskStatus.values), name="report_status_valid"),
             models.CheckConstraint(condition=Q(state__in=ReportState.values), name="report_state_valid"),
+            models.CheckConstraint(
+                condition=Q(assessment="") | Q(assessment__in=Assessment.values),
+                name="report_assessment_valid",
+            ),
+            # Assessed means a verified percent; not assessed means none and no reason.
+            models.CheckConstraint(
+                condition=(Q(assessment="") & Q(verified_percent__isnull=True) & Q(assessment_reason=""))
+                | (~Q(assessment="") & Q(verified_percent__isnull=False) & Q(verified_percent__lte=100)),
+                name="report_assessment_has_percent",
+            ),
+            # Only an accepting manager assesses, and an accepted report no longer changes.
+            models.CheckConstraint(
+                condition=Q(assessment="") | Q(state=ReportState.ACCEPTED),
+                name="report_assessed_when_accepted",
+            ),
+            models.CheckConstraint(
+                condition=~Q(assessment=Assessment.COMPLETED) | Q(verified_percent=100),
+                name="report_assessed_completed_is_100",
+            ),
         ]
 
     def __str__(self):
@@ -236,6 +284,13 @@ class ProgressReport(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def percent_gap(self):
+        """Self-reported minus verified percent (positive: the zone claimed more), or None."""
+        if self.verified_percent is None:
+            return None
+        return self.percent_complete - self.verified_percent
 
     @property
     def submitted_late(self):

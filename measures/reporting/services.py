@@ -17,11 +17,18 @@ from core.access import (
 )
 from core.history import as_json
 from core.merge import three_way
-from measures.choices import AWAITING_SIGNOFF_STATES, EDITABLE_STATES, EventKind, ReportState, TaskStatus
+from measures.choices import (
+    AWAITING_SIGNOFF_STATES,
+    EDITABLE_STATES,
+    Assessment,
+    EventKind,
+    ReportState,
+    TaskStatus,
+)
 from measures.followup.services.coordination import ask_agency
 from measures.history import record
 from measures.models import CoordinationRequest, ProgressReport, ReportEvent, ReportingPeriod, Task
-from measures.reporting.models import REPORT_FIELDS
+from measures.reporting.models import AUTHOR_KINDS, REPORT_FIELDS
 
 
 class ReportConflict(Exception):
@@ -215,13 +222,17 @@ def start_from_previous(*, task, period, user):
 
 
 def transition_report(
-    *, report, user, allowed, target, kind, note="", expected_version=None, on_behalf_of=None
+    *, report, user, allowed, target, kind, note="", expected_version=None, on_behalf_of=None, extra=None
 ):
     """Move a report along the workflow (core.workflow.transition) under its lock, with its
-    history row; `on_behalf_of` is the absent person a deputy acts for (measures.signoff)."""
+    history row; `on_behalf_of` is the absent person a deputy acts for (measures.signoff).
+    `extra(report)`, given the locked report, returns {field: value} to write with the state
+    (the assessment when accepting): saved in the same row write and listed in the same history row."""
     report = locked_report(report)
     ensure_period_open(report.period)
     _check_conflict(report, expected_version)
+    extra = extra(report) if extra else {}
+    changes = {field: [as_json(getattr(report, field)), as_json(value)] for field, value in extra.items()}
 
     def stamp(report, now):
         report.updated_by = user
@@ -236,7 +247,9 @@ def transition_report(
             report.opened_for_review_by = None
             return ["updated_by", "submitted_on", "opened_for_review_at", "opened_for_review_by"]
         report.reviewed_at = now
-        return ["updated_by", "reviewed_at"]
+        for field, value in extra.items():
+            setattr(report, field, value)
+        return ["updated_by", "reviewed_at", *extra]
 
     return workflow.transition(
         row=report,
@@ -250,7 +263,7 @@ def transition_report(
             kind=kind,
             actor=user,
             report=report,
-            changes={"state": [previous, target], "_version": report.version},
+            changes={"state": [previous, target], **changes, "_version": report.version},
             note=note,
             on_behalf_of=on_behalf_of,
         ),
@@ -390,8 +403,6 @@ def _record_opening(report, user):
     return True
 
 
-# Who wrote or submitted a report: none of them may sign it off, accept or return it.
-AUTHOR_KINDS = (EventKind.CREATED, EventKind.EDITED, EventKind.SUBMITTED)
 # Who signed it off for the zone: they may not also accept or return it for the city.
 SIGNOFF_KINDS = (EventKind.SIGNED_OFF,)
 
@@ -444,8 +455,65 @@ def return_report(*, report, user, note, expected_version=None):
     )
 
 
+ASSESSMENT_REASON_MAX = ProgressReport._meta.get_field("assessment_reason").max_length
+
+
+def assessment_values(report, *, assessment, reason="", verified_percent=None):
+    """The verified-progress fields an acceptance writes, checked against the report as locked.
+
+    No assessment: nothing is written (an acceptance without one stays possible for callers that
+    do not assess, e.g. older API clients; the review forms ask for it). With one, the verified
+    percent defaults to the zone's own (to 100 for 已完成); a percent that differs from the zone's
+    needs a reason, so the correction is explained where the zone will read it."""
+    reason = (reason or "").strip()
+    if not assessment:
+        if reason or verified_percent is not None:
+            raise ValidationError({"assessment": _("Choose the assessed completion.")})
+        return {}
+    if assessment not in Assessment.values:
+        raise ValidationError({"assessment": _("Choose one of the listed assessments.")})
+    if verified_percent is None:
+        verified_percent = 100 if assessment == Assessment.COMPLETED else report.percent_complete
+    if not 0 <= verified_percent <= 100:
+        raise ValidationError(
+            {"verified_percent": _("The verified percent is a whole number from 0 to 100.")}
+        )
+    if assessment == Assessment.COMPLETED and verified_percent != 100:
+        raise ValidationError(
+            {"verified_percent": _("A task assessed as completed is 100 percent complete.")}
+        )
+    if verified_percent != report.percent_complete and not reason:
+        raise ValidationError(
+            {
+                "assessment_reason": _(
+                    "Say why the verified percent (%(verified)s%%) differs from the zone's (%(reported)s%%)."
+                )
+                % {"verified": verified_percent, "reported": report.percent_complete}
+            }
+        )
+    if len(reason) > ASSESSMENT_REASON_MAX:
+        raise ValidationError(
+            {
+                "assessment_reason": _("Keep the reason short (at most %(max)s characters).")
+                % {"max": ASSESSMENT_REASON_MAX}
+            }
+        )
+    return {"assessment": assessment, "verified_percent": verified_percent, "assessment_reason": reason}
+
+
 @transaction.atomic
-def accept_report(*, report, user, note="", expected_version=None):
+def accept_report(
+    *,
+    report,
+    user,
+    note="",
+    expected_version=None,
+    assessment="",
+    assessment_reason="",
+    verified_percent=None,
+):
+    """Accept a submitted report, with the manager's assessed completion (verified progress) when
+    given: written with the state, in the same history row."""
     capacity = _reviewer(user, report)
     return transition_report(
         report=report,
@@ -456,6 +524,9 @@ def accept_report(*, report, user, note="", expected_version=None):
         note=note.strip(),
         expected_version=expected_version,
         on_behalf_of=capacity.on_behalf_of,
+        extra=lambda locked: assessment_values(
+            locked, assessment=assessment, reason=assessment_reason, verified_percent=verified_percent
+        ),
     )
 
 

@@ -285,7 +285,13 @@ def review_report(request, code, number, period_id):
                 services.return_report(report=report, user=request.user, note=note, expected_version=version)
                 message = _("Report returned to the zone with your note.")
             elif action == "accept":
-                services.accept_report(report=report, user=request.user, note=note, expected_version=version)
+                services.accept_report(
+                    report=report,
+                    user=request.user,
+                    note=note,
+                    expected_version=version,
+                    **form.assessment_data(),
+                )
                 message = _("Report accepted.")
             else:
                 services.comment_on_report(report=report, user=request.user, note=note)

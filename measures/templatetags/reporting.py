@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from measures.choices import EventKind, Light, ReportState, TaskStatus
+from measures.choices import Assessment, EventKind, Light, ReportState, TaskStatus
 from measures.models import ProgressReport
 from measures.reporting.models import REPORT_FIELDS
 
@@ -93,6 +93,8 @@ def event_lines(event, agencies=None):
                 lines.append(
                     f"{label}: {_field_value(field, old, agencies)} → {_field_value(field, new, agencies)}"
                 )
+    elif event.kind == EventKind.ACCEPTED and "assessment" in changes:
+        lines.append(assessment_line(changes))
     elif "evidence" in changes:
         what = changes.get("name") or changes.get("url") or ""
         lines.append(f"{changes.get('description', '')} ({what})")
@@ -149,3 +151,20 @@ def drill_link(base, count, **filters):
     query = urlencode({name: value for name, value in filters.items() if value is not None})
     href = format_html("{}&amp;{}", base, query) if query else base
     return format_html('<a class="drill" href="{}">{}</a>', href, count)
+
+
+def assessment_line(changes):
+    """The verified progress an acceptance recorded (its history row's changes)."""
+    assessment = changes["assessment"][1]
+    verified = (changes.get("verified_percent") or [None, None])[1]
+    reason = (changes.get("assessment_reason") or ["", ""])[1]
+    line = _("Assessed completion: %(assessment)s, verified %(percent)s%%") % {
+        "assessment": Assessment(assessment).label if assessment in Assessment.values else assessment,
+        "percent": verified,
+    }
+    return f"{line} · {reason}" if reason else line
+
+
+@register.filter
+def assessment_label(value):
+    return Assessment(value).label if value in Assessment.values else ""
