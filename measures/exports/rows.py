@@ -48,14 +48,15 @@ def columns():
         ("agencies", _("Supporting agencies"), 28),
         ("status", _("Status"), 12),
         ("percent", capfirst(_("percent complete")), 12),
-        ("assessment", _("Assessed completion"), 12),
-        ("verified_percent", _("Verified percent"), 11),
         ("progress", capfirst(_("progress this period")), 50),
         ("problems", _("Problems and difficulties"), 40),
         ("next_steps", _("Next steps"), 40),
         ("evidence_count", _("Evidence items"), 11),
         ("state", _("Review state"), 12),
         ("light", _("Light"), 10),
+        # Verified progress (the accepting manager's), beside the zone's own percent.
+        ("assessment", _("Assessed completion"), 12),
+        ("verified_percent", _("Verified percent"), 11),
     ]
 
 

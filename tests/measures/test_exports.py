@@ -34,8 +34,9 @@ QUERIES = 2 + 6
 CHANGES = 4
 # The printable page, drawn in base.html, also reads the navigation's count of unanswered major
 # matters (managers only), and the red escalations (红色督办) of the period listed at its end;
-# for a manager, once the deadline has passed, each zone's silence figures (three grouped reads).
-PAGE = QUERIES + 2 + 3
+# for a manager, once the deadline has passed, each zone's silence figures (three grouped reads);
+# and the gap between self-reported and verified progress per zone (one).
+PAGE = QUERIES + 2 + 3 + 1
 
 
 @pytest.fixture
@@ -232,9 +233,11 @@ def test_xlsx_sheets_header_layout_and_a_known_row(client, manager, period, repo
         "Evidence items",
         "Review state",
         "Light",
+        "Assessed completion",
+        "Verified percent",
     ]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:K13"
+    assert sheet.auto_filter.ref == "A1:M13"
     assert sheet.max_row == 13
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
     first = [c.value for c in sheet[2]]
@@ -251,6 +254,9 @@ def test_xlsx_sheets_header_layout_and_a_known_row(client, manager, period, repo
         1,
         "Accepted",
         "Green",
+        # Accepted without an assessed completion: no verified progress.
+        None,
+        None,
     ]
     assert [c.value for c in sheet[3]][3:5] == ["Delayed", 30]
     assert [c.value for c in sheet[6]][3:5] == ["Not reported", None]
