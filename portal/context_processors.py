@@ -53,8 +53,6 @@ SECTION_OF_VIEW = {
     "zones:agency-request-answer": "agencies",
     "measures:period-list": "periods",
     "measures:silence": "silence",
-    "measures:review-queue": "reviews",
-    "measures:review-report": "reviews",
     "notifications:list": "notices",
     "indicators:review": "indicators",
     "indicators:review-value": "indicators",
@@ -75,6 +73,7 @@ SECTION_OF_PREFIX = (
     ("measures:adjustment-", "changes"),
     ("measures:period-report", "reports"),
     ("measures:bulk-", "reports"),
+    ("measures:review-", "reviews"),
 )
 ZONE_KWARG = "code"
 

@@ -246,9 +246,9 @@ class ProgressReport(models.Model):
                 condition=Q(assessment="") | Q(assessment__in=Assessment.values),
                 name="report_assessment_valid",
             ),
-            # Assessed means a verified percent; not assessed means none and no reason.
+            # Assessed means a verified percent; not assessed means none.
             models.CheckConstraint(
-                condition=(Q(assessment="") & Q(verified_percent__isnull=True) & Q(assessment_reason=""))
+                condition=(Q(assessment="") & Q(verified_percent__isnull=True))
                 | (~Q(assessment="") & Q(verified_percent__isnull=False) & Q(verified_percent__lte=100)),
                 name="report_assessment_has_percent",
             ),

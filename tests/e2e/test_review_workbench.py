@@ -2,7 +2,10 @@
 then 2 (基本完成) and A on each report, landing on the next one of the same filtered queue; one is
 returned with R, a note (whose letters must not act as keys) and Ctrl+Enter."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from core.roles import Role
 from measures import services
@@ -43,6 +46,25 @@ def waiting(loaded_plan):
         }
         report = services.save_report(task=task, period=period, user=officer, data=data)
         services.submit_report(report=report, user=officer)
+    # The second one has a history to compare with: last period's report (verified) and milestones.
+    second, earlier = tasks[1], make_period(plan, shift=-1)
+    data = {**data, "percent_complete": 5, "progress": "完成前期调研，形成工作方案初稿。"}
+    before = services.save_report(task=second, period=earlier, user=officer, data=data)
+    before = services.submit_report(report=before, user=officer)
+    services.accept_report(
+        report=before,
+        user=make_user(Role.MANAGER),
+        assessment=Assessment.PARTLY,
+        verified_percent=3,
+        assessment_reason="方案尚未印发",
+    )
+    today = timezone.localdate()
+    services.add_milestone(
+        task=second, user=officer, title="出台专项支持政策", due=today + datetime.timedelta(days=3)
+    )
+    services.add_milestone(
+        task=second, user=officer, title="首批项目落地", due=today + datetime.timedelta(days=40)
+    )
     return period
 
 
@@ -53,7 +75,7 @@ def test_manager_reviews_thirty_reports_with_the_keyboard(live_server, waiting, 
 
     page.goto(f"{base}/reviews/?plan=second-batch")
     assert page.locator("#waiting-total").inner_text() == str(COUNT)
-    assert page.locator("nav.mainnav #nav-reviews").inner_text() == str(COUNT)
+    assert page.locator("nav.mainnav a[href='/reviews/'] .nav-badge").inner_text() == str(COUNT)
     # The hints are on the page, not only in the script.
     assert "快捷键" in page.locator(".key-hints").inner_text()
     screenshot("review-queue")
@@ -74,10 +96,16 @@ def test_manager_reviews_thirty_reports_with_the_keyboard(live_server, waiting, 
         page.keyboard.press("Control+Enter")
     assert page.url != returned_url
 
+    # Beside the report: the previous period's (with its verified progress) and the milestones.
+    assert "方案尚未印发" in page.locator("#previous-report").inner_text()
+    assert "出台专项支持政策" in page.locator("#review-milestones").inner_text()
     for step in range(COUNT - 1):
         current = page.url
         assert "plan=second-batch" in current
         page.keyboard.press("2")
+        if step == 0:
+            assert page.locator("input[name=assessment][value=largely]").is_checked()
+            screenshot("review-report-assessed")
         with page.expect_navigation():
             page.keyboard.press("a")
         assert page.url != current, f"report {step + 2} did not move on"
@@ -93,6 +121,6 @@ def test_manager_reviews_thirty_reports_with_the_keyboard(live_server, waiting, 
     assert set(accepted.values_list("assessment", flat=True)) == {Assessment.LARGELY}
     # The zone's own percent stayed, and became the verified one (no correction typed).
     assert all(r.verified_percent == r.percent_complete for r in accepted)
-    assert ReportEvent.objects.filter(kind=EventKind.ACCEPTED).count() == COUNT - 1
+    assert ReportEvent.objects.filter(kind=EventKind.ACCEPTED, period=waiting).count() == COUNT - 1
     note = ReportEvent.objects.get(kind=EventKind.RETURNED).note
     assert note == "请补充佐证材料 and return"

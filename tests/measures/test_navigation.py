@@ -48,12 +48,20 @@ def fill(xiqing, officer, n):
             data={"value": "6.5", "source": "区统计局", "note": ""},
         )
         indicator_services.submit_value(value=value, user=officer)
+        report = services.save_report(
+            task=task,
+            period=period,
+            user=officer,
+            data={"status": "on_track", "percent_complete": 10, "progress": f"进展{k}"},
+        )
+        services.submit_report(report=report, user=officer)
 
 
 def test_pending_counts_come_in_one_query_whatever_their_number(world, django_assert_num_queries):
     xiqing, officer, manager = world
     with django_assert_num_queries(1):
         assert pending_for_managers(manager) == {
+            "reports": 0,
             "matters": 0,
             "adjustments": 0,
             "outcomes": 0,
@@ -63,6 +71,7 @@ def test_pending_counts_come_in_one_query_whatever_their_number(world, django_as
     fill(xiqing, officer, 3)
     with django_assert_num_queries(1):
         assert pending_for_managers(manager) == {
+            "reports": 3,
             "matters": 3,
             "adjustments": 3,
             "outcomes": 3,
@@ -82,6 +91,7 @@ def test_managers_see_a_badge_per_kind_and_officers_none(client, world):
         "2 plan adjustments await a decision",
         "2 outcomes await evaluation",
         "2 indicator values await review",
+        "2 reports await review",
     ):
         assert f'<span class="nav-badge" title="{title}">2</span>' in page
     client.force_login(officer)
@@ -112,6 +122,7 @@ def path_section(path):
         "/silence/": "silence",
         "/notifications/": "notices",
         "/signoff/": "signoff",
+        "/reviews/": "reviews",
     }
     prefixes = {
         "/zones/": "zones",
@@ -121,6 +132,7 @@ def path_section(path):
         "/matters/": "matters",
         "/stocktakes/": "stocktakes",
         "/assigned/": "stocktakes",
+        "/reviews/": "reviews",
         "/reports/": "reports",
         "/agencies/": "agencies",
         "/requests/": "requests",

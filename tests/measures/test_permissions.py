@@ -59,6 +59,11 @@ MATRIX = {
     "submit":                 (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "review":                 (LOGIN, 403, 404,    403,    404,   302, 302,  404),
     "recall":                 (LOGIN, 302, 404,    403,    404,   403, 302,  404),
+    # The review workbench: managers only; one report found through its task's scope first.
+    "review-queue":           (LOGIN, 403, 403,    403,    403,   200, 200,  403),
+    "review-report":          (LOGIN, 403, 404,    403,    404,   200, 200,  404),
+    "review-decide":          (LOGIN, 403, 404,    403,    404,   302, 302,  404),
+    "review-batch-accept":    (LOGIN, 403, 403,    403,    403,   302, 302,  403),
     "evidence-file":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "evidence-link":          (LOGIN, 302, 404,    403,    404,   403, 302,  404),
     "download":               (LOGIN, 200, 404,    200,    404,   200, 200,  404),
@@ -365,7 +370,23 @@ ENDPOINTS = {
     "review": Endpoint(
         "post",
         lambda w: report_url("report-review", w),
-        lambda w: {"action": "accept", "note": "", "version": w.report.version},
+        lambda w: {"action": "accept", "note": "", "version": w.report.version, "assessment": "largely"},
+        prepare=submitted,
+    ),
+    "review-queue": Endpoint("get", lambda w: reverse("measures:review-queue")),
+    "review-report": Endpoint(
+        "get", lambda w: reverse("measures:review-report", args=[w.report.pk]), prepare=submitted
+    ),
+    "review-decide": Endpoint(
+        "post",
+        lambda w: reverse("measures:review-report", args=[w.report.pk]),
+        lambda w: {"action": "accept", "note": "", "version": w.report.version, "assessment": "largely"},
+        prepare=submitted,
+    ),
+    "review-batch-accept": Endpoint(
+        "post",
+        lambda w: reverse("measures:review-batch-accept"),
+        lambda w: {"reports": [w.report.pk], "assessment": "largely"},
         prepare=submitted,
     ),
     "evidence-file": Endpoint(
@@ -589,6 +610,9 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "report-start-from-previous": "start-from-previous",
         "report-submit": "submit",
         "report-review": "review",
+        "review-queue": "review-queue",
+        "review-report": "review-decide",
+        "review-batch-accept": "review-batch-accept",
         "evidence-add-file": "evidence-file",
         "evidence-add-link": "evidence-link",
         "evidence-download": "download",
@@ -708,7 +732,13 @@ POST_ONLY = [
     for name, spec in ENDPOINTS.items()
     if spec.method == "post"
     and name
-    not in {"report-form-post", "outcome-create-post", "adjustment-create-post", "matter-create-post"}
+    not in {
+        "report-form-post",
+        "outcome-create-post",
+        "adjustment-create-post",
+        "matter-create-post",
+        "review-decide",
+    }
 ]
 
 

@@ -27,6 +27,7 @@ from measures.models import ReportingPeriod, TaskCategory
 from measures.outcomes.filters import OutcomeFilter
 from measures.reporting.filters import ReviewQueueFilter
 from measures.signoff.filters import SignoffQueueFilter
+from measures.review.filters import WorkbenchFilter
 from measures.tasks.filters import AgencyTaskFilter, TaskFilter
 from measures.zone_pages.filters import AgencyListFilter
 from stocktakes import filters as stocktakes_filters
@@ -146,6 +147,7 @@ PAGES = [
     ("stocktake-list", "manager", lambda w: reverse("stocktakes:list"), StocktakeFilter),
     ("assigned-items", "officer", lambda w: reverse("stocktakes:items"), ItemFilter),
     ("signoff-queue", "leader", lambda w: reverse("measures:signoff-list"), SignoffQueueFilter),
+    ("review-workbench", "manager", lambda w: reverse("measures:review-queue"), WorkbenchFilter),
     ("task-page", "officer", lambda w: w.task.get_absolute_url(), ["period"]),
     ("dashboard", "manager", lambda w: "/", ["plan", "period"]),
     ("reports", "manager", lambda w: reverse("measures:period-report"), ["period", "zone"]),
