@@ -101,6 +101,8 @@ def test_submit_return_resubmit_accept(live_server, period, page, screenshot, tm
     sign_in(page, base, "zhao.manager")
     page.goto(f"{base}/zones/xiqing/tasks/1/?period={period.pk}")
     page.check("input[name=action][value=accept]")
+    # Accepting records the assessed completion (verified progress, issue 18).
+    page.check("input[name=assessment][value=largely]")
     page.click("text=记录审核意见")
     page.locator(".state-accepted").first.wait_for()
     timeline = page.locator("#history .event .event-head strong").all_inner_texts()

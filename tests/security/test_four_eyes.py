@@ -249,5 +249,5 @@ def test_the_badges_do_not_count_ones_own_submissions(world, both, own):
 
     mine = pending_for_managers(both)
     others = pending_for_managers(world.manager)
-    for name in ("matters", "adjustments", "outcomes", "indicator_values"):
+    for name in ("reports", "matters", "adjustments", "outcomes", "indicator_values"):
         assert others[name] == mine[name] + 1, name
