@@ -557,9 +557,16 @@ def test_exports_and_api_carry_both(client, assessed, period, manager):
     import csv
     import io
 
+    import docx
+    import openpyxl
+
     one, _two = assessed
     client.force_login(manager)
-    response = client.get(reverse("measures:period-report-csv", args=[period.pk]) + "?zone=xiqing")
+
+    def export(kind):
+        return reverse(f"measures:period-report-{kind}", args=[period.pk]) + "?zone=xiqing"
+
+    response = client.get(export("csv"))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header = rows[0]
     assert "评估完成情况" in header and "核定完成百分比" in header
@@ -567,6 +574,14 @@ def test_exports_and_api_carry_both(client, assessed, period, manager):
     assert line[header.index("评估完成情况")] == "部分完成"
     assert line[header.index("核定完成百分比")] == "50"
     assert line[header.index("完成进度（%）")] == "80"
+    book = openpyxl.load_workbook(io.BytesIO(client.get(export("xlsx")).content))
+    sheet = book["西青经开区"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == one.task.number)
+    assert row[header.index("评估完成情况")] == "部分完成" and row[header.index("核定完成百分比")] == 50
+    document = docx.Document(io.BytesIO(client.get(export("docx")).content))
+    line = next(p.text for p in document.paragraphs if p.text.startswith(f"{one.task.number}. "))
+    assert "80%" in line and "（核定：部分完成，50%）" in line
     api = client.get(f"/api/v1/reports/{one.pk}/")
     body = json.loads(api.content)
     assert (body["percent_complete"], body["verified_percent"], body["assessment"]) == (80, 50, "partly")
