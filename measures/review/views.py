@@ -113,6 +113,9 @@ def review_report(request, pk):
                 return redirect(report_url(report, query))
             if decided:
                 return _to_next(request, queue, report, query)
+    if request.method == "GET":
+        # A manager reading it for review: from now on the zone can no longer recall it.
+        services.note_opened_for_review(report=report, user=request.user)
     own = decides_own_submission(request.user, report_deciders_barred(report))
     waiting = ProgressReport.objects.awaiting_review().filter(pk=report.pk).exists()
     if form is None:
