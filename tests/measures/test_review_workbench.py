@@ -426,7 +426,12 @@ def test_review_page_query_count_is_constant(
     report = submit(task, period, officer)
     url = reverse("measures:review-report", args=[report.pk])
     client.force_login(manager)
-    # access, the report, its authors, whether it waits, the next one, how many are left in the
+    # The first opening records it (one history row: the zone can no longer recall the report).
+    client.get(url)
+    report.refresh_from_db()
+    assert report.opened_for_review_by == manager
+    assert ReportEvent.objects.filter(report=report, kind=EventKind.OPENED_FOR_REVIEW).count() == 1
+    # Then: access, the report, its authors, whether it waits, the next one, how many are left in the
     # queue, the previous report, milestones, evidence and the top bar's badges.
     with django_assert_num_queries(SESSION + 10):
         client.get(url)
