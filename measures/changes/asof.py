@@ -53,7 +53,17 @@ from zones.models import Agency, Zone
 
 # The report's columns an event may have changed, by the name the history writes them under.
 REPORT_ATTNAMES = {name: ProgressReport._meta.get_field(name).attname for name in REPORT_FIELDS}
-REPORT_COLUMNS = ["id", "task_id", "period_id", "state", "submitted_on", *REPORT_ATTNAMES.values()]
+# Verified progress, written when a report is accepted (and undone with that acceptance).
+VERIFIED_FIELDS = ("assessment", "verified_percent", "assessment_reason")
+REPORT_COLUMNS = [
+    "id",
+    "task_id",
+    "period_id",
+    "state",
+    "submitted_on",
+    *REPORT_ATTNAMES.values(),
+    *VERIFIED_FIELDS,
+]
 MILESTONE_KINDS = {EventKind.MILESTONE_ADDED, EventKind.MILESTONE_CHANGED, EventKind.MILESTONE_DONE}
 
 
@@ -191,6 +201,8 @@ def _undo_report(snapshot, kind, report_id, changes, submitted_by_then):
             report["state"] = pair[0]
         elif name in REPORT_ATTNAMES and isinstance(pair, list):
             report[REPORT_ATTNAMES[name]] = pair[0]
+        elif name in VERIFIED_FIELDS and isinstance(pair, list):
+            report[name] = pair[0]
     if kind == EventKind.SUBMITTED:
         at = submitted_by_then.get(report_id)
         report["submitted_on"] = timezone.localdate(at) if at else None

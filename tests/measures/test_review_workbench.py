@@ -591,3 +591,32 @@ def test_exports_and_api_carry_both(client, assessed, period, manager):
     body = json.loads(api.content)
     assert (body["percent_complete"], body["verified_percent"], body["assessment"]) == (80, 50, "partly")
     assert body["assessment_reason"] == "佐证不足"
+
+
+def test_the_period_report_as_of_a_day_before_the_acceptance_shows_no_assessment(
+    xiqing, period, officer, manager
+):
+    from measures.changes.asof import period_rows_as_of
+
+    report = submit(tasks_of(xiqing, 1)[0], period, officer, percent=80)
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    ReportEvent.objects.filter(report=report).update(at=timezone.now() - datetime.timedelta(days=2))
+    services.accept_report(
+        report=report,
+        user=manager,
+        assessment=Assessment.PARTLY,
+        verified_percent=50,
+        assessment_reason="佐证不足",
+    )
+    then = next(row for row in period_rows_as_of(manager, period, yesterday, zone=xiqing).rows if row.report)
+    assert (then.report.state, then.report.assessment, then.verified_percent) == (
+        ReportState.SUBMITTED,
+        "",
+        "",
+    )
+    now = next(
+        row
+        for row in period_rows_as_of(manager, period, timezone.localdate(), zone=xiqing).rows
+        if row.report
+    )
+    assert (now.report.assessment, now.verified_percent) == (Assessment.PARTLY, 50)
