@@ -26,8 +26,8 @@ from measures.matters.filters import MatterFilter
 from measures.models import ReportingPeriod, TaskCategory
 from measures.outcomes.filters import OutcomeFilter
 from measures.reporting.filters import ReviewQueueFilter
-from measures.signoff.filters import SignoffQueueFilter
 from measures.review.filters import WorkbenchFilter
+from measures.signoff.filters import SignoffQueueFilter
 from measures.tasks.filters import AgencyTaskFilter, TaskFilter
 from measures.zone_pages.filters import AgencyListFilter
 from stocktakes import filters as stocktakes_filters

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0016_locked_period_figures'),
+        ('measures', '0017_signoff_and_deputies'),
         ('zones', '0005_plan_tracking_start'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
