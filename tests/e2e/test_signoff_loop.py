@@ -116,6 +116,8 @@ def test_submit_send_back_resubmit_sign_off_accept(live_server, period, page, sc
     assert page.locator("#kpi-review strong").inner_text() == "1"
     page.goto(task_url)
     page.check("#review input[name=action][value=accept]")
+    # Accepting records the assessed completion (verified progress).
+    page.check("#review input[name=assessment][value=largely]")
     page.click("#review button[type=submit]")
     page.locator(".state-accepted").first.wait_for()
     trail = page.locator(".report-trail").inner_text()
