@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import localized
+from core.i18n import localized, unit_name
 from measures.choices import OutcomeType
 
 from .choices import Computation, Direction, IndicatorEventKind, ValueState
@@ -156,6 +156,11 @@ class Indicator(models.Model):
         return localized(self.name, self.name_en)
 
     @property
+    def display_unit(self):
+        """The unit as the plan writes it (项, 亿美元), in English in the English UI."""
+        return unit_name(self.unit)
+
+    @property
     def is_manual(self):
         return self.computation == Computation.MANUAL
 
@@ -166,7 +171,7 @@ class Indicator(models.Model):
 
     def range_error(self, value):
         """Why `value` is outside the allowed range, or None."""
-        low, high, unit = self.min_value, self.max_value, self.unit
+        low, high, unit = self.min_value, self.max_value, self.display_unit
         if low is not None and value < low:
             return _("%(name)s cannot be below %(low)s %(unit)s; you entered %(value)s.") % {
                 "name": self.display_name,
