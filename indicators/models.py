@@ -171,7 +171,7 @@ class Indicator(models.Model):
 
     def range_error(self, value):
         """Why `value` is outside the allowed range, or None."""
-        low, high, unit = self.min_value, self.max_value, self.display_unit
+        low, high, unit = self.min_value, self.max_value, self.unit
         if low is not None and value < low:
             return _("%(name)s cannot be below %(low)s %(unit)s; you entered %(value)s.") % {
                 "name": self.display_name,
