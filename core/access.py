@@ -7,6 +7,7 @@ answers 403.
 """
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.roles import Role
-from notifications.models import Notification
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class Access:
     roles: frozenset = field(default_factory=frozenset)
     zone_ids: frozenset = field(default_factory=frozenset)
     agency_id: int | None = None
-    # Unread notices, for the bell in the top bar: read in the same query as the roles.
-    unread_notices: int = 0
+    # What other apps count per user in the same query as the roles (count_with_roles): the bell's
+    # unread notices. A name nobody registered counts 0.
+    counts: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), hash=False)
     # Standing in today for an absent zone leader or manager (measures.signoff.Deputy): the
     # (zone id, leader id) pairs this deputy signs off for, and the managers they review for.
     # Kept apart from roles and zone_ids, so a deputy gets the sign-off or review and the sight it
@@ -32,6 +33,9 @@ class Access:
     # report of the leader's zones).
     deputy_leads: tuple = ()
     deputy_for_managers: tuple = ()
+
+    def count(self, name):
+        return self.counts.get(name, 0)
 
     @property
     def is_admin(self):
@@ -80,6 +84,16 @@ class CountOf(Subquery):
     output_field = IntegerField()
 
 
+# name -> function(OuterRef of the user's pk) returning the rows to count for that user. Apps register
+# here from their ready(), so that core imports none of them.
+_counted_with_roles = {}
+
+
+def count_with_roles(name, rows):
+    """Have `access_for` count `rows(user_ref)` in its one query; read it as `access.count(name)`."""
+    _counted_with_roles[name] = rows
+
+
 def access_for(user):
     """Roles, zones and agency of `user`, read in one query and kept on the user object."""
     if not getattr(user, "is_authenticated", False):
@@ -89,8 +103,12 @@ def access_for(user):
         return cached
     # One row per (group, zone) pair; both lists are short, so the product stays small. A zone
     # that takes part in several plans (Zone.same_zone_as) is one zone to its officers: the same
-    # query reads its other plans' rows, and the unread notices for the bell.
-    unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True).values("pk")
+    # query reads its other plans' rows, and the counts other apps registered (the bell's unread notices).
+    names = list(_counted_with_roles)
+    counts = {
+        f"count_{index}": CountOf(_counted_with_roles[name](OuterRef("pk")).order_by().values("pk"))
+        for index, name in enumerate(names)
+    }
     users = get_user_model().objects
     today = timezone.localdate()
     # Whether anyone named this user their deputy for today, in the same query (through the
@@ -98,9 +116,9 @@ def access_for(user):
     deputising = users.filter(pk=OuterRef("pk"), **_deputy_in_force("deputising", today))
     rows = list(
         users.filter(pk=user.pk)
-        .annotate(unread=CountOf(unread), stands_in=Exists(deputising))
+        .annotate(**counts, stands_in=Exists(deputising))
         .values_list(
-            "unread",
+            *counts,
             "stands_in",
             "groups__name",
             "profile__agency_id",
@@ -110,9 +128,10 @@ def access_for(user):
             "profile__zones__same_zone_as__in_other_plans__id",
         )
     )
-    unread_notices = rows[0][0] if rows else 0
-    deputy_leads, deputy_for_managers = _stood_in_for(user, today) if rows and rows[0][1] else ((), ())
-    rows = [row[2:] for row in rows]
+    counted = MappingProxyType(dict(zip(names, rows[0][: len(names)], strict=True)) if rows else {})
+    rows = [row[len(names) :] for row in rows]
+    deputy_leads, deputy_for_managers = _stood_in_for(user, today) if rows and rows[0][0] else ((), ())
+    rows = [row[1:] for row in rows]
     group_names = {row[0] for row in rows if row[0]}
     roles = {role for role in Role if role.group_name in group_names}
     if user.is_superuser:
@@ -126,7 +145,7 @@ def access_for(user):
         roles=frozenset(roles),
         zone_ids=zone_ids if roles & {Role.OFFICER, Role.LEADER} else frozenset(),
         agency_id=agency_id if Role.LIAISON in roles else None,
-        unread_notices=unread_notices,
+        counts=counted,
         deputy_leads=deputy_leads,
         deputy_for_managers=deputy_for_managers,
     )

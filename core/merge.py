@@ -76,3 +76,19 @@ def three_way(*, base, mine, theirs):
         else:
             merge.conflicts.append(name)
     return merge
+
+
+def merged_save(*, version, expected_version, base, mine, theirs, conflict):
+    """What a save writes when its form was read at `expected_version` and the row is now at
+    `version`, as (data, merge): `mine` and None when nothing came in between (or no version was
+    given); the three-way merge's data and the Merge when the form's `base` lets it merge cleanly.
+    Otherwise raises `conflict(merge)`: merge is None for a stale form without a base, else the
+    Merge whose conflicts are left for the user. Reports and indicator values save through it."""
+    if expected_version is None or version == expected_version:
+        return mine, None
+    if base is None:
+        raise conflict(None)
+    merge = three_way(base=base, mine=mine, theirs=theirs)
+    if not merge.clean:
+        raise conflict(merge)
+    return merge.data, merge

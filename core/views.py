@@ -38,6 +38,7 @@ def perform_action(
     form_name="",
     is_refusal=None,
     errors_as_messages=True,
+    refused_url=None,
 ):
     """The action view, written once: read the POSTed form (if the action has one), call the service
     with `call(target, cleaned_data)`, then a success message and back to `success_url` (by default
@@ -45,7 +46,7 @@ def perform_action(
     (a step the state does not allow), is an error message on that page; any other goes on the form,
     and `render_page(request, target, status=400, <form_name>=form)` draws the page again with it,
     what was typed kept. The caller has found `target` in the user's scope and checked the user may
-    act (ensure)."""
+    act (ensure). A refusal goes back to `refused_url` when given, else where success goes."""
     back = success_url or target
     form = form_class(request.POST, request.FILES) if form_class else None
     if form is None or form.is_valid():
@@ -54,7 +55,7 @@ def perform_action(
         except ValidationError as error:
             if form is None or (is_refusal and is_refusal(error)):
                 messages.error(request, " ".join(error.messages))
-                return redirect(back)
+                return redirect(refused_url or back)
             add_service_errors(form, error)
         else:
             messages.success(request, message)

@@ -86,5 +86,5 @@ class AcrossZonesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["plan"].choices = [(plan.code, plan.title) for plan in plans]
         self.fields["period"].choices = [("", _("(current period)"))] + [
-            (period.pk, period.name) for period in periods
+            (period.pk, period.display_name) for period in periods
         ]

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import localized
+from core.i18n import localized, unit_name
 from measures.choices import OutcomeType
 
 from .choices import Computation, Direction, IndicatorEventKind, ValueState
@@ -154,6 +154,11 @@ class Indicator(models.Model):
     @property
     def display_name(self):
         return localized(self.name, self.name_en)
+
+    @property
+    def display_unit(self):
+        """The unit as the plan writes it (项, 亿美元), in English in the English UI."""
+        return unit_name(self.unit)
 
     @property
     def is_manual(self):

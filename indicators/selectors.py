@@ -169,14 +169,14 @@ def verdict(indicator, series, today):
         period, value = in_year[-1]
         status, percent = standing(indicator, value)
         note = gettext("Judged on the value for %(period)s, the last in %(year)s.") % {
-            "period": period.name,
+            "period": period.display_name,
             "year": year,
         }
         return (Status.MET_BY_YEAR if status == Status.MET else Status.MISSED), percent, note
     status, percent = standing(indicator, latest)
     note = gettext("No value for %(year)s; judged on the latest value, for %(period)s.") % {
         "year": year,
-        "period": latest_period.name,
+        "period": latest_period.display_name,
     }
     return (Status.MET_LATE if status == Status.MET else Status.MISSED), percent, note
 
@@ -243,12 +243,12 @@ def chart_data(card):
 
     return {
         "target_label": gettext("Target"),
-        "periods": [period.name for period in card["periods"]],
+        "periods": [period.display_name for period in card["periods"]],
         "indicators": [
             {
                 "id": row.indicator.pk,
                 "label": row.indicator.display_name,
-                "unit": row.indicator.unit,
+                "unit": row.indicator.display_unit,
                 "values": [number(value) for _period, value in row.series],
                 "target": number(row.indicator.target),
                 "integer": row.indicator.is_count,

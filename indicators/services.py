@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core import workflow
 from core.access import can_record_outcome, can_review, ensure_four_eyes, require
 from core.history import as_json
-from core.merge import three_way
+from core.merge import merged_save
 from core.uploads import inspect_upload, safe_display_name
 from measures.services import ensure_period_open, store_then_record
 
@@ -114,14 +114,14 @@ def save_value(*, indicator, zone, period, user, data, expected_version=None, ba
         _record(value=value, kind=IndicatorEventKind.CREATED, actor=user, changes=changes)
         return value
     value = existing
-    merged = None
-    if base is not None and expected_version is not None and value.version != expected_version:
-        merged = three_way(base=base, mine=data, theirs=value_values(value))
-        if not merged.clean:
-            raise ValueConflict(value, merged)
-        data = merged.data
-    else:
-        _check_conflict(value, expected_version)
+    data, merged = merged_save(
+        version=value.version,
+        expected_version=expected_version,
+        base=base,
+        mine=data,
+        theirs=value_values(value),
+        conflict=lambda merge: ValueConflict(value, merge),
+    )
     _ensure_editable(value)
     value.merged = merged
     changes = {}

@@ -429,7 +429,7 @@ def review_value(request, pk):
         return redirect(back)
     done = _("Accepted") if data["action"] == "accept" else _("Returned to the zone")
     messages.success(
-        request, f"{done}: {value.indicator.name} · {value.zone.display_name} · {value.period.name}"
+        request, f"{done}: {value.indicator.name} · {value.zone.display_name} · {value.period.display_name}"
     )
     return redirect(back)
 

@@ -102,7 +102,7 @@ def navigation(request):
         "nav_manager": access.is_manager,
         "nav_admin": access.is_admin,
         "nav_matters": access.is_manager or access.is_officer,
-        "nav_unread": access.unread_notices,
+        "nav_unread": access.count("unread_notices"),
         "nav_section": section_of(getattr(request, "resolver_match", None)),
     }
     if access.is_manager:

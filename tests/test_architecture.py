@@ -14,10 +14,12 @@ ROOT = Path(settings.BASE_DIR)
 
 # Lowest first: a package may import only from packages before it in this list.
 LAYERS = [
-    # Notices, channels and the task worker know nothing of the project's other packages (they keep
-    # a notice's link and scope as data); core reads the unread count beside the user's roles.
-    "notifications",
+    # The shared layer: no models, imports no app (other apps register what it reads with the roles,
+    # as notifications does the bell's unread count).
     "core",
+    # Notices, channels and the task worker know nothing of the project's other packages but core
+    # (they keep a notice's link and scope as data).
+    "notifications",
     "zones",
     "measures",
     # plans: reading plan documents and applying them (revisions) to zones' and measures' rows.
@@ -117,6 +119,13 @@ def test_no_import_cycle_between_packages():
         if path not in PENDING:
             graph[source].add(module.split(".")[0])
     assert find_cycle(graph) is None
+
+
+def test_core_imports_no_app():
+    """core has no models and depends on no app's: what it reads of one is registered with it."""
+    assert [
+        f"{path}:{line} imports {module}" for path, line, source, module in import_edges() if source == "core"
+    ] == []
 
 
 def test_imports_point_down_the_layers():

@@ -5,9 +5,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
+from core.i18n import english_period_name
 from core.roles import Role
-from tests.factories import make_user
+from indicators.models import Indicator
+from tests.factories import make_period, make_user
+from zones.models import Agency
 
 PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
@@ -49,3 +53,54 @@ def test_default_language_is_chinese(client):
     client.force_login(make_user(Role.MANAGER))
     html = client.get("/zones/").content.decode()
     assert '<html lang="zh-hans">' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "english"),
+    [
+        ("2026年第四季度", "Q4 2026"),
+        ("2027年第一季度", "Q1 2027"),
+        ("2026年上半年", "H1 2026"),
+        ("2026年度", "2026"),
+        # A name someone typed otherwise has no generated English form: it shows as written.
+        ("上一季度", ""),
+        ("2026年第四季度（补报）", ""),
+    ],
+)
+def test_english_period_names_are_generated_from_the_chinese(name, english):
+    assert english_period_name(name) == english
+
+
+@pytest.mark.django_db
+def test_periods_and_units_read_in_the_users_language(client):
+    period = make_period(year=2026, quarter=4, name="2026年第四季度")
+    indicator = Indicator(name="新增企业", unit="家")
+    with translation.override("en"):
+        assert str(period) == period.display_name == "Q4 2026"
+        assert indicator.display_unit == "firms"
+    with translation.override("zh-hans"):
+        assert str(period) == "2026年第四季度"
+        assert indicator.display_unit == "家"
+    # The stored name stays the Chinese one.
+    period.refresh_from_db()
+    assert period.name == "2026年第四季度"
+
+    client.force_login(make_user(Role.MANAGER))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/periods/"})
+    en = client.get("/periods/").content.decode()
+    assert "Q4 2026" in en and "2026年第四季度" not in en
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/periods/"})
+    zh = client.get("/periods/").content.decode()
+    assert "2026年第四季度" in zh and "Q4 2026" not in zh
+
+
+@pytest.mark.django_db
+def test_sort_choices_have_no_english_in_chinese(client):
+    # django-filter's OrderingFilter labels descending options itself, untranslated in 简体中文.
+    client.force_login(make_user(Role.MANAGER))
+    page = f"/agencies/{Agency.objects.get(name='市商务局').pk}/"
+    zh = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "完成进度（降序）" in zh
+    assert "descending" not in zh
+    client.post("/i18n/setlang/", {"language": "en", "next": page})
+    assert "Percent complete (descending)" in client.get(page).content.decode()

@@ -313,9 +313,11 @@ def dashboard(*, tasks, plan, period, periods, today=None, complete=False):
         # Before the deadline an unsubmitted report is not yet due, not missing.
         "deadline_passed": owed and deadline_passed,
         "total": total,
-        # Withdrawn tasks' reports are off the review queue too (selectors.my_page), so the
-        # count equals the list the card links to.
-        "awaiting_review": sum(
+        # ProgressReport.objects.awaiting_review() read from the tallied groups: submitted, task
+        # not withdrawn, period not locked; so the count equals the queue the card links to.
+        "awaiting_review": 0
+        if period is None or period.locked_at is not None
+        else sum(
             g["tasks"]
             for g in groups
             if g["report_state"] == ReportState.SUBMITTED and g["withdrawn_at"] is None

@@ -17,12 +17,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
+from core.i18n import localized
 from core.roles import Role
 from measures.choices import REPORTED_STATES, EventKind
 from measures.models import CoordinationRequest, ProgressReport, ReportEvent, Task
 from notifications.choices import NoticeKind, Subject
 from notifications.models import Escalation, Notification
-from zones.models import Agency
+from zones.models import Agency, Zone
 
 
 def silence(*, plan, periods, today=None):
@@ -54,14 +55,20 @@ def silence(*, plan, periods, today=None):
         get_user_model()
         .objects.filter(is_active=True, groups__name=Role.OFFICER.group_name, profile__zones__plan=plan)
         .values_list(
-            "pk", "username", "first_name", "last_name", "profile__zones__id", "profile__zones__name"
+            "pk",
+            "username",
+            "first_name",
+            "last_name",
+            "profile__zones__id",
+            "profile__zones__name",
+            "profile__zones__name_en",
         )
         .order_by("username")
     )
-    for pk, username, first, last, zone_id, zone_name in links:
+    for pk, username, first, last, zone_id, zone_name, zone_name_en in links:
         row = officers[pk]
         row.update(pk=pk, name=f"{last}{first}".strip() or username, username=username)
-        row["zones"].append((zone_id, zone_name))
+        row["zones"].append((zone_id, Zone(name=zone_name, name_en=zone_name_en).short_name))
     officer_rows = []
     for row in officers.values():
         zone_ids = [zone_id for zone_id, _name in row["zones"]]
@@ -69,7 +76,7 @@ def silence(*, plan, periods, today=None):
         officer_rows.append(
             {
                 **row,
-                "zone_names": "、".join(name for _id, name in row["zones"]),
+                "zone_names": localized("、", ", ").join(name for _id, name in row["zones"]),
                 "owed": figures.owed,
                 "on_time": figures.on_time,
                 "on_time_rate": figures.on_time_rate,
@@ -99,7 +106,12 @@ def silence(*, plan, periods, today=None):
         subject=Subject.REQUEST, object_id__in=list(agency_of)
     ).values_list("object_id", flat=True):
         request_escalations[agency_of[object_id]] += 1
-    names = dict(Agency.objects.filter(pk__in=list(by_agency)).values_list("pk", "name"))
+    names = {
+        pk: localized(name, name_en)
+        for pk, name, name_en in Agency.objects.filter(pk__in=list(by_agency)).values_list(
+            "pk", "name", "name_en"
+        )
+    }
     agency_rows = sorted(
         (
             {

@@ -132,7 +132,7 @@ def chart_data(data):
             },
         ],
         "progress": {
-            "periods": [period.name for period in data["history"]["periods"]],
+            "periods": [period.display_name for period in data["history"]["periods"]],
             "series": [
                 {
                     "label": series["zone"].short_name,

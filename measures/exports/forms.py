@@ -13,7 +13,7 @@ def _zone_field(queryset):
     field = forms.ModelChoiceField(
         queryset=queryset, required=False, to_field_name="code", label=_("Zone"), empty_label=_("All zones")
     )
-    field.label_from_instance = lambda zone: zone.name
+    field.label_from_instance = lambda zone: zone.display_name
     return field
 
 
@@ -45,7 +45,7 @@ class PeriodReportForm(forms.Form):
         )
         # Both plans have a 2026年第四季度: the plan's name tells them apart.
         self.fields["period"].label_from_instance = lambda period: (
-            f"{period.name} · {period.plan.display_title}"
+            f"{period.display_name} · {period.plan.display_title}"
         )
         if not self.is_bound:
             self.initial.setdefault("period", self.current_period())

@@ -57,7 +57,7 @@ class OutcomeFilter(django_filters.FilterSet):
         )
         # Both plans have a 2026年第四季度: the plan's name tells them apart.
         self.form.fields["period"].label_from_instance = lambda period: (
-            f"{period.name} · {period.plan.display_title}"
+            f"{period.display_name} · {period.plan.display_title}"
         )
 
     def search(self, queryset, name, value):

@@ -389,21 +389,28 @@ def withdraw_evidence(request, pk, evidence_pk):
     outcome = _outcome(request, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, outcome=outcome)
     ensure(can_record_outcome(request.user, outcome.zone))
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.withdraw_outcome_evidence(
-                evidence=evidence, user=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("Evidence withdrawn; it stays in the history."))
-            return redirect(outcome.get_absolute_url() + "#evidence")
-        except ValidationError as error:
-            if _is_state_refusal(error):
-                messages.error(request, " ".join(error.messages))
-                return redirect(outcome)
-            add_service_errors(form, error)
-    form.evidence_pk = evidence.pk
-    return render_outcome(request, outcome, status=400, withdraw_form=form)
+
+    def reason_form(data, files):
+        form = ReasonForm(data)
+        # Drawn again with errors, the page opens this item's withdraw box.
+        form.evidence_pk = evidence.pk
+        return form
+
+    return perform_action(
+        request,
+        outcome,
+        render_page=render_outcome,
+        form_class=reason_form,
+        form_name="withdraw_form",
+        call=lambda outcome, data: services.withdraw_outcome_evidence(
+            evidence=evidence, user=request.user, reason=data["reason"]
+        ),
+        message=_("Evidence withdrawn; it stays in the history."),
+        success_url=outcome.get_absolute_url() + "#evidence",
+        refused_url=outcome.get_absolute_url(),
+        is_refusal=_is_state_refusal,
+        errors_as_messages=False,
+    )
 
 
 def _submission_list(request, period_id):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.access import access_for
+from core.i18n import period_name
 from core.roles import Role
 from measures.choices import (
     AWAITING_SIGNOFF_STATES,
@@ -79,10 +80,15 @@ class ReportingPeriod(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
     def get_absolute_url(self):
         return reverse("admin:measures_reportingperiod_change", args=[self.pk])
+
+    @property
+    def display_name(self):
+        """2026年第四季度, or Q4 2026 in the English UI; a name written otherwise stays as written."""
+        return period_name(self.name)
 
     def clean(self):
         errors = {}

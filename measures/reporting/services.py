@@ -16,7 +16,7 @@ from core.access import (
     review_capacity,
 )
 from core.history import as_json
-from core.merge import three_way
+from core.merge import merged_save
 from measures.choices import (
     AWAITING_SIGNOFF_STATES,
     EDITABLE_STATES,
@@ -169,14 +169,14 @@ def save_report(*, task, period, user, data, expected_version=None, base=None):
         return report
 
     report = existing
-    merged = None
-    if base is not None and expected_version is not None and report.version != expected_version:
-        merged = three_way(base=base, mine=data, theirs=report_values(report))
-        if not merged.clean:
-            raise ReportConflict(report, _changes_since(report, expected_version), merged)
-        data = merged.data
-    else:
-        _check_conflict(report, expected_version)
+    data, merged = merged_save(
+        version=report.version,
+        expected_version=expected_version,
+        base=base,
+        mine=data,
+        theirs=report_values(report),
+        conflict=lambda merge: ReportConflict(report, _changes_since(report, expected_version), merge),
+    )
     ensure_report_editable(report)
     report.merged = merged
     changes = {}

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import OrderingFilter
 from core.instances import loaded
 from core.widgets import QuickSelect
 from measures.choices import AgencyRole, ReportState, TaskStatus
@@ -282,7 +283,7 @@ class AgencyTaskFilter(django_filters.FilterSet):
         label=_("Status this period"),
         empty_label=_("Any status"),
     )
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         fields=(("zone__annex_number", "zone"), ("report_percent", "percent"), ("report_status", "status")),
         field_labels={
             "zone__annex_number": _("Zone and number"),

@@ -44,3 +44,44 @@
     }
   });
 })();
+
+(function () {
+  "use strict";
+  // Narrow screens: the top bar folds its links and tools behind one button. The bar is only made
+  // collapsible here, so without this script every link stays in view.
+  var toggle = document.querySelector(".nav-toggle");
+  if (!toggle) {
+    return;
+  }
+  var bar = toggle.closest(".topbar");
+  bar.classList.add("nav-collapsible");
+  function setOpen(open) {
+    bar.classList.toggle("nav-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  toggle.addEventListener("click", function () {
+    setOpen(toggle.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && bar.classList.contains("nav-open")) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+})();
+
+(function () {
+  "use strict";
+  // Every table scrolls sideways inside its own box, so a wide one never widens the page on a
+  // phone. Done once here for every template; tables already in a scroll box are left alone.
+  document.querySelectorAll("main table").forEach(function (table) {
+    var parent = table.parentElement;
+    if (parent.classList.contains("table-scroll")) {
+      return;
+    }
+    var box = document.createElement("div");
+    box.className = "table-scroll";
+    parent.insertBefore(box, table);
+    box.appendChild(table);
+  });
+})();

@@ -175,7 +175,8 @@ def test_the_scorecard_reads_in_a_fixed_number_of_queries(n, django_assert_num_q
 def _period(year, quarter):
     """A stand-in period: verdict reads only its end and name."""
     end = datetime.date(year, quarter * 3, 28)
-    return type("P", (), {"end": end, "name": f"{year}年第{quarter}季度"})()
+    name = f"{year}年第{quarter}季度"
+    return type("P", (), {"end": end, "name": name, "display_name": name})()
 
 
 FDI = Indicator(direction=Direction.HIGHER, target=Decimal(100), target_year=2025)

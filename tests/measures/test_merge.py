@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.merge import comparable, three_way
+from core.merge import comparable, merged_save, three_way
 from core.roles import Role
 from indicators import services as indicator_services
 from indicators.models import IndicatorValue
@@ -176,6 +176,37 @@ def test_three_way_rules():
     assert merge.theirs_kept == ["a"]
     assert merge.conflicts == ["d"]
     assert comparable("行一\r\n行二 ") == comparable("行一\n行二")
+
+
+class Refused(Exception):
+    def __init__(self, merge):
+        self.merge = merge
+
+
+def test_merged_save_writes_merges_or_refuses():
+    def save(version, expected, base, mine):
+        return merged_save(
+            version=version,
+            expected_version=expected,
+            base=base,
+            mine=mine,
+            theirs={"a": "theirs", "b": "x"},
+            conflict=Refused,
+        )
+
+    # Nothing in between, or no version known: what the user sent, no merge.
+    assert save(3, 3, None, {"a": "mine"}) == ({"a": "mine"}, None)
+    assert save(3, None, None, {"a": "mine"}) == ({"a": "mine"}, None)
+    # A newer version and the form's base: the fields only the user changed.
+    data, merge = save(4, 3, {"a": "x", "b": "x"}, {"a": "x", "b": "mine"})
+    assert data == {"b": "mine"} and merge.theirs_kept == ["a"]
+    # A stale form without a base, or a field both changed: refused, nothing to write.
+    with pytest.raises(Refused) as refused:
+        save(4, 3, None, {"a": "mine"})
+    assert refused.value.merge is None
+    with pytest.raises(Refused) as refused:
+        save(4, 3, {"a": "x", "b": "x"}, {"a": "mine", "b": "x"})
+    assert refused.value.merge.conflicts == ["a"]
 
 
 # --- indicator values -------------------------------------------------------------------------

@@ -102,3 +102,20 @@ def test_periods_before_tracking_started_are_not_counted(world):
     today = w["period"].deadline + datetime.timedelta(days=30)
     result = silence(plan=plan, periods=[w["period"]], today=today)
     assert result["periods"] == [] and result["officers"] == []
+
+
+def test_zone_and_agency_names_read_in_the_users_language(client, world):
+    zone, agency = world["zone"], world["agency"]
+    type(zone).objects.filter(pk=zone.pk).update(name="西青经开区", name_en="Xiqing ETDZ")
+    type(agency).objects.filter(pk=agency.pk).update(name="市商务委", name_en="Municipal Commerce Commission")
+    services.ask_agency(task=world["tasks"][0], user=world["busy"], agency=agency, question="请协调")
+    # Requests count by the span of the periods: stretch it to include today's.
+    ReportingPeriod.objects.filter(pk=world["period"].pk).update(end=datetime.date(2099, 1, 1))
+    client.force_login(world["manager"])
+    query = {"plan": zone.plan.code}
+    zh = client.get(URL, query, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "西青经开区" in zh and "市商务委" in zh
+    client.post("/i18n/setlang/", {"language": "en", "next": URL})
+    en = client.get(URL, query).content.decode()
+    assert "Xiqing ETDZ" in en and "Municipal Commerce Commission" in en
+    assert "西青经开区" not in en and "市商务委" not in en
