@@ -82,3 +82,27 @@ def test_manager_dashboard_filter_and_excel(live_server, periods, page, screensh
         for row in sheet.iter_rows(values_only=True)
     )
     assert "构建京津冀集成电路产业协同开放新高地" in text
+
+
+def test_every_dashboard_count_opens_exactly_its_tasks(live_server, periods, page):
+    """Issue 15: a number clicked on the dashboard equals the number of tasks the list then shows."""
+    import re
+
+    make_user(Role.MANAGER, username="qian.manager")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "qian.manager")
+    page.fill("#id_password", "pw-for-tests-1")
+    page.press("#id_password", "Enter")
+    page.wait_for_url(f"{live_server.url}/")
+    links = page.locator("a.drill")
+    seen = {}
+    for index in range(links.count()):
+        link = links.nth(index)
+        seen.setdefault(link.get_attribute("href"), int(link.inner_text()))
+    # Lights, statuses, on time / late / missing per zone and in all: every kind of count is there.
+    kinds = {key for href in seen for key in ("light=", "status=", "reported=") if key in href}
+    assert kinds == {"light=", "status=", "reported="} and len(seen) >= 8
+    for href, clicked in seen.items():
+        page.goto(f"{live_server.url}{href.replace('&amp;', '&')}")
+        listed = page.locator("main p.muted").first.inner_text()
+        assert "任务" in listed and int(re.search(r"\d+", listed)[0]) == clicked, (href, listed)
