@@ -13,7 +13,7 @@ from measures import services
 from measures.choices import EventKind, OutcomeState, OutcomeType, ReportState, TaskStatus
 from measures.models import Evidence, InnovationOutcome, Milestone, ReportEvent
 from tests.factories import give_evidence, make_user
-from tests.measures.test_report_views import (  # noqa: F401 (fixtures)
+from tests.measures.reporting.test_report_views import (  # noqa: F401 (fixtures)
     GOOD,
     as_manager,
     as_officer,

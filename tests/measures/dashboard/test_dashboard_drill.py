@@ -18,8 +18,8 @@ from core.roles import Role
 from measures.models import Milestone, Task
 from tests.factories import make_agency, make_task, make_user
 from tests.helpers import SESSION
-from tests.measures.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
-from tests.measures.test_dashboard_consistency import entered  # noqa: F401 (fixture)
+from tests.measures.dashboard.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
+from tests.measures.dashboard.test_dashboard_consistency import entered  # noqa: F401 (fixture)
 from tests.measures.test_views import TASK_LIST
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from core.roles import Role
 from tests.factories import make_user
-from tests.measures.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
+from tests.measures.dashboard.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
 from zones.models import Zone
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from core.roles import Role
 from measures.exports.rows import period_rows, period_summary
 from measures.models import ReportingPeriod
 from tests.factories import make_user
-from tests.measures.test_period_report_consistency import entered, manager, period  # noqa: F401 (fixtures)
+from tests.measures.exports.test_period_report_consistency import entered, manager, period  # noqa: F401 (fixtures)
 from zones.models import Zone
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from measures import services
 from measures.models import LockedPeriodFigures, ProgressReport, ReportingPeriod
 from tests.factories import make_task
 from tests.helpers import SESSION
-from tests.measures.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
-from tests.measures.test_dashboard_drill import varied  # noqa: F401 (fixture)
+from tests.measures.dashboard.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
+from tests.measures.dashboard.test_dashboard_drill import varied  # noqa: F401 (fixture)
 from zones.models import Plan, Zone
 
 pytestmark = pytest.mark.django_db
