@@ -6,6 +6,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from measures.changes.exports import mover_lines
 from measures.exports import text
 from measures.exports.docx import TITLE, Body, _setup, run
 
@@ -59,7 +60,7 @@ def sections(pack):
         ),
         (
             _("Biggest movers"),
-            [f"{_task(m.task)}: {m.before}% → {m.now}% ({m.delta:+d})" for m in pack.movers],
+            mover_lines(pack.changes, ref=lambda row: _task(row.task)) if pack.mover_count else [],
         ),
         (
             _("Indicator gaps"),

@@ -3,14 +3,16 @@ whatever the number of tasks, items and escalations (one scorecard per zone for 
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from indicators.choices import Status
 from indicators.selectors import scorecard
-from measures.choices import REPORTED_STATES, Light, MatterState
-from measures.models import CoordinationRequest, MajorMatter, ProgressReport, ReportingPeriod, Task
+from measures.changes.selectors import period_changes
+from measures.choices import Light, MatterState
+from measures.models import CoordinationRequest, MajorMatter, ReportingPeriod, Task
 from measures.periods.selectors import current_of
 from measures.tasks.selectors import attach_lights, with_period_report
 from notifications.models import Escalation
@@ -18,7 +20,6 @@ from notifications.models import Escalation
 from .choices import ItemState
 from .models import AssignedItem
 
-MOVERS = 10
 GAP_STATUSES = {Status.PROGRESSING, Status.BEHIND, Status.MISSED}
 
 
@@ -41,17 +42,6 @@ def scope_items(stocktake):
 
 
 @dataclass
-class Mover:
-    task: Task
-    before: int
-    now: int
-
-    @property
-    def delta(self):
-        return self.now - self.before
-
-
-@dataclass
 class Pack:
     stocktake: object
     today: datetime.date
@@ -65,29 +55,22 @@ class Pack:
     escalations: list = field(default_factory=list)
     matters: list = field(default_factory=list)
     requests: list = field(default_factory=list)
-    movers: list = field(default_factory=list)
+    # measures.changes.selectors.PeriodChanges: the biggest movers (gains, losses, status worsened)
+    # by the one definition the dashboard and the period report use; None without a current period.
+    changes: object = None
     gaps: list = field(default_factory=list)
 
+    @cached_property
+    def movers(self):
+        """(gains, losses, status worsened) of `changes`, each the largest first; empty lists
+        without a current period or one before it to compare with."""
+        if self.changes is None or self.changes.previous is None:
+            return [], [], []
+        return self.changes.gains(), self.changes.losses(), self.changes.worsened()
 
-def biggest_movers(tasks, period, previous_period, limit=MOVERS):
-    """Tasks whose reported completion moved most between the previous period and this one
-    (percentage points, either way), from submitted or accepted reports of both: one query."""
-    if period is None or previous_period is None:
-        return []
-    percents = {}
-    for task_id, period_id, percent in ProgressReport.objects.filter(
-        task__in=tasks, period_id__in=[period.pk, previous_period.pk], state__in=REPORTED_STATES
-    ).values_list("task_id", "period_id", "percent_complete"):
-        percents[(task_id, period_id)] = percent or 0
-    by_pk = {task.pk: task for task in tasks}
-    movers = [
-        Mover(by_pk[task_id], percents[(task_id, previous_period.pk)], percent)
-        for (task_id, period_id), percent in percents.items()
-        if period_id == period.pk and (task_id, previous_period.pk) in percents and task_id in by_pk
-    ]
-    movers = [mover for mover in movers if mover.delta]
-    movers.sort(key=lambda mover: (-abs(mover.delta), mover.task.zone.annex_number, mover.task.number))
-    return movers[:limit]
+    @property
+    def mover_count(self):
+        return sum(len(rows) for rows in self.movers)
 
 
 def today():
@@ -125,7 +108,13 @@ def pack(stocktake, today=None):
     tasks = attach_lights(list(tasks), {plan.pk: period}, today)
     result.red = [task for task in tasks if task.light == Light.RED]
     result.yellow = [task for task in tasks if task.light == Light.YELLOW]
-    result.movers = biggest_movers(tasks, period, result.previous_period)
+    if period is not None:
+        result.changes = period_changes(
+            tasks=scope_tasks(stocktake),
+            period=period,
+            periods=periods,
+            zones={task.zone_id: task.zone for task in tasks},
+        )
     task_ids = [task.pk for task in tasks]
     escalations = Escalation.objects.open().filter(zone__plan=plan).select_related("zone")
     if stocktake.zone_id:

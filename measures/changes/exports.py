@@ -131,11 +131,14 @@ def zone_sentence(tally):
     }
 
 
-def mover_lines(changes):
-    """The biggest movers as sentences: gains, losses, then status worsenings."""
+def mover_lines(changes, ref=None):
+    """The biggest movers as sentences: gains, losses, then status worsenings. `ref(row)` names the
+    task (the stocktake pack names it as its other sections do)."""
 
-    def ref(row):
+    def default_ref(row):
         return f"{row.task.zone.name} {row.task.display_number}. {row.task.title}"
+
+    ref = ref or default_ref
 
     lines = [
         _("%(task)s: %(before)s%% → %(now)s%% (%(delta)+d)")

@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from indicators.choices import ValueState
 from indicators.models import IndicatorValue
@@ -76,3 +76,44 @@ def test_indicator_gaps_are_values_short_of_their_target(plan, xiqing, manager, 
     meeting = services.schedule_stocktake(user=manager, plan=plan, zone=xiqing, title="会", held_on=today)
     gaps = selectors.pack(meeting).gaps
     assert [(zone, row.indicator) for zone, row in gaps] == [(xiqing, short)]
+
+
+def test_movers_are_the_changes_selectors(plan, xiqing, manager, officer, today):
+    """The pack's movers are measures.changes' (one definition): a fall is listed among the losses
+    and a status that worsened at the same percent among the status worsenings, not mixed with
+    the gains by size; a task withdrawn before the period is left out (the old pack-only read
+    listed all three as one list of percent moves, the last one too, and missed the second)."""
+    from measures.changes.selectors import period_changes
+    from measures.choices import TaskStatus
+    from stocktakes.docx import sections
+
+    period, previous = make_period(plan, day=today), make_period(plan, day=today, shift=-1)
+    rising, falling, worsening, withdrawn = Task.objects.filter(zone=xiqing).order_by("number")[:4]
+    moves = [
+        (rising, (10, TaskStatus.ON_TRACK), (50, TaskStatus.ON_TRACK)),
+        (falling, (60, TaskStatus.ON_TRACK), (40, TaskStatus.ON_TRACK)),
+        (worsening, (30, TaskStatus.ON_TRACK), (30, TaskStatus.DELAYED)),
+        (withdrawn, (0, TaskStatus.ON_TRACK), (90, TaskStatus.ON_TRACK)),
+    ]
+    for task, before, now in moves:
+        for when, (percent, status) in ((previous, before), (period, now)):
+            measures_services.save_and_submit_report(
+                task=task,
+                period=when,
+                user=officer,
+                data={"status": status, "percent_complete": percent, "progress": "进展", "problems": "问题"},
+            )
+    Task.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now() - datetime.timedelta(days=200))
+    meeting = services.schedule_stocktake(user=manager, plan=plan, zone=xiqing, title="会", held_on=today)
+    pack = selectors.pack(meeting)
+    gains, losses, worsened = pack.movers
+    assert [(row.task_id, row.delta) for row in gains] == [(rising.pk, 40)]
+    assert [(row.task_id, row.delta) for row in losses] == [(falling.pk, -20)]
+    assert [row.task_id for row in worsened] == [worsening.pk]
+    changes = period_changes(tasks=Task.objects.filter(zone=xiqing), period=period)
+    assert [[row.task_id for row in rows] for rows in pack.movers] == [
+        [row.task_id for row in rows] for rows in (changes.gains(), changes.losses(), changes.worsened())
+    ]
+    with translation.override("en"):
+        lines = dict(sections(pack))["Biggest movers"]
+    assert len(lines) == 3 and lines[0].endswith("10% → 50% (+40)")
