@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from measures.models import Task, TaskAgency
-from tests.conftest import PLAN_FIXTURE, SOURCE_PLAN, require_sources
+from tests.conftest import PLAN_FIXTURE, SOURCE_DIR, SOURCE_PLAN, require_sources
 from zones.models import Agency, Block, SubPlot, Zone
 
 FIXTURE_ARGS = [
@@ -189,3 +189,21 @@ def test_load_of_a_broken_fixture_changes_nothing(tmp_path):
     with pytest.raises(CommandError, match="nothing changed"):
         call_command("load_plan", str(broken), stdout=StringIO())
     assert _counts() == before
+
+
+@pytest.mark.django_db
+def test_the_five_year_plan_is_written_with_its_targets(tmp_path):
+    """import_plan on the 十四五 plan writes its fixture and its targets beside it (the helper it
+    shares with import_fyp was once imported from a module that no longer exists)."""
+    source = SOURCE_DIR / "004_6f279094ef53df13.txt"
+    require_sources(source)
+    # A title line, as a published copy opens (the 004 text starts with the preamble).
+    titled = tmp_path / "fyp.txt"
+    titled.write_text(
+        "中国（天津）自由贸易试验区“十四五”发展规划\n\n" + source.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    target = tmp_path / "fyp.json"
+    call_command("import_plan", str(titled), "--output", str(target), stdout=StringIO())
+    assert json.loads(target.read_text(encoding="utf-8"))
+    assert json.loads((tmp_path / "fyp.targets.json").read_text(encoding="utf-8"))

@@ -123,9 +123,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Wrote {len(objects)} objects to {target}"))
 
     def _five_year(self, parsed, source, code, english, issuer, title_en, output, dry_run, document):
-        from zones.management.commands.import_fyp import _write_json
-
         from plans.fyp_import import build_fyp_fixture, format_fyp_report
+        from plans.management.commands.import_fyp import _write_json
 
         if not parsed.title:
             raise CommandError(f"{source.name}: the document states no title; use import_fyp with --title")
