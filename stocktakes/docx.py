@@ -8,7 +8,7 @@ from docx.shared import Pt
 
 from measures.changes.exports import mover_lines
 from measures.exports import text
-from measures.exports.docx import TITLE, Body, _setup, run
+from measures.exports.docx import TITLE, Body, run, set_up_page
 
 
 def _task(task):
@@ -89,7 +89,7 @@ def sections(pack):
 def render(pack):
     stocktake = pack.stocktake
     document = Document()
-    _setup(document)
+    set_up_page(document)
     body = Body(document)
     document.core_properties.title = text.writable(stocktake.title)
     body.runs(run(stocktake.title, TITLE, Pt(22)), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)

@@ -148,6 +148,17 @@ def test_indicators_use_only_the_public_modules_of_measures():
     assert reaching_in == []
 
 
+def test_no_package_imports_another_packages_private_names():
+    """A name another package needs is given a public name where it is defined (as
+    measures.exports.docx.set_up_page was for the stocktake pack's Word file)."""
+    private = [
+        f"{path}:{line} imports {module}"
+        for path, line, _source, module in import_edges()
+        if module.rsplit(".", 1)[-1].startswith("_") and not module.rsplit(".", 1)[-1].startswith("__")
+    ]
+    assert private == []
+
+
 def test_the_check_sees_a_cycle_and_a_late_import(tmp_path):
     graph = {"core": {"zones"}, "zones": {"measures"}, "measures": {"core"}}
     assert find_cycle(defaultdict(set, graph)) == ["core", "zones", "measures", "core"]

@@ -151,7 +151,9 @@ def run(value, east_asia=None, size=None, bold=False):
     return f"<w:r>{r_pr}{_text_xml(str(value))}</w:r>"
 
 
-def _setup(document):
+def set_up_page(document):
+    """The official layout on `document`: A4 with the 公文 margins, body and heading fonts, East
+    Asian text marked zh-CN (the period report and the stocktake pack alike)."""
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
@@ -271,7 +273,7 @@ def render(report, changes=None):
     """The document as bytes; with `changes` (measures.changes.selectors.PeriodChanges) a part
     compares the period with the one before."""
     document = Document()
-    _setup(document)
+    set_up_page(document)
     body = Body(document)
     title = text.title(report)
     document.core_properties.title = text.writable(title)
