@@ -379,18 +379,21 @@ def recall_report(*, report, user):
 
 
 def note_opened_for_review(*, report, user):
-    """Record that a manager first opened a submitted report for review (from then on the zone can
-    no longer recall it). Opening it again, or by its own author (four eyes: they cannot review
-    it), changes nothing. Returns True when this call recorded the opening. Read from the report
-    in hand first, so a page showing an opened or unsubmitted report pays no query for it."""
-    if not can_review(user) or report.state != ReportState.SUBMITTED or report.opened_for_review_at:
+    """Record that a reviewer (a manager, or a manager's deputy for them) first opened a submitted
+    report for review (from then on the zone can no longer recall it). Opening it again, or by its
+    own author (four eyes: they cannot review it; for a deputy, nor the manager's own), changes
+    nothing. Returns True when this call recorded the opening. Read from the report in hand first,
+    so a page showing an opened or unsubmitted report pays no query for it."""
+    capacity = review_capacity(user)
+    if capacity is None or report.state != ReportState.SUBMITTED or report.opened_for_review_at:
         return False
-    return _record_opening(report, user)
+    return _record_opening(report, user, capacity)
 
 
 @transaction.atomic
-def _record_opening(report, user):
-    if decides_own_submission(user, report_authors(report)):
+def _record_opening(report, user, capacity):
+    authors = report_authors(report)
+    if decides_own_submission(user, authors) or decides_own_submission(capacity.on_behalf_of, authors):
         return False
     now = timezone.now()
     updated = ProgressReport.objects.filter(
@@ -399,7 +402,7 @@ def _record_opening(report, user):
     if not updated:
         return False
     report.opened_for_review_at, report.opened_for_review_by = now, user
-    record(kind=EventKind.OPENED_FOR_REVIEW, actor=user, report=report)
+    record(kind=EventKind.OPENED_FOR_REVIEW, actor=user, report=report, on_behalf_of=capacity.on_behalf_of)
     return True
 
 

@@ -5,6 +5,7 @@ from django.db.models import Avg, Case, Count, Exists, F, OuterRef, Q, Value, Wh
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.access import review_capacity
 from measures.choices import EventKind, Light
 from measures.models import Evidence, Milestone, ProgressReport, ReportEvent
 from measures.reporting.models import AUTHOR_KINDS
@@ -74,9 +75,20 @@ def lights_of(queryset, today):
     return lights
 
 
+def deciders(user):
+    """Whose submissions `user` may not decide (four eyes): their own, and as a manager's deputy
+    (core.access.review_capacity) those of the manager they stand in for too."""
+    capacity = review_capacity(user)
+    principal = capacity.on_behalf_of if capacity else None
+    return [user.pk] if principal is None else [user.pk, principal]
+
+
 def authored_by(user):
-    """Exists(): the report was written or submitted by `user` (four eyes)."""
-    return Exists(ReportEvent.objects.filter(report=OuterRef("pk"), actor=user, kind__in=AUTHOR_KINDS))
+    """Exists(): the report was written or submitted by `user`, or by the manager `user` stands in
+    for (four eyes)."""
+    return Exists(
+        ReportEvent.objects.filter(report=OuterRef("pk"), actor__in=deciders(user), kind__in=AUTHOR_KINDS)
+    )
 
 
 ORDER = ("submitted_at", "pk")

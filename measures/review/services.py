@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.access import can_review, require
+from core.access import can_review_report, require
 from core.views import is_own_submission_refusal
 from measures.models import ProgressReport
 from measures.reporting.services import accept_report
@@ -27,7 +27,7 @@ def accept_reports(*, report_ids, user, assessment="", assessment_reason=""):
     checks, its one history row), with the same assessed completion; its own percent is kept as
     the verified one. A report `user` wrote or submitted is skipped (four eyes), as is one no longer
     waiting; each skip is returned with its reason, and the others are accepted all the same."""
-    require(can_review(user))
+    require(can_review_report(user))
     result = BatchResult()
     reports = (
         ProgressReport.objects.filter(pk__in=report_ids).select_related("task__zone", "period").order_by("pk")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.access import can_review, decides_own_submission
+from core.access import can_review_report, decides_own_submission, review_capacity
 from core.views import add_service_errors, ensure, is_own_submission_refusal
 from measures import services
 from measures.models import ProgressReport, Task
@@ -55,7 +55,7 @@ def report_url(report, query):
 
 @login_required
 def review_queue(request):
-    ensure(can_review(request.user))
+    ensure(can_review_report(request.user))
     today = timezone.localdate()
     filterset, queryset = _filters(request, today)
     paginator = Paginator(selectors.queue_queryset(queryset, request.user, today), PAGE_SIZE)
@@ -100,7 +100,7 @@ def _scoped_report(request, pk):
 @login_required
 def review_report(request, pk):
     report = _scoped_report(request, pk)
-    ensure(can_review(request.user))
+    ensure(can_review_report(request.user))
     today = timezone.localdate()
     query = _query(request)
     _filterset, queue = _filters(request, today)
@@ -114,9 +114,12 @@ def review_report(request, pk):
             if decided:
                 return _to_next(request, queue, report, query)
     if request.method == "GET":
-        # A manager reading it for review: from now on the zone can no longer recall it.
+        # A reviewer reading it for review: from now on the zone can no longer recall it.
         services.note_opened_for_review(report=report, user=request.user)
-    own = decides_own_submission(request.user, report_deciders_barred(report))
+    # Four eyes for the reviewer and, for a manager's deputy, for the manager they stand in for.
+    barred = report_deciders_barred(report)
+    principal = review_capacity(request.user).on_behalf_of
+    own = decides_own_submission(request.user, barred) or decides_own_submission(principal, barred)
     waiting = ProgressReport.objects.awaiting_review().filter(pk=report.pk).exists()
     if form is None:
         form = ReviewForm(initial={"version": report.version})
@@ -194,7 +197,7 @@ def _to_next(request, queue, report, query):
 @login_required
 @require_POST
 def batch_accept(request):
-    ensure(can_review(request.user))
+    ensure(can_review_report(request.user))
     query = _query(request)
     form = BatchAcceptForm(request.POST)
     if not form.is_valid():

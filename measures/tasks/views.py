@@ -16,6 +16,7 @@ from core.access import (
     can_raise_matter,
     can_report,
     can_review,
+    can_review_report,
     decides_own_submission,
     review_capacity,
     signoff_capacity,
@@ -226,8 +227,8 @@ def task_detail(request, code, number):
         raise Http404
     period = period or period_selectors.current_of(periods)
     page = selectors.task_page(request.user, task, period, periods=periods)
-    if page["report"] is not None and can_review(request.user):
-        # A manager opening a submitted report is the start of its review: the zone can no longer
+    if page["report"] is not None and can_review_report(request.user):
+        # A manager (or a manager's deputy) opening a submitted report is the start of its review: the zone can no longer
         # recall it. Only the first opening writes (one history row).
         services.note_opened_for_review(report=page["report"], user=request.user)
     return _render(request, task, period, page, 200, {})

@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.roles import Role
 from measures import services
 from measures.choices import Assessment, EventKind, ReportState, TaskStatus
-from measures.models import ProgressReport, ReportEvent, ReportingPeriod, Task
+from measures.models import Deputy, ProgressReport, ReportEvent, ReportingPeriod, Task
 from measures.review import selectors
 from measures.review.services import accept_reports
 from tests.factories import make_period, make_user
@@ -620,3 +620,88 @@ def test_the_period_report_as_of_a_day_before_the_acceptance_shows_no_assessment
         if row.report
     )
     assert (now.report.assessment, now.verified_percent) == (Assessment.PARTLY, 50)
+
+
+# --------------------------------------------------------------------------- a manager's deputy
+
+
+def name_managers_deputy(manager, deputy, starts_in=0):
+    """`deputy` reviews for `manager` from `starts_in` days from today, for two days."""
+    starts_on = timezone.localdate() + datetime.timedelta(days=starts_in)
+    if starts_in <= 0:
+        return services.name_deputy(
+            principal=manager,
+            deputy=deputy,
+            starts_on=starts_on,
+            ends_on=starts_on + datetime.timedelta(days=1),
+            user=manager,
+        )
+    # A range still to come (the service would accept it too; written directly to say so plainly).
+    return Deputy.objects.create(
+        principal=manager,
+        deputy=deputy,
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=1),
+        created_at=timezone.now(),
+        created_by=manager,
+    )
+
+
+def test_a_managers_deputy_reviews_from_the_workbench_for_the_manager(
+    client, xiqing, wuqing, period, officer, manager
+):
+    manager.first_name, manager.last_name = "王", "处长"
+    manager.save()
+    deputy = make_user(Role.OFFICER, zones=[wuqing], first_name="赵", last_name="副")
+    name_managers_deputy(manager, deputy)
+    first, second, third = (submit(task, period, officer) for task in tasks_of(xiqing, 3))
+    client.force_login(deputy)
+    response = client.get(QUEUE)
+    assert response.status_code == 200 and response.context["total"] == 3
+    page = reverse("measures:review-report", args=[first.pk])
+    response = client.get(page)
+    assert response.status_code == 200 and response.context["decidable"]
+    opened = first.events.get(kind=EventKind.OPENED_FOR_REVIEW)
+    assert (opened.actor, opened.on_behalf_of) == (deputy, manager)
+    response = client.post(page, {"action": "accept", "assessment": "largely", "version": first.version})
+    assert response.status_code == 302
+    accepted = first.events.get(kind=EventKind.ACCEPTED)
+    assert (accepted.actor, accepted.on_behalf_of) == (deputy, manager)
+    response = client.post(BATCH, {"reports": [second.pk, third.pk], "assessment": "largely"})
+    assert response.status_code == 302
+    rows = ReportEvent.objects.filter(report__in=[second, third], kind=EventKind.ACCEPTED)
+    assert sorted((row.actor_id, row.on_behalf_of_id) for row in rows) == [(deputy.pk, manager.pk)] * 2
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    history = client.get(first.task.get_absolute_url() + f"?period={period.pk}").content.decode()
+    assert f"{deputy.get_full_name()} for {manager.get_full_name()}" in history
+
+
+def test_four_eyes_hold_for_a_deputy_on_the_workbench(client, xiqing, period, manager):
+    # The deputy is an officer of the zone too: what they submitted they may not accept for the manager.
+    deputy = make_user(Role.OFFICER, zones=[xiqing])
+    name_managers_deputy(manager, deputy)
+    own = submit(tasks_of(xiqing, 1)[0], period, deputy)
+    client.force_login(deputy)
+    page = reverse("measures:review-report", args=[own.pk])
+    response = client.get(page)
+    assert response.context["own"] and not response.context["decidable"]
+    assert not own.events.filter(kind=EventKind.OPENED_FOR_REVIEW).exists()
+    assert [row.own for row in client.get(QUEUE).context["rows"]] == [True]
+    client.post(page, {"action": "accept", "assessment": "largely", "version": own.version})
+    client.post(BATCH, {"reports": [own.pk], "assessment": "largely"})
+    own.refresh_from_db()
+    assert own.state == ReportState.SUBMITTED
+
+
+def test_a_deputy_out_of_range_may_not_use_the_workbench(client, xiqing, period, officer, manager):
+    # An officer of the zone reads the report's task, so the page answers 403 (not 404) to them.
+    deputy = make_user(Role.OFFICER, zones=[xiqing])
+    name_managers_deputy(manager, deputy, starts_in=1)
+    report = submit(tasks_of(xiqing, 1)[0], period, officer)
+    client.force_login(deputy)
+    assert client.get(QUEUE).status_code == 403
+    page = reverse("measures:review-report", args=[report.pk])
+    assert client.get(page).status_code == 403
+    assert client.post(BATCH, {"reports": [report.pk], "assessment": "largely"}).status_code == 403
+    report.refresh_from_db()
+    assert report.state == ReportState.SUBMITTED and report.opened_for_review_at is None
