@@ -7,6 +7,9 @@ class StocktakesConfig(AppConfig):
     verbose_name = _("Stocktake meetings")
 
     def ready(self):
-        from . import notices
+        from measures import demo as measures_demo
+
+        from . import demo, notices
 
         notices.register()
+        measures_demo.register("stocktakes", demo.generate)

@@ -1,6 +1,7 @@
 """Stocktake meetings (调度会) and the items assigned at them (交办事项).
 
-They change only through stocktakes.services; each change writes one ItemEvent in the same transaction.
+They change only through stocktakes.services (the demo data aside: stocktakes/demo.py); each change
+writes one ItemEvent in the same transaction.
 """
 
 import datetime

@@ -6,10 +6,15 @@ from io import StringIO
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from core.uploads import inspect_upload
-from measures.choices import EvidenceKind, ReportState
+from measures.choices import Assessment, EvidenceKind, ReportState
 from measures.models import Evidence, ProgressReport, ReportEvent, ReportingPeriod, Task, TaskAgency
+from measures.review.selectors import verification_gaps
+from stocktakes import selectors
+from stocktakes.choices import ItemEventKind
+from stocktakes.models import Stocktake
 from zones.models import Plan, Zone
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +110,47 @@ def test_evidence_rows_point_at_real_files_with_their_hash(settings, tmp_path):
 def test_bad_options_are_refused_clearly(options):
     with pytest.raises(CommandError):
         call_command("generate_demo_data", stdout=StringIO(), **options)
+
+
+def test_accepted_reports_carry_assessments_and_a_rerun_keeps_them():
+    call_command("generate_demo_data", periods=2, stdout=StringIO())
+    plan = Plan.objects.get(code="second-batch")
+    reports = ProgressReport.objects.filter(period__plan=plan)
+    assessed = reports.exclude(assessment="")
+    assert assessed.exists() and reports.filter(state=ReportState.ACCEPTED, assessment="").exists()
+    # Only accepted reports are assessed, each by the accept service's rules.
+    assert set(assessed.values_list("state", flat=True)) == {ReportState.ACCEPTED}
+    assert set(assessed.values_list("assessment", flat=True)) <= set(Assessment.values)
+    for report in assessed:
+        assert report.verified_percent is not None
+        assert bool(report.assessment_reason) == (report.verified_percent != report.percent_complete)
+        if report.assessment == Assessment.COMPLETED:
+            assert report.verified_percent == 100
+    corrected = [r for r in assessed if r.verified_percent < r.percent_complete]
+    assert corrected, "some assessments verify less than the zone reported"
+    # The verification-gap table of the managers has figures for the demo's periods.
+    for period in ReportingPeriod.objects.filter(plan=plan):
+        rows = verification_gaps(period, plan.zones.all())
+        assert any(row["assessed"] for row in rows)
+    before = sorted(assessed.values_list("pk", "assessment", "verified_percent", "assessment_reason"))
+    call_command("generate_demo_data", periods=2, stdout=StringIO())
+    after = reports.exclude(assessment="").filter(pk__in=[row[0] for row in before])
+    assert sorted(after.values_list("pk", "assessment", "verified_percent", "assessment_reason")) == before
+
+
+def test_one_stocktake_meeting_with_two_items_however_often_it_runs():
+    out = StringIO()
+    call_command("generate_demo_data", periods=2, stdout=out)
+    assert "1 stocktake meeting with 2 assigned items" in out.getvalue()
+    out = StringIO()
+    call_command("generate_demo_data", periods=2, stdout=out)
+    assert "stocktake" not in out.getvalue()
+    meeting = Stocktake.objects.get(plan__code="second-batch")
+    items = list(meeting.items.order_by("due"))
+    assert len(items) == 2
+    # One for a zone (already overdue), one for the agency named in the most tasks (still to come).
+    assert items[0].zone is not None and items[0].is_overdue(timezone.localdate())
+    assert items[1].agency is not None and not items[1].is_overdue(timezone.localdate())
+    for item in items:
+        assert list(item.events.values_list("kind", flat=True)) == [ItemEventKind.ASSIGNED]
+    assert selectors.pack(meeting).items == items

@@ -5,6 +5,10 @@ a synthetic plan of that size. Rows are bulk-inserted (not through the services)
 demo of 500,000 reports would otherwise take hours; each submitted report still gets its
 history rows so timelines are not empty.
 
+Accepted reports carry the managers' assessed completion (verified progress) more often than not,
+a few of them with a lower verified percent and the reason, so the verification gap has figures;
+the apps above measures add their own rows (measures.demo: a stocktake meeting with two items).
+
 --complete gives every task a report in every period (the current one included), which is
 how `make bench` reaches 500,000 reports; --evidence adds that many evidence rows, of which
 the files point at a few small real files (correct size and SHA-256) so downloads work.
@@ -24,7 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.uploads import stored_name
-from measures.choices import EventKind, EvidenceKind, ReportState, TaskStatus
+from measures import demo
+from measures.choices import Assessment, EventKind, EvidenceKind, ReportState, TaskStatus
 from measures.models import (
     Evidence,
     ProgressReport,
@@ -48,6 +53,9 @@ PROBLEMS = ["配套政策尚待市级部门明确", "试点企业数量不足", 
 NEXT_STEPS = ["推动政策细则出台", "扩大试点范围", "总结经验并申报制度创新成果"]
 EVIDENCE_DESCRIPTIONS = ["会议纪要", "政策文件", "现场照片", "试点企业名单", "工作台账"]
 WITHDRAW_REASONS = ["上传错误文件", "已由新版本替代"]
+ASSESSMENT_REASONS = ["佐证材料不足以支撑填报进度", "部分节点尚未完成验收", "试点范围小于方案要求"]
+# Of the accepted reports: how many carry an assessment, and of those how many a lower verified percent.
+ASSESSED, CORRECTED = 0.7, 0.25
 BATCH = 5000
 
 
@@ -94,9 +102,14 @@ class Command(BaseCommand):
             quarters = self._periods(target, periods)
             reports, events = self._reports(target, quarters, user, rng, complete=complete)
             items = self._evidence(target, quarters, user, rng, evidence, samples) if evidence else 0
+            added = [
+                generate(plan=target, user=user, periods=quarters, today=timezone.localdate())
+                for _name, generate in demo.extras()
+            ]
         summary = f"{target.code}: {len(quarters)} periods, {reports} reports, {events} history rows"
         if evidence:
             summary += f", {items} evidence items ({len(samples)} distinct files)"
+        summary += "".join(f", {line}" for line in added if line)
         self.stdout.write(self.style.SUCCESS(summary + " generated."))
 
     def _plan(self, code):
@@ -234,6 +247,7 @@ class Command(BaseCommand):
         submitted_at = timezone.make_aware(
             datetime.datetime.combine(min(submitted_on, today), datetime.time(10))
         )
+        assessed = state == ReportState.ACCEPTED and rng.random() < ASSESSED
         return ProgressReport(
             task_id=task,
             period=period,
@@ -250,7 +264,29 @@ class Command(BaseCommand):
             reviewed_at=submitted_at if state == ReportState.ACCEPTED else None,
             updated_at=submitted_at,
             updated_by=user,
+            **(self._assessment(percent[task], rng) if assessed else {}),
         )
+
+    @staticmethod
+    def _assessment(percent, rng):
+        """A manager's assessed completion of a report at `percent`, by the accept service's rules
+        (measures.reporting.services.assessment_values): 已完成 only at 100, and a verified percent
+        that differs from the zone's has its reason."""
+        verified = percent
+        if percent and rng.random() < CORRECTED:
+            verified = max(0, percent - rng.choice([5, 10, 15, 20]))
+        if verified == 100:
+            assessment = Assessment.COMPLETED
+        elif verified != percent and rng.random() < 0.2:
+            assessment = Assessment.NO_EVIDENCE
+        elif verified >= 70:
+            assessment = Assessment.LARGELY
+        elif verified >= 30:
+            assessment = Assessment.PARTLY
+        else:
+            assessment = Assessment.NOT_COMPLETED
+        reason = rng.choice(ASSESSMENT_REASONS) if verified != percent else ""
+        return {"assessment": assessment, "verified_percent": verified, "assessment_reason": reason}
 
     def _sample_files(self, count, rng):
         """`count` distinct tiny PNG images saved to the evidence storage: (name, size, sha256)."""
