@@ -97,3 +97,21 @@ def test_keep_alive_after_the_end_answers_401_not_a_redirect(client, user):
     response = client.get(KEEP_ALIVE)
     assert response.status_code == 401
     assert response.json() == {"ends_in": 0}
+
+
+@pytest.mark.parametrize(
+    ("language", "restored", "warn"),
+    [
+        ("zh-hans", "已恢复您于 %s 在此输入但尚未保存的内容", "您的会话将在 %s 分钟后结束"),
+        ("en", "Restored what you typed here on %s,", "Your session ends in %s min"),
+    ],
+)
+def test_the_guards_texts_with_a_placeholder_are_in_the_users_language(
+    client, user, language, restored, warn
+):
+    # The template tag looks these up with % doubled; the script fills in the %s.
+    sign_in(client)
+    page = client.get(PAGE, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    guard = page.split('id="session-guard"')[1].split("</div>")[0]
+    assert restored in guard.split('data-t-restored="')[1].split('"')[0]
+    assert warn in guard.split('data-t-warn="')[1].split('"')[0]
