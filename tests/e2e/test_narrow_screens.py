@@ -158,3 +158,35 @@ def test_desktop_keeps_its_top_bar_and_tables(live_server, browser, people):
             assert measured == {"page": True, "scrolled": []}, path
     finally:
         context.close()
+
+
+def test_english_dashboard_and_review_queue_fit_a_phone(live_server, browser, people):
+    """English labels are longer, and the queue's lights carry a visually hidden name: neither may
+    widen the page past the phone (the dashboard's single column and the scroll boxes hold them)."""
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "narrow.manager")
+        page.fill("#id_password", "pw-for-tests-1")
+        page.press("#id_password", "Enter")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        too_wide = {}
+        for path in ("/", "/reviews/"):
+            page.goto(f"{live_server.url}{path}")
+            page.wait_for_load_state("load")
+            measured = page.evaluate(OVERFLOW)
+            if measured["page"] > measured["window"]:
+                too_wide[path] = measured
+        assert page.locator("#review-queue .visually-hidden").count() >= 1
+        # Placed against its scroll box, a hidden name scrolls with the table; placed against the
+        # page, it widens the page whenever the table is wider than the phone.
+        escaping = page.eval_on_selector_all(
+            ".table-scroll .visually-hidden",
+            "spans => spans.filter(s => !s.offsetParent || !s.offsetParent.closest('.table-scroll')).length",
+        )
+        assert escaping == 0
+        assert too_wide == {}
+    finally:
+        context.close()
