@@ -482,3 +482,12 @@ def test_a_liaison_deputising_for_a_leader_reads_and_signs_the_report(client, ta
     response = client.post(signoff_url(task, period), {"action": "sign_off", "version": report.version})
     assert response.status_code == 302 and errors(response) == []
     assert ProgressReport.objects.get(pk=report.pk).state == ReportState.SUBMITTED
+
+
+def test_the_leaders_button_names_a_sign_off_not_a_review(client, task, period, officer, leader):
+    submit(task, period, officer)
+    client.force_login(leader)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    html = client.get(task.get_absolute_url() + f"?period={period.pk}").content.decode()
+    form = html.split('class="review-form signoff-form"')[1].split("</form>")[0]
+    assert "提交签批意见" in form and "审核意见" not in form
