@@ -6,6 +6,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from indicators.models import plain_number
 from measures.changes.exports import mover_lines
 from measures.exports import text
 from measures.exports.docx import TITLE, Body, run, set_up_page
@@ -65,8 +66,8 @@ def sections(pack):
         (
             _("Indicator gaps"),
             [
-                f"{zone.short_name} · {row.indicator.display_name}: {row.latest} / {row.indicator.target}"
-                f" {row.indicator.unit} ({row.status_label})"
+                f"{zone.short_name} · {row.indicator.display_name}: {plain_number(row.latest)}"
+                f" / {plain_number(row.indicator.target)} {row.indicator.display_unit} ({row.status_label})"
                 for zone, row in pack.gaps
             ],
         ),

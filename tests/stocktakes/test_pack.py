@@ -2,10 +2,13 @@
 a zone's its own; overdue requests by the shared rule (request_overdue); indicator gaps from the scorecard."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
+from docx import Document
 
 from indicators.choices import ValueState
 from indicators.models import IndicatorValue
@@ -117,3 +120,30 @@ def test_movers_are_the_changes_selectors(plan, xiqing, manager, officer, today)
     with translation.override("en"):
         lines = dict(sections(pack))["Biggest movers"]
     assert len(lines) == 3 and lines[0].endswith("10% → 50% (+40)")
+
+
+def test_indicator_gaps_read_as_typed_on_the_page_and_in_word(client, plan, xiqing, manager, today):
+    # The column keeps four decimals (100.0000); the pack shows the figures as the scorecard does.
+    period = make_period(plan, day=today)
+    indicator = make_indicator(
+        plan, name="实际利用外资", unit="亿美元", target=Decimal("100"), baseline=Decimal("0")
+    )
+    IndicatorValue.objects.create(
+        indicator=indicator,
+        zone=xiqing,
+        period=period,
+        value=Decimal("12.5"),
+        state=ValueState.ACCEPTED,
+        entered_by=manager,
+        entered_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    meeting = services.schedule_stocktake(user=manager, plan=plan, zone=xiqing, title="会", held_on=today)
+    client.force_login(manager)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(reverse("stocktakes:detail", args=[meeting.pk])).content.decode()
+    gaps = page.split('id="gaps"')[1].split("</section>")[0]
+    assert "12.5 / 100 × USD 100 million" in gaps and "0000" not in gaps
+    response = client.get(reverse("stocktakes:pack-docx", args=[meeting.pk]))
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert "12.5 / 100 × USD 100 million" in text and "0000" not in text
