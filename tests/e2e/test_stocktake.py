@@ -98,6 +98,12 @@ def test_stocktake_pack_to_assigned_item_to_close(
     page.click("#close button[type=submit]")
     assert "确认" in page.locator("#close").inner_text()  # no confirmation: refused, text kept
     assert page.locator("#id_note").input_value() == "经核实已办结"
+    box, label = (
+        page.locator("#id_confirmed").bounding_box(),
+        page.locator("label[for=id_confirmed]").bounding_box(),
+    )
+    # Not stretched across the column with the box drawn in its middle.
+    assert abs(box["x"] - label["x"]) < 8 and box["width"] < 40, box
     page.check("#id_confirmed")
     page.click("#close button[type=submit]")
     page.wait_for_url(f"{base}/assigned/{item.pk}/")
