@@ -5,6 +5,7 @@ from collections import Counter
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -59,6 +60,16 @@ def test_demo_accounts_printed_once_and_usable(client):
     call_command("create_demo_accounts", stdout=again)
     assert "already exist" in again.getvalue()
     assert User.objects.get(username="manager").check_password(rows["manager"])
+
+
+def test_the_demo_leader_leads_the_demo_datas_zone_with_both_plans_loaded():
+    # make db loads the second batch first, then the 14th five-year plan, whose code sorts first.
+    call_command("load_plan", str(settings.BASE_DIR / "fixtures" / "ftz-14th-fyp.json"), stdout=StringIO())
+    out = StringIO()
+    call_command("create_demo_accounts", stdout=out)
+    assert "leader_xiqing" in out.getvalue()
+    leader = get_user_model().objects.get(username="leader_xiqing")
+    assert [zone.code for zone in leader.profile.zones.all()] == ["xiqing"]
 
 
 def test_wrong_password_gives_a_clear_message(client):

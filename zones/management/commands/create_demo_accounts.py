@@ -28,9 +28,12 @@ class Command(BaseCommand):
         accounts = [("admin", Role.ADMINISTRATOR, None), ("manager", Role.MANAGER, None)]
         zones = list(Zone.objects.order_by("plan", "annex_number"))
         accounts += [(f"officer_{zone.code}", Role.OFFICER, zone) for zone in zones]
-        if zones:
-            # A zone leader (单位负责人) reads the zone's work and receives its escalations.
-            accounts.append((f"leader_{zones[0].code}", Role.LEADER, zones[0]))
+        # A zone leader (单位负责人) reads the zone's work and receives its escalations. Theirs is the
+        # first zone of the first plan loaded (西青 of the second batch, which generate_demo_data
+        # fills), not of whichever plan sorts first, so the demo leader has reports to sign off.
+        leader_zone = Zone.objects.order_by("plan_id", "annex_number").first()
+        if leader_zone is not None:
+            accounts.append((f"leader_{leader_zone.code}", Role.LEADER, leader_zone))
         busiest = Agency.objects.annotate(n=Count("task_links")).order_by("-n", "name").first()
         if busiest is not None:
             accounts.append(("liaison", Role.LIAISON, busiest))
