@@ -18,7 +18,7 @@ class DashboardForm(forms.Form):
     def __init__(self, *args, plans, **kwargs):
         super().__init__(*args, **kwargs)
         self.plans = list(plans)
-        self.fields["plan"].choices = [(plan.code, plan.title) for plan in self.plans]
+        self.fields["plan"].choices = [(plan.code, plan.display_title) for plan in self.plans]
         code = self.data.get("plan") if self.is_bound else None
         self.plan = next((p for p in self.plans if p.code == code), self.plans[0] if self.plans else None)
         self.periods = (
@@ -27,7 +27,9 @@ class DashboardForm(forms.Form):
         for period in self.periods:
             # The plan already read, for is_owed without a query per period.
             period.plan = self.plan
-        self.fields["period"].choices = [("", _("Current period"))] + [(p.pk, p.name) for p in self.periods]
+        self.fields["period"].choices = [("", _("Current period"))] + [
+            (p.pk, p.display_name) for p in self.periods
+        ]
 
     def chosen(self):
         """(plan, period); a bad choice falls back to the defaults rather than an error page."""

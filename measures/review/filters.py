@@ -59,7 +59,9 @@ class WorkbenchFilter(django_filters.FilterSet):
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
-        self.form.fields["period"].label_from_instance = lambda p: f"{p.name} · {p.plan.display_title}"
+        self.form.fields["period"].label_from_instance = lambda p: (
+            f"{p.display_name} · {p.plan.display_title}"
+        )
         self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
         self.form.fields["plan"].label_from_instance = lambda plan: plan.display_title
 

@@ -705,3 +705,17 @@ def test_a_deputy_out_of_range_may_not_use_the_workbench(client, xiqing, period,
     assert client.post(BATCH, {"reports": [report.pk], "assessment": "largely"}).status_code == 403
     report.refresh_from_db()
     assert report.state == ReportState.SUBMITTED and report.opened_for_review_at is None
+
+
+def test_the_queues_and_dashboards_period_choices_are_in_english_in_the_english_ui(client, xiqing, manager):
+    named = make_period(xiqing.plan, name="2026年第一季度")
+    client.force_login(manager)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    queue = client.get(QUEUE).content.decode()
+    choices = queue.split('name="period"')[1].split("</select>")[0]
+    assert f'value="{named.pk}"' in choices and "Q1 2026 · " in choices and "2026年第一季度" not in choices
+    dashboard = client.get(reverse("home") + f"?plan={xiqing.plan.code}").content.decode()
+    choices = dashboard.split('name="period"')[1].split("</select>")[0]
+    assert "Q1 2026" in choices and "2026年第一季度" not in choices
+    plans = dashboard.split('name="plan"')[1].split("</select>")[0]
+    assert xiqing.plan.title_en and xiqing.plan.title_en in plans
