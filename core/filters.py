@@ -23,3 +23,27 @@ class OrderingFilter(django_filters.OrderingFilter):
         for field, param in fields.items():
             labels.setdefault(f"-{param}", descending(labels.get(field, pretty_name(param))))
         return super().build_choices(fields, labels)
+
+
+def show_display_names(fields):
+    """Model choices named in the user's language: plans by display_title, zones, agencies and
+    periods by display_name ("Q4 2026", "Xiqing ETDZ"). Their __str__ stays the Chinese name the
+    admin, the history and the exports keep."""
+    for field in fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None:
+            continue
+        for name in ("display_title", "display_name"):
+            if hasattr(queryset.model, name):
+                field.label_from_instance = lambda obj, name=name: getattr(obj, name)
+                break
+
+
+class DisplayNamesFilterSet(django_filters.FilterSet):
+    """A FilterSet whose model choices read in the user's language (show_display_names)."""
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            show_display_names(super().form.fields)
+        return self._form

@@ -5,13 +5,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import DisplayNamesFilterSet
 from zones.models import Agency, Plan, Zone
 
 from .choices import ItemState
 from .models import AssignedItem, Stocktake
 
 
-class StocktakeFilter(django_filters.FilterSet):
+class StocktakeFilter(DisplayNamesFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     plan = django_filters.ModelChoiceFilter(
         queryset=Plan.objects.order_by("code"),
@@ -46,7 +47,7 @@ class StocktakeFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(notes__icontains=value))
 
 
-class ItemFilter(django_filters.FilterSet):
+class ItemFilter(DisplayNamesFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     state = django_filters.ChoiceFilter(
         choices=ItemState.choices, label=_("State"), empty_label=_("All states")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.filters import show_display_names
 from core.uploads import accept_attribute
 from zones.models import Agency, Plan, Zone
 
@@ -28,6 +29,7 @@ class StocktakeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        show_display_names(self.fields)
         self.fields["plan"].queryset = Plan.objects.order_by("code")
         self.fields["plan"].empty_label = _("(choose)")
         self.fields["zone"].queryset = Zone.objects.select_related("plan").order_by(
@@ -56,6 +58,7 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, stocktake=None, **kwargs):
         super().__init__(*args, **kwargs)
+        show_display_names(self.fields)
         zones = Zone.objects.order_by("annex_number")
         if stocktake is not None:
             zones = zones.filter(plan_id=stocktake.plan_id)

@@ -104,3 +104,30 @@ def test_sort_choices_have_no_english_in_chinese(client):
     assert "descending" not in zh
     client.post("/i18n/setlang/", {"language": "en", "next": page})
     assert "Percent complete (descending)" in client.get(page).content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [
+        (Role.ADMINISTRATOR, "/people/new/"),
+        (Role.ADMINISTRATOR, "/people/"),
+        (Role.MANAGER, "/requests/"),
+        (Role.MANAGER, "/stocktakes/"),
+        (Role.MANAGER, "/assigned/"),
+    ],
+)
+def test_zone_and_agency_choices_read_in_the_users_language(client, role, page):
+    """The lists and forms that came with issues 15 and 18 name zones and agencies in English in the
+    English UI (the Chinese __str__ stays for the admin, the history and the exports)."""
+    from zones.models import Zone
+
+    xiqing = Zone.objects.get(code="xiqing")
+    customs = Agency.objects.get(name="天津海关")
+    client.force_login(make_user(role))
+    client.post("/i18n/setlang/", {"language": "en", "next": page})
+    en = client.get(page).content.decode()
+    options = re.findall(r"<option[^>]*>([^<]*)</option>|<label[^>]*><input[^>]*>\s*([^<]*)</label>", en)
+    labels = {(select or box).strip() for select, box in options}
+    assert xiqing.name_en in labels and xiqing.name not in labels
+    assert customs.name_en in labels and customs.name not in labels

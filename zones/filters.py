@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.filters import DisplayNamesFilterSet
 from core.roles import Role
 
 from .models import Agency, Zone
@@ -25,7 +26,7 @@ class AgencyFilter(django_filters.FilterSet):
         ).distinct()
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(DisplayNamesFilterSet):
     """The administrators' user list: search, role, zone, agency and whether the account is active."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.filters import show_display_names
 from core.roles import Role
 
 from .models import Agency, Zone
@@ -45,6 +46,10 @@ class OnboardForm(forms.Form):
         help_text=_("For agency liaisons."),
     )
     wide_fields = ("zones",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        show_display_names(self.fields)
 
     def clean_username(self):
         username = self.cleaned_data["username"].strip()

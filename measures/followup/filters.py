@@ -3,12 +3,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import DisplayNamesFilterSet
 from measures.choices import RequestState
 from measures.models import CoordinationRequest
 from zones.models import Agency, Plan, Zone
 
 
-class RequestFilter(django_filters.FilterSet):
+class RequestFilter(DisplayNamesFilterSet):
     plan = django_filters.ModelChoiceFilter(
         field_name="task__zone__plan",
         queryset=Plan.objects.order_by("code"),

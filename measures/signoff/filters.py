@@ -3,11 +3,12 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import DisplayNamesFilterSet
 from measures.models import ProgressReport, ReportingPeriod
 from zones.models import Zone
 
 
-class SignoffQueueFilter(django_filters.FilterSet):
+class SignoffQueueFilter(DisplayNamesFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     period = django_filters.ModelChoiceFilter(
         queryset=ReportingPeriod.objects.select_related("plan"), label=_("Period"), empty_label=_("(any)")
