@@ -33,7 +33,7 @@ def test_a_locked_period_reads_the_figures_kept_and_they_equal_the_counted(
     client.force_login(manager)
     counted = history(client, reported)
     assert counted[("xiqing", reported.pk)] != (None, 0, None)
-    services.lock_period(period=reported, user=manager)
+    services.lock_period(period=reported, user=manager, confirm_waiting=True)
     kept = LockedPeriodFigures.objects.filter(period=reported)
     # One row per zone of the plan, those without reports too.
     assert kept.count() == reported.plan.zones.count()
@@ -52,7 +52,7 @@ def test_a_locked_period_reads_the_figures_kept_and_they_equal_the_counted(
 
 def test_figures_missing_for_a_locked_period_are_kept_on_first_view(client, manager, reported):  # noqa: F811
     client.force_login(manager)
-    services.lock_period(period=reported, user=manager)
+    services.lock_period(period=reported, user=manager, confirm_waiting=True)
     counted = history(client, reported)
     LockedPeriodFigures.objects.all().delete()
     assert history(client, reported) == counted
@@ -60,7 +60,7 @@ def test_figures_missing_for_a_locked_period_are_kept_on_first_view(client, mana
 
 
 def test_dashboard_queries_with_a_locked_period(client, manager, reported, django_assert_num_queries):  # noqa: F811
-    services.lock_period(period=reported, user=manager)
+    services.lock_period(period=reported, user=manager, confirm_waiting=True)
     client.force_login(manager)
     client.get("/", {"plan": reported.plan.code, "period": reported.pk})
     # The kept figures are one query instead of the aggregate over the locked period's reports:
