@@ -14,6 +14,7 @@ from measures.dashboard import selectors as reads
 from measures.dashboard.forms import DashboardForm
 from measures.models import Task
 from measures.periods.selectors import current_of
+from measures.review.selectors import verification_gaps
 from notifications.models import Escalation
 from zones.models import Plan
 
@@ -85,6 +86,11 @@ def dashboard(request):
         )
         context["red_escalations"] = SimpleLazyObject(lambda: list(red[: RED_LIMIT + 1]))
         context["red_limit"] = RED_LIMIT
+        # Verified progress beside self-reported, per zone (issue 18): as it is now, so not in a
+        # view as of an earlier day, like the period report's.
+        context["gaps"] = (
+            verification_gaps(period, [row["zone"] for row in data["zones"]]) if day is None else []
+        )
     return render(request, "measures/dashboard.html", context)
 
 

@@ -65,7 +65,7 @@ def test_dashboard_queries_with_a_locked_period(client, manager, reported, djang
     client.get("/", {"plan": reported.plan.code, "period": reported.pk})
     # The kept figures are one query instead of the aggregate over the locked period's reports:
     # as many queries as the dashboard of an open period (test_dashboard's count).
-    with django_assert_num_queries(SESSION + 13):
+    with django_assert_num_queries(SESSION + 14):
         client.get("/", {"plan": reported.plan.code, "period": reported.pk})
 
 

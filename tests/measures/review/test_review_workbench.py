@@ -558,6 +558,19 @@ def test_task_page_and_period_report_show_both(client, assessed, xiqing, period,
     assert 'id="verification-gap"' in summary
 
 
+def test_dashboard_shows_the_gap_beside_the_figures(client, assessed, xiqing, period, manager):
+    client.force_login(manager)
+    response = client.get("/", {"plan": period.plan.code, "period": period.pk})
+    rows = {row["zone"].code: row for row in response.context["gaps"]}
+    assert rows["xiqing"]["reported"] == 70 and rows["xiqing"]["verified"] == 55
+    assert 'id="verification-gap"' in response.content.decode()
+    # A view as of an earlier day does not show today's assessments.
+    day = (period.start).isoformat()
+    assert (
+        client.get("/", {"plan": period.plan.code, "period": period.pk, "as_of": day}).context["gaps"] == []
+    )
+
+
 def test_exports_and_api_carry_both(client, assessed, period, manager):
     import csv
     import io
