@@ -36,10 +36,6 @@ class StocktakeFilter(DisplayNamesFilterSet):
         model = Stocktake
         fields = ["q", "plan", "zone", "agency", "held_after", "held_before"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
-
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
@@ -66,10 +62,6 @@ class ItemFilter(DisplayNamesFilterSet):
     class Meta:
         model = AssignedItem
         fields = ["q", "state", "overdue", "zone", "agency"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
 
     def search(self, queryset, name, value):
         value = value.strip()

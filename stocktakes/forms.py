@@ -35,7 +35,6 @@ class StocktakeForm(forms.ModelForm):
         self.fields["zone"].queryset = Zone.objects.select_related("plan").order_by(
             "plan__code", "annex_number"
         )
-        self.fields["zone"].label_from_instance = lambda zone: zone.display_name
         self.fields["zone"].empty_label = _("(none)")
         self.fields["agency"].queryset = Agency.objects.order_by("name")
         self.fields["agency"].empty_label = _("(none)")
@@ -63,7 +62,6 @@ class ItemForm(forms.Form):
         if stocktake is not None:
             zones = zones.filter(plan_id=stocktake.plan_id)
         self.fields["zone"].queryset = zones
-        self.fields["zone"].label_from_instance = lambda zone: zone.display_name
         self.fields["zone"].empty_label = _("(none)")
         self.fields["agency"].queryset = Agency.objects.order_by("name")
         self.fields["agency"].empty_label = _("(none)")
