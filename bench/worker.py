@@ -117,6 +117,10 @@ def ensure_users():
         state=ReportState.SUBMITTED,
         status="on_track",
         percent_complete=50,
+        # A submitted report has no assessment yet (the manager's, on accepting; a DB constraint).
+        assessment="",
+        verified_percent=None,
+        assessment_reason="",
         submitted_at=now,
         submitted_on=timezone.localdate(now),
     )
