@@ -42,6 +42,7 @@ from rapidfuzz import fuzz, process
 
 from measures.choices import AdjustmentKind, AdjustmentState, AgencyRole
 from measures.models import Task, TaskAgency, TaskCategory
+from measures.tasks.models import LOADED_VERSION
 from zones.models import Agency, AgencyAlias, Block, Plan, SubPlot, Zone
 
 from .models import PlanRevision
@@ -1166,6 +1167,7 @@ class Revision:
                 highest += 1
                 zone_plan.category_fields[pk] = {"number": highest}
                 moving.append(pk)
+        _keep_loaded_version([rows[pk] for pk in zone_plan.category_fields], model=TaskCategory)
         for index, pk in enumerate(moving):
             TaskCategory.objects.filter(pk=pk).update(number=PARKING + index)
         for pk, fields in zone_plan.category_fields.items():
@@ -1387,15 +1389,16 @@ def _save(row, fields, user, reason):
     row.save(update_fields=list(fields))
 
 
-def _keep_loaded_version(rows):
-    """Tasks loaded in bulk have no history row yet: write the version before this revision."""
+def _keep_loaded_version(rows, model=Task):
+    """Tasks and categories loaded in bulk have no history row yet: write the version before this
+    revision, as a change (not a creation), so a view as of an earlier day finds what they were."""
     rows = [row for row in rows if row is not None]
     with_history = set(
-        Task.history.filter(id__in=[row.pk for row in rows]).values_list("id", flat=True).distinct()
+        model.history.filter(id__in=[row.pk for row in rows]).values_list("id", flat=True).distinct()
     )
     missing = [row for row in rows if row.pk not in with_history]
     if missing:
-        Task.history.bulk_history_create(missing, default_change_reason="As loaded from the plan")
+        model.history.bulk_history_create(missing, update=True, default_change_reason=LOADED_VERSION)
 
 
 def _differs(current, value):

@@ -210,7 +210,10 @@ def _apply(adjustment, user, now):
     reason = _("Plan adjustment #%(pk)s") % {"pk": adjustment.pk}
     if not task.history.exists():
         # Tasks loaded in bulk from the plan have no history row yet; keep the "before" one.
-        Task.history.bulk_history_create([task], default_change_reason=_("As loaded from the plan"))
+        # A change, not a creation: a view as of an earlier day reads it as the task before this.
+        Task.history.bulk_history_create(
+            [task], update=True, default_change_reason=_("As loaded from the plan")
+        )
     if adjustment.kind == AdjustmentKind.TEXT:
         task.text = proposal["text"]
         fields = ["text"]

@@ -12,7 +12,15 @@ had its old date, and so had one moved by a plan adjustment approved after D; on
 still there. Undoing from today keeps rows whose early history predates the record (data
 loaded in bulk) as they are. Withdrawals (撤销) are read from the task's own date.
 
-Not rebuilt: tasks added or renamed by a plan revision after D are shown as they are now.
+The plan itself as it stood on D is read from the tasks' and categories' own history rows
+(simple_history: every save writes the version after it; a plan revision and an adjustment first
+write the version before it of a row loaded in bulk, as LOADED_VERSION): a task whose first
+history row is its creation after D did not exist on D (added by a later revision, or by hand);
+every other task changed after D has the number, title, category and agencies of its last
+version by D, or, with none by D, of its first version after D (the one kept from before the
+change). A task withdrawn after D was not withdrawn yet. A category changed after D has its title
+and number of then by the same rule. A change that bypassed the history (a bulk update) is shown
+as it is now.
 
 The figures are then counted by the dashboard's and the period report's own functions
 (Tally, light_for, ended_by, zone_score, TaskRow, Section), with today = D, so a page as of D shows
@@ -21,9 +29,11 @@ what the same page showed on D. A fixed number of queries whatever the number of
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import groupby
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from measures.changes.selectors import Side
 from measures.choices import (
@@ -48,6 +58,7 @@ from measures.models import (
 )
 from measures.reporting.models import REPORT_FIELDS
 from measures.tasks.lights import ended_by, light_for
+from measures.tasks.models import LOADED_VERSION
 from notifications.models import Escalation
 from zones.models import Agency, Zone
 
@@ -65,6 +76,48 @@ REPORT_COLUMNS = [
     *VERIFIED_FIELDS,
 ]
 MILESTONE_KINDS = {EventKind.MILESTONE_ADDED, EventKind.MILESTONE_CHANGED, EventKind.MILESTONE_DONE}
+# What a plan revision or an adjustment may change of a task or a category that the pages show.
+TASK_THEN = ("number", "code", "title", "title_en", "agencies_text", "category_id")
+CATEGORY_THEN = ("number", "code", "title", "title_en")
+
+
+def loaded_reasons():
+    """LOADED_VERSION in every language of the site: rows written before it was kept untranslated
+    carry the reason in the language of whoever approved an adjustment."""
+    reasons = {LOADED_VERSION}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            reasons.add(translation.gettext(LOADED_VERSION))
+    return reasons
+
+
+def versions_then(model, ids, end, columns):
+    """({id: {column: value as it stood before `end`, or as first written for one created after
+    it}} of the rows of `model` among `ids` (a subquery or a list) that changed at or after `end`,
+    {ids of those created at or after it}): one query, of the rows with history after the day."""
+    changed = model.history.filter(id__in=ids, history_date__gte=end).values("id")
+    rows = (
+        model.history.filter(id__in=changed)
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "history_date", "history_type", "history_change_reason", *columns)
+    )
+    then, absent, loaded = {}, set(), None
+    for pk, versions in groupby(rows, key=lambda row: row[0]):
+        versions = list(versions)
+        by_then = [row for row in versions if row[1] < end]
+        if by_then:
+            row = by_then[-1]
+        else:
+            row = versions[0]
+            if row[2] == "+":
+                loaded = loaded_reasons() if loaded is None else loaded
+                if row[3] not in loaded:
+                    absent.add(pk)
+        if row[2] == "-":
+            absent.add(pk)
+            continue
+        then[pk] = dict(zip(columns, row[4:], strict=True))
+    return then, absent
 
 
 def day_end(day):
@@ -81,6 +134,8 @@ class Snapshot:
     closed_at: dict = field(default_factory=dict)  # task id: datetime or None
     withdrawn_at: dict = field(default_factory=dict)
     milestones: dict = field(default_factory=dict)  # milestone id: {task_id, due, done}
+    tasks_then: dict = field(default_factory=dict)  # task id: {TASK_THEN column: value}, if changed
+    absent: set = field(default_factory=set)  # ids of the tasks created after the day
 
     @property
     def end(self):
@@ -93,6 +148,25 @@ class Snapshot:
         if not hasattr(self, "_keyed"):
             self._keyed = {(r["task_id"], r["period_id"]): r for r in self.reports.values()}
         return self._keyed
+
+    def then(self, rows):
+        """`rows` (dicts of task columns, with "id") as the tasks stood at the end of the day: a
+        task created after it left out, a column changed after it as it was (changed in place)."""
+        kept = []
+        for row in rows:
+            if row["id"] in self.absent:
+                continue
+            changed = self.tasks_then.get(row["id"])
+            if changed:
+                row.update({key: value for key, value in changed.items() if key in row})
+            kept.append(row)
+        return kept
+
+    def task_then(self, task):
+        """A Task instance with the columns it had at the end of the day (changed, never saved)."""
+        for key, value in self.tasks_then.get(task.pk, {}).items():
+            setattr(task, key, value)
+        return task
 
     def counted(self):
         """{(task id, period id): Side} of the reports submitted or accepted at the end of the day."""
@@ -122,10 +196,12 @@ class Snapshot:
 def rebuild(tasks, day):
     """The Snapshot of `tasks` (a queryset) at the end of `day`: five queries (tasks, reports,
     milestones, plan adjustments of milestones approved after the day, history rows after the
-    day with the submissions and close-offs before it)."""
+    day with the submissions and close-offs before it), and one more for the tasks' history rows
+    after the day (the plan as it stood)."""
     end = day_end(day)
     snapshot = Snapshot(day=day)
     ids = tasks.values("pk")
+    snapshot.tasks_then, snapshot.absent = versions_then(Task, ids, end, TASK_THEN)
     for task_id, closed_at, withdrawn_at in tasks.order_by().values_list("pk", "closed_at", "withdrawn_at"):
         snapshot.closed_at[task_id] = closed_at
         snapshot.withdrawn_at[task_id] = (
@@ -186,7 +262,24 @@ def rebuild(tasks, day):
     for task_id, closed_at in snapshot.closed_at.items():
         if closed_at is not None and closed_at >= end:
             snapshot.closed_at[task_id] = None
+    if snapshot.absent:
+        # Nothing is recorded on a task before it exists; what a later revision carried over is not.
+        snapshot.reports = {k: r for k, r in snapshot.reports.items() if r["task_id"] not in snapshot.absent}
+        snapshot.milestones = {
+            k: m for k, m in snapshot.milestones.items() if m["task_id"] not in snapshot.absent
+        }
     return snapshot
+
+
+def categories_then(categories, day):
+    """The TaskCategory instances `categories` with the number and title they had at the end of
+    `day` (changed, never saved), in the plan's order then: one query."""
+    categories = list(categories)
+    then, _absent = versions_then(TaskCategory, [c.pk for c in categories], day_end(day), CATEGORY_THEN)
+    for category in categories:
+        for key, value in then.get(category.pk, {}).items():
+            setattr(category, key, value)
+    return sorted(categories, key=lambda c: (c.zone.annex_number, c.number))
 
 
 def _undo_report(snapshot, kind, report_id, changes, submitted_by_then):
@@ -302,7 +395,7 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
     """dashboard.selectors.dashboard() as it read at the end of `day` (today = day)."""
     tasks = tasks.filter(zone__plan=plan)
     snapshot = rebuild(tasks, day)
-    task_rows = list(tasks.order_by().values("id", "zone_id", "category_id"))
+    task_rows = snapshot.then(list(tasks.order_by().values("id", "zone_id", "category_id")))
     groups = _groups(snapshot, task_rows, period, ["zone_id", "category_id"])
     agencies = defaultdict(list)
     for task_id, agency_id in TaskAgency.objects.filter(task__in=tasks.values("pk")).values_list(
@@ -318,10 +411,8 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
         total.add(group)
     zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
     by_zone = dash._tally_by(groups, "zone_id", owed, deadline_passed)
-    categories = list(
-        TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups})
-        .select_related("zone")
-        .order_by("zone__annex_number", "number")
+    categories = categories_then(
+        TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups}).select_related("zone"), day
     )
     by_category = dash._tally_by(groups, "category_id", owed, deadline_passed)
     by_agency = dash._tally_by(agency_groups, "agency_links__agency_id", owed, deadline_passed)
@@ -499,7 +590,8 @@ def period_rows_as_of(user, period, day, zone=None):
                 report, agencies.get(report.support_agency_id)
             )
         reports[report.task_id] = report
-    for values in visible.order_by("number").values(*report_rows.TASK_COLUMNS):
+    task_rows = snapshot.then(list(visible.order_by().values(*report_rows.TASK_COLUMNS)))
+    for values in sorted(task_rows, key=lambda row: row["number"]):
         values["closed_at"] = snapshot.closed_at[values["id"]]
         values["withdrawn_at"] = snapshot.withdrawn_at[values["id"]]
         task = loaded(Task, values, db=db)
@@ -529,6 +621,7 @@ def period_rows_as_of(user, period, day, zone=None):
             )
         )
     for request in requests_as_of(coordination_requests(period, visible), day):
+        snapshot.task_then(request.task)
         sections[request.task.zone_id].requests.append(request)
     result = report_rows.PeriodReport(period=period, zone=zone, sections=list(sections.values()), today=day)
     result.snapshot = snapshot
@@ -537,7 +630,8 @@ def period_rows_as_of(user, period, day, zone=None):
 
 def summary_of(report):
     """period_summary()'s counts (per zone, per category, in total) from a PeriodReport's rows,
-    for the summary page as of a past day: one query (the categories)."""
+    for the summary page as of a past day: three queries (the tasks' categories, the categories,
+    their history after the day)."""
     from measures.exports import rows as report_rows
 
     summary = report_rows.PeriodSummary(period=report.period, sections=[], categories=[], today=report.today)
@@ -548,6 +642,12 @@ def summary_of(report):
         if report.rows
         else {}
     )
+    snapshot = getattr(report, "snapshot", None)
+    if snapshot is not None:
+        # The category a task was in on the day, if a revision moved it since.
+        for task_id, then in snapshot.tasks_then.items():
+            if task_id in category_of and "category_id" in then:
+                category_of[task_id] = then["category_id"]
     by_category = {}
     for section in report.sections:
         zone_summary = report_rows.ZoneSummary(zone=section.zone)
@@ -564,8 +664,12 @@ def summary_of(report):
     categories = TaskCategory.objects.filter(pk__in=list(by_category)).order_by(
         "zone__annex_number", "number"
     )
-    for category in categories.only("id", "zone_id", "number", "code", "title", "title_en"):
+    categories = list(categories.only("id", "zone_id", "number", "code", "title", "title_en"))
+    for category in categories:
         category.zone = zones[category.zone_id]
+    if snapshot is not None:
+        categories = categories_then(categories, snapshot.day)
+    for category in categories:
         by_category[category.pk].category = category
         summary.categories.append(by_category[category.pk])
     return summary

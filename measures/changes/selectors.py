@@ -252,14 +252,25 @@ def counted_reports(task_ids, zone_ids, periods):
 
 
 def period_changes(
-    *, tasks, period, periods=None, zone=None, reports=None, milestones=None, zones=None, limit=MOVERS
+    *,
+    tasks,
+    period,
+    periods=None,
+    zone=None,
+    reports=None,
+    milestones=None,
+    zones=None,
+    limit=MOVERS,
+    tasks_then=None,
 ):
     """This period against the one before for the visible `tasks` (Task.objects.visible_to(user))
     of the period's plan, or of one `zone`.
 
     `reports` ({(task id, period id): Side}) and `milestones` ([(task id, due, done_on)]) are
     read from the database unless given: the pages as of a past date pass them rebuilt from the
-    history (measures.changes.asof). `zones` ({id: Zone}) saves reading zones a page already has."""
+    history (measures.changes.asof), and with them `tasks_then` (asof.Snapshot.then: the task rows
+    as the plan had them then, without the tasks a later revision added). `zones` ({id: Zone})
+    saves reading zones a page already has."""
     previous = previous_period(period, periods)
     began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
     tasks = tasks.filter(zone__plan_id=period.plan_id).filter(
@@ -269,6 +280,11 @@ def period_changes(
         tasks = tasks.filter(zone=zone)
     result = PeriodChanges(period=period, previous=previous, limit=limit)
     task_rows = list(tasks.order_by("zone__annex_number", "number").values(*TASK_COLUMNS))
+    if tasks_then is not None:
+        zone_order = {}
+        for row in task_rows:
+            zone_order.setdefault(row["zone_id"], len(zone_order))
+        task_rows = sorted(tasks_then(task_rows), key=lambda row: (zone_order[row["zone_id"]], row["number"]))
     if not task_rows:
         return result
     wanted = {row["zone_id"] for row in task_rows}

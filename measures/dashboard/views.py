@@ -65,6 +65,7 @@ def dashboard(request):
             periods=form.periods,
             reports=snapshot.counted() if snapshot else None,
             milestones=snapshot.milestone_rows() if snapshot else None,
+            tasks_then=snapshot.then if snapshot else None,
             zones={row["zone"].pk: row["zone"] for row in data["zones"]},
         )
         context.update(data)

@@ -64,6 +64,7 @@ def report_changes(request, report):
         zone=report.zone,
         reports=snapshot.counted() if snapshot else None,
         milestones=snapshot.milestone_rows() if snapshot else None,
+        tasks_then=snapshot.then if snapshot else None,
         zones={section.zone.pk: section.zone for section in report.sections},
     )
 

@@ -14,6 +14,12 @@ from zones.numerals import to_chinese
 
 from ..choices import AgencyRole
 
+# The reason of the history row kept of a task or category loaded in bulk (with no history of its
+# own) before its first change: its version as loaded, the one a view as of an earlier day shows.
+# Written as a change ("~"); rows written before that are "+" with this reason, in English or in
+# the language of the person who approved an adjustment (measures.changes.asof reads both).
+LOADED_VERSION = "As loaded from the plan"
+
 
 class TaskCategoryManager(models.Manager):
     def get_by_natural_key(self, zone_code, number):

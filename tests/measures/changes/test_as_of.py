@@ -7,6 +7,7 @@ the pages "on D" are the selectors with today = D before anything after D happen
 
 import datetime
 import io
+import json
 
 import pytest
 from django.db import connection
@@ -22,7 +23,9 @@ from measures.changes.selectors import period_changes
 from measures.choices import TaskStatus
 from measures.dashboard import selectors as reads
 from measures.exports.rows import period_rows
-from measures.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod, Task
+from measures.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod, Task, TaskCategory
+from plans.revision import prepare
+from tests.conftest import PLAN_FIXTURE
 from tests.factories import CLOSE_OFF_LINK, make_task, make_user
 from tests.helpers import SESSION
 from zones.models import Plan, Zone
@@ -147,6 +150,59 @@ def change_after_d(world):
     services.submit_report(report=draft, user=officer)
 
 
+RETITLED = "构建京津冀集成电路产业协同开放新高地（修订）"
+ADDED = "建设集成电路保税研发公共服务平台"
+
+
+def revise_after_d(tmp_path):
+    """A revision of the plan applied today (after D): a task added at the head of 西青's list, so
+    every other one is renumbered; task 4 (accepted report) withdrawn; task 1 and category 2
+    retitled."""
+    records = json.loads(PLAN_FIXTURE.read_text(encoding="utf-8"))
+    xiqing = [r for r in records if r["model"] == "measures.task" and r["fields"]["zone"] == ["xiqing"]]
+    first = min(xiqing, key=lambda r: r["fields"]["number"])
+    first["fields"]["title"] = RETITLED
+    renumbered = {4: None}
+    for record in sorted(xiqing, key=lambda r: r["fields"]["number"]):
+        old = record["fields"]["number"]
+        if old != 4:
+            renumbered[old] = len(renumbered) + 1  # 1 → 2, 2 → 3, 3 → 4, 5 → 5, …
+    kept = []
+    for record in records:
+        fields = record["fields"]
+        if record["model"] == "measures.task" and fields["zone"] == ["xiqing"]:
+            if renumbered[fields["number"]] is None:
+                continue
+            fields["number"] = renumbered[fields["number"]]
+        elif record["model"] == "measures.taskagency" and fields["task"][0] == "xiqing":
+            if renumbered[fields["task"][1]] is None:
+                continue
+            fields["task"] = ["xiqing", renumbered[fields["task"][1]]]
+        elif (
+            record["model"] == "measures.taskcategory"
+            and fields["zone"] == ["xiqing"]
+            and fields["number"] == 2
+        ):
+            fields["title"] += "（修订）"
+        kept.append(record)
+    kept.append(
+        {
+            "model": "measures.task",
+            "fields": {
+                "zone": ["xiqing"],
+                "category": ["xiqing", 1],
+                "number": 1,
+                "title": ADDED,
+                "text": f"{ADDED}。支持区内集成电路企业开展保税研发，探索研发用料件分类监管，建立研发耗材核销便利机制。",
+            },
+        }
+    )
+    path = tmp_path / "revised.json"
+    path.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    revision = prepare(path).apply()
+    assert (revision.tasks_added, revision.tasks_withdrawn) == (1, 1)
+
+
 def tally(t):
     return (t.tasks, t.open, t.on_time, t.late, t.missing, t.percent_sum, dict(t.by_status), dict(t.by_light))
 
@@ -155,7 +211,10 @@ def dashboard_figures(data):
     return {
         "total": tally(data["total"]),
         "zones": [(row["zone"].code, tally(row["tally"])) for row in data["zones"]],
-        "categories": [(row["category"].pk, tally(row["tally"])) for row in data["categories"]],
+        "categories": [
+            (row["category"].pk, row["category"].number, row["category"].title, tally(row["tally"]))
+            for row in data["categories"]
+        ],
         "agencies": [(row["agency"].pk, tally(row["tally"])) for row in data["agencies"]],
         "ranking": [row["zone"].code for row in data["ranking"]],
         "history": [
@@ -177,6 +236,7 @@ def report_figures(report):
             [
                 (
                     row.task.number,
+                    row.task.title,
                     row.status,
                     row.state,
                     row.task.report_percent,
@@ -196,7 +256,10 @@ def report_figures(report):
 
 def change_figures(changes):
     return (
-        [(r.task.pk, r.now, r.before, r.milestones_due, r.milestones_met) for r in changes.rows],
+        [
+            (r.task.pk, r.task.number, r.task.title, r.now, r.before, r.milestones_due, r.milestones_met)
+            for r in changes.rows
+        ],
         [r.task.pk for r in changes.gains()],
         [r.task.pk for r in changes.losses()],
         [r.task.pk for r in changes.worsened()],
@@ -227,6 +290,7 @@ def rebuilt(world, user=None):
         period=now,
         reports=snapshot.counted(),
         milestones=snapshot.milestone_rows(),
+        tasks_then=snapshot.then,
     )
     return dashboard_figures(data), report_figures(report), change_figures(changes)
 
@@ -244,6 +308,46 @@ def test_rebuilt_pages_equal_what_they_showed_on_the_day(world):
     assert dashboard == on_the_day[0]
     assert report == on_the_day[1]
     assert changes == on_the_day[2]
+
+
+def test_the_plan_as_it_stood_before_a_later_revision(world, tmp_path, client):
+    """A revision after D adds a task, withdraws one, renumbers and retitles others: the pages as
+    of D show the plan of D, with what happened to the reports after D undone as well."""
+    on_the_day = live(world)
+    category = TaskCategory.objects.get(zone=world["xiqing"], number=2)
+    withdrawn, retitled = world["task"][4], world["task"][1]
+    revise_after_d(tmp_path)
+    change_after_d(world)
+    withdrawn.refresh_from_db()
+    retitled.refresh_from_db()
+    assert withdrawn.withdrawn_at is not None and withdrawn.number != 4
+    assert (retitled.number, retitled.title) == (2, RETITLED)
+    assert Task.objects.filter(zone=world["xiqing"], title=ADDED, number=1).exists()
+    # The live pages show the revised plan (the test could fail)...
+    moved = live(world)
+    assert all(now != then for now, then in zip(moved, on_the_day, strict=True))
+    # ...and the rebuild the plan of D.
+    dashboard, report, changes = rebuilt(world)
+    assert dashboard == on_the_day[0]
+    assert report == on_the_day[1]
+    assert changes == on_the_day[2]
+    # So do the pages themselves.
+    client.force_login(world["manager"])
+    response = client.get("/", {"period": world["now"].pk, "as_of": D.isoformat()})
+    assert dashboard_figures(response.context) == on_the_day[0]
+    assert change_figures(response.context["changes"]) == on_the_day[2]
+    url = reverse("measures:period-report-html", args=[world["now"].pk])
+    page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
+    assert report_figures(page.context["report"]) == on_the_day[1]
+    html = page.content.decode()
+    assert ADDED not in html and RETITLED not in html and "构建京津冀集成电路产业协同开放新高地" in html
+    summary = client.get(url, {"as_of": D.isoformat()})
+    titles = {
+        row.category.pk: (row.category.number, row.category.title)
+        for row in summary.context["report"].categories
+    }
+    assert titles[category.pk] == (category.number, category.title)
+    assert "（修订）" not in summary.content.decode()
 
 
 def test_the_day_decides_the_lights(world):
@@ -290,7 +394,7 @@ def test_pages_state_the_date_and_equal_the_rebuild(client, world):
     rows = on_the_day[1][0][1]
     assert xiqing.tally.tasks == len(rows)
     assert dict(xiqing.tally.counts["light"]) == {
-        light: sum(1 for row in rows if row[4] == light) for light in {row[4] for row in rows}
+        light: sum(1 for row in rows if row[5] == light) for light in {row[5] for row in rows}
     }
 
 
@@ -393,14 +497,17 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
         with CaptureQueriesContext(connection) as queries:
             assert client.get(target, {**params, "as_of": D.isoformat()}).status_code == 200
         counts.append(len(queries))
-    # dashboard: access, plans, periods; the rebuild's tasks, reports, milestones, plan adjustments
-    # and history rows;
-    # the tasks' zone and category, agency links, zones, categories, agencies; the comparison's
-    # tasks (its reports and milestones come from the rebuild); the top bar's matters
-    assert counts[0] == SESSION + 15
+    # dashboard: access, plans, periods; the rebuild's tasks, reports, milestones, plan adjustments,
+    # history rows and the tasks' own history after the day;
+    # the tasks' zone and category, agency links, zones, categories and their history after the
+    # day, agencies; the comparison's tasks (its reports and milestones come from the rebuild); the
+    # top bar's matters
+    assert counts[0] == SESSION + 17
     officer = world["officer"]
     for _ in range(5):
         task = make_task(zone=world["xiqing"])
+        # Created before D: rows the pages of D count (a task created after D is not shown).
+        Task.history.filter(id=task.pk).update(history_date=WRITTEN)
         write(task, world["now"], officer, TaskStatus.ON_TRACK, 30)
         services.add_milestone(confirm_past=True, task=task, user=officer, title="新", due=D)
     for (target, params), expected in zip(targets, counts, strict=True):
