@@ -131,3 +131,35 @@ def test_zone_and_agency_choices_read_in_the_users_language(client, role, page):
     labels = {(select or box).strip() for select, box in options}
     assert xiqing.name_en in labels and xiqing.name not in labels
     assert customs.name_en in labels and customs.name not in labels
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "plan_choice"),
+    [
+        ("/adjustments/", False),
+        ("/matters/", False),
+        ("/outcomes/", True),
+        ("/reviews/", True),
+        ("agency", False),
+    ],
+)
+def test_filter_choices_of_zones_and_plans_read_in_the_users_language(client, page, plan_choice):
+    """The adjustment, matter, outcome, review and agency-task filters name zones and plans through
+    the shared display names (core.filters.DisplayNamesFilterSet), as the lists above do."""
+    from zones.models import Plan, Zone
+
+    xiqing = Zone.objects.get(code="xiqing")
+    plan = Plan.objects.get(code="second-batch")
+    if page == "agency":
+        page = f"/agencies/{Agency.objects.get(name='天津海关').pk}/"
+    client.force_login(make_user(Role.MANAGER))
+    client.post("/i18n/setlang/", {"language": "en", "next": page})
+    response = client.get(page)
+    assert response.status_code == 200
+    labels = {
+        label.strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", response.content.decode())
+    }
+    assert xiqing.name_en in labels and xiqing.name not in labels
+    if plan_choice:
+        assert plan.title_en in labels and plan.title not in labels

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import DisplayNamesFilterSet
 from measures.choices import AdjustmentKind, AdjustmentState
 from measures.models import PlanAdjustment, Task
 from measures.scoping import visible_zones
@@ -16,10 +17,9 @@ from zones.numerals import typed_number
 def _zone_field(filterset, zones):
     field = filterset.form.fields["zone"]
     field.queryset = zones.order_by("plan__code", "annex_number")
-    field.label_from_instance = lambda zone: zone.display_name
 
 
-class AdjustmentFilter(django_filters.FilterSet):
+class AdjustmentFilter(DisplayNamesFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     zone = django_filters.ModelChoiceFilter(
         queryset=Zone.objects.none(),

@@ -6,13 +6,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.access import access_for
+from core.filters import DisplayNamesFilterSet
 from measures.adjustments.filters import _zone_field
 from measures.choices import MatterState, MatterUrgency
 from measures.models import MajorMatter, Task
 from zones.models import Zone
 
 
-class MatterFilter(django_filters.FilterSet):
+class MatterFilter(DisplayNamesFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     zone = django_filters.ModelChoiceFilter(
         queryset=Zone.objects.none(), to_field_name="code", label=_("Zone"), empty_label=_("All zones")

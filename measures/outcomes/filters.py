@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import DisplayNamesFilterSet
 from measures.choices import OutcomeState, OutcomeType
 from measures.models import InnovationOutcome, ReportingPeriod
 from measures.scoping import visible_zones
@@ -11,7 +12,7 @@ from measures.tasks.filters import plans_of
 from zones.models import Plan, Zone
 
 
-class OutcomeFilter(django_filters.FilterSet):
+class OutcomeFilter(DisplayNamesFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     plan = django_filters.ModelChoiceFilter(
         queryset=Plan.objects.all(),
@@ -44,12 +45,10 @@ class OutcomeFilter(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         zones = visible_zones(user).order_by("plan__code", "annex_number") if user else Zone.objects.none()
         self.form.fields["plan"].queryset = plans_of(zones)
-        self.form.fields["plan"].label_from_instance = lambda plan: plan.display_title
         plan_code = self.data.get("plan") if self.data else None
         if plan_code:
             zones = zones.filter(plan__code=plan_code)
         self.form.fields["zone"].queryset = zones
-        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
         self.form.fields["period"].queryset = (
             ReportingPeriod.objects.filter(plan__in=zones.values("plan"))
             .select_related("plan")

@@ -5,13 +5,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import DisplayNamesFilterSet
 from measures.choices import Light, TaskStatus
 from measures.models import ProgressReport, ReportingPeriod
 from measures.review.selectors import LIGHT_CHOICES, ROUNDS, lights_of
 from zones.models import Plan, Zone
 
 
-class WorkbenchFilter(django_filters.FilterSet):
+class WorkbenchFilter(DisplayNamesFilterSet):
     """Plan, period, zone, round (first submission or resubmitted after a return), reported status,
     light and submitted since. The light is the task's light in the report's period, worked out by
     the lights' one rule (light_for) in filter_queryset, so it cannot drift from the badges shown."""
@@ -59,11 +60,11 @@ class WorkbenchFilter(django_filters.FilterSet):
     def __init__(self, *args, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today or timezone.localdate()
+        # Both plans have a 2026年第四季度: the plan's name tells them apart (the shared labels name
+        # a period alone).
         self.form.fields["period"].label_from_instance = lambda p: (
             f"{p.display_name} · {p.plan.display_title}"
         )
-        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
-        self.form.fields["plan"].label_from_instance = lambda plan: plan.display_title
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import OrderingFilter
+from core.filters import DisplayNamesFilterSet, OrderingFilter
 from core.instances import loaded
 from core.widgets import QuickSelect
 from measures.choices import AgencyRole, ReportState, TaskStatus
@@ -270,7 +270,7 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
-class AgencyTaskFilter(django_filters.FilterSet):
+class AgencyTaskFilter(DisplayNamesFilterSet):
     """The tasks an agency supports, on its page: search, zone, this period's status, sorting."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
@@ -301,7 +301,6 @@ class AgencyTaskFilter(django_filters.FilterSet):
     def __init__(self, *args, zones, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.fields["zone"].queryset = zones
-        self.form.fields["zone"].label_from_instance = lambda zone: zone.display_name
 
     search = TaskFilter.search
 
