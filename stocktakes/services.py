@@ -170,6 +170,18 @@ def _evidence_input(uploaded_file, link, description):
     return link, description
 
 
+def _step(locked, *, state, fields, kind, user, note, evidence):
+    """What progress and close share once the item is locked and checked: the item saved in its
+    new `state` (with `fields` the caller set), one history row with the move, the evidence under it."""
+    previous = locked.state
+    locked.state = state
+    locked.full_clean()
+    locked.save(update_fields=["state", *fields])
+    event = _record(item=locked, kind=kind, actor=user, changes={"state": [previous, state]}, note=note)
+    _evidence_rows(item=locked, event=event, user=user, **evidence)
+    return locked
+
+
 def report_progress(*, item, user, note, uploaded_file=None, link="", description=""):
     """The assignee says where the item stands, with a file or link as evidence if they have one."""
     require(can_report_on_item(user, item))
@@ -183,21 +195,17 @@ def report_progress(*, item, user, note, uploaded_file=None, link="", descriptio
         locked = _locked(item)
         if locked.is_closed:
             raise ValidationError(_("This item has been closed; a manager may reopen it."))
-        previous = locked.state
-        locked.state = ItemState.IN_PROGRESS
         locked.progress = note
         locked.progress_at = timezone.now()
-        locked.full_clean()
-        locked.save(update_fields=["state", "progress", "progress_at"])
-        event = _record(
-            item=locked,
+        return _step(
+            locked,
+            state=ItemState.IN_PROGRESS,
+            fields=["progress", "progress_at"],
             kind=ItemEventKind.PROGRESS,
-            actor=user,
-            changes={"state": [previous, locked.state]},
+            user=user,
             note=note,
+            evidence={"stored": stored, "link": link, "description": description},
         )
-        _evidence_rows(item=locked, event=event, user=user, stored=stored, link=link, description=description)
-        return locked
 
     return _with_upload(uploaded_file, write)
 
@@ -222,25 +230,21 @@ def close_item(*, item, user, note, confirmed, uploaded_file=None, link="", desc
         ensure_four_eyes(user, reporters)
         if stored is None and not link and not locked.evidence.exists():
             raise ValidationError({"file": _("An item is closed with evidence: attach a file or a link.")})
-        previous = locked.state
-        locked.state = ItemState.CLOSED
         locked.closed_by = user
         locked.closed_at = timezone.now()
-        locked.full_clean()
-        locked.save(update_fields=["state", "closed_by", "closed_at"])
         # Closing settles the item's escalation ladder at once (the daily job would, a day later).
         Escalation.objects.open().filter(subject=Subject.ASSIGNED_ITEM, object_id=locked.pk).update(
             settled_at=locked.closed_at
         )
-        event = _record(
-            item=locked,
+        return _step(
+            locked,
+            state=ItemState.CLOSED,
+            fields=["closed_by", "closed_at"],
             kind=ItemEventKind.CLOSED,
-            actor=user,
-            changes={"state": [previous, locked.state]},
+            user=user,
             note=note,
+            evidence={"stored": stored, "link": link, "description": description},
         )
-        _evidence_rows(item=locked, event=event, user=user, stored=stored, link=link, description=description)
-        return locked
 
     return _with_upload(uploaded_file, write)
 
