@@ -350,6 +350,30 @@ def test_the_plan_as_it_stood_before_a_later_revision(world, tmp_path, client):
     assert "（修订）" not in summary.content.decode()
 
 
+def test_rows_loaded_in_bulk_keep_their_version_before_a_revision(world, tmp_path):
+    """Tasks and categories loaded in bulk have no history of their own: a revision first keeps the
+    version it changes, as a change (not a creation), which the pages as of D read; one kept by
+    an older version of the code as a creation (in the language of the day) is read the same."""
+    TaskCategory.history.all().delete()
+    category = TaskCategory.objects.get(zone=world["xiqing"], number=2)
+    retitled = world["task"][1]
+    revise_after_d(tmp_path)
+    first = ("history_date", "history_id")
+    kept = TaskCategory.history.filter(id=category.pk).earliest(*first)
+    assert (kept.history_type, kept.title) == ("~", category.title)
+    task_kept = Task.history.filter(id=retitled.pk).earliest(*first)
+    assert (task_kept.history_type, task_kept.title, task_kept.number) == ("~", retitled.title, 1)
+    [then] = asof.categories_then(TaskCategory.objects.filter(pk=category.pk).select_related("zone"), D)
+    assert then.title == category.title != TaskCategory.objects.get(pk=category.pk).title
+    Task.history.filter(pk=task_kept.pk).update(history_type="+", history_change_reason="方案导入时的原貌")
+    snapshot = asof.rebuild(Task.objects.filter(pk=retitled.pk), D)
+    assert retitled.pk not in snapshot.absent
+    assert (snapshot.tasks_then[retitled.pk]["number"], snapshot.tasks_then[retitled.pk]["title"]) == (
+        1,
+        retitled.title,
+    )
+
+
 def test_the_day_decides_the_lights(world):
     """Yellow on D (deadline in five days), red today, for the same unsubmitted task."""
     change_after_d(world)
