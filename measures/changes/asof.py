@@ -82,8 +82,8 @@ CATEGORY_THEN = ("number", "code", "title", "title_en")
 
 
 def loaded_reasons():
-    """LOADED_VERSION in every language of the site: rows written before it was kept untranslated
-    carry the reason in the language of whoever approved an adjustment."""
+    """LOADED_VERSION in every language of the site: a version an adjustment kept before the reason
+    was read here carries it in the language of the manager who approved the adjustment."""
     reasons = {LOADED_VERSION}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
@@ -263,7 +263,8 @@ def rebuild(tasks, day):
         if closed_at is not None and closed_at >= end:
             snapshot.closed_at[task_id] = None
     if snapshot.absent:
-        # Nothing is recorded on a task before it exists; what a later revision carried over is not.
+        # A task that did not exist yet had nothing recorded on it (rows written in bulk, without
+        # a history row to undo, are left out with it).
         snapshot.reports = {k: r for k, r in snapshot.reports.items() if r["task_id"] not in snapshot.absent}
         snapshot.milestones = {
             k: m for k, m in snapshot.milestones.items() if m["task_id"] not in snapshot.absent
