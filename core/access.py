@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,6 +187,22 @@ def _stood_in_for(user, today):
         zones.setdefault(pk, set()).update(zone for zone in zone_ids if zone is not None)
     leads = tuple(sorted((zone, pk) for pk in leaders for zone in zones.get(pk, ())))
     return leads, tuple(sorted(managers))
+
+
+def assigned_to(user):
+    """The named rule of what is assigned to a zone or an agency (a stocktake's items, the steps of
+    the escalation ladder), as a condition on `zone_id` / `agency_id`: managers see all; officers
+    and zone leaders their zones', liaisons their agency's. A row naming both (a coordination
+    request's step) is seen by either."""
+    access = access_for(user)
+    if access.sees_everything:
+        return Q()
+    condition = Q(pk__in=[])
+    if access.zone_ids:
+        condition |= Q(zone_id__in=access.zone_ids)
+    if access.agency_id:
+        condition |= Q(agency_id=access.agency_id)
+    return condition
 
 
 def can_report(user, task):

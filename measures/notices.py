@@ -319,14 +319,16 @@ def reminded(*, kind, period, zone, tasks, recipients, sender):
 
 
 def scope(user):
-    """A notice is seen while its object is: its zone and agency must be within the user's scope."""
+    """A notice is seen while its object is: its zone or its agency is within the user's scope, or
+    it names neither. A notice of an agency's item (no zone) is therefore hidden from a
+    liaison once they serve another agency, as a zone's from an officer moved to another zone."""
     access = access_for(user)
     if access.sees_everything:
         return Q()
-    zone_ok = Q(zone__isnull=True) | Q(zone_id__in=access.seen_zone_ids)
+    seen = Q(zone__isnull=True, agency__isnull=True) | Q(zone_id__in=access.seen_zone_ids)
     if access.agency_id:
-        zone_ok |= Q(agency_id=access.agency_id)
-    return zone_ok
+        seen |= Q(agency_id=access.agency_id)
+    return seen
 
 
 def register():

@@ -114,8 +114,8 @@ class EscalationRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyAdmin):
-    list_display = ["issued_at", "level", "subject", "label", "zone", "days_late", "settled_at"]
-    list_filter = ["level", "subject", "zone"]
+    list_display = ["issued_at", "level", "subject", "label", "zone", "agency", "days_late", "settled_at"]
+    list_filter = ["level", "subject", "plan", "zone", "agency"]
     search_fields = ["label"]
     exclude = ["recipients"]
 

@@ -290,7 +290,22 @@ class Escalation(models.Model):
     # The date the item lapsed (a deadline, a reply-by date, a due date): a new deadline is a new lapse.
     lapse = models.DateField(_("lapsed on"))
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    zone = models.ForeignKey("zones.Zone", models.CASCADE, related_name="+", verbose_name=_("zone"))
+    # Whose item it is: a zone (reports, milestones, a zone's assigned items), an agency (an
+    # agency's assigned items) or both (a coordination request: the asking zone's task, the agency
+    # asked). The plan is kept on the row, as an agency belongs to no plan.
+    plan = models.ForeignKey("zones.Plan", models.CASCADE, related_name="+", verbose_name=_("plan"))
+    zone = models.ForeignKey(
+        "zones.Zone", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("zone")
+    )
+    # PROTECT and a reverse name, so that merging agencies (plans.agencies) moves the steps too.
+    agency = models.ForeignKey(
+        "zones.Agency",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        verbose_name=_("agency"),
+    )
     task_id = models.PositiveBigIntegerField(_("task"), null=True, blank=True)
     period_id = models.PositiveBigIntegerField(_("period"), null=True, blank=True)
     label = models.CharField(_("item"), max_length=300)
@@ -309,7 +324,11 @@ class Escalation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["subject", "object_id", "lapse", "level"], name="escalation_once_per_lapse"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(zone__isnull=False) | Q(agency__isnull=False),
+                name="escalation_has_zone_or_agency",
+            ),
         ]
         indexes = [models.Index(fields=["settled_at", "level"], name="escalation_open_level")]
 

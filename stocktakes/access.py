@@ -1,8 +1,6 @@
 """Who may see and do what with stocktakes and assigned items (built on core.access)."""
 
-from django.db.models import Q
-
-from core.access import access_for, can_review
+from core.access import access_for, assigned_to, can_review
 from core.roles import Role
 
 from .models import AssignedItem, Stocktake
@@ -29,12 +27,4 @@ def visible_stocktakes(user):
 
 def visible_items(user):
     """Managers see every item; officers and zone leaders their zones', liaisons their agency's."""
-    access = access_for(user)
-    if access.sees_everything:
-        return AssignedItem.objects.all()
-    condition = Q(pk__in=[])
-    if access.zone_ids:
-        condition |= Q(zone_id__in=access.zone_ids)
-    if access.agency_id:
-        condition |= Q(agency_id=access.agency_id)
-    return AssignedItem.objects.filter(condition)
+    return AssignedItem.objects.filter(assigned_to(user))

@@ -39,7 +39,8 @@ def sections(pack):
         (
             _("Escalations (督办)"),
             [
-                f"{e.get_level_display()} · {e.zone.short_name} · {e.label} ({e.days_late})"
+                f"{e.get_level_display()} · {e.zone.short_name if e.zone_id else e.agency.name} · "
+                f"{e.label} ({e.days_late})"
                 for e in pack.escalations
             ],
         ),

@@ -116,11 +116,12 @@ def pack(stocktake, today=None):
             zones={task.zone_id: task.zone for task in tasks},
         )
     task_ids = [task.pk for task in tasks]
-    escalations = Escalation.objects.open().filter(zone__plan=plan).select_related("zone")
+    escalations = Escalation.objects.open().filter(plan=plan).select_related("zone", "agency")
     if stocktake.zone_id:
         escalations = escalations.filter(zone_id=stocktake.zone_id)
     elif stocktake.agency_id:
-        escalations = escalations.filter(task_id__in=task_ids)
+        # The agency's own steps (its assigned items, the requests put to it) and its tasks'.
+        escalations = escalations.filter(Q(task_id__in=task_ids) | Q(agency_id=stocktake.agency_id))
     result.escalations = list(escalations.order_by("-level", "issued_at"))
     matters = MajorMatter.objects.exclude(state=MatterState.CLOSED).filter(zone__plan=plan)
     if stocktake.zone_id:

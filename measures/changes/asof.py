@@ -495,9 +495,8 @@ def open_red_escalations(plan, day):
     end = day_end(day)
     return (
         Escalation.objects.red()
-        .filter(zone__plan=plan, issued_at__lt=end)
+        .filter(plan=plan, issued_at__lt=end)
         .filter(Q(settled_at__isnull=True) | Q(settled_at__gte=end))
-        .select_related("zone")
         .order_by("issued_at")
     )
 

@@ -77,11 +77,7 @@ def dashboard(request):
         # Red escalations (红色督办) still open in this plan, the oldest first: read (one query) only
         # when the top bar's count of open red escalations says there are any.
         red = (
-            Escalation.objects.open()
-            .red()
-            .filter(zone__plan=plan)
-            .select_related("zone")
-            .order_by("issued_at")
+            Escalation.objects.open().red().filter(plan=plan).order_by("issued_at")
             if day is None
             else asof.open_red_escalations(plan, day)
         )

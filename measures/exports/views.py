@@ -2,6 +2,7 @@
 as Excel, CSV or Word. Every format renders the same rows (measures.exports.rows)."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import F, Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
-from core.access import can_review
+from core.access import assigned_to, can_review
 from measures.changes import asof
 from measures.changes.exports import as_of_label
 from measures.changes.forms import AsOfForm
@@ -194,7 +195,7 @@ def report_html(request, period_id):
                 )
                 for row in summary.categories
             )
-            context["red_escalations"] = red_escalations(summary, day)
+            context["red_escalations"] = red_escalations(summary, request.user, day)
             # Counted from the reports as they are now: not shown in a view as of an earlier day.
             context["silence"] = silence_by_zone(request.user, summary) if day is None else None
             # Verified progress as it is now: not rebuilt for a view as of an earlier day.
@@ -221,7 +222,7 @@ def report_html(request, period_id):
         "problems_number": text.heading_number(len(report.sections) + 1),
         "next_steps_number": text.heading_number(len(report.sections) + 2),
         "sections": [(text.heading_number(n), s) for n, s in enumerate(report.sections, start=1)],
-        "red_escalations": red_escalations(report, day),
+        "red_escalations": red_escalations(report, request.user, day),
         "silence": silence_by_zone(request.user, report) if day is None else None,
         "gaps": verification_gaps(period, [section.zone for section in report.sections])
         if day is None
@@ -247,16 +248,22 @@ def silence_by_zone(user, report):
     return [(zone, figures[zone.pk]) for zone in zones]
 
 
-def red_escalations(report, day=None):
-    """The red escalations (红色督办) of the period's reports in the report's zones, settled or not
-    (with `day`: those issued by then)."""
+def red_escalations(report, user, day=None):
+    """The red escalations (红色督办) of the period, settled or not (with `day`: those issued by
+    then): of its reports in the report's zones, and of the items assigned at stocktakes that lapsed
+    in it, a zone's in the report's zones and, unless the report is one zone's, an agency's, each
+    shown to whom the item is shown (`core.access.assigned_to`)."""
     zones = [section.zone.pk for section in report.sections]
+    items = Q(zone_id__in=zones) if report.zone is not None else Q(zone_id__in=zones) | Q(zone__isnull=True)
     steps = Escalation.objects.red().filter(
-        subject=Subject.REPORT, period_id=report.period.pk, zone_id__in=zones
+        Q(subject=Subject.REPORT, zone_id__in=zones)
+        | (Q(subject=Subject.ASSIGNED_ITEM) & items & assigned_to(user)),
+        period_id=report.period.pk,
     )
     if day is not None:
         steps = steps.filter(issued_at__lt=asof.day_end(day))
-    return list(steps.select_related("zone").order_by("zone__annex_number", "issued_at"))
+    # Agency steps (no zone) after the zones' steps.
+    return list(steps.order_by(F("zone__annex_number").asc(nulls_last=True), "issued_at"))
 
 
 def download(request, period_id, extension, render_file, with_changes):

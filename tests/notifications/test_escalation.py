@@ -2,6 +2,7 @@
 the task's history, and nothing more once the report is submitted."""
 
 import datetime
+import importlib
 
 import pytest
 from django.utils import timezone
@@ -122,10 +123,33 @@ def test_an_unanswered_request_climbs_to_the_agency_then_the_leader_then_the_man
     assert escalate(now=on(3)) == 1 and levels_for(liaison) == [Level.BLUE]
     assert escalate(now=on(10)) == 1 and levels_for(setting["leader"]) == [Level.YELLOW]
     assert levels_for(liaison) == [Level.BLUE, Level.YELLOW]
+    # A request's steps belong to the asking zone's task and to the agency asked.
+    assert set(Escalation.objects.values_list("zone", "agency", "plan", "task_id")) == {
+        (setting["zone"].pk, agency.pk, setting["zone"].plan_id, setting["task"].pk)
+    }
     services.answer_request(request=request, user=liaison, answer="已协调")
     assert escalate(now=on(30)) == 0
     step = Escalation.objects.get(subject=Subject.REQUEST, level=Level.BLUE)
     assert step.settled_at is not None
+
+
+def test_the_migration_gives_request_steps_their_agency(setting):
+    """Steps issued before escalation rows named an agency get the agency of their request."""
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0005_escalation_plan_and_agency")
+    agency = setting["task"].agency_links.get().agency
+    ReportingPeriod.objects.update(deadline=datetime.date(2028, 1, 10))
+    request = services.ask_agency(
+        task=setting["task"], user=setting["officer"], agency=agency, question="请协调"
+    )
+    escalate(
+        now=timezone.make_aware(datetime.datetime.combine(request.reply_by, datetime.time(12)))
+        + datetime.timedelta(days=5)
+    )
+    Escalation.objects.update(agency=None)
+    migration.fill_plan_and_agency(apps, None)
+    assert list(Escalation.objects.values_list("agency", "plan")) == [(agency.pk, setting["zone"].plan_id)]
 
 
 def test_an_overdue_milestone_is_escalated(setting):

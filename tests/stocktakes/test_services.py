@@ -178,14 +178,6 @@ def test_the_ladder_climbs_once_per_level_and_closing_settles_it(item, plan, off
     assert escalation.escalate() == 0  # a closed item is not overdue
 
 
-def test_agency_items_are_not_escalated(meeting, manager, agency, plan, today):
-    EscalationRule.objects.create(plan=plan, blue_days=1, yellow_days=5, red_days=10)
-    services.assign_item(
-        stocktake=meeting, user=manager, title="x", agency=agency, due=today - datetime.timedelta(days=20)
-    )
-    assert escalation.escalate() == 0
-
-
 def test_the_next_meeting_opens_with_the_previous_items(meeting, item, manager, plan, xiqing, today):
     later = services.schedule_stocktake(
         user=manager, plan=plan, zone=xiqing, title="第二次", held_on=today + datetime.timedelta(days=30)

@@ -196,7 +196,10 @@ def _issue(rule, lapses, today, now):
             object_id=lapse.object_id,
             lapse=lapse.lapse,
             level=level,
+            plan_id=rule.plan_id,
             zone_id=lapse.task.zone_id,
+            # A request's step belongs to the agency asked as well (its liaisons answer it).
+            agency_id=lapse.agency.pk if lapse.agency is not None else None,
             task_id=lapse.task.pk,
             period_id=lapse.period_id,
             label=lapse.label[:300],
