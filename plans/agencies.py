@@ -59,8 +59,15 @@ def merge_agencies(*, target, others, user=None):
             else:
                 link.delete()
     # Aliases, liaisons, coordination requests, reports' support agency: whatever points at an agency.
-    for relation in Agency._meta.related_objects:
-        if relation.one_to_many and relation.related_model is not TaskAgency:
+    # Hidden relations (related_name="+": notices, robot channels, escalation steps) included, or the
+    # cascade would delete them with the merged agency.
+    relations = [
+        field
+        for field in Agency._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and field.one_to_many
+    ]
+    for relation in relations:
+        if relation.related_model is not TaskAgency:
             relation.related_model._base_manager.filter(**{f"{relation.field.name}__in": ids}).update(
                 **{relation.field.name: target}
             )

@@ -31,6 +31,8 @@ from measures.models import (
     TaskAgency,
 )
 from measures.periods.services import quarter_bounds
+from notifications.choices import Audience, ChannelKind
+from notifications.models import Channel, Notification
 from plans.models import PlanRevision
 from plans.revision import prepare
 from tests.conftest import PLAN_FIXTURE, require_sources
@@ -496,6 +498,15 @@ def test_admin_merges_agencies_keeping_every_link(recorded, client):
     task = xiqing(T6)
     TaskAgency.objects.create(task=task, agency=duplicate, position=task.agency_links.count() + 1)
     request = services.ask_agency(task=task, user=recorded["officer"], agency=duplicate, question="请协调")
+    # Rows that point at the agency without a reverse name: the merge must move them, not cascade.
+    notice = Notification.objects.filter(agency=duplicate).get()
+    channel = Channel.objects.create(
+        name="商务局群",
+        audience=Audience.AGENCY,
+        agency=duplicate,
+        kind=ChannelKind.WEBHOOK,
+        url="http://127.0.0.1:9/",
+    )
     links = TaskAgency.objects.count()
     url = "/admin/zones/agency/"
     page = client.post(url, {"action": "merge_selected", "_selected_action": [target.pk, duplicate.pk]})
@@ -514,6 +525,9 @@ def test_admin_merges_agencies_keeping_every_link(recorded, client):
     request.refresh_from_db()
     liaison.profile.refresh_from_db()
     assert request.agency == target and liaison.profile.agency == target
+    notice.refresh_from_db()
+    channel.refresh_from_db()
+    assert notice.agency == target and channel.agency == target
     assert target in task.supporting_agencies.all() and TaskAgency.objects.count() == links
 
 
