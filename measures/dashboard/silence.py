@@ -5,7 +5,8 @@ in their zones that were submitted by the deadline (the dashboard's rule: the da
 submission against the deadline), the average days late over the reports submitted late or still
 missing (counted to today), the reports of their zones returned for changes, the reports they
 submitted themselves, and the escalations (督办) they received. Per agency: coordination requests
-received, answered, the median days to an answer, and the escalations about its requests.
+received, answered, the median days to an answer, and the escalations about its requests and about
+the items a stocktake assigned to it.
 A fixed number of queries whatever the rows.
 """
 
@@ -100,12 +101,22 @@ def silence(*, plan, periods, today=None):
         if answered_at is not None:
             row["answered"] += 1
             row["days"].append((answered_at - asked_at).total_seconds() / 86400)
-    request_escalations = Counter()
+    agency_escalations = Counter()
     agency_of = {pk: agency_id for agency_id, row in by_agency.items() for pk in row["ids"]}
     for object_id in Escalation.objects.filter(
         subject=Subject.REQUEST, object_id__in=list(agency_of)
     ).values_list("object_id", flat=True):
-        request_escalations[agency_of[object_id]] += 1
+        agency_escalations[agency_of[object_id]] += 1
+    # Items a stocktake assigned to the agency climb the ladder too: counted by the day they lapsed.
+    for agency_id in Escalation.objects.filter(
+        plan=plan,
+        subject=Subject.ASSIGNED_ITEM,
+        agency__isnull=False,
+        lapse__gte=span_start,
+        lapse__lte=span_end,
+    ).values_list("agency_id", flat=True):
+        agency_escalations[agency_id] += 1
+        by_agency[agency_id]  # an agency chased only for its items still gets its row
     names = {
         pk: localized(name, name_en)
         for pk, name, name_en in Agency.objects.filter(pk__in=list(by_agency)).values_list(
@@ -121,7 +132,7 @@ def silence(*, plan, periods, today=None):
                 "answered": row["answered"],
                 "answer_rate": round(100 * row["answered"] / row["received"]) if row["received"] else None,
                 "median_days": round(statistics.median(row["days"]), 1) if row["days"] else None,
-                "escalations": request_escalations[agency_id],
+                "escalations": agency_escalations[agency_id],
             }
             for agency_id, row in by_agency.items()
         ),

@@ -235,3 +235,13 @@ def test_the_red_lists_read_as_many_queries_for_many_steps(client, setting, xiqi
         with CaptureQueriesContext(connection) as queries:
             html = client.get(url, params).content.decode()
         assert len(queries) == count and html.count("事项4") == 2
+
+
+def test_who_goes_silent_counts_an_agencys_item_steps(setting, customs):
+    from measures.dashboard.silence import silence
+
+    escalation.escalate(now=at(3))
+    escalation.escalate(now=at(10))
+    rows = {row["pk"]: row for row in silence(plan=setting["plan"], periods=[setting["period"]])["agencies"]}
+    # No coordination request was asked of it, yet it is chased for its item: its row says so.
+    assert rows[customs.pk]["escalations"] == 2 and rows[customs.pk]["received"] == 0
