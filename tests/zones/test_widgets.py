@@ -42,10 +42,22 @@ def test_only_the_first_duplicate_is_selected_and_several_when_multiple():
 
 @pytest.mark.django_db
 def test_task_filter_renders_as_django_would(rf):
-    request = rf.get("/tasks/", {"zone": "xiqing"})
+    request = rf.get("/tasks/", {"zone": "xiqing", "light": "red", "reported": "late"})
     request.user = make_user(Role.MANAGER)
     form = TaskFilter(request.GET, queryset=None, request=request).form
-    for name in ("zone", "category", "agency"):
+    selects = [name for name, field in form.fields.items() if isinstance(field, forms.ChoiceField)]
+    assert set(selects) == {
+        "plan",
+        "zone",
+        "category",
+        "agency",
+        "role",
+        "light",
+        "status",
+        "state",
+        "reported",
+    }
+    for name in selects:
         field = form[name]
         assert isinstance(field.field.widget, QuickSelect)
         stock = forms.Select(choices=field.field.choices)
@@ -53,4 +65,5 @@ def test_task_filter_renders_as_django_would(rf):
             stock.render(field.html_name, field.value(), {"id": field.auto_id})
         )
     assert '<option value="xiqing" selected>' in form["zone"].as_widget()
+    assert '<option value="late" selected>' in form["reported"].as_widget()
     assert Zone.objects.get(code="xiqing").name in form["zone"].as_widget()
