@@ -9,7 +9,7 @@ from measures.evidence.models import Evidence
 from measures.followup.models import CoordinationRequest, Milestone, Reminder
 from measures.matters.models import MajorMatter
 from measures.outcomes.models import InnovationOutcome
-from measures.reporting.models import ProgressReport, ReportEvent, ReportingPeriod
+from measures.reporting.models import ProgressReport, ReportEvent, ReportingPeriod, SubmittedReportCount
 from measures.signoff.models import Deputy
 from measures.tasks.models import Task, TaskAgency, TaskCategory, TaskQuerySet
 
@@ -26,6 +26,7 @@ __all__ = [
     "Reminder",
     "ReportEvent",
     "ReportingPeriod",
+    "SubmittedReportCount",
     "Task",
     "TaskAgency",
     "TaskCategory",

@@ -4,12 +4,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.access import access_for
+from core.access import CountOf, access_for
 from core.i18n import period_name
 from core.roles import Role
 from measures.choices import (
@@ -175,6 +176,54 @@ class ProgressReportQuerySet(models.QuerySet):
         """Without the reports `user` wrote or submitted, which another manager has to decide."""
         authored = ReportEvent.objects.filter(actor=user, kind__in=AUTHOR_KINDS, report__isnull=False)
         return self.exclude(pk__in=authored.values("report_id"))
+
+
+def awaiting_review_count(user):
+    """`ProgressReport.objects.awaiting_review().not_authored_by(user).count()` as an expression
+    for one query (the top bar's badge): the submitted reports of the unlocked periods as kept in
+    SubmittedReportCount, less those of withdrawn tasks and those `user` wrote or submitted (both
+    few, and read through indexes). Counting the reports themselves took 0.6 s on every page of a
+    manager at 500,000 reports, 164,270 of them submitted."""
+    unlocked = SubmittedReportCount.objects.filter(period__locked_at__isnull=True).order_by()
+    stored = Subquery(unlocked.values(total=Func(F("submitted"), function="SUM")))
+    submitted = ProgressReport.objects.filter(
+        state=ReportState.SUBMITTED, period__locked_at__isnull=True
+    ).order_by()
+    # Through the withdrawn tasks' ids, so the database starts from those (index task_withdrawn)
+    # rather than from the reports.
+    withdrawn = submitted.filter(task__in=Task.objects.filter(withdrawn_at__isnull=False).values("pk"))
+    authored = ReportEvent.objects.filter(actor=user, kind__in=AUTHOR_KINDS, report__isnull=False)
+    # Disjoint: the authored ones counted here are of tasks still on the plan.
+    own = submitted.filter(task__withdrawn_at__isnull=True, pk__in=authored.values("report_id"))
+    return (
+        Coalesce(stored, Value(0), output_field=models.IntegerField())
+        - CountOf(withdrawn.values("pk"))
+        - CountOf(own.values("pk"))
+    )
+
+
+class SubmittedReportCount(models.Model):
+    """How many of a period's reports are in the submitted state, whatever their task or lock.
+
+    Kept by triggers on the reports table (migration 0019_submitted_report_counts), so it moves in
+    the same transaction as every write to a report however it is made (a service, a bulk update,
+    the admin, a deletion) and nothing has to remember it. Read only by awaiting_review_count."""
+
+    period = models.OneToOneField(
+        "measures.ReportingPeriod",
+        models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("period"),
+    )
+    submitted = models.IntegerField(_("submitted reports"), default=0)
+
+    class Meta:
+        verbose_name = _("submitted reports of a period")
+        verbose_name_plural = _("submitted reports of periods")
+
+    def __str__(self):
+        return f"{self.period_id}: {self.submitted}"
 
 
 class ProgressReport(models.Model):

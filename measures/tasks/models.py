@@ -181,6 +181,13 @@ class Task(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["zone", "number"], name="task_unique_number_per_zone"),
         ]
+        # The few withdrawn tasks, found without reading the others (the top bar's count of reports
+        # awaiting review subtracts theirs: measures.reporting.models.awaiting_review_count).
+        indexes = [
+            models.Index(
+                fields=["withdrawn_at"], condition=Q(withdrawn_at__isnull=False), name="task_withdrawn"
+            )
+        ]
 
     def __str__(self):
         return f"{self.zone} {self.number}. {self.title}"
