@@ -173,3 +173,43 @@ def test_zone_names_are_short_in_the_english_task_list(client_in):
     client_in.post("/i18n/setlang/", {"language": "en", "next": "/tasks/"})
     html = client_in.get("/tasks/").content.decode()
     assert "Xiqing ETDZ" in html
+
+
+# The task list's rows as the template drew them before measures.templatetags.reporting's
+# task_list_rows wrote them in Python; both must give the same HTML.
+ROWS_AS_TEMPLATE = """{% load i18n reporting %}{% for task in tasks %}
+    <tr><td><a href="{{ task.zone.get_absolute_url }}">{{ task.zone.short_name }}</a></td><td class="num">{{ task.display_number }}</td><td class="light-col">{% light_badge task.light task.light_reasons True %}</td>
+      <td><a href="{{ task.get_absolute_url }}">{{ task.display_title }}</a>{% if task.withdrawn_at %} <span class="state state-withdrawn">{% translate "Withdrawn (撤销)" %}</span>{% endif %}<div class="muted small">{{ task.source_ref }}{% if task.report_status %} · {{ task.report_status|status_label }} {{ task.report_percent }}% · {{ task.report_state|state_label }}{% endif %}</div></td>
+      <td class="small">{{ task.category.display_number }} {{ task.category.display_title }}</td>
+      <td>{% agency_chips task.ordered_agencies %}</td></tr>
+  {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_task_list_rows_are_those_the_template_drew(client_in, language):
+    from django.template import engines
+    from django.utils import timezone, translation
+
+    from measures import services
+    from tests.factories import make_period
+
+    xiqing = Task.objects.filter(zone__code="xiqing").order_by("number")
+    officer = make_user(Role.OFFICER, zones=[xiqing[0].zone])
+    today = timezone.localdate()
+    period = make_period(xiqing[0].zone.plan, today.year, (today.month - 1) // 3 + 1)
+    data = {"status": "delayed", "percent_complete": 30, "progress": "进展", "problems": "问题<b>"}
+    services.save_and_submit_report(task=xiqing[0], period=period, user=officer, data=data)
+    services.save_report(task=xiqing[1], period=period, user=officer, data=data)
+    Task.objects.filter(pk=xiqing[2].pk).update(withdrawn_at=timezone.now(), source_ref="附件<1> & 2")
+    response = client_in.get("/tasks/", {"zone": "xiqing"}, HTTP_ACCEPT_LANGUAGE=language)
+    tasks = response.context["tasks"]
+    with translation.override(language):
+        expected = engines["django"].from_string(ROWS_AS_TEMPLATE).render({"tasks": tasks})
+    html = response.content.decode()
+    assert (
+        expected.count("<tr>") == len(tasks) == xiqing.count()
+        and "state-withdrawn" in expected
+        and "30%" in expected
+    )
+    assert "附件&lt;1&gt; &amp; 2" in expected
+    assert "<tbody>\n  " + expected + "\n  </tbody>" in html
