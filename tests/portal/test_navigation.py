@@ -4,6 +4,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from indicators import services as indicator_services
 from measures import services
 from measures.choices import AdjustmentKind, OutcomeType
 from measures.models import Task
-from portal.context_processors import pending_for_managers, section_of
+from portal.context_processors import STAND_IN, pending_for_managers, pending_query, section_of
 from tests.factories import make_period, make_user, submit_outcome_with_evidence
 from tests.indicators.conftest import make_indicator
 from zones.models import Zone
@@ -78,6 +79,20 @@ def test_pending_counts_come_in_one_query_whatever_their_number(world, django_as
             "indicator_values": 3,
             "red_escalations": 0,
         }
+
+
+def test_the_query_built_once_differs_for_each_manager_only_in_their_id(world):
+    """pending_for_managers runs SQL built once with a stand-in id: every parameter but the user's
+    id must be the same for everyone (no date or other per-call value may be frozen in it)."""
+    xiqing, officer, manager = world
+    fill(xiqing, officer, 1)
+    stand_in = pending_query(get_user_model()(pk=STAND_IN)).query.sql_with_params()
+    for user in (manager, officer, make_user(Role.ADMINISTRATOR)):
+        sql, params = pending_query(user).query.sql_with_params()
+        assert sql == stand_in[0]
+        assert params == tuple(user.pk if value == STAND_IN else value for value in stand_in[1])
+        assert params.count(user.pk) == stand_in[1].count(STAND_IN) >= 6
+        assert pending_for_managers(user) == pending_query(user).get()
 
 
 def test_managers_see_a_badge_per_kind_and_officers_none(client, world):
