@@ -23,23 +23,23 @@ SQLITE = [
     f"WHEN {CHANGED} BEGIN {REMOVE}; {ADD}; END",
 ]
 POSTGRESQL = [
-    f"""CREATE FUNCTION submitted_count() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION measures_submitted_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN {REMOVE}; END IF;
     IF TG_OP <> 'DELETE' THEN {ADD}; END IF;
     RETURN NULL;
 END $$""",
     f"CREATE TRIGGER submitted_count_insert_delete AFTER INSERT OR DELETE ON {REPORTS} "
-    "FOR EACH ROW EXECUTE FUNCTION submitted_count()",
+    "FOR EACH ROW EXECUTE FUNCTION measures_submitted_count()",
     f"CREATE TRIGGER submitted_count_update AFTER UPDATE OF state, period_id ON {REPORTS} FOR EACH ROW "
-    f"WHEN ({CHANGED.replace('IS NOT', 'IS DISTINCT FROM')}) EXECUTE FUNCTION submitted_count()",
+    f"WHEN ({CHANGED.replace('IS NOT', 'IS DISTINCT FROM')}) EXECUTE FUNCTION measures_submitted_count()",
 ]
 DROP = {
     "sqlite": [f"DROP TRIGGER IF EXISTS submitted_count_{name}" for name in ("insert", "delete", "update")],
     "postgresql": [
         f"DROP TRIGGER IF EXISTS submitted_count_insert_delete ON {REPORTS}",
         f"DROP TRIGGER IF EXISTS submitted_count_update ON {REPORTS}",
-        "DROP FUNCTION IF EXISTS submitted_count()",
+        "DROP FUNCTION IF EXISTS measures_submitted_count()",
     ],
 }
 
