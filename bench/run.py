@@ -302,7 +302,9 @@ def gunicorn_wrk(target, args):
             status, size = fetch(url, cookie if with_cookie else None)
             if status != 200:
                 raise BenchError(f"{url} answered {status} under gunicorn (expected 200; HTTPS redirect?)")
-            wrk(url, cookie if with_cookie else None, 2, args.wrk_connections, 2)  # warm the workers
+            # Each fresh worker spends a second or two on its first request (imports, templates,
+            # the first query plans): warm them all before measuring, or the figure is start-up.
+            wrk(url, cookie if with_cookie else None, max(5, 2 * workers), args.wrk_connections, 2)
             results[name] = {
                 **wrk(url, cookie if with_cookie else None, args.wrk_seconds, args.wrk_connections, 2),
                 "bytes": size,
