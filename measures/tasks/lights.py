@@ -16,12 +16,21 @@ def ended_by(moment, period):
     return moment is not None and timezone.localdate(moment) <= period.end
 
 
+def _not_started_after(status, deadline, today):
+    """Reported as not started (未启动) when the period's deadline has passed: the task is behind,
+    not "not yet due". Only a reported status reaches this (an unsubmitted report is red by then)."""
+    return status == TaskStatus.NOT_STARTED and deadline is not None and today > deadline
+
+
 def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=False, withdrawn=False):
     """`status`/`state` are the current period's report's, or None when there is no report.
 
     Red: blocked, deadline passed without submission, or a milestone overdue.
-    Yellow: delayed, or the deadline within seven days and not yet submitted.
+    Yellow: delayed, the deadline within seven days and not yet submitted, or reported as not
+    started once the deadline has passed.
     Green: submitted on track or completed.
+    None (grey, "not yet due") is left only for what is not due yet: a task whose period's deadline
+    has passed is never drawn as not yet due.
     """
     if withdrawn:
         return Light.WITHDRAWN
@@ -32,7 +41,7 @@ def light_for(*, status, state, deadline, today, overdue_milestones=0, closed=Fa
         return Light.RED
     if deadline is not None and today > deadline and not submitted:
         return Light.RED
-    if status == TaskStatus.DELAYED:
+    if status == TaskStatus.DELAYED or _not_started_after(status, deadline, today):
         return Light.YELLOW
     if deadline is not None and not submitted and deadline - today <= datetime.timedelta(days=WARNING_DAYS):
         return Light.YELLOW
@@ -66,6 +75,8 @@ def light_reasons(*, status, state, deadline, today, overdue_milestones=0, close
             reasons.append(_("Deadline %(date)s within 7 days, not submitted") % {"date": deadline})
     if status == TaskStatus.DELAYED:
         reasons.append(_("Reported as delayed"))
+    if submitted and _not_started_after(status, deadline, today):
+        reasons.append(_("Reported as not started after the deadline %(date)s") % {"date": deadline})
     if not reasons and submitted and status in (TaskStatus.ON_TRACK, TaskStatus.COMPLETED):
         reasons.append(_("Reported on track or completed"))
     return reasons
