@@ -8,19 +8,21 @@ from measures.periods.selectors import current_of
 
 
 class DashboardForm(forms.Form):
-    """Which plan and period the dashboard shows; defaults to the first plan's current period.
+    """Which plan and period the dashboard shows; defaults to the current period of `default`
+    (the view passes the plan with reporting to show), else of the first plan.
 
     Plain choice fields over lists read once, so rendering the form costs no further queries."""
 
     plan = forms.ChoiceField(required=False, label=_("Plan"))
     period = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Period"))
 
-    def __init__(self, *args, plans, **kwargs):
+    def __init__(self, *args, plans, default=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.plans = list(plans)
         self.fields["plan"].choices = [(plan.code, plan.display_title) for plan in self.plans]
         code = self.data.get("plan") if self.is_bound else None
-        self.plan = next((p for p in self.plans if p.code == code), self.plans[0] if self.plans else None)
+        fallback = default if default is not None else (self.plans[0] if self.plans else None)
+        self.plan = next((p for p in self.plans if p.code == code), fallback)
         self.periods = (
             list(ReportingPeriod.objects.filter(plan=self.plan).order_by("-start")) if self.plan else []
         )

@@ -379,3 +379,19 @@ def period_history(*, tasks, periods, zones, groups, today, complete=False):
             )
         series.append({"zone": zone, "points": points})
     return {"periods": periods, "series": series}
+
+
+def plan_with_reporting(plans):
+    """The plan a dashboard opens on when none is chosen or remembered: the one whose zones
+    reported last (a submitted or accepted report, REPORTED_STATES), so a first visit does not
+    land on a plan with nothing to show; with no report anywhere, the first plan. One query."""
+    from measures.models import ProgressReport
+
+    plans = list(plans)
+    latest = (
+        ProgressReport.objects.filter(state__in=REPORTED_STATES, period__plan__in=[p.pk for p in plans])
+        .order_by(F("submitted_on").desc(nulls_last=True), "-pk")
+        .values_list("period__plan_id", flat=True)
+        .first()
+    )
+    return next((p for p in plans if p.pk == latest), plans[0] if plans else None)

@@ -37,7 +37,13 @@ STATUS_COLOURS = {
 def dashboard(request):
     ensure(can_review(request.user))
     plans = Plan.objects.filter(zones__tasks__isnull=False).distinct().order_by("code")
-    form = DashboardForm(remembered_plan(request), plans=plans)
+    data = remembered_plan(request)
+    plans = list(plans)
+    # Neither chosen nor remembered (a first visit): the plan with reporting to show, not the
+    # first by code (the five-year plan, often with nothing reported yet). Read only then.
+    chosen = data.get("plan") if data else None
+    default = None if chosen in {p.code for p in plans} else reads.plan_with_reporting(plans)
+    form = DashboardForm(data, plans=plans, default=default)
     plan, period = form.chosen()
     # Saved only when it changes: a session write is a query on every page that makes one.
     if plan is not None and request.GET.get("plan") == plan.code != request.session.get(PLAN_KEY):

@@ -2,11 +2,15 @@
 instead of counted from its reports; they equal the counted ones, and reopening drops them. And
 every table of the dashboard adds up to the same totals."""
 
+import datetime
+
 import pytest
 
+from core.roles import Role
 from measures import services
+from measures.choices import ReportState, TaskStatus
 from measures.models import LockedPeriodFigures, ProgressReport, ReportingPeriod
-from tests.factories import make_task
+from tests.factories import make_task, make_user
 from tests.helpers import SESSION
 from tests.measures.dashboard.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
 from tests.measures.dashboard.test_dashboard_drill import varied  # noqa: F401 (fixture)
@@ -115,8 +119,9 @@ def test_the_plan_chosen_is_remembered_across_visits(client, manager, reported):
     )
     make_task(zone=Zone.objects.create(plan=other, code="aaa-zone", name="甲区", annex_number=1))
     client.force_login(manager)
-    # The first plan by code is the default.
-    assert client.get("/").context["plan"] == other
+    # A first visit opens on the plan with reporting to show, not the first by code.
+    assert client.get("/").context["plan"] == reported.plan
+    assert client.get("/", {"plan": other.code}).context["plan"] == other
     assert client.get("/", {"plan": reported.plan.code}).context["plan"] == reported.plan
     # A later visit without a choice shows the plan chosen, until another is chosen.
     assert client.get("/").context["plan"] == reported.plan
@@ -126,4 +131,32 @@ def test_the_plan_chosen_is_remembered_across_visits(client, manager, reported):
     session = client.session
     session["dashboard_plan"] = "gone"
     session.save()
+    assert client.get("/").context["plan"] == reported.plan
+
+
+def test_a_first_visit_opens_on_the_plan_that_reported_last(client, manager, reported):  # noqa: F811
+    """Both plans with reports: the one whose report was submitted last; a draft is not reporting;
+    with nothing reported anywhere, the first plan by code."""
+    other = Plan.objects.create(code="aaa-first", title="另一方案")
+    theirs = ReportingPeriod.objects.create(
+        plan=other, name="他期", start=reported.start, end=reported.end, deadline=reported.deadline
+    )
+    task = make_task(zone=Zone.objects.create(plan=other, code="aaa-zone", name="甲区", annex_number=1))
+    latest = ProgressReport.objects.filter(period=reported).order_by("-submitted_on").first().submitted_on
+    officer = make_user(Role.OFFICER, zones=[task.zone])
+    report = services.save_report(
+        task=task, period=theirs, user=officer, data={"status": TaskStatus.ON_TRACK, "percent_complete": 5}
+    )
+    client.force_login(manager)
+    assert client.get("/").context["plan"] == reported.plan
+    ProgressReport.objects.filter(pk=report.pk).update(
+        state=ReportState.SUBMITTED, submitted_on=latest + datetime.timedelta(days=1)
+    )
+    assert client.get("/").context["plan"] == other
+    # Chosen once, it is remembered even though the other plan reported last.
+    client.get("/", {"plan": reported.plan.code})
+    assert client.get("/").context["plan"] == reported.plan
+    ProgressReport.objects.all().delete()
+    client.logout()
+    client.force_login(manager)
     assert client.get("/").context["plan"] == other
