@@ -3,12 +3,13 @@ from django.db import connections
 from django.db.models import IntegerField, Subquery
 from django.utils.functional import SimpleLazyObject
 
-from core.access import access_for
+from core.access import access_for, can_review_report
 from indicators.choices import ValueState
 from indicators.models import IndicatorValue
 from measures.choices import AdjustmentState, OutcomeState
 from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
 from measures.reporting.models import awaiting_review_count
+from measures.review.selectors import waiting_for
 from measures.signoff.selectors import signoff_queue, signs_off
 from notifications.models import Escalation
 
@@ -135,6 +136,15 @@ def navigation(request):
     }
     if access.is_manager:
         context["nav_pending"] = SimpleLazyObject(lambda: pending_for_managers(user))
+    # Review: whoever the workbench lets in (core.access.can_review_report), a manager's deputy in
+    # range too; a manager's badge is read with their other counts, a deputy's on its own (lazily).
+    context["nav_review"] = can_review_report(user)
+    if context["nav_review"]:
+        context["nav_review_count"] = SimpleLazyObject(
+            lambda: {
+                "count": context["nav_pending"]["reports"] if access.is_manager else waiting_for(user).count()
+            }
+        )
     # Zone leaders and their deputies: the reports waiting for their sign-off (one query, lazily).
     context["nav_signoff"] = signs_off(user)
     if context["nav_signoff"]:

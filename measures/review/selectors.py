@@ -94,6 +94,12 @@ def authored_by(user):
 ORDER = ("submitted_at", "pk")
 
 
+def waiting_for(user):
+    """The reports waiting for review that `user` may decide (the top bar's badge for a manager's
+    deputy): the queue's, without those `user` or the manager they stand in for wrote (four eyes)."""
+    return ProgressReport.objects.awaiting_review().exclude(authored_by(user))
+
+
 def queue_queryset(queryset, user, today):
     """The filtered queue, oldest submission first (they have waited longest), with what each
     row shows: its task and zone, period, author, overdue milestones and whether `user` wrote it.

@@ -12,7 +12,7 @@ from core.roles import Role
 from indicators import services as indicator_services
 from measures import services
 from measures.choices import AdjustmentKind, OutcomeType
-from measures.models import Task
+from measures.models import ReportingPeriod, Task
 from portal.context_processors import STAND_IN, pending_for_managers, pending_query, section_of
 from tests.factories import make_period, make_user, submit_outcome_with_evidence
 from tests.indicators.conftest import make_indicator
@@ -196,3 +196,43 @@ def test_the_current_section_is_marked_in_the_top_bar(client, world):
     ):
         page = client.get(url).content.decode()
         assert re.findall(r'<a href="([^"]*)" aria-current="page"', page) == [link], url
+
+
+@pytest.mark.parametrize(("language", "title"), [("en", "reports await review"), ("zh-hans", "份报告待审核")])
+def test_the_review_link_and_badge_reach_whoever_the_workbench_lets_in(client, world, language, title):
+    """A manager's deputy in range reaches the workbench (core.access.can_review_report), so the top
+    bar shows them Review with the count they may decide (four eyes: not their own submission);
+    out of range, or an officer, no link."""
+    from tests.measures.review.test_review_workbench import name_managers_deputy
+
+    xiqing, officer, manager = world
+    fill(xiqing, officer, 2)
+    deputy = make_user(Role.OFFICER, zones=[xiqing])
+    later = make_user(Role.OFFICER, zones=[xiqing])
+    name_managers_deputy(manager, deputy)
+    name_managers_deputy(manager, later, starts_in=3)
+    # One more report waits, submitted by the deputy: the manager may decide it, the deputy not.
+    task = Task.objects.filter(zone=xiqing).order_by("-number").first()
+    period = ReportingPeriod.objects.get(
+        plan=xiqing.plan, start__lte=timezone.localdate(), end__gte=timezone.localdate()
+    )
+    report = services.save_report(
+        task=task,
+        period=period,
+        user=deputy,
+        data={"status": "on_track", "percent_complete": 5, "progress": "进展"},
+    )
+    services.submit_report(report=report, user=deputy)
+    client.cookies["django_language"] = language
+    link = re.compile(
+        r'<a href="/reviews/" id="nav-review"[^>]*>[^<]*(?:<span class="nav-badge" title="([^"]+)">(\d+))?'
+    )
+    for user, expected in ((manager, "3"), (deputy, "2")):
+        client.force_login(user)
+        found = link.search(client.get("/my/").content.decode())
+        assert found and found[2] == expected and title in found[1], (user, found)
+        assert client.get("/reviews/").status_code == 200
+    for user in (later, officer):
+        client.force_login(user)
+        assert 'id="nav-review"' not in client.get("/my/").content.decode()
+        assert client.get("/reviews/").status_code == 403
