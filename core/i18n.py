@@ -56,3 +56,21 @@ ENGLISH_UNITS = {
 
 def unit_name(unit):
     return localized(unit, ENGLISH_UNITS.get(unit, ""))
+
+
+# Chinese letters, and the full-width punctuation set against them without spaces.
+_CJK_LETTER = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = f"{_CJK_LETTER}\u3000-\u303f\uff00-\uffef"
+_SPACES_BY_CJK = re.compile(f"(?<=[{_CJK}]) +| +(?=[{_CJK}])")
+_LATIN_AFTER_CJK = re.compile(f"(?<=[{_CJK_LETTER}])(?=[A-Za-z0-9])")
+_CJK_AFTER_LATIN = re.compile(f"(?<=[A-Za-z0-9])(?=[{_CJK_LETTER}])")
+
+
+def cjk_spacing(text):
+    """A sentence with names and dates put into it, spaced one way in Chinese: nothing between
+    Chinese characters (张三于, 代张三), one space between Chinese and Latin letters or digits
+    (于 2026-04-05 10:00 报送, manager 于). Other languages are left as written."""
+    if english_active() or not text:
+        return text
+    text = _SPACES_BY_CJK.sub("", str(text))
+    return _CJK_AFTER_LATIN.sub(" ", _LATIN_AFTER_CJK.sub(" ", text))

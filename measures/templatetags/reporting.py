@@ -7,7 +7,9 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.i18n import cjk_spacing
 from measures.choices import Assessment, EventKind, Light, ReportState, TaskStatus
 from measures.models import ProgressReport
 from measures.reporting.models import REPORT_FIELDS
@@ -160,6 +162,47 @@ def event_lines(event, agencies=None):
             % {"tasks": changes.get("tasks"), "recipients": changes.get("recipients")}
         )
     return lines
+
+
+# Who did what, when: the history's sentences, worded here once and spaced one way (cjk_spacing),
+# so no page sets a name against its verb differently (张三于 … 退回 vs 张三 于 … 退回).
+HISTORY_SENTENCES = {
+    "edited": gettext_lazy("Last edited by %(who)s on %(when)s."),
+    "saved": gettext_lazy("Last saved by %(who)s on %(when)s."),
+    "submitted": gettext_lazy("Submitted by %(who)s on %(when)s."),
+    "signed_off": gettext_lazy("Signed off by %(who)s on %(when)s."),
+    "accepted": gettext_lazy("Accepted by %(who)s on %(when)s."),
+    "sent_back": gettext_lazy("Sent back by the zone leader %(who)s on %(when)s."),
+    "returned": gettext_lazy("Returned by %(who)s on %(when)s."),
+    "closed": gettext_lazy("Closed off by %(who)s on %(when)s."),
+    "reopened": gettext_lazy("Reopened by %(who)s on %(when)s:"),
+    "proposed": gettext_lazy("Proposed by %(who)s on %(when)s"),
+}
+
+
+def person(user):
+    return (user.get_full_name() or user.username) if user is not None else "—"
+
+
+@register.simple_tag
+def history_line(kind, who, when, on_behalf_of=None):
+    """One sentence of HISTORY_SENTENCES for `who` (a user) at `when` (already formatted), with
+    the person stood in for when a deputy acted."""
+    line = HISTORY_SENTENCES[kind] % {"who": person(who), "when": when}
+    if on_behalf_of is not None:
+        line = f"{line} {_('(deputy for %(principal)s)') % {'principal': person(on_behalf_of)}}"
+    return cjk_spacing(line)
+
+
+@register.simple_tag
+def actor_name(event):
+    """Who took a history step: the person, or "<deputy> for <them>" when a deputy acted."""
+    if getattr(event, "on_behalf_of_id", None) is None:
+        return cjk_spacing(person(event.actor))
+    return cjk_spacing(
+        _("%(deputy)s for %(principal)s")
+        % {"deputy": person(event.actor), "principal": person(event.on_behalf_of)}
+    )
 
 
 @register.filter
