@@ -149,6 +149,38 @@ def reports_shown_to(user, prefix=""):
     return Q(**{f"{prefix}state__in": REPORTED_STATES}) | Q(**{f"{prefix}task_id__in": led})
 
 
+def unsubmitted_listed_for(user, *, drafts=False):
+    """The one rule of whose unsubmitted reports (not in REPORTED_STATES: a draft, a returned
+    report being edited again, one awaiting the zone leader's sign-off) a list shows as the zone's
+    report, its status, percent and text (the task list and its export, the zone and agency pages).
+    A zone's own people (officers, leaders, their deputies) see their zone's; a liaison sees what
+    reports_shown_to lets them read (the drafts of the tasks their agency leads); managers, and
+    whoever reads every zone (sees_everything), see them only when they ask (`drafts`: the task
+    list's filter by an unsubmitted state or its "include drafts" choice).
+
+    None: every report read is shown; otherwise the ids of the zones whose unsubmitted reports are
+    still shown (the user's own). Lights and counts are not affected: they read the saved report
+    by their own rules (light_for, REPORTED_STATES)."""
+    access = access_for(user)
+    if drafts or not access.sees_everything:
+        return None
+    return access.seen_zone_ids
+
+
+def listed_reports(user, *, drafts=False):
+    """unsubmitted_listed_for() as a Q on ProgressReport (an empty Q when every report is shown)."""
+    own = unsubmitted_listed_for(user, drafts=drafts)
+    if own is None:
+        return Q()
+    return Q(state__in=REPORTED_STATES) | Q(task__zone_id__in=own)
+
+
+def is_listed(report_state, zone_id, own_zones):
+    """Whether a report in `report_state` of a task of `zone_id` is shown, for the zones
+    unsubmitted_listed_for() gave (None: all)."""
+    return own_zones is None or report_state in REPORTED_STATES or zone_id in own_zones
+
+
 # Who wrote or submitted a report: none of them may accept or return it (four eyes).
 AUTHOR_KINDS = (EventKind.CREATED, EventKind.EDITED, EventKind.SUBMITTED)
 
@@ -163,6 +195,10 @@ AWAITING_REVIEW = Q(
 class ProgressReportQuerySet(models.QuerySet):
     def shown_to(self, user):
         return self.filter(reports_shown_to(user))
+
+    def listed_to(self, user, *, drafts=False):
+        """What a list shows `user` as the zones' reports (unsubmitted_listed_for)."""
+        return self.filter(reports_shown_to(user) & listed_reports(user, drafts=drafts))
 
     def awaiting_signoff(self):
         """The one rule of which reports wait for their zone leader's sign-off (AWAITING_SIGNOFF_STATES):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.access import review_capacity
-from measures.choices import EventKind, Light
+from measures.choices import REPORTED_STATES, EventKind, Light
 from measures.models import Evidence, Milestone, ProgressReport, ReportEvent
 from measures.reporting.models import AUTHOR_KINDS
 from measures.tasks.lights import light_for
@@ -147,9 +147,11 @@ def next_in_queue(queryset, user, after):
 
 
 def previous_report(report):
-    """The task's report for the period before (the latest earlier one of the plan), or None."""
+    """The task's report for the period before (the latest earlier one of the plan the zone
+    submitted: a draft never submitted is not what the zone reported), or None."""
     return (
         ProgressReport.objects.filter(
+            state__in=REPORTED_STATES,
             task_id=report.task_id,
             period__plan_id=report.period.plan_id,
             period__start__lt=report.period.start,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import DisplayNamesFilterSet, OrderingFilter
 from core.instances import loaded
 from core.widgets import QuickSelect
-from measures.choices import AgencyRole, ReportState, TaskStatus
+from measures.choices import REPORTED_STATES, AgencyRole, ReportState, TaskStatus
 from measures.dashboard.selectors import LIGHT_ORDER, NO_REPORT, drilled
 from measures.models import Task, TaskAgency, TaskCategory
 from measures.periods.selectors import current_periods
@@ -93,6 +93,11 @@ class TaskFilter(django_filters.FilterSet):
         empty_label=_("Any state"),
         widget=QuickSelect,
     )
+    # Selects nothing: shows the zones' unsubmitted reports in the rows to those who see them only
+    # when they ask (reporting.unsubmitted_listed_for), as a filter by such a state does too.
+    drafts = django_filters.BooleanFilter(
+        method="keep", label=_("Show the zones' drafts"), widget=forms.CheckboxInput
+    )
     reported = django_filters.ChoiceFilter(
         choices=[("on_time", _("On time")), ("late", _("Late")), ("missing", _("Missing"))],
         method="drill",
@@ -103,7 +108,17 @@ class TaskFilter(django_filters.FilterSet):
 
     class Meta:
         model = Task
-        fields = ["q", "plan", "zone", "category", "agency", "role", "period", *DRILL]
+        fields = ["q", "plan", "zone", "category", "agency", "role", "period", *DRILL, "drafts"]
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def drafts_asked(self):
+        """Whether the list is asked for unsubmitted reports: the choice, or a filter by a state
+        that is not reported (a draft, returned, awaiting sign-off)."""
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        state = data.get("state")
+        return bool(data.get("drafts")) or (bool(state) and state not in REPORTED_STATES)
 
     def by_role(self, queryset, name, value):
         """Tasks the chosen agency serves in this role, or any agency when none is chosen."""

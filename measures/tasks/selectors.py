@@ -18,7 +18,7 @@ from measures.changes.selectors import previous_period, task_change_from
 from measures.choices import EventKind, ReportState
 from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task
 from measures.periods.selectors import current_periods, plan_periods
-from measures.reporting.models import reports_shown_to
+from measures.reporting.models import is_listed, reports_shown_to, unsubmitted_listed_for
 from measures.tasks.lights import light_for, light_reasons
 
 
@@ -51,8 +51,11 @@ def with_period_report(tasks, period_ids, today, *, user=None):
     )
 
 
-def attach_lights(tasks, period_by_plan, today):
-    """Give each annotated task its period, light and the light's reasons."""
+def attach_lights(tasks, period_by_plan, today, *, user=None, drafts=False):
+    """Give each annotated task its period, light and the light's reasons. With `user`, a report
+    the list may not show as the zone's (reporting.unsubmitted_listed_for: a draft, to a manager who
+    did not ask) keeps its light but loses its status and percent, as if none had been submitted."""
+    own_zones = unsubmitted_listed_for(user, drafts=drafts) if user is not None else None
     for task in tasks:
         period = period_by_plan.get(task.zone.plan_id)
         values = {
@@ -67,6 +70,9 @@ def attach_lights(tasks, period_by_plan, today):
         task.period = period
         task.light = light_for(**values)
         task.light_reasons = light_reasons(**values)
+        task.report_listed = is_listed(task.report_state, task.zone_id, own_zones)
+        if task.report_state is not None and not task.report_listed:
+            task.report_status = task.report_percent = None
     return tasks
 
 

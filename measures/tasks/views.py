@@ -33,6 +33,7 @@ from measures.models import ReportingPeriod
 from measures.periods import selectors as period_selectors
 from measures.periods.forms import PeriodChoiceForm
 from measures.reporting.forms import CloseOffForm, ReviewForm
+from measures.reporting.models import unsubmitted_listed_for
 from measures.reporting.services import AUTHOR_KINDS, SIGNOFF_KINDS
 from measures.signoff.forms import SignoffForm
 from measures.tasks import export, selectors
@@ -63,7 +64,13 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        selectors.attach_lights(context["tasks"], self.periods, selectors.timezone.localdate())
+        # A zone's unsubmitted report shows as its report only to its own people, or when asked.
+        user = self.request.user
+        drafts = context["filter"].drafts_asked()
+        selectors.attach_lights(
+            context["tasks"], self.periods, selectors.timezone.localdate(), user=user, drafts=drafts
+        )
+        context["offers_drafts"] = unsubmitted_listed_for(user) is not None
         # A link from the dashboard names its period; the page says which one it is listing.
         chosen = context["filter"].form.cleaned_data.get("period") if context["filter"].is_bound else None
         context["period_shown"] = next(

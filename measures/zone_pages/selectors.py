@@ -44,7 +44,7 @@ def zone_detail(user, code, today=None):
     zone.period = periods.get(zone.plan_id)
     zone.visible_categories = [c for c in zone.categories.all() if c.tasks.all()]
     all_tasks = [task for category in zone.visible_categories for task in category.tasks.all()]
-    task_selectors.attach_lights(all_tasks, periods, today)
+    task_selectors.attach_lights(all_tasks, periods, today, user=user)
     zone.light_counts = _count_lights(all_tasks)
     zone.reported_count = sum(
         1

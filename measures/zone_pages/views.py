@@ -63,7 +63,7 @@ def _render_agency(request, pk, status=200, answer_form=None):
             item.answer_form = AnswerForm(prefix=f"answer-{item.pk}")
     zones = visible_zones(request.user).filter(tasks__agency_links__agency=agency).distinct()
     task_filter = AgencyTaskFilter(request.GET or None, queryset=tasks, zones=zones.order_by("annex_number"))
-    shown = attach_lights(list(task_filter.qs), periods, timezone.localdate())
+    shown = attach_lights(list(task_filter.qs), periods, timezone.localdate(), user=request.user)
     return render(
         request,
         "zones/agency_detail.html",
