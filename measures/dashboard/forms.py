@@ -23,6 +23,13 @@ class DashboardForm(forms.Form):
         code = self.data.get("plan") if self.is_bound else None
         fallback = default if default is not None else (self.plans[0] if self.plans else None)
         self.plan = next((p for p in self.plans if p.code == code), fallback)
+        if self.plan is not None and code != self.plan.code:
+            # The choice shows the plan the page shows, not the first option.
+            if self.is_bound:
+                self.data = self.data.copy()
+                self.data["plan"] = self.plan.code
+            else:
+                self.initial["plan"] = self.plan.code
         self.periods = (
             list(ReportingPeriod.objects.filter(plan=self.plan).order_by("-start")) if self.plan else []
         )

@@ -148,7 +148,13 @@ def test_a_first_visit_opens_on_the_plan_that_reported_last(client, manager, rep
         task=task, period=theirs, user=officer, data={"status": TaskStatus.ON_TRACK, "percent_complete": 5}
     )
     client.force_login(manager)
-    assert client.get("/").context["plan"] == reported.plan
+    response = client.get("/")
+    assert response.context["plan"] == reported.plan
+    # The plan choice shows it too, not its first option.
+    assert f'<option value="{reported.plan.code}" selected>' in response.content.decode()
+    assert (
+        f'<option value="{reported.plan.code}" selected>' in client.get("/", {"period": "x"}).content.decode()
+    )
     ProgressReport.objects.filter(pk=report.pk).update(
         state=ReportState.SUBMITTED, submitted_on=latest + datetime.timedelta(days=1)
     )
