@@ -38,8 +38,7 @@ def tasks(user):
     latest period it has one for); with_latest_reports() reads those reports for one page at once."""
     latest = (
         ProgressReport.objects.filter(task=OuterRef("pk"))
-        # A manager's list shows the zone's latest report it has submitted, not a draft.
-        .listed_to(user)
+        .shown_to(user)
         .order_by("-period__start", "-pk")
         .values("pk")[:1]
     )

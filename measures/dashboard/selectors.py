@@ -25,6 +25,7 @@ from django.db.models import (
     FilteredRelation,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -381,17 +382,29 @@ def period_history(*, tasks, periods, zones, groups, today, complete=False):
     return {"periods": periods, "series": series}
 
 
-def plan_with_reporting(plans):
-    """The plan a dashboard opens on when none is chosen or remembered: the one whose zones
-    reported last (a submitted or accepted report, REPORTED_STATES), so a first visit does not
-    land on a plan with nothing to show; with no report anywhere, the first plan. One query."""
-    from measures.models import ProgressReport
+def with_latest_reporting(plans):
+    """`plans` (a Plan queryset) annotated with the start of their latest period with a submitted
+    or accepted report (REPORTED_STATES), in the same query: an EXISTS per period, which stops at
+    the first report found."""
+    from measures.models import ProgressReport, ReportingPeriod
 
-    plans = list(plans)
+    reported = ProgressReport.objects.filter(period=OuterRef("pk"), state__in=REPORTED_STATES)
     latest = (
-        ProgressReport.objects.filter(state__in=REPORTED_STATES, period__plan__in=[p.pk for p in plans])
-        .order_by(F("submitted_on").desc(nulls_last=True), "-pk")
-        .values_list("period__plan_id", flat=True)
-        .first()
+        ReportingPeriod.objects.filter(plan=OuterRef("pk"))
+        .filter(Exists(reported))
+        .order_by("-start")
+        .values("start")[:1]
     )
-    return next((p for p in plans if p.pk == latest), plans[0] if plans else None)
+    return plans.annotate(latest_reporting=Subquery(latest))
+
+
+def plan_with_reporting(plans):
+    """The plan a dashboard opens on when none is chosen or remembered: the one with the latest
+    period its zones reported in (with_latest_reporting), so a first visit does not land on a plan
+    with nothing to show; among equals, and with nothing reported anywhere, the first plan."""
+    plans = list(plans)
+    reporting = [p for p in plans if getattr(p, "latest_reporting", None) is not None]
+    if not reporting:
+        return plans[0] if plans else None
+    latest = max(p.latest_reporting for p in reporting)
+    return next(p for p in reporting if p.latest_reporting == latest)

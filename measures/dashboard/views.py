@@ -36,11 +36,13 @@ STATUS_COLOURS = {
 
 def dashboard(request):
     ensure(can_review(request.user))
-    plans = Plan.objects.filter(zones__tasks__isnull=False).distinct().order_by("code")
+    plans = reads.with_latest_reporting(
+        Plan.objects.filter(zones__tasks__isnull=False).distinct().order_by("code")
+    )
     data = remembered_plan(request)
     plans = list(plans)
     # Neither chosen nor remembered (a first visit): the plan with reporting to show, not the
-    # first by code (the five-year plan, often with nothing reported yet). Read only then.
+    # first by code (the five-year plan, often with nothing reported yet).
     chosen = data.get("plan") if data else None
     default = None if chosen in {p.code for p in plans} else reads.plan_with_reporting(plans)
     form = DashboardForm(data, plans=plans, default=default)

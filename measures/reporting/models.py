@@ -167,14 +167,6 @@ def unsubmitted_listed_for(user, *, drafts=False):
     return access.seen_zone_ids
 
 
-def listed_reports(user, *, drafts=False):
-    """unsubmitted_listed_for() as a Q on ProgressReport (an empty Q when every report is shown)."""
-    own = unsubmitted_listed_for(user, drafts=drafts)
-    if own is None:
-        return Q()
-    return Q(state__in=REPORTED_STATES) | Q(task__zone_id__in=own)
-
-
 def is_listed(report_state, zone_id, own_zones):
     """Whether a report in `report_state` of a task of `zone_id` is shown, for the zones
     unsubmitted_listed_for() gave (None: all)."""
@@ -195,10 +187,6 @@ AWAITING_REVIEW = Q(
 class ProgressReportQuerySet(models.QuerySet):
     def shown_to(self, user):
         return self.filter(reports_shown_to(user))
-
-    def listed_to(self, user, *, drafts=False):
-        """What a list shows `user` as the zones' reports (unsubmitted_listed_for)."""
-        return self.filter(reports_shown_to(user) & listed_reports(user, drafts=drafts))
 
     def awaiting_signoff(self):
         """The one rule of which reports wait for their zone leader's sign-off (AWAITING_SIGNOFF_STATES):

@@ -133,9 +133,8 @@ def test_dashboard_query_count_does_not_grow(client, manager, reported, django_a
     # access, plans, the plan's periods, tasks with report subqueries, zones, categories,
     # agency links, agencies, per-period aggregates, the navigation's count of unanswered major
     # matters (managers only); the comparison with the last period's tasks, reports and
-    # milestones (measures.changes); the verified progress per zone (measures.review); the plan
-    # with reporting to show, as no plan is chosen or remembered (dashboard.plan_with_reporting)
-    with django_assert_num_queries(SESSION + 15):
+    # milestones (measures.changes); the verified progress per zone (measures.review)
+    with django_assert_num_queries(SESSION + 14):
         client.get("/")
     zone = Zone.objects.get(code="ziya")
     officer = make_user(Role.OFFICER, zones=[zone])

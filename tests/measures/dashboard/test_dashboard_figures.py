@@ -135,14 +135,15 @@ def test_the_plan_chosen_is_remembered_across_visits(client, manager, reported):
 
 
 def test_a_first_visit_opens_on_the_plan_that_reported_last(client, manager, reported):  # noqa: F811
-    """Both plans with reports: the one whose report was submitted last; a draft is not reporting;
-    with nothing reported anywhere, the first plan by code."""
+    """Both plans with reports: the one with the latest period reported in; a draft is not
+    reporting; with nothing reported anywhere, the first plan by code."""
     other = Plan.objects.create(code="aaa-first", title="另一方案")
+    # A period of the other plan that started a day after the reported one.
+    day = datetime.timedelta(days=1)
     theirs = ReportingPeriod.objects.create(
-        plan=other, name="他期", start=reported.start, end=reported.end, deadline=reported.deadline
+        plan=other, name="他期", start=reported.start + day, end=reported.end, deadline=reported.deadline
     )
     task = make_task(zone=Zone.objects.create(plan=other, code="aaa-zone", name="甲区", annex_number=1))
-    latest = ProgressReport.objects.filter(period=reported).order_by("-submitted_on").first().submitted_on
     officer = make_user(Role.OFFICER, zones=[task.zone])
     report = services.save_report(
         task=task, period=theirs, user=officer, data={"status": TaskStatus.ON_TRACK, "percent_complete": 5}
@@ -155,12 +156,15 @@ def test_a_first_visit_opens_on_the_plan_that_reported_last(client, manager, rep
     assert (
         f'<option value="{reported.plan.code}" selected>' in client.get("/", {"period": "x"}).content.decode()
     )
-    ProgressReport.objects.filter(pk=report.pk).update(
-        state=ReportState.SUBMITTED, submitted_on=latest + datetime.timedelta(days=1)
-    )
+    ProgressReport.objects.filter(pk=report.pk).update(state=ReportState.SUBMITTED)
     assert client.get("/").context["plan"] == other
     # Chosen once, it is remembered even though the other plan reported last.
     client.get("/", {"plan": reported.plan.code})
+    assert client.get("/").context["plan"] == reported.plan
+    # A later period of the first plan with a report submitted: it has the latest reporting.
+    ReportingPeriod.objects.filter(pk=reported.pk).update(start=reported.start + 2 * day)
+    client.logout()
+    client.force_login(manager)
     assert client.get("/").context["plan"] == reported.plan
     ProgressReport.objects.all().delete()
     client.logout()
