@@ -510,7 +510,7 @@ def step_dashboard(args):
         start = time.perf_counter()
         locked = 0
         for period in past:
-            services.lock_period(period=period, user=manager)
+            services.lock_period(period=period, user=manager, confirm_waiting=True)
             locked += 1
         result["locked_periods"] = locked
         result["lock_seconds"] = time.perf_counter() - start
