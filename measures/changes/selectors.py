@@ -23,7 +23,22 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from core.instances import loaded
@@ -251,6 +266,14 @@ def counted_reports(task_ids, zone_ids, periods):
     }
 
 
+def _changed_tasks(tasks, period):
+    """The tasks compared: those of the period's plan not withdrawn before the period began."""
+    began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
+    return tasks.filter(zone__plan_id=period.plan_id).filter(
+        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began)
+    )
+
+
 def period_changes(
     *,
     tasks,
@@ -272,10 +295,7 @@ def period_changes(
     as the plan had them then, without the tasks a later revision added). `zones` ({id: Zone})
     saves reading zones a page already has."""
     previous = previous_period(period, periods)
-    began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
-    tasks = tasks.filter(zone__plan_id=period.plan_id).filter(
-        Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began)
-    )
+    tasks = _changed_tasks(tasks, period)
     if zone is not None:
         tasks = tasks.filter(zone=zone)
     result = PeriodChanges(period=period, previous=previous, limit=limit)
@@ -356,3 +376,169 @@ def task_change_from(*, task, period, previous, now, before, milestones):
         milestones_due=due.get(task.pk, 0),
         milestones_met=met.get(task.pk, 0),
     )
+
+
+# Every character str.strip() removes: a problems text of only these names no problem (Side.of),
+# and the database must trim the same ones (full-width spaces are common in Chinese text).
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+class Stripped(Func):
+    """The text with WHITESPACE trimmed from both ends, as str.strip() trims it."""
+
+    function = "TRIM"
+    output_field = CharField()
+
+    def __init__(self, expression):
+        super().__init__(expression, Value(WHITESPACE))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="BTRIM", **extra)
+
+
+def _severity(field):
+    return Case(
+        *(When(**{field: status}, then=Value(rank)) for status, rank in STATUS_SEVERITY.items()),
+        output_field=IntegerField(),
+    )
+
+
+def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
+    """period_changes() for a page that shows the zones' tallies and the biggest movers only (the
+    dashboard), counted in the database: the tallies in one aggregate query grouped by zone, the
+    movers by ORDER BY ... LIMIT, and the milestones due per zone in one more; nothing per task
+    is read. The same rules and numbers as period_changes() (the tests compare them); `rows` stays
+    empty, so changed_rows() is not offered."""
+    previous = previous_period(period, periods)
+    tasks = _changed_tasks(tasks, period)
+    result = SummedChanges(period=period, previous=previous, limit=limit)
+    before_pk = previous.pk if previous else None
+    counted = Q(reports__state__in=REPORTED_STATES)
+    facts = tasks.annotate(
+        now=FilteredRelation("reports", condition=counted & Q(reports__period_id=period.pk)),
+        before=FilteredRelation("reports", condition=counted & Q(reports__period_id=before_pk)),
+    ).annotate(
+        severity_now=_severity("now__status"),
+        severity_before=_severity("before__status"),
+        delta=F("now__percent_complete") - F("before__percent_complete"),
+        problems_now=Stripped("now__problems"),
+        problems_before=Stripped("before__problems"),
+    )
+    named_now = Q(now__pk__isnull=False) & ~Q(problems_now="")
+    named_before = Q(before__pk__isnull=False) & ~Q(problems_before="")
+    sums = (
+        facts.order_by()
+        .values("zone_id")
+        .annotate(
+            tasks=Count("pk"),
+            reported_now=Count("now__pk"),
+            reported_before=Count("before__pk"),
+            percent_now=Sum("now__percent_complete", default=0),
+            percent_before=Sum("before__percent_complete", default=0),
+            worsened=Count("pk", filter=Q(severity_now__gt=F("severity_before"))),
+            improved=Count("pk", filter=Q(severity_now__lt=F("severity_before"))),
+            new_problems=Count("pk", filter=named_now & ~named_before),
+            resolved_problems=Count("pk", filter=named_before & Q(now__pk__isnull=False) & ~named_now),
+        )
+    )
+    sums = {row.pop("zone_id"): row for row in sums}
+    if not sums:
+        return result
+    zones = dict(zones or {})
+    if not set(sums) <= set(zones):
+        zones.update({z.pk: z for z in Zone.objects.filter(pk__in=set(sums) - set(zones))})
+    milestones = (
+        Milestone.objects.filter(task__in=tasks.values("pk"), due__gte=period.start, due__lte=period.end)
+        .order_by()
+        .values("task__zone_id")
+        .annotate(
+            milestones_due=Count("pk"),
+            milestones_met=Count("pk", filter=Q(done_on__isnull=False, done_on__lte=period.end)),
+        )
+    )
+    met = {row.pop("task__zone_id"): row for row in milestones}
+    ordered = sorted(sums, key=lambda pk: (zones[pk].annex_number, pk))
+    for zone_id in ordered:
+        tally = Tally(zone=zones[zone_id], **sums[zone_id], **met.get(zone_id, {}))
+        result.zones.append(tally)
+        result.total.absorb(tally)
+    if previous is None:
+        return result
+    sides = {
+        "now_status": F("now__status"),
+        "now_percent": F("now__percent_complete"),
+        "now_problems": F("now__problems"),
+        "before_status": F("before__status"),
+        "before_percent": F("before__percent_complete"),
+        "before_problems": F("before__problems"),
+    }
+    # The three lists: each task ranked in each list (RowNumber over the list's order; a task not
+    # in a list sorts after those in it) in one query, the first `limit` of each read in another.
+    plan_order = [F("zone__annex_number").asc(), F("number").asc(), F("pk").asc()]
+    both = Q(now__pk__isnull=False, before__pk__isnull=False)
+    steepest = F("severity_now") - F("severity_before")
+    lists = {
+        "gains": (both & Q(delta__gt=0), F("delta").desc()),
+        "losses": (both & Q(delta__lt=0), F("delta").asc()),
+        "worsened": (both & Q(severity_now__gt=F("severity_before")), steepest.desc()),
+    }
+    ranks = {
+        f"{name}_rank": Window(
+            RowNumber(),
+            order_by=[Case(When(condition, then=Value(0)), default=Value(1)), key, *plan_order],
+        )
+        for name, (condition, key) in lists.items()
+    }
+    flags = {
+        f"in_{name}": Case(
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        for name, (condition, _key) in lists.items()
+    }
+    wanted = Q()
+    for name in lists:
+        wanted |= Q(**{f"{name}_rank__lte": limit})
+    # Ranked over narrow rows (a task's id and its places), then the few chosen read in full.
+    places = {}
+    for values in facts.annotate(**flags, **ranks).filter(wanted).values("pk", *flags, *ranks):
+        chosen = [
+            (name, values[f"{name}_rank"])
+            for name in lists
+            if values[f"in_{name}"] and values[f"{name}_rank"] <= limit
+        ]
+        if chosen:
+            places[values["pk"]] = chosen
+    found = {name: [] for name in lists}
+    db = tasks.db
+    for values in facts.filter(pk__in=list(places)).values(*TASK_COLUMNS, **sides) if places else []:
+        now = Side.of(values.pop("now_status"), values.pop("now_percent"), values.pop("now_problems"))
+        before = Side.of(
+            values.pop("before_status"), values.pop("before_percent"), values.pop("before_problems")
+        )
+        row = TaskChange(_LazyTask(values, zones[values["zone_id"]], db), now, before)
+        for name, place in places[values["id"]]:
+            found[name].append((place, row))
+    for name, rows in found.items():
+        setattr(result, f"_{name}", [row for _rank, row in sorted(rows, key=lambda pair: pair[0])])
+    return result
+
+
+@dataclass
+class SummedChanges(PeriodChanges):
+    """summed_changes()'s result: the movers as the database ordered and limited them."""
+
+    _gains: list = field(default_factory=list)
+    _losses: list = field(default_factory=list)
+    _worsened: list = field(default_factory=list)
+
+    def gains(self):
+        return self._gains
+
+    def losses(self):
+        return self._losses
+
+    def worsened(self):
+        return self._worsened
+
+    def changed_rows(self):
+        raise NotImplementedError("summed_changes() reads no rows per task; use period_changes()")

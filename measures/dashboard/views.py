@@ -8,7 +8,7 @@ from core.access import access_for, can_review
 from core.views import ensure
 from measures.changes import asof
 from measures.changes.forms import AsOfForm
-from measures.changes.selectors import period_changes
+from measures.changes.selectors import period_changes, summed_changes
 from measures.choices import Light, TaskStatus
 from measures.dashboard import selectors as reads
 from measures.dashboard.forms import DashboardForm
@@ -67,15 +67,21 @@ def dashboard(request):
         else:
             data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=period, periods=form.periods, day=day)
         snapshot = data.pop("snapshot", None)
-        context["changes"] = period_changes(
-            tasks=tasks.filter(zone__plan=plan),
-            period=period,
-            periods=form.periods,
-            reports=snapshot.counted() if snapshot else None,
-            milestones=snapshot.milestone_rows() if snapshot else None,
-            tasks_then=snapshot.then if snapshot else None,
-            zones={row["zone"].pk: row["zone"] for row in data["zones"]},
-        )
+        zones = {row["zone"].pk: row["zone"] for row in data["zones"]}
+        if snapshot is None:
+            # The page shows the zones' tallies and the biggest movers only: summed and limited in
+            # the database, not a row per task (20,000 of them at 200 zones).
+            context["changes"] = summed_changes(tasks=tasks, period=period, periods=form.periods, zones=zones)
+        else:
+            context["changes"] = period_changes(
+                tasks=tasks.filter(zone__plan=plan),
+                period=period,
+                periods=form.periods,
+                reports=snapshot.counted(),
+                milestones=snapshot.milestone_rows(),
+                tasks_then=snapshot.then,
+                zones=zones,
+            )
         context.update(data)
         context["chart_data"] = chart_data(data)
         context["status_labels"] = [(value, label) for value, label in TaskStatus.choices] + [
