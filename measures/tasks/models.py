@@ -52,8 +52,10 @@ class TaskCategory(models.Model):
     def __str__(self):
         return f"{self.zone} （{self.chinese_number}）{self.title}"
 
-    def get_absolute_url(self):
-        return reverse("zones:detail", args=[self.zone.code]) + f"#category-{self.number}"
+    def get_absolute_url(self, zone_url=None):
+        """`zone_url`: the zone's own address when the caller has it (a table of 800 categories
+        reverses it once per zone, not once per category)."""
+        return (zone_url or reverse("zones:detail", args=[self.zone.code])) + f"#category-{self.number}"
 
     def natural_key(self):
         return (self.zone.code, self.number)

@@ -1,5 +1,7 @@
 """Template helpers for reports: lights, states and readable history entries."""
 
+from urllib.parse import quote_plus
+
 from django import template
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
@@ -236,10 +238,14 @@ def drill_base(context):
 
 
 def drill_link(base, count, **filters):
-    """`base` from drill_base (escaped); a link to it with `filters` added."""
-    query = urlencode({name: value for name, value in filters.items() if value is not None})
-    href = format_html("{}&amp;{}", base, query) if query else base
-    return format_html('<a class="drill" href="{}">{}</a>', href, count)
+    """`base` from drill_base (escaped); a link to it with `filters` added. Built as a string (a
+    dashboard of 200 zones has some 5,000 of them; format_html and urlencode were a tenth of its
+    time): quote_plus leaves nothing HTML would need escaped, and "&" is written as "&amp;"."""
+    query = "&amp;".join(
+        f"{name}={quote_plus(str(value))}" for name, value in filters.items() if value is not None
+    )
+    href = f"{base}&amp;{query}" if query else base
+    return mark_safe(f'<a class="drill" href="{href}">{conditional_escape(count)}</a>')  # noqa: S308
 
 
 def assessment_line(changes):
