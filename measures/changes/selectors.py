@@ -19,8 +19,9 @@ The rules, each written once here:
 """
 
 import datetime
+import operator
 from dataclasses import dataclass, field, fields
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import NamedTuple
 
 from django.db.models import (
@@ -500,7 +501,9 @@ def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
         wanted |= Q(**{f"{name}_rank__lte": limit})
     # Ranked over narrow rows (a task's id and its places), then the few chosen read in full.
     places = {}
-    for values in facts.annotate(**flags, **ranks).filter(wanted).values("pk", *flags, *ranks):
+    # Only the tasks in some list are ranked (a list's own come first in its order anyway).
+    candidates = facts.filter(reduce(operator.or_, (condition for condition, _key in lists.values())))
+    for values in candidates.annotate(**flags, **ranks).filter(wanted).values("pk", *flags, *ranks):
         chosen = [
             (name, values[f"{name}_rank"])
             for name in lists
