@@ -25,7 +25,6 @@ from functools import cached_property, reduce
 from typing import NamedTuple
 
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Count,
@@ -473,41 +472,37 @@ def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
         "before_percent": F("before__percent_complete"),
         "before_problems": F("before__problems"),
     }
-    # The three lists: each task ranked in each list (RowNumber over the list's order; a task not
-    # in a list sorts after those in it) in one query, the first `limit` of each read in another.
+    # The three lists: the tasks in some list (both periods reported, and a percent or a worse
+    # status moved) ranked in each list's order, a task not in a list sorting after those in it,
+    # in one query; the first `limit` of each read in full in another.
     plan_order = [F("zone__annex_number").asc(), F("number").asc(), F("pk").asc()]
-    both = Q(now__pk__isnull=False, before__pk__isnull=False)
-    steepest = F("severity_now") - F("severity_before")
+    worse = Q(severity_now__gt=F("severity_before"))
     lists = {
-        "gains": (both & Q(delta__gt=0), F("delta").desc()),
-        "losses": (both & Q(delta__lt=0), F("delta").asc()),
-        "worsened": (both & Q(severity_now__gt=F("severity_before")), steepest.desc()),
+        "gains": (Q(delta__gt=0), F("delta").desc(), lambda row: row["delta"] > 0),
+        "losses": (Q(delta__lt=0), F("delta").asc(), lambda row: row["delta"] < 0),
+        "worsened": (
+            worse,
+            (F("severity_now") - F("severity_before")).desc(),
+            lambda row: row["severity_now"] > row["severity_before"],
+        ),
     }
     ranks = {
         f"{name}_rank": Window(
             RowNumber(),
             order_by=[Case(When(condition, then=Value(0)), default=Value(1)), key, *plan_order],
         )
-        for name, (condition, key) in lists.items()
+        for name, (condition, key, _within) in lists.items()
     }
-    flags = {
-        f"in_{name}": Case(
-            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-        for name, (condition, _key) in lists.items()
-    }
-    wanted = Q()
-    for name in lists:
-        wanted |= Q(**{f"{name}_rank__lte": limit})
-    # Ranked over narrow rows (a task's id and its places), then the few chosen read in full.
+    wanted = reduce(operator.or_, (Q(**{f"{name}_rank__lte": limit}) for name in lists))
+    candidates = facts.filter(
+        Q(now__pk__isnull=False, before__pk__isnull=False) & (~Q(delta=0) | worse)
+    ).annotate(**ranks)
     places = {}
-    # Only the tasks in some list are ranked (a list's own come first in its order anyway).
-    candidates = facts.filter(reduce(operator.or_, (condition for condition, _key in lists.values())))
-    for values in candidates.annotate(**flags, **ranks).filter(wanted).values("pk", *flags, *ranks):
+    for values in candidates.filter(wanted).values("pk", "delta", "severity_now", "severity_before", *ranks):
         chosen = [
             (name, values[f"{name}_rank"])
-            for name in lists
-            if values[f"in_{name}"] and values[f"{name}_rank"] <= limit
+            for name, (_condition, _key, within) in lists.items()
+            if values[f"{name}_rank"] <= limit and within(values)
         ]
         if chosen:
             places[values["pk"]] = chosen
