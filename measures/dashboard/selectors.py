@@ -173,7 +173,14 @@ def _period_end_boundary(period):
 def _with_facts(tasks, period, today):
     """`tasks` annotated with what a light and a timeliness read: the report of `period` (the
     filtered relation `current`), an overdue milestone and the submission by the deadline."""
-    overdue = Exists(Milestone.objects.overdue(today).filter(task=OuterRef("pk")))
+    # Whether the task is among those with an overdue milestone: one uncorrelated subquery the
+    # database reads once (a correlated EXISTS was costed per task, and PostgreSQL spent 0.7 s
+    # compiling the agencies' query with JIT at 20,000 tasks for it).
+    overdue = Case(
+        When(pk__in=Milestone.objects.overdue(today).values("task_id"), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
     by_deadline = Case(
         When(current__submitted_on__isnull=True, then=Value(None)),
         When(current__submitted_on__lte=period.deadline, then=Value(True)),
