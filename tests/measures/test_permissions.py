@@ -203,7 +203,7 @@ def build_world():
 
 
 @pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+def permission_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The world is built once for the module (about a third of the module's time when each of its
     600 tests built it); each test still gets it fresh: its rows roll back, its files are a copy."""
     media = tmp_path_factory.mktemp("permissions-media")
@@ -217,8 +217,8 @@ def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def world(module_world, db, settings, tmp_path):
-    shared, media = module_world
+def world(permission_world, db, settings, tmp_path):
+    shared, media = permission_world
     shutil.copytree(media, tmp_path, dirs_exist_ok=True)
     settings.MEDIA_ROOT = tmp_path
     return fresh_copy(shared)
