@@ -34,11 +34,18 @@ serve: db ## serve with gunicorn as in production (deploy/gunicorn.conf.py) on h
 	@echo "Serving FTZ Tracker with gunicorn on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	@$(WORKERS) GUNICORN_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
+# Two processes (pytest-xdist), one per core of the usual machine, each with its own test database,
+# live server and directory servers on free loopback ports. `--dist load` hands each process the tests
+# in collection order, so the transactional tests (which empty the database after them) still come
+# last in each, as pytest-django orders them. TEST_WORKERS=0 runs in this process (e.g. for a debugger).
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist load
+
 test: venv-dev messages browser ldap-server ## the whole suite, browser tests included
-	$(PY) -m pytest
+	$(PYTEST)
 
 test-postgres: venv-dev messages browser ldap-server postgres ## the whole suite again on PostgreSQL
-	DATABASE_URL=$(PG_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_URL) $(PYTEST)
 
 $(STAMP): requirements.txt
 	@$(MAKE) --no-print-directory build-deps

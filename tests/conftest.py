@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 SOURCE_DIR = settings.BASE_DIR.parent / "shared" / "sources"
 SOURCE_PLAN = SOURCE_DIR / "003_75cbf884333c7980.txt"
@@ -31,6 +32,46 @@ def fast_password_hasher():
     """One cheap hasher for the whole suite: the default one costs about 0.3 s per password made or
     checked, and tests make thousands of users. Production keeps Django's default."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+def _static_settings(middleware):
+    """Everything the static files WhiteNoise finds, and the headers it gives them, depend on."""
+    names = [
+        "STATICFILES_DIRS",
+        "STATICFILES_FINDERS",
+        "INSTALLED_APPS",
+        "WHITENOISE_MIMETYPES",
+        "WHITENOISE_ADD_HEADERS_FUNCTION",
+        "WHITENOISE_IMMUTABLE_FILE_TEST",
+    ]
+    return (
+        middleware.static_prefix,
+        middleware.max_age,
+        middleware.allow_all_origins,
+        middleware.charset,
+        *(repr(getattr(settings, name, None)) for name in names),
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_found_once():
+    """Each test client builds its own middleware, and WhiteNoise then lists and stats every static
+    file of every app again (about a tenth of the suite's CPU time). A server builds it once per
+    process: the files found are kept per set of settings they depend on, and served as before."""
+    found = {}
+    list_them = WhiteNoiseMiddleware.add_files_from_finders
+
+    def add_files_from_finders(middleware):
+        key = _static_settings(middleware)
+        if key not in found:
+            before = dict(middleware.files)
+            list_them(middleware)
+            found[key] = {url: f for url, f in middleware.files.items() if before.get(url) is not f}
+        middleware.files.update(found[key])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WhiteNoiseMiddleware, "add_files_from_finders", add_files_from_finders)
         yield
 
 

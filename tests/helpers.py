@@ -1,5 +1,9 @@
 """Constants and small helpers shared by test modules."""
 
+from types import SimpleNamespace
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Model
 from django.urls import get_resolver
 
 # Queries every signed-in request makes before its view runs: the session row and the user.
@@ -11,3 +15,59 @@ def route_names(namespace):
     made of each domain package's urls plus the my page)."""
     _prefix, resolver = get_resolver().namespace_dict[namespace]
     return {key for key in resolver.reverse_dict if isinstance(key, str)}
+
+
+def rows_for_the_module(django_db_blocker, build):
+    """setUpTestData for pytest: call `build()` once for a module inside a transaction left open
+    until the module's last test ends, then rolled back. Each test's own transaction (the `db`
+    fixture) is a savepoint inside it, so a test sees the rows `build` wrote, and whatever it writes
+    itself is gone before the next test. Use it from a module-scoped fixture, and hand each test
+    `fresh_copy` of what `build` returns (the rows are shared, the Python objects must not be).
+    Not for a module with transactional tests: they commit, and empty the database after."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic(using=DEFAULT_DB_ALIAS)
+        # As Django's TestCase marks its own: a durable block in the code under test still opens.
+        atomic._from_testcase = True
+        atomic.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True, using=DEFAULT_DB_ALIAS)
+            atomic.__exit__(None, None, None)
+
+
+def _cached_relations(instance, prefix=""):
+    """The select_related paths `instance` was read (or saved) with, so a copy costs no more queries."""
+    paths = []
+    for name, related in instance._state.fields_cache.items():
+        field = next((f for f in instance._meta.get_fields() if f.name == name), None)
+        # Forward foreign keys and one-to-ones only: what select_related can follow.
+        if field is None or not field.concrete or not (field.many_to_one or field.one_to_one):
+            continue
+        paths.append(prefix + name)
+        if related is not None:
+            paths.extend(_cached_relations(related, f"{prefix}{name}__"))
+    return paths
+
+
+def fresh_copy(world):
+    """A namespace of rows read again from the database (with the same related rows at hand), so
+    that no test sees another's changes to the objects or the caches they hold; other values are
+    kept as they are (dates, numbers, paths)."""
+    return SimpleNamespace(
+        **{
+            name: (
+                type(value)._base_manager.select_related(*_cached_relations(value)).get(pk=value.pk)
+                if isinstance(value, Model)
+                else value
+            )
+            for name, value in vars(world).items()
+        }
+    )

@@ -16,6 +16,7 @@ from measures import services
 from measures.choices import OutcomeType, TaskStatus
 from measures.models import Task
 from tests.factories import make_period, make_user
+from tests.helpers import fresh_copy, rows_for_the_module
 from zones.models import Agency, Zone
 
 REPORT = {
@@ -47,8 +48,7 @@ def token_client(user):
     return client
 
 
-@pytest.fixture
-def world(db):
+def build_world():
     task = Task.objects.select_related("zone__plan").get(zone__code="xiqing", number=1)
     period = make_period(task.zone.plan)
     officer = make_user(Role.OFFICER, zones=[task.zone])
@@ -108,3 +108,14 @@ def world(db):
         agency=xiqing_only,
         wuqing=Zone.objects.get(code="wuqing"),
     )
+
+
+@pytest.fixture(scope="module")
+def api_world(django_db_setup, django_db_blocker):
+    """Built once per module; each test's rows roll back and it reads the world's rows afresh."""
+    yield from rows_for_the_module(django_db_blocker, build_world)
+
+
+@pytest.fixture
+def world(api_world, db):
+    return fresh_copy(api_world)

@@ -38,6 +38,7 @@ from zones.models import Zone
 
 pytestmark = pytest.mark.django_db
 world = test_permissions.world  # the permission matrix's fixture, the same world
+permission_world = test_permissions.permission_world
 
 # fmt: off
 MATRIX = {
