@@ -22,6 +22,18 @@ def fill_plan_and_agency(apps, schema_editor):
     )
 
 
+def refuse_agency_only_steps(apps, schema_editor):
+    """Going back makes the zone required again, which steps about an agency's items cannot meet.
+    They are the record of who was chased: stop with a clear message rather than delete them."""
+    Escalation = apps.get_model("notifications", "Escalation")
+    count = Escalation.objects.filter(zone__isnull=True).count()
+    if count:
+        raise RuntimeError(
+            f"{count} escalation step(s) name an agency and no zone; notifications 0004 cannot hold them. "
+            "Keep this migration, or export and remove those steps first."
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("measures", "0013_request_reply_by_and_asked_again"),
@@ -65,7 +77,7 @@ class Migration(migrations.Migration):
                 verbose_name="zone",
             ),
         ),
-        migrations.RunPython(fill_plan_and_agency, migrations.RunPython.noop),
+        migrations.RunPython(fill_plan_and_agency, refuse_agency_only_steps),
         migrations.AlterField(
             model_name="escalation",
             name="plan",

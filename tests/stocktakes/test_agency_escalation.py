@@ -245,3 +245,16 @@ def test_who_goes_silent_counts_an_agencys_item_steps(setting, customs):
     rows = {row["pk"]: row for row in silence(plan=setting["plan"], periods=[setting["period"]])["agencies"]}
     # No coordination request was asked of it, yet it is chased for its item: its row says so.
     assert rows[customs.pk]["escalations"] == 2 and rows[customs.pk]["received"] == 0
+
+
+def test_going_back_before_agency_steps_refuses_rather_than_deletes_them(setting):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0005_escalation_plan_and_agency")
+    migration.refuse_agency_only_steps(apps, None)  # nothing to lose yet: going back may proceed
+    escalation.escalate(now=at(3))
+    with pytest.raises(RuntimeError, match="1 escalation step"):
+        migration.refuse_agency_only_steps(apps, None)
+    assert Escalation.objects.filter(zone__isnull=True).count() == 1
