@@ -40,7 +40,7 @@ def my_page(user, today=None, params=None):
     tasks = []
     if not access.sees_everything or access.is_officer:
         tasks, periods = task_list(user, today, periods)
-        tasks = attach_lights(list(tasks), periods, today)
+        tasks = attach_lights(list(tasks), periods, today, user=user)
     # Officers (and administrators) write reports, and a liaison for the tasks its agency leads
     # (牵头单位); the tasks it only supports are not theirs.
     led = set()

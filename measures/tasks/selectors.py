@@ -13,6 +13,7 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from measures.changes.selectors import previous_period, task_change_from
 from measures.choices import EventKind, ReportState
@@ -69,10 +70,15 @@ def attach_lights(tasks, period_by_plan, today, *, user=None, drafts=False):
         }
         task.period = period
         task.light = light_for(**values)
-        task.light_reasons = light_reasons(**values)
         task.report_listed = is_listed(task.report_state, task.zone_id, own_zones)
         if task.report_state is not None and not task.report_listed:
             task.report_status = task.report_percent = None
+            # The light still reads the saved draft; its reasons must not quote the draft's status.
+            task.light_reasons = light_reasons(**{**values, "status": None}) or (
+                [_("Read from the zone's report not yet submitted")] if task.light else []
+            )
+        else:
+            task.light_reasons = light_reasons(**values)
     return tasks
 
 

@@ -67,6 +67,10 @@ def test_the_task_list_hides_drafts_from_managers_until_asked(client, world):
     # The light still reads the saved report (a blocked draft is red), as the dashboard counts it.
     assert rows[1].light == "red" and rows[1].report_status is None and rows[1].report_percent is None
     assert 'id="drafts-choice"' in response.content.decode()
+    # Nor does the light's tooltip quote the draft's status (blocked): it says where the light comes from.
+    asked = {t.number: t for t in task_list(client, drafts="on").context["tasks"]}
+    assert len(asked[1].light_reasons) == 1 and len(rows[1].light_reasons) == 1
+    assert rows[1].light_reasons != asked[1].light_reasons
     # Asked: the choice, or a filter by an unsubmitted state.
     assert shown(task_list(client, drafts="on").content.decode()) == {DRAFT, EDITED, SUBMITTED}
     assert shown(task_list(client, state="draft").content.decode()) == {DRAFT}
@@ -163,3 +167,15 @@ def test_query_count_is_the_same_asked_or_not_and_in_rows(client, world):
             "草稿",
         )
     assert count() == plain and count(drafts="on") == asked
+
+
+def test_the_my_page_of_a_manager_who_also_reports_hides_other_zones_drafts(client, world):
+    period, officer, manager, task = world
+    from django.contrib.auth.models import Group
+
+    both = make_user(Role.MANAGER, zones=[Zone.objects.exclude(code="xiqing").first()])
+    both.groups.add(Group.objects.get(name=Role.OFFICER.group_name))
+    client.force_login(both)
+    page = client.get(reverse("measures:my")).content.decode()
+    cells = {p for p in (DRAFT, EDITED, SUBMITTED) if f'<td class="num">{p}</td>' in page}
+    assert cells == {SUBMITTED}
