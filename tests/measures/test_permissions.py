@@ -31,7 +31,7 @@ from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
 from measures.exports import urls as exports_urls
 from measures.models import ReportingPeriod, Task
 from tests.factories import CLOSE_OFF_LINK, make_period, make_user, submit_outcome_with_evidence
-from tests.helpers import fresh_copy, route_names, rows_for_the_module
+from tests.helpers import drain, fresh_copy, route_names, rows_for_the_module
 from tests.measures.upload_samples import PDF
 from zones.models import Agency, Zone
 
@@ -733,8 +733,7 @@ def assert_safe_download(response):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in response["Content-Security-Policy"]
     assert response["Content-Type"] == "application/pdf"
-    body = b"".join(response.streaming_content)
-    response.close()
+    body = drain(response)
     assert body == PDF
 
 
@@ -742,7 +741,7 @@ def test_download_offers_the_original_name_not_the_stored_one(client, world):
     client.force_login(world.officer)
     response = client.get(reverse("measures:evidence-download", args=[world.evidence.pk]))
     disposition = response["Content-Disposition"]
-    response.close()
+    drain(response)
     # The Chinese name goes out RFC 5987-encoded; the uuid storage name never does.
     assert "filename*=utf-8''%E8%BF%9B%E5%B1%95%E6%9D%90%E6%96%99.pdf" in disposition
     assert world.evidence.file.name.rsplit("/", 1)[-1] not in disposition

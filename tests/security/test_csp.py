@@ -10,6 +10,8 @@ from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
+from tests.helpers import drain
+
 EXPECTED = {
     "default-src": {"'self'"},
     "img-src": {"'self'", "data:"},
@@ -66,7 +68,7 @@ def test_pages_have_the_policy(client, world, url):
 def test_evidence_download_keeps_its_sandbox_policy(client, world):
     client.force_login(world.officer)
     response = client.get(reverse("measures:evidence-download", args=[world.evidence.pk]))
-    response.close()
+    drain(response)
     assert response.status_code == 200
     # Exactly the view's header: the middleware neither replaced it nor added a second one.
     assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"

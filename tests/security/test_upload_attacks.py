@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from core.uploads import ALLOWED_TYPES, DEFAULT_MAX_BYTES
 from measures.models import Evidence
+from tests.helpers import drain
 from tests.measures.upload_samples import HTML, PDF, SVG, png, zip_bomb
 
 HTML_PAYLOAD = b"<html><body><script>alert(document.cookie)</script></body></html>"
@@ -73,7 +74,7 @@ def assert_stored_safely(client, world, response, files_before):
 
 def assert_served_safely(client, evidence):
     response = client.get(reverse("measures:evidence-download", args=[evidence.pk]))
-    response.close()
+    drain(response)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert "/" not in response["Content-Disposition"].split("filename", 1)[1]
