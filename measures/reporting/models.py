@@ -178,7 +178,9 @@ AUTHOR_KINDS = (EventKind.CREATED, EventKind.EDITED, EventKind.SUBMITTED)
 
 # The one rule of which reports wait for a manager's review: submitted, of a task still on the
 # plan, in a period not locked (a locked period's reports can no longer be decided). The review
-# queue, its count, the top bar's badge and batch accept all read it through awaiting_review().
+# queue, its count and batch accept read it through awaiting_review(); the top bar's badge reads
+# awaiting_review_count(), which re-derives it from the trigger-kept SubmittedReportCount (migration
+# measures 0019 counts state 'submitted'): a change here must be made there too (test_submitted_counts).
 AWAITING_REVIEW = Q(
     state=ReportState.SUBMITTED, task__withdrawn_at__isnull=True, period__locked_at__isnull=True
 )
