@@ -303,7 +303,8 @@ def sections(results):
         out.append(
             f"gunicorn ({'`' + w0['config'] + '`, ' if w0.get('config') else ''}{w0['workers']} sync workers, "
             f"FTZ_PRODUCTION=1); wrk, 2 threads, {w0['connections']} "
-            f"connections, {w0['seconds']} s after a 2 s warm-up, on the same machine (wrk competes for "
+            f"connections, {w0['seconds']} s after a warm-up of every worker (2 s per worker, at least "
+            "5 s), on the same machine (wrk competes for "
             "the cores). The static file has the task list's size and is served by whitenoise in the "
             "same gunicorn."
         )
