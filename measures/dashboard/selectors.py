@@ -408,10 +408,13 @@ def with_latest_reporting(plans):
 def plan_with_reporting(plans):
     """The plan a dashboard opens on when none is chosen or remembered: the one with the latest
     period its zones reported in (with_latest_reporting), so a first visit does not land on a plan
-    with nothing to show; among equals, and with nothing reported anywhere, the first plan."""
+    with nothing to show; among equals, the first plan; with nothing reported anywhere, the one
+    with the most zones."""
     plans = list(plans)
     reporting = [p for p in plans if getattr(p, "latest_reporting", None) is not None]
     if not reporting:
-        return plans[0] if plans else None
+        # Nothing reported yet (a fresh install): the plan whose zones there are most of to compare
+        # (`zone_count`), not the one-zone five-year plan that sorts first; among equals, by code.
+        return max(plans, key=lambda p: getattr(p, "zone_count", 0)) if plans else None
     latest = max(p.latest_reporting for p in reporting)
     return next(p for p in reporting if p.latest_reporting == latest)

@@ -1,5 +1,6 @@
 """The managers' dashboard at `/`: the period at a glance, with charts and their numbers."""
 
+from django.db.models import Count
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -37,7 +38,9 @@ STATUS_COLOURS = {
 def dashboard(request):
     ensure(can_review(request.user))
     plans = reads.with_latest_reporting(
-        Plan.objects.filter(zones__tasks__isnull=False).distinct().order_by("code")
+        Plan.objects.filter(zones__tasks__isnull=False)
+        .annotate(zone_count=Count("zones", distinct=True))
+        .order_by("code")
     )
     data = remembered_plan(request)
     plans = list(plans)

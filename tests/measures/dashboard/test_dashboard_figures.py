@@ -137,7 +137,7 @@ def test_the_plan_chosen_is_remembered_across_visits(client, manager, reported):
 
 def test_a_first_visit_opens_on_the_plan_that_reported_last(client, manager, reported):  # noqa: F811
     """Both plans with reports: the one with the latest period reported in; a draft is not
-    reporting; with nothing reported anywhere, the first plan by code."""
+    reporting; with nothing reported anywhere, the plan with the most zones."""
     other = Plan.objects.create(code="aaa-first", title="另一方案")
     # A period of the other plan that started a day after the reported one.
     day = datetime.timedelta(days=1)
@@ -168,6 +168,16 @@ def test_a_first_visit_opens_on_the_plan_that_reported_last(client, manager, rep
     client.force_login(manager)
     assert client.get("/").context["plan"] == reported.plan
     ProgressReport.objects.all().delete()
+    client.logout()
+    client.force_login(manager)
+    # Nothing reported anywhere (a fresh install): the plan with more zones to compare, not the
+    # one-zone plan that sorts first by code; among equals, the first by code.
+    assert reported.plan.zones.count() > 1 and client.get("/").context["plan"] == reported.plan
+    for number in range(2, reported.plan.zones.count() + 1):
+        zone = Zone.objects.create(
+            plan=other, code=f"aaa-zone-{number}", name=f"甲区{number}", annex_number=number
+        )
+        make_task(zone=zone)
     client.logout()
     client.force_login(manager)
     assert client.get("/").context["plan"] == other
