@@ -140,34 +140,36 @@ def reporting_rows(context, rows):
     return mark_safe("\n".join(lines))  # noqa: S308 - escaped names and numbers
 
 
+def _count_rows(context, rows, counts, name_cell):
+    """A row per zone: its name cell, then each (value, count) of `counts(tally)` as the count
+    linked to the task list filtered by it (`counts` names the filter it fills)."""
+    base = drill_base(context)
+    key, read = counts
+    lines = []
+    for row in rows:
+        code = row["zone"].code
+        cells = "".join(
+            f'<td class="num">{_drill(base, count, zone=code, **{key: value})}</td>'
+            for value, count in read(row["tally"])
+        )
+        lines.append(f"<tr><td>{name_cell(row['zone'])}</td>{cells}</tr>")
+    return mark_safe("\n".join(lines))  # noqa: S308 - escaped names and numbers
+
+
 @register.simple_tag(takes_context=True)
 def status_rows(context, rows):
     """Status by zone: a count per status."""
-    base = drill_base(context)
-    lines = []
-    for row in rows:
-        zone, code = row["zone"], row["zone"].code
-        cells = "".join(
-            f'<td class="num">{_drill(base, count, zone=code, status=status)}</td>'
-            for status, count in row["tally"].statuses()
-        )
-        lines.append(format_html("<tr><td>{}</td>", zone.short_name) + cells + "</tr>")
-    return mark_safe("\n".join(lines))  # noqa: S308 - escaped names and numbers
+    return _count_rows(
+        context, rows, ("status", lambda tally: tally.statuses()), lambda zone: escape(zone.short_name)
+    )
 
 
 @register.simple_tag(takes_context=True)
 def lights_rows(context, rows):
     """Lights by zone: a count per light."""
-    base = drill_base(context)
-    lines = []
-    for row in rows:
-        zone, code = row["zone"], row["zone"].code
-        cells = "".join(
-            f'<td class="num">{_drill(base, count, zone=code, light=light)}</td>'
-            for light, count in row["tally"].lights()
-        )
-        lines.append(f"<tr><td>{_zone_link(context, zone)}</td>{cells}</tr>")
-    return mark_safe("\n".join(lines))  # noqa: S308 - escaped names and numbers
+    return _count_rows(
+        context, rows, ("light", lambda tally: tally.lights()), lambda zone: _zone_link(context, zone)
+    )
 
 
 @register.simple_tag(takes_context=True)
