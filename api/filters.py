@@ -9,6 +9,7 @@ from indicators.filters import ValueFilter
 from measures.choices import ReportState, TaskStatus
 from measures.models import ProgressReport, ReportingPeriod, Task
 from measures.scoping import visible_zones
+from measures.tasks.filters import TaskFilter
 from zones.choices import ZoneKind
 from zones.models import Block, Plan, Zone
 
@@ -127,3 +128,13 @@ class IndicatorValueFilter(ValueFilter):
     @property
     def qs(self):
         return super(ValueFilter, self).qs
+
+
+class ApiTaskFilter(TaskFilter):
+    """The task list's filters, less its `drafts` choice: it only decides what the page's rows show
+    of a zone's unsubmitted report, and the API gives every report with its state."""
+
+    drafts = None
+
+    class Meta(TaskFilter.Meta):
+        fields = [name for name in TaskFilter.Meta.fields if name != "drafts"]

@@ -4,11 +4,10 @@ an object outside the user's scope is absent from lists and 404 on its own URL."
 from rest_framework import viewsets
 
 from measures.outcomes.filters import OutcomeFilter
-from measures.tasks.filters import TaskFilter
 from measures.zone_pages.filters import AgencyListFilter
 
 from . import selectors
-from .filters import BlockFilter, IndicatorValueFilter, PlanFilter, ReportFilter, ZoneFilter
+from .filters import ApiTaskFilter, BlockFilter, IndicatorValueFilter, PlanFilter, ReportFilter, ZoneFilter
 from .serializers import (
     AgencySerializer,
     BlockSerializer,
@@ -59,7 +58,7 @@ class TaskViewSet(ReadOnlyViewSet):
 
     selector = selectors.tasks
     serializer_class = TaskSerializer
-    filterset_class = TaskFilter
+    filterset_class = ApiTaskFilter
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -189,3 +189,12 @@ def test_blocks_carry_their_plots(world):
     assert row["subplots"] == [
         {"number": p.number, "boundary": p.boundary} for p in block.subplots.order_by("number")
     ]
+
+
+def test_the_api_task_filters_are_the_pages_less_the_drafts_choice():
+    """`drafts` only decides what the page's rows show of an unsubmitted report; the API gives every
+    report with its state, so it offers no such parameter (it would do nothing)."""
+    from api.filters import ApiTaskFilter
+    from measures.tasks.filters import TaskFilter
+
+    assert set(TaskFilter.base_filters) - set(ApiTaskFilter.base_filters) == {"drafts"}
