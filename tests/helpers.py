@@ -1,9 +1,11 @@
 """Constants and small helpers shared by test modules."""
 
+import shutil
 from types import SimpleNamespace
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Model
+from django.test.utils import override_settings
 from django.urls import get_resolver
 
 # Queries every signed-in request makes before its view runs: the session row and the user.
@@ -79,3 +81,24 @@ def drain(response):
     test sends that signal, whose handler closes the database connection inside the test's open
     transaction; on PostgreSQL that drops the rows a module shares (rows_for_the_module)."""
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def rows_and_files_for_the_module(django_db_blocker, build, media):
+    """rows_for_the_module for a world with uploaded files: `build` stores them under `media`;
+    yields (world, media). Hand each test `copy_with_files` of it."""
+
+    def build_with_media():
+        with override_settings(MEDIA_ROOT=media):
+            return build()
+
+    for world in rows_for_the_module(django_db_blocker, build_with_media):
+        yield world, media
+
+
+def copy_with_files(shared, settings, media_root):
+    """fresh_copy of a rows_and_files_for_the_module world, its files copied to `media_root`, which
+    becomes MEDIA_ROOT, so a test that deletes or adds files leaves the others' alone."""
+    world, media = shared
+    shutil.copytree(media, media_root, dirs_exist_ok=True)
+    settings.MEDIA_ROOT = media_root
+    return fresh_copy(world)

@@ -13,14 +13,12 @@ allowed 302 is a real success and not a redirect carrying an error message.
 """
 
 import datetime
-import shutil
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +29,7 @@ from measures.choices import AdjustmentKind, OutcomeType, TaskStatus
 from measures.exports import urls as exports_urls
 from measures.models import ReportingPeriod, Task
 from tests.factories import CLOSE_OFF_LINK, make_period, make_user, submit_outcome_with_evidence
-from tests.helpers import drain, fresh_copy, route_names, rows_for_the_module
+from tests.helpers import copy_with_files, drain, route_names, rows_and_files_for_the_module
 from tests.measures.upload_samples import PDF
 from zones.models import Agency, Zone
 
@@ -207,21 +205,12 @@ def permission_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The world is built once for the module (about a third of the module's time when each of its
     600 tests built it); each test still gets it fresh: its rows roll back, its files are a copy."""
     media = tmp_path_factory.mktemp("permissions-media")
-
-    def build():
-        with override_settings(MEDIA_ROOT=media):
-            return build_world()
-
-    for world in rows_for_the_module(django_db_blocker, build):
-        yield world, media
+    yield from rows_and_files_for_the_module(django_db_blocker, build_world, media)
 
 
 @pytest.fixture
 def world(permission_world, db, settings, tmp_path):
-    shared, media = permission_world
-    shutil.copytree(media, tmp_path, dirs_exist_ok=True)
-    settings.MEDIA_ROOT = tmp_path
-    return fresh_copy(shared)
+    return copy_with_files(permission_world, settings, tmp_path)
 
 
 def user_for(role, w):

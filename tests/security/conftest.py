@@ -6,14 +6,12 @@ itself would write.
 """
 
 import datetime
-import shutil
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.utils import timezone
 from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -31,7 +29,7 @@ from measures.models import (
 )
 from measures.periods.services import quarter_bounds
 from tests.factories import make_user
-from tests.helpers import fresh_copy, rows_for_the_module
+from tests.helpers import copy_with_files, rows_and_files_for_the_module
 from tests.measures.upload_samples import PDF
 from zones.models import Agency
 
@@ -105,21 +103,12 @@ def security_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once per module (it took about a sixth of the security tests' time when each test built
     it); each test still gets it fresh: its rows roll back, its evidence files are a copy."""
     media = tmp_path_factory.mktemp("security") / "media"
-
-    def build():
-        with override_settings(MEDIA_ROOT=media):
-            return build_world()
-
-    for world in rows_for_the_module(django_db_blocker, build):
-        yield world, media
+    yield from rows_and_files_for_the_module(django_db_blocker, build_world, media)
 
 
 @pytest.fixture
 def world(security_world, db, settings, tmp_path):
-    shared, media = security_world
-    settings.MEDIA_ROOT = tmp_path / "media"
-    shutil.copytree(media, settings.MEDIA_ROOT)
-    world = fresh_copy(shared)
+    world = copy_with_files(security_world, settings, tmp_path / "media")
     world.media_root = settings.MEDIA_ROOT
     return world
 
