@@ -35,6 +35,8 @@ GROWTH_TOLERANCE = 1.25
 # The middle of the growth step (10 / 1,000 / 20,000 tasks): the same generator, 100 tasks a zone.
 MEDIUM = {"zones": 10, "tasks": 1000, "periods": 25, "evidence": 25000}
 DEFAULT_PG_URL = "postgres://ftz:ftz@127.0.0.1:5432/ftz_bench"
+# bench/supplement.py's VERSION (not imported: this module runs without Django).
+SUPPLEMENT_VERSION = 1
 
 
 class BenchError(Exception):
@@ -165,6 +167,7 @@ def ensure_data(target, regenerate):
                     f"{target.name}: reusing data generated {marker['generated_at']} ({marker['seconds']:.0f} s)"
                 )
                 worker(target, "users")
+                supplement(target, marker)
                 return {**marker, "reused": True}
             log(f"{target.name}: marker does not match the database ({counts}); generating again")
     log(f"{target.name}: generating {target.scale} …")
@@ -200,7 +203,19 @@ def ensure_data(target, regenerate):
     }
     target.marker.write_text(json.dumps(marker, indent=2))
     log(f"{target.name}: generated in {marker['seconds']:.0f} s ({counts})")
+    supplement(target, marker)
     return {**marker, "reused": False}
+
+
+def supplement(target, marker):
+    """The rows the generator leaves out (bench/supplement.py: requests, milestones, outcomes,
+    matters, adjustments, a stocktake's items), added once to data generated before they were and
+    recorded in the marker, so later runs reuse them; the generated rows stay as they are."""
+    if marker.get("supplement", {}).get("version") == SUPPLEMENT_VERSION:
+        return
+    marker["supplement"] = worker(target, "supplement")["supplement"]
+    target.marker.write_text(json.dumps(marker, indent=2))
+    log(f"{target.name}: supplementary rows {marker['supplement']}")
 
 
 # --------------------------------------------------------------------------- gunicorn and wrk
@@ -367,31 +382,51 @@ def growth(targets, args):
     for target in targets:
         log(f"{target.name}: every page and export, median of {args.growth_repeat}")
         measured.append(worker(target, "growth", "--repeat", args.growth_repeat)["growth"])
-    steps = []
-    for before, after in zip(measured, measured[1:], strict=False):
-        rows = after["tasks"] / before["tasks"]
-        for key, page in after["pages"].items():
-            if key not in before["pages"]:
-                continue
-            ratio = page["seconds"] / before["pages"][key]["seconds"]
-            steps.append(
-                {
-                    "key": key,
-                    "label": page["label"],
-                    "from": before["tasks"],
-                    "to": after["tasks"],
-                    "row_ratio": rows,
-                    "time_ratio": ratio,
-                    "superlinear": ratio > rows * GROWTH_TOLERANCE,
-                }
-            )
+    steps = growth_steps(measured)
     flagged = [s for s in steps if s["superlinear"]]
     for step in flagged:
         log(
             f"  faster than linear: {step['label']} {step['from']:,} → {step['to']:,} tasks: "
             f"time ×{step['time_ratio']:.1f} for rows ×{step['row_ratio']:.0f}"
         )
-    return {"scales": measured, "steps": steps, "flagged": len(flagged)}
+    failed = sorted(
+        {
+            (key, page["label"])
+            for scale in measured
+            for key, page in scale["pages"].items()
+            if "failed" in page
+        }
+    )
+    for scale in measured:
+        for page in scale["pages"].values():
+            if "failed" in page:
+                log(f"  failed: {page['label']} at {scale['tasks']:,} tasks: {page['failed']}")
+    return {"scales": measured, "steps": steps, "flagged": len(flagged), "failed": len(failed)}
+
+
+def growth_steps(measured):
+    """Each page's growth from one scale to the next against the growth of the tasks. A page missing
+    at a scale (not in that run's list) has no step; a page that failed at either end has a step
+    marked failed, which counts as neither linear nor flagged."""
+    steps = []
+    for before, after in zip(measured, measured[1:], strict=False):
+        rows = after["tasks"] / before["tasks"]
+        for key, page in after["pages"].items():
+            if key not in before["pages"]:
+                continue
+            step = {
+                "key": key,
+                "label": page["label"],
+                "from": before["tasks"],
+                "to": after["tasks"],
+                "row_ratio": rows,
+            }
+            if "failed" in page or "failed" in before["pages"][key]:
+                steps.append({**step, "failed": True, "time_ratio": None, "superlinear": False})
+                continue
+            ratio = page["seconds"] / before["pages"][key]["seconds"]
+            steps.append({**step, "time_ratio": ratio, "superlinear": ratio > rows * GROWTH_TOLERANCE})
+    return steps
 
 
 def dashboard_growth(targets, args):

@@ -29,7 +29,8 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench import rawsql  # noqa: E402
+from bench import pages as bench_pages  # noqa: E402
+from bench import rawsql, supplement  # noqa: E402
 from core.roles import Role, ensure_groups  # noqa: E402
 from measures import services  # noqa: E402
 from measures.choices import EvidenceKind, ReportState  # noqa: E402
@@ -439,38 +440,46 @@ def step_xlsx(args):
     return {"xlsx": result}
 
 
-GROWTH_EXTRA = [
-    # Not in pages(): the all-zones Word report (pages() has one zone's) and the administrator's
-    # bulk template of every task, the largest each export gets.
-    ("report_docx", "Period report docx, all zones", "manager", "{report}docx", "export"),
-    ("bulk_xlsx_admin", "Bulk template xlsx (administrator)", "admin", "{report}template.xlsx", "export"),
-    ("bulk_csv_admin", "Bulk template CSV (administrator)", "admin", "{report}template.csv", "export"),
-]
-
-
 def step_growth(args):
     """Median time and size of every page and export over `--repeat` requests (after a warm-up),
-    for the runner to compare across databases of 10, 1,000 and 20,000 tasks."""
+    for the runner to compare across databases of 10, 1,000 and 20,000 tasks. A page that fails
+    (an error, a status other than 200, a timeout) is recorded as failed, with why, not left out."""
     ctx = context()
+    ctx["task"] = Task.objects.get(zone=ctx["zone"], number=1)
     clients = {role: client_for(user) for role, user in users().items()}
-    report = f"/reports/period/{ctx['period'].pk}/"
-    found = pages(ctx) + [
-        (k, label, role, url.format(report=report), g) for k, label, role, url, g in GROWTH_EXTRA
-    ]
+    clients["liaison"] = client_for(bench_pages.liaison(ctx["agency"]))
     results = {}
-    for key, label, role, url, _group in found:
+    for key, label, role, url, group in pages(ctx) + bench_pages.extra_pages(ctx):
         if args.only and key not in args.only:
             continue
-        client = clients[role]
-        get(client, url, timeout=args.page_timeout)
-        seconds = []
-        for _ in range(max(1, args.repeat)):
-            start = time.perf_counter()
-            size = get(client, url, timeout=args.page_timeout)
-            seconds.append(time.perf_counter() - start)
-        results[key] = {"label": label, "url": url, "seconds": statistics.median(seconds), "bytes": size}
-        print(f"  {label:<36} {results[key]['seconds'] * 1000:>9.1f} ms  {size:>10} B", flush=True)
+        entry = {"label": label, "url": url, "role": role, "group": group}
+        try:
+            client = clients[role]
+            get(client, url, timeout=args.page_timeout)
+            seconds = []
+            for _ in range(max(1, args.repeat)):
+                start = time.perf_counter()
+                size = get(client, url, timeout=args.page_timeout)
+                seconds.append(time.perf_counter() - start)
+        except PageTimeout:
+            results[key] = {**entry, "failed": f"did not finish within {args.page_timeout:g} s"}
+        except Exception as error:  # noqa: BLE001 - a failing page is a result, the run goes on
+            results[key] = {**entry, "failed": f"{type(error).__name__}: {str(error)[:200]}"}
+            if args.verbose:
+                traceback.print_exc()
+        else:
+            results[key] = {**entry, "seconds": statistics.median(seconds), "bytes": size}
+            print(f"  {label:<40} {results[key]['seconds'] * 1000:>9.1f} ms  {size:>10} B", flush=True)
+            continue
+        print(f"  {label:<40} FAILED: {results[key]['failed']}", flush=True)
     return {"growth": {"tasks": Task.objects.filter(zone__plan__code=PLAN).count(), "pages": results}}
+
+
+def step_supplement(args):
+    """The rows the generator leaves out (bench.supplement), added once."""
+    result = supplement.add(plan_code=PLAN)
+    print(f"  supplementary rows: {result}", flush=True)
+    return {"supplement": result}
 
 
 def step_dashboard(args):
@@ -856,6 +865,7 @@ STEPS = {
     "xlsx": step_xlsx,
     "xlsx-tracemalloc": step_xlsx_tracemalloc,
     "growth": step_growth,
+    "supplement": step_supplement,
     "dashboard": step_dashboard,
     "exports-growth": step_exports_growth,
     "writes": step_writes,
