@@ -405,33 +405,55 @@ def growth_sections(backends):
     if any("growth" in d for _n, _l, d in backends):
         out.append("### Growth of every page and export")
         out.append(
-            "Median of the growth step's requests (test client, manager; administrator for the admin "
-            "pages and the administrator's bulk template, officer where the page says so) on the "
+            "Median of the growth step's requests (test client, as the role in the table) on the "
             "databases of 10, 1,000 and 20,000 tasks, and each step's ratio of times against its ratio "
             "of tasks: a time ratio above 1.25 times the task ratio (single times vary by 10 to 30 %) is "
-            "growth faster than linear, **flagged**."
+            "growth faster than linear, **flagged**. The lists the generator leaves empty (coordination "
+            "requests, milestones, outcomes, matters, adjustments, a stocktake's items) hold rows in "
+            "proportion to the tasks (bench/supplement.py). A page that answered with an error or did "
+            "not finish is **failed**."
         )
         for _n, label, d in backends:
             if "growth" not in d:
                 continue
             scales = d["growth"]["scales"]
             steps = {(s["key"], s["from"]): s for s in d["growth"]["steps"]}
-            header = ["Page", *(f"{s['tasks']:,} tasks" for s in scales)]
+            header = ["Page", "Role", *(f"{s['tasks']:,} tasks" for s in scales)]
             header += [f"×{b['tasks']:,} → {a['tasks']:,}" for b, a in zip(scales, scales[1:], strict=False)]
             rows = []
-            for key, page in scales[-1]["pages"].items():
-                cells = [page["label"]]
-                cells += [ms(s["pages"][key]["seconds"]) if key in s["pages"] else "–" for s in scales]
+            # Every page measured at any scale, in the order of the largest run, then any the
+            # largest run lacks: a page that failed or was left out at one scale still shows.
+            keys = list(dict.fromkeys(k for s in reversed(scales) for k in s["pages"]))
+            failures = []
+            for key in keys:
+                page = next(s["pages"][key] for s in reversed(scales) if key in s["pages"])
+                cells = [page["label"], page.get("role", "–")]
+                for s in scales:
+                    found = s["pages"].get(key)
+                    if found is None:
+                        cells.append("–")
+                    elif "failed" in found:
+                        cells.append("**failed**")
+                        failures.append(f"{page['label']} at {s['tasks']:,} tasks: {found['failed']}")
+                    else:
+                        cells.append(ms(found["seconds"]))
                 for before in scales[:-1]:
                     step = steps.get((key, before["tasks"]))
                     if step is None:
                         cells.append("–")
-                        continue
-                    ratio = f"{step['time_ratio']:.1f} (rows {step['row_ratio']:.0f})"
-                    cells.append(f"**{ratio} faster than linear**" if step["superlinear"] else ratio)
+                    elif step.get("failed"):
+                        cells.append("**failed**")
+                    else:
+                        ratio = f"{step['time_ratio']:.1f} (rows {step['row_ratio']:.0f})"
+                        cells.append(f"**{ratio} faster than linear**" if step["superlinear"] else ratio)
                 rows.append(cells)
-            out.append(f"{label}: {d['growth']['flagged']} step(s) faster than linear.")
+            out.append(
+                f"{label}: {d['growth']['flagged']} step(s) faster than linear, "
+                f"{len(failures)} failed request(s)."
+            )
             out.append(table(header, rows))
+            if failures:
+                out.append("Failed: " + "; ".join(failures) + ".")
     if any("dashboard" in d for _n, _l, d in backends):
         out.append("### Dashboard at 10, 1,000 and 20,000 tasks")
         out.append(

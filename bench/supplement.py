@@ -8,12 +8,14 @@ and all), as the administrator (or a manager where only managers may), in one tr
 idempotent: a rerun finds the meeting it made (TITLE) and adds nothing. The runner records the
 result in the data's marker, so later runs reuse it.
 
-A service refuses a date in the past; what would have been asked a month ago (so that overdue
-lists have rows) is moved back afterwards with an update, the state a month of waiting leaves.
+A service refuses a date in the past: what overdue lists need (requests and milestones past their
+dates) is written through the services with their clock a month back (days_ago).
 """
 
+import contextlib
 import datetime
 import time
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -40,6 +42,18 @@ OUTCOMES_EVERY = 20
 ITEMS_EVERY = 20
 MATTERS_EVERY = 50
 ADJUSTMENTS_EVERY = 50
+
+
+@contextlib.contextmanager
+def days_ago(days):
+    """The services' clock (timezone.now, and localdate through it) `days` back: what they write
+    then is what a person acting that day would have left, history rows and all."""
+    if not days:
+        yield
+        return
+    then = timezone.now() - datetime.timedelta(days=days)
+    with mock.patch("django.utils.timezone.now", return_value=then):
+        yield
 
 
 def every(tasks, offset, step):
@@ -75,32 +89,28 @@ def add(*, plan_code):
     # Task 1 of the first zone keeps its fixed state (ensure_users) for the task page's figures.
     tasks = [t for t in tasks if not (t.number == 1 and t.zone.code == "demo1")]
     with transaction.atomic():
-        asked = []
         for n, task in enumerate(every(tasks, 0, REQUESTS_EVERY)):
             if task.pk not in agencies:
                 continue
-            asked.append(
+            # Every other request asked a month ago, to be answered in 15 days: overdue now.
+            with days_ago(30 if n % 2 == 0 else 0):
                 coordination.ask_agency(
                     task=task,
                     user=admin,
                     agency=agencies[task.pk][n % len(agencies[task.pk])],
                     period=period,
                     question=f"请协助落实第{task.number}项任务所需的配套政策（基准测试）。",
+                    reply_by=timezone.localdate() + datetime.timedelta(days=15),
                 )
-            )
-        # Every other request was asked a month ago and is now past its reply-by date.
-        month_ago = timezone.now() - datetime.timedelta(days=30)
-        CoordinationRequest.objects.filter(pk__in=[r.pk for r in asked[::2]]).update(
-            asked_at=month_ago, reply_by=today - datetime.timedelta(days=15)
-        )
         for n, task in enumerate(every(tasks, 5, MILESTONES_EVERY)):
-            milestones.add_milestone(
-                task=task,
-                user=admin,
-                title=f"完成阶段性工作（基准测试{n}）",
-                due=today + datetime.timedelta(days=-20 if n % 2 else 40),
-                confirm_past=True,
-            )
+            # Every other milestone added a month ago, due in ten days then: overdue now.
+            with days_ago(30 if n % 2 else 0):
+                milestones.add_milestone(
+                    task=task,
+                    user=admin,
+                    title=f"完成阶段性工作（基准测试{n}）",
+                    due=timezone.localdate() + datetime.timedelta(days=10 if n % 2 else 40),
+                )
         png = tiny_png(40, 120, 200)
         for n, task in enumerate(every(tasks, 3, OUTCOMES_EVERY)):
             outcome = outcomes.create_outcome(
