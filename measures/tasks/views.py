@@ -86,9 +86,14 @@ class TaskListExportView(TaskListView):
     paginate_by = None
     formats = {"xlsx": export.as_xlsx, "csv": export.as_csv}
 
+    def get_queryset(self):
+        # Every task: their agencies are read as plain rows (export.agency_names), not prefetched.
+        return super().get_queryset().prefetch_related(None)
+
     def render_to_response(self, context, **response_kwargs):
         fmt = self.kwargs["fmt"]
-        content = self.formats[fmt](export.task_rows(context["tasks"]))
+        tasks = context["tasks"]
+        content = self.formats[fmt](export.task_rows(tasks, export.agency_names(tasks)))
         filename = f"{_('Tasks')}.{fmt}"
         return HttpResponse(
             content,
