@@ -88,6 +88,15 @@ def add(*, plan_code):
         agencies.setdefault(link.task_id, []).append(link.agency)
     # Task 1 of the first zone keeps its fixed state (ensure_users) for the task page's figures.
     tasks = [t for t in tasks if not (t.number == 1 and t.zone.code == "demo1")]
+    took = {}
+    mark = time.perf_counter()
+
+    def lap(kind):
+        nonlocal mark
+        now = time.perf_counter()
+        took[kind] = round(now - mark, 2)
+        mark = now
+
     with transaction.atomic():
         for n, task in enumerate(every(tasks, 0, REQUESTS_EVERY)):
             if task.pk not in agencies:
@@ -102,6 +111,7 @@ def add(*, plan_code):
                     question=f"请协助落实第{task.number}项任务所需的配套政策（基准测试）。",
                     reply_by=timezone.localdate() + datetime.timedelta(days=15),
                 )
+        lap("requests")
         for n, task in enumerate(every(tasks, 5, MILESTONES_EVERY)):
             # Every other milestone added a month ago, due in ten days then: overdue now.
             with days_ago(30 if n % 2 else 0):
@@ -111,6 +121,7 @@ def add(*, plan_code):
                     title=f"完成阶段性工作（基准测试{n}）",
                     due=timezone.localdate() + datetime.timedelta(days=10 if n % 2 else 40),
                 )
+        lap("milestones")
         png = tiny_png(40, 120, 200)
         for n, task in enumerate(every(tasks, 3, OUTCOMES_EVERY)):
             outcome = outcomes.create_outcome(
@@ -130,6 +141,7 @@ def add(*, plan_code):
                     description="成果佐证材料",
                 )
                 outcomes.submit_outcome(outcome=outcome, user=admin)
+        lap("outcomes")
         for n, task in enumerate(every(tasks, 7, MATTERS_EVERY)):
             raise_matter(
                 zone=task.zone,
@@ -139,6 +151,7 @@ def add(*, plan_code):
                 urgency=list(MatterUrgency)[n % len(MatterUrgency)],
                 task=task,
             )
+        lap("matters")
         for n, task in enumerate(every(tasks, 9, ADJUSTMENTS_EVERY)):
             propose_adjustment(
                 task=task,
@@ -147,6 +160,7 @@ def add(*, plan_code):
                 reason="根据实施情况调整任务表述。",
                 text=f"{task.text.strip()}（调整{n}）",
             )
+        lap("adjustments")
         meeting = schedule_stocktake(
             user=manager,
             plan=plan,
@@ -164,7 +178,14 @@ def add(*, plan_code):
                 description="会议议定事项。",
                 **by,
             )
-    return {"version": VERSION, "reused": False, "seconds": time.perf_counter() - started, **counts(plan)}
+        lap("items")
+    return {
+        "version": VERSION,
+        "reused": False,
+        "seconds": time.perf_counter() - started,
+        "seconds_by_kind": took,
+        **counts(plan),
+    }
 
 
 def counts(plan):
