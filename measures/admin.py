@@ -22,6 +22,8 @@ from measures.models import (
     TaskCategory,
 )
 from measures.signoff.services import deputy_problems
+from measures.tasks.models import LinkChangeCause
+from measures.tasks.services import links_of, record_link_changes
 
 
 class TaskInline(admin.TabularInline):
@@ -69,6 +71,19 @@ class TaskAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(agency_count=Count("agency_links", distinct=True))
+
+    def save_related(self, request, form, formsets, change):
+        # The agencies edited here are recorded like a revision's, in the admin's transaction.
+        task = form.instance
+        before = links_of([task.pk])
+        super().save_related(request, form, formsets, change)
+        record_link_changes(
+            before=before,
+            after=links_of([task.pk]),
+            cause=LinkChangeCause.EDIT,
+            by=request.user,
+            reason="Edited in the administration",
+        )
 
     @admin.display(description=_("agencies"), ordering="agency_count")
     def agency_count(self, task):

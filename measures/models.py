@@ -11,9 +11,10 @@ from measures.matters.models import MajorMatter
 from measures.outcomes.models import InnovationOutcome
 from measures.reporting.models import ProgressReport, ReportEvent, ReportingPeriod, SubmittedReportCount
 from measures.signoff.models import Deputy
-from measures.tasks.models import Task, TaskAgency, TaskCategory, TaskQuerySet
+from measures.tasks.models import AgencyLinkChange, Task, TaskAgency, TaskCategory, TaskQuerySet
 
 __all__ = [
+    "AgencyLinkChange",
     "CoordinationRequest",
     "Deputy",
     "Evidence",

@@ -7,17 +7,23 @@ from django.db.models import Q
 
 from core.access import access_for
 from measures.choices import OutcomeState
-from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment, Task
+from measures.models import AgencyLinkChange, InnovationOutcome, MajorMatter, PlanAdjustment, Task
 from zones.models import Agency, Zone
 
 
-def visible_zones(user):
+def visible_zones(user, linked_before=None):
+    """`linked_before`: as Task.objects.visible_to's, for a view as of a past day."""
     access = access_for(user)
     zones = Zone.objects.all()
     if access.sees_everything:
         return zones
     condition = Q(pk__in=access.seen_zone_ids)
-    if access.agency_id:
+    if access.agency_id and linked_before is not None:
+        linked = Task.objects.filter(
+            AgencyLinkChange.objects.tasks_linked_then(access.agency_id, linked_before)
+        )
+        condition |= Q(pk__in=linked.values("zone_id"))
+    elif access.agency_id:
         condition |= Q(tasks__agency_links__agency_id=access.agency_id)
     return zones.filter(pk__in=zones.filter(condition).values("pk"))
 

@@ -66,6 +66,7 @@ from measures.reporting.services import (
     submit_report,
 )
 from measures.signoff.services import name_deputy, send_back_report, sign_off_report, withdraw_deputy
+from measures.tasks.services import links_of, record_link_changes
 
 __all__ = [
     "name_deputy",
@@ -125,4 +126,6 @@ __all__ = [
     "withdraw_outcome_evidence",
     "ensure_period_open",
     "store_then_record",
+    "links_of",
+    "record_link_changes",
 ]

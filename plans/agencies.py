@@ -5,6 +5,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from measures.models import TaskAgency
+from measures.services import links_of, record_link_changes
+from measures.tasks.models import LinkChangeCause
 from zones.models import Agency, AgencyAlias
 
 
@@ -45,6 +47,8 @@ def merge_agencies(*, target, others, user=None):
             _("Choose at least one other agency to merge into %(target)s.") % {"target": target}
         )
     ids = [agency.pk for agency in others]
+    relinked = set(TaskAgency.objects.filter(agency_id__in=ids).values_list("task_id", flat=True))
+    links_before = links_of(relinked)
     for link in TaskAgency.objects.filter(agency_id__in=ids).order_by("position"):
         kept = TaskAgency.objects.filter(task_id=link.task_id, agency=target).first()
         if kept is None:
@@ -58,6 +62,15 @@ def merge_agencies(*, target, others, user=None):
                 kept.save(update_fields=["position"])
             else:
                 link.delete()
+    # Recorded as the merged agency dropped and `target` added; the rows below then point the
+    # record's merged agency at `target`, so a view as of an earlier day reads `target` there.
+    record_link_changes(
+        before=links_before,
+        after=links_of(relinked),
+        cause=LinkChangeCause.MERGE,
+        by=user,
+        reason=f"Merged {', '.join(agency.name for agency in others)} into {target.name}",
+    )
     # Aliases, liaisons, coordination requests, reports' support agency: whatever points at an agency.
     # Hidden relations (related_name="+": notices, robot channels, escalation steps) included, or the
     # cascade would delete them with the merged agency.

@@ -42,7 +42,8 @@ from rapidfuzz import fuzz, process
 
 from measures.choices import AdjustmentKind, AdjustmentState, AgencyRole
 from measures.models import Task, TaskAgency, TaskCategory
-from measures.tasks.models import LOADED_VERSION
+from measures.services import links_of, record_link_changes
+from measures.tasks.models import LOADED_VERSION, LinkChangeCause
 from zones.models import Agency, AgencyAlias, Block, Plan, SubPlot, Zone
 
 from .models import PlanRevision
@@ -1223,6 +1224,12 @@ class Revision:
                 if tp.fields or tp.withdraw or tp.agency_ids is not None or tp.roles
             ]
         )
+        relinked = [
+            tp.row.pk
+            for tp in zone_plan.tasks
+            if tp.row is not None and tp.doc is not None and (tp.agency_ids is not None or tp.roles)
+        ]
+        links_before = links_of(relinked)
         moving = [tp.row.pk for tp in zone_plan.tasks if tp.row is not None and "number" in tp.fields]
         for index, pk in enumerate(moving):
             Task.objects.filter(pk=pk).update(number=PARKING + index)
@@ -1278,6 +1285,16 @@ class Revision:
                         )
                     )
             TaskAgency.objects.bulk_create(links)
+        # The links live in their own table without history: what changed is recorded beside them,
+        # so a view as of an earlier day reads the links of then (a new task did not exist then).
+        record_link_changes(
+            before=links_before,
+            after=links_of(relinked),
+            cause=LinkChangeCause.REVISION,
+            by=user,
+            reason=reason,
+            at=now,
+        )
         return changed
 
     def _snapshot(self, doc):

@@ -15,6 +15,8 @@ from core.access import can_propose_adjustment, can_review, ensure_four_eyes, re
 from measures.choices import AdjustmentKind, AdjustmentState, EventKind
 from measures.history import record
 from measures.models import Milestone, PlanAdjustment, Task, TaskAgency
+from measures.tasks.models import LOADED_VERSION, LinkChangeCause
+from measures.tasks.services import links_of, record_link_changes
 
 # The parts of the task each kind changes; a proposal is stale once one of them has changed.
 PARTS = {
@@ -30,6 +32,9 @@ PART_LABELS = {
     "withdrawn": gettext_lazy("withdrawal"),
     "closed": gettext_lazy("close-off"),
 }
+
+# Kept untranslated in the record, as the revision's reasons are.
+LINK_REASON = "Plan adjustment #%(pk)s"
 
 
 def snapshot(task):
@@ -211,9 +216,7 @@ def _apply(adjustment, user, now):
     if not task.history.exists():
         # Tasks loaded in bulk from the plan have no history row yet; keep the "before" one.
         # A change, not a creation: a view as of an earlier day reads it as the task before this.
-        Task.history.bulk_history_create(
-            [task], update=True, default_change_reason=_("As loaded from the plan")
-        )
+        Task.history.bulk_history_create([task], update=True, default_change_reason=LOADED_VERSION)
     if adjustment.kind == AdjustmentKind.TEXT:
         task.text = proposal["text"]
         fields = ["text"]
@@ -223,10 +226,19 @@ def _apply(adjustment, user, now):
         task.withdraw_reason = adjustment.reason
         fields = ["withdrawn_at", "withdrawn_by", "withdraw_reason"]
     elif adjustment.kind == AdjustmentKind.AGENCIES:
+        before = links_of([task.pk])
         TaskAgency.objects.filter(task=task).delete()
         TaskAgency.objects.bulk_create(
             TaskAgency(task=task, agency_id=agency["id"], position=position)
             for position, agency in enumerate(proposal["agencies"], start=1)
+        )
+        record_link_changes(
+            before=before,
+            after=links_of([task.pk]),
+            cause=LinkChangeCause.ADJUSTMENT,
+            by=user,
+            reason=LINK_REASON % {"pk": adjustment.pk},
+            at=now,
         )
         fields = []
     else:

@@ -35,17 +35,20 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from core.access import access_for
 from measures.changes.selectors import Side
 from measures.choices import (
     REPORTED_STATES,
     AdjustmentKind,
     AdjustmentState,
+    AgencyRole,
     EventKind,
     ReportState,
     RequestState,
 )
 from measures.dashboard import selectors as dash
 from measures.models import (
+    AgencyLinkChange,
     CoordinationRequest,
     Evidence,
     Milestone,
@@ -53,7 +56,6 @@ from measures.models import (
     ProgressReport,
     ReportEvent,
     Task,
-    TaskAgency,
     TaskCategory,
 )
 from measures.reporting.models import REPORT_FIELDS
@@ -398,11 +400,9 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
     snapshot = rebuild(tasks, day)
     task_rows = snapshot.then(list(tasks.order_by().values("id", "zone_id", "category_id")))
     groups = _groups(snapshot, task_rows, period, ["zone_id", "category_id"])
-    agencies = defaultdict(list)
-    for task_id, agency_id in TaskAgency.objects.filter(task__in=tasks.values("pk")).values_list(
-        "task_id", "agency_id"
-    ):
-        agencies[task_id].append(agency_id)
+    # The links of then: today's with the changes recorded since undone.
+    links = AgencyLinkChange.objects.links_then(tasks.values("pk"), snapshot.end)
+    agencies = {task_id: list(linked) for task_id, linked in links.items()}
     agency_groups = _groups(snapshot, task_rows, period, ["agency_links__agency_id"], agencies=agencies)
     owed = period.is_owed
     # As the dashboard: before the deadline the tasks not reported yet are not yet due.
@@ -553,7 +553,9 @@ def period_rows_as_of(user, period, day, zone=None):
     from measures.scoping import visible_zones
     from measures.tasks.lights import light_reasons
 
-    zones = visible_zones(user).filter(plan_id=period.plan_id).order_by("annex_number")
+    end = day_end(day)
+    # A liaison's scope as it stood then: the tasks their agency was linked to on the day.
+    zones = visible_zones(user, linked_before=end).filter(plan_id=period.plan_id).order_by("annex_number")
     if zone is not None:
         zones = zones.filter(pk=zone.pk)
     sections = {z.pk: report_rows.Section(zone=z) for z in zones}
@@ -561,7 +563,7 @@ def period_rows_as_of(user, period, day, zone=None):
         return report_rows.PeriodReport(period=period, zone=zone, sections=[], today=day)
     began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
     visible = (
-        Task.objects.visible_to(user)
+        Task.objects.visible_to(user, linked_before=end)
         .filter(zone_id__in=list(sections))
         .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
     )
@@ -571,12 +573,12 @@ def period_rows_as_of(user, period, day, zone=None):
     if shown:
         # A liaison reads what was submitted or accepted then, and every report of a task its agency
         # leads (the rule of reports_shown_to, read against the report's state on the day).
-        led = set(
-            ProgressReport.objects.filter(pk__in=[r["id"] for r in in_period])
-            .filter(shown)
-            .exclude(state__in=REPORTED_STATES)
-            .values_list("task_id", flat=True)
-        )
+        agency_id = access_for(user).agency_id
+        led = {
+            task_id
+            for task_id, linked in AgencyLinkChange.objects.links_then(visible.values("pk"), end).items()
+            if linked.get(agency_id) == AgencyRole.LEAD
+        }
         in_period = [r for r in in_period if r["state"] in REPORTED_STATES or r["task_id"] in led]
     evidence = evidence_counts(snapshot, [r["id"] for r in in_period])
     agency_ids = {r["support_agency_id"] for r in in_period if r["support_agency_id"]}

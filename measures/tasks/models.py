@@ -1,5 +1,7 @@
 """The plan's main tasks (主要任务): categories, numbered tasks and their supporting agencies."""
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -92,15 +94,19 @@ class TaskQuerySet(models.QuerySet):
     def supported_by(self, agency):
         return self.filter(agency_links__agency=agency)
 
-    def visible_to(self, user):
-        """The tasks `user` may see: the one place task scoping is decided (with core.access)."""
+    def visible_to(self, user, linked_before=None):
+        """The tasks `user` may see: the one place task scoping is decided (with core.access).
+        `linked_before`: a moment; a liaison's agency's tasks are then those it was linked to
+        before it (a view as of a past day, measures.changes.asof)."""
         access = access_for(user)
         if access.sees_everything:
             return self
         condition = Q(pk__in=[])
         if access.seen_zone_ids:
             condition |= Q(zone_id__in=access.seen_zone_ids)
-        if access.agency_id:
+        if access.agency_id and linked_before is not None:
+            condition |= AgencyLinkChange.objects.tasks_linked_then(access.agency_id, linked_before)
+        elif access.agency_id:
             condition |= Q(pk__in=TaskAgency.objects.filter(agency_id=access.agency_id).values("task_id"))
         return self.filter(condition)
 
@@ -254,3 +260,102 @@ class TaskAgency(models.Model):
 
     def get_absolute_url(self):
         return self.task.get_absolute_url()
+
+
+class LinkChangeKind(models.TextChoices):
+    ADDED = "added", _("Agency added")
+    DROPPED = "dropped", _("Agency dropped")
+    ROLE = "role", _("Agency's role changed")
+
+
+class LinkChangeCause(models.TextChoices):
+    REVISION = "revision", _("Plan revision")
+    ADJUSTMENT = "adjustment", _("Plan adjustment")
+    MERGE = "merge", _("Agencies merged")
+    EDIT = "edit", _("Edited by an administrator")
+
+
+class AgencyLinkChangeQuerySet(models.QuerySet):
+    def links_then(self, tasks, end):
+        """{task id: {agency id: role}} of `tasks` (a queryset or list of ids) as the links stood
+        before `end`: today's links with every change recorded at or after `end` undone. The first
+        change of a task's link to an agency after `end` says what it was before: not there (added
+        after), or there with its role before (dropped or its role changed after). Two queries."""
+        links = defaultdict(dict)
+        for task_id, agency_id, role in TaskAgency.objects.filter(task__in=tasks).values_list(
+            "task_id", "agency_id", "role"
+        ):
+            links[task_id][agency_id] = role
+        undone = set()
+        for task_id, agency_id, kind, role_before in (
+            self.filter(task__in=tasks, at__gte=end)
+            .order_by("at", "pk")
+            .values_list("task_id", "agency_id", "kind", "role_before")
+        ):
+            if (task_id, agency_id) in undone:
+                continue
+            undone.add((task_id, agency_id))
+            if kind == LinkChangeKind.ADDED:
+                links[task_id].pop(agency_id, None)
+            else:
+                links[task_id][agency_id] = role_before or AgencyRole.SUPPORTING
+        return links
+
+    def tasks_linked_then(self, agency_id, end):
+        """A Q on Task: the tasks linked to the agency before `end` (links_then's rule in SQL)."""
+        after = self.filter(agency_id=agency_id, at__gte=end)
+        first = after.filter(task_id=models.OuterRef("task_id")).order_by("at", "pk").values("pk")[:1]
+        kept_then = (
+            after.annotate(first=models.Subquery(first))
+            .filter(pk=models.F("first"))
+            .exclude(kind=LinkChangeKind.ADDED)
+            .values("task_id")
+        )
+        unchanged = (
+            TaskAgency.objects.filter(agency_id=agency_id)
+            .exclude(task_id__in=after.values("task_id"))
+            .values("task_id")
+        )
+        return Q(pk__in=unchanged) | Q(pk__in=kept_then)
+
+
+class AgencyLinkChange(models.Model):
+    """One change to which agencies a task names (added, dropped, a role changed), written in the
+    same transaction as the change (a plan revision, an adjustment, a merge, the admin), so the
+    links can be rebuilt as they stood on a past day (measures.changes.asof). TaskAgency itself
+    keeps no history. Positions are not recorded: no count or scope reads them. A merge points the
+    rows of the merged agency at the one it was merged into, as it does every other row."""
+
+    task = models.ForeignKey(Task, models.CASCADE, related_name="agency_changes", verbose_name=_("task"))
+    agency = models.ForeignKey(Agency, models.PROTECT, related_name="+", verbose_name=_("agency"))
+    kind = models.CharField(_("change"), max_length=10, choices=LinkChangeKind.choices)
+    role_before = models.CharField(_("role before"), max_length=20, choices=AgencyRole.choices, blank=True)
+    role_after = models.CharField(_("role after"), max_length=20, choices=AgencyRole.choices, blank=True)
+    at = models.DateTimeField(_("at"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    cause = models.CharField(_("cause"), max_length=12, choices=LinkChangeCause.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # Rebuilt, when this record began, from a revision's change list or an adjustment's proposal
+    # (plans migration 0002), not written by the change itself.
+    derived = models.BooleanField(_("derived from the change list"), default=False)
+
+    objects = AgencyLinkChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("change of a task's agencies")
+        verbose_name_plural = _("changes of tasks' agencies")
+        indexes = [
+            models.Index(fields=["task", "at"], name="linkchange_task_at"),
+            models.Index(fields=["agency", "at"], name="linkchange_agency_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.agency} · {self.get_kind_display()}"

@@ -23,7 +23,15 @@ from measures.changes.selectors import period_changes
 from measures.choices import TaskStatus
 from measures.dashboard import selectors as reads
 from measures.exports.rows import period_rows
-from measures.models import Milestone, ProgressReport, ReportEvent, ReportingPeriod, Task, TaskCategory
+from measures.models import (
+    AgencyLinkChange,
+    Milestone,
+    ProgressReport,
+    ReportEvent,
+    ReportingPeriod,
+    Task,
+    TaskCategory,
+)
 from plans.revision import prepare
 from tests.conftest import PLAN_FIXTURE
 from tests.factories import CLOSE_OFF_LINK, make_task, make_user
@@ -523,10 +531,10 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
         counts.append(len(queries))
     # dashboard: access, plans, periods; the rebuild's tasks, reports, milestones, plan adjustments,
     # history rows and the tasks' own history after the day;
-    # the tasks' zone and category, agency links, zones, categories and their history after the
-    # day, agencies; the comparison's tasks (its reports and milestones come from the rebuild); the
-    # top bar's matters
-    assert counts[0] == SESSION + 17
+    # the tasks' zone and category, agency links and their changes after the day, zones,
+    # categories and their history after the day, agencies; the comparison's tasks (its reports
+    # and milestones come from the rebuild); the top bar's matters
+    assert counts[0] == SESSION + 18
     officer = world["officer"]
     for _ in range(5):
         task = make_task(zone=world["xiqing"])
@@ -537,3 +545,221 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
     for (target, params), expected in zip(targets, counts, strict=True):
         with django_assert_num_queries(expected):
             client.get(target, {**params, "as_of": D.isoformat()})
+
+
+# Agencies a revision after D changes on 西青's tasks: {number: (dropped, added)}.
+RELINKED = {1: (["天津海关"], ["市科技局"]), 2: (["市工业和信息化局"], []), 3: ([], ["市药监局"])}
+
+
+def relink_after_d(tmp_path):
+    """A revision of the plan applied today (after D) that drops and adds supporting agencies."""
+    records = json.loads(PLAN_FIXTURE.read_text(encoding="utf-8"))
+    kept = []
+    for record in records:
+        fields = record["fields"]
+        if record["model"] == "measures.taskagency" and fields["task"][0] == "xiqing":
+            dropped, _added = RELINKED.get(fields["task"][1], ([], []))
+            if fields["agency"][0] in dropped:
+                continue
+        kept.append(record)
+    for number, (_dropped, added) in RELINKED.items():
+        for position, name in enumerate(added, start=10):
+            kept.append(
+                {
+                    "model": "measures.taskagency",
+                    "fields": {"task": ["xiqing", number], "agency": [name], "position": position},
+                }
+            )
+    path = tmp_path / "relinked.json"
+    path.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    return prepare(path).apply()
+
+
+def liaison_view(user, period, day=None):
+    """(task ids, {task id: state}) of the period report a liaison reads, live with today = D or
+    rebuilt as of D."""
+    report = period_rows(user, period, today=D) if day is None else asof.period_rows_as_of(user, period, day)
+    return sorted(row.task.pk for row in report.rows), report_figures(report)
+
+
+def link_rows():
+    return sorted(
+        AgencyLinkChange.objects.values_list(
+            "task_id", "agency_id", "kind", "role_before", "role_after", "at"
+        )
+    )
+
+
+def test_agency_links_as_they_stood_before_a_later_revision(world, tmp_path, client):
+    """A revision after D drops and adds agencies: the per-agency table of the dashboard and a
+    liaison's period report as of D show the links of D, captured on D and compared after."""
+    from zones.models import Agency
+
+    customs, science = Agency.objects.get(name="天津海关"), Agency.objects.get(name="市科技局")
+    dropped_liaison = make_user(Role.LIAISON, agency=customs)
+    added_liaison = make_user(Role.LIAISON, agency=science)
+    on_the_day = live(world)
+    scopes = {user: liaison_view(user, world["now"]) for user in (dropped_liaison, added_liaison)}
+    task1 = world["task"][1]
+    assert task1.pk in scopes[dropped_liaison][0] and task1.pk not in scopes[added_liaison][0]
+    revision = relink_after_d(tmp_path)
+    change_after_d(world)
+    assert revision.agency_changes == 4
+    # Recorded with the revision, in its transaction.
+    assert {
+        (r.task.number, r.agency.name, r.kind)
+        for r in AgencyLinkChange.objects.select_related("task", "agency")
+    } == {
+        (1, "天津海关", "dropped"),
+        (1, "市科技局", "added"),
+        (2, "市工业和信息化局", "dropped"),
+        (3, "市药监局", "added"),
+    }
+    # Live, the links moved (the test could fail)...
+    moved = live(world)
+    assert moved[0]["agencies"] != on_the_day[0]["agencies"]
+    for user, (tasks, _figures) in scopes.items():
+        assert liaison_view(user, world["now"])[0] != tasks
+    # ...and as of D they are the links of D.
+    dashboard, _report, _changes = rebuilt(world)
+    assert dashboard == on_the_day[0]
+    for user, scope in scopes.items():
+        assert liaison_view(user, world["now"], D) == scope
+    client.force_login(world["manager"])
+    response = client.get("/", {"period": world["now"].pk, "as_of": D.isoformat()})
+    assert dashboard_figures(response.context)["agencies"] == on_the_day[0]["agencies"]
+    client.force_login(dropped_liaison)
+    url = reverse("measures:period-report-html", args=[world["now"].pk])
+    page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
+    assert page.status_code == 200
+    assert task1.pk in {row.task.pk for row in page.context["report"].rows}
+    client.force_login(added_liaison)
+    page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
+    assert page.status_code == 200
+    assert task1.pk not in {row.task.pk for row in page.context["report"].rows}
+
+
+def test_links_before_the_record_are_derived_from_the_change_list(world, tmp_path):
+    """A revision applied before the links' changes were recorded: plans migration 0002 derives
+    them from its change list, the same rows the revision now records itself."""
+    from django.apps import apps
+
+    from plans.link_history import derive_link_changes, forget_derived_link_changes
+
+    on_the_day = live(world)
+    relink_after_d(tmp_path)
+    recorded = link_rows()
+    assert len(recorded) == 4
+    AgencyLinkChange.objects.all().delete()
+    assert rebuilt(world)[0]["agencies"] != on_the_day[0]["agencies"]
+    derive_link_changes(apps)
+    assert link_rows() == recorded
+    assert set(AgencyLinkChange.objects.values_list("derived", flat=True)) == {True}
+    assert rebuilt(world)[0] == on_the_day[0]
+    forget_derived_link_changes(apps)
+    assert not AgencyLinkChange.objects.exists()
+
+
+def test_an_adjustment_a_merge_and_the_admin_record_link_changes(world, admin_client):
+    """Every other writer of a task's agencies records what it changed, so the links as of a day
+    before it are those of then."""
+    from measures.tasks.models import TaskAgency
+    from plans.agencies import merge_agencies
+    from zones.models import Agency
+
+    task = world["task"][5]
+    before = {link.agency_id for link in TaskAgency.objects.filter(task=task)}
+    newcomer = Agency.objects.exclude(pk__in=before).order_by("pk").first()
+    adjustment = services.propose_adjustment(
+        task=task, user=world["officer"], kind="agencies", reason="机构调整", agencies=[newcomer]
+    )
+    services.approve_adjustment(adjustment=adjustment, user=world["manager"])
+    assert {link.agency_id for link in TaskAgency.objects.filter(task=task)} == {newcomer.pk}
+    end = asof.day_end(D)
+    assert set(AgencyLinkChange.objects.links_then([task.pk], end)[task.pk]) == before
+    # A merge moves the links of the merged agency onto the one kept: as of D, the kept one.
+    other = Agency.objects.create(name="市新设机构")
+    link = TaskAgency.objects.get(task=task)
+    link.agency = other
+    link.save()
+    merge_agencies(target=newcomer, others=[other], user=world["manager"])
+    assert AgencyLinkChange.objects.filter(cause="merge").count() == 2
+    assert set(AgencyLinkChange.objects.links_then([task.pk], end)[task.pk]) == before
+    assert set(AgencyLinkChange.objects.links_then([task.pk], timezone.now())[task.pk]) == {newcomer.pk}
+    # The admin's inline: a link deleted there is recorded as dropped.
+    link = TaskAgency.objects.get(task=task)
+    url = reverse("admin:measures_task_change", args=[task.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        key: value
+        for key, value in form.initial.items()
+        if value is not None and not isinstance(value, (list, dict))
+    }
+    data.update(
+        {
+            "zone": task.zone_id,
+            "category": task.category_id,
+            "agency_links-TOTAL_FORMS": 1,
+            "agency_links-INITIAL_FORMS": 1,
+            "agency_links-0-id": link.pk,
+            "agency_links-0-task": task.pk,
+            "agency_links-0-position": 1,
+            "agency_links-0-agency": newcomer.pk,
+            "agency_links-0-DELETE": "on",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    assert not TaskAgency.objects.filter(task=task).exists()
+    assert AgencyLinkChange.objects.filter(cause="edit", kind="dropped", agency=newcomer, task=task).exists()
+
+
+def test_a_lead_role_changed_after_the_day(world):
+    """A liaison reads the draft of a task their agency led on D, as of D, though it leads it no
+    more: captured on D, compared after the role changed."""
+    from measures.choices import AgencyRole
+    from measures.tasks.models import TaskAgency
+
+    wuqing_one = Task.objects.get(zone=world["wuqing"], number=1)
+    link = TaskAgency.objects.filter(task=wuqing_one).order_by("position").first()
+    TaskAgency.objects.filter(pk=link.pk).update(role=AgencyRole.LEAD)  # as loaded from the plan
+    liaison = make_user(Role.LIAISON, agency=link.agency)
+    on_the_day = liaison_view(liaison, world["now"])
+    state = {row.task.pk: row.state for row in period_rows(liaison, world["now"], today=D).rows}
+    assert state[wuqing_one.pk] == "draft"
+    before = services.links_of([wuqing_one.pk])
+    TaskAgency.objects.filter(pk=link.pk).update(role=AgencyRole.SUPPORTING)
+    services.record_link_changes(before=before, after=services.links_of([wuqing_one.pk]), cause="edit")
+    assert AgencyLinkChange.objects.get().kind == "role"
+    # No longer led: the draft is not read live (the test could fail)...
+    state = {row.task.pk: row.state for row in period_rows(liaison, world["now"], today=D).rows}
+    assert state[wuqing_one.pk] is None
+    # ...but as of D it was.
+    assert liaison_view(liaison, world["now"], D) == on_the_day
+
+
+def test_a_liaisons_past_report_counts_queries_constant_in_links(client, world, django_assert_num_queries):
+    """The links of then are read in a fixed number of queries, however many changed since."""
+    from measures.tasks.models import TaskAgency
+    from zones.models import Agency
+
+    customs = Agency.objects.get(name="天津海关")
+    liaison = make_user(Role.LIAISON, agency=customs)
+    client.force_login(liaison)
+    url = reverse("measures:period-report-html", args=[world["now"].pk])
+    params = {"zone": "xiqing", "as_of": D.isoformat()}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    expected = len(queries)
+    for _ in range(4):
+        task = make_task(zone=world["xiqing"])
+        Task.history.filter(id=task.pk).update(history_date=WRITTEN)
+        before = services.links_of([task.pk])
+        TaskAgency.objects.create(task=task, agency=customs, position=1)
+        services.record_link_changes(before=before, after=services.links_of([task.pk]), cause="edit")
+    with django_assert_num_queries(expected):
+        response = client.get(url, params)
+    # Linked after D: not the liaison's on D.
+    assert not {row.task.pk for row in response.context["report"].rows} & set(
+        AgencyLinkChange.objects.values_list("task_id", flat=True)
+    )
