@@ -20,7 +20,10 @@ every other task changed after D has the number, title, category and agencies of
 version by D, or, with none by D, of its first version after D (the one kept from before the
 change). A task withdrawn after D was not withdrawn yet. A category changed after D has its title
 and number of then by the same rule. A change that bypassed the history (a bulk update) is shown
-as it is now.
+as it is now. Which agencies a task named on D (the dashboard's per-agency table, a liaison's
+scope and the tasks it led) is today's links with every AgencyLinkChange after D undone
+(AgencyLinkChange.objects.links_then, tasks_linked_then); the changes before that record began
+were derived from the revisions' change lists and the approved adjustments (plans.link_history).
 
 The figures are then counted by the dashboard's and the period report's own functions
 (Tally, light_for, ended_by, zone_score, TaskRow, Section), with today = D, so a page as of D shows

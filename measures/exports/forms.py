@@ -82,6 +82,8 @@ class ReportScopeForm(forms.Form):
     zone = _zone_field(Zone.objects.none())
     accepted = _accepted_field()
 
-    def __init__(self, *args, user, period, **kwargs):
+    def __init__(self, *args, user, period, linked_before=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = visible_zones(user).filter(plan_id=period.plan_id)
+        # As of a past day (linked_before: its end), a liaison's zones of then.
+        zones = visible_zones(user, linked_before=linked_before)
+        self.fields["zone"].queryset = zones.filter(plan_id=period.plan_id)

@@ -60,7 +60,7 @@ def report_changes(request, report):
     of a past day from the same snapshot as the rows."""
     snapshot = getattr(report, "snapshot", None)
     return period_changes(
-        tasks=Task.objects.visible_to(request.user),
+        tasks=Task.objects.visible_to(request.user, linked_before=snapshot.end if snapshot else None),
         period=report.period,
         zone=report.zone,
         reports=snapshot.counted() if snapshot else None,
@@ -82,7 +82,9 @@ def scope(request, period_id):
     """(period, zone asked for or None, accepted reports only); 404 for an unknown period or a
     zone outside the user's scope or not in the period's plan."""
     period = get_object_or_404(ReportingPeriod.objects.select_related("plan"), pk=period_id)
-    form = ReportScopeForm(request.GET, user=request.user, period=period)
+    day = as_of(request)[1]
+    end = asof.day_end(day) if day is not None else None
+    form = ReportScopeForm(request.GET, user=request.user, period=period, linked_before=end)
     if not form.is_valid():
         raise Http404
     return period, form.cleaned_data["zone"], form.cleaned_data["accepted"]

@@ -548,7 +548,13 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
 
 
 # Agencies a revision after D changes on 西青's tasks: {number: (dropped, added)}.
-RELINKED = {1: (["天津海关"], ["市科技局"]), 2: (["市工业和信息化局"], []), 3: ([], ["市药监局"])}
+RELINKED = {
+    1: (["天津海关"], ["市科技局"]),
+    2: (["市工业和信息化局"], []),
+    3: ([], ["市药监局"]),
+    # Its only task in 西青: its liaison had the zone on D, not today.
+    8: (["市委组织部"], []),
+}
 
 
 def relink_after_d(tmp_path):
@@ -604,7 +610,7 @@ def test_agency_links_as_they_stood_before_a_later_revision(world, tmp_path, cli
     assert task1.pk in scopes[dropped_liaison][0] and task1.pk not in scopes[added_liaison][0]
     revision = relink_after_d(tmp_path)
     change_after_d(world)
-    assert revision.agency_changes == 4
+    assert revision.agency_changes == 5
     # Recorded with the revision, in its transaction.
     assert {
         (r.task.number, r.agency.name, r.kind)
@@ -614,6 +620,7 @@ def test_agency_links_as_they_stood_before_a_later_revision(world, tmp_path, cli
         (1, "市科技局", "added"),
         (2, "市工业和信息化局", "dropped"),
         (3, "市药监局", "added"),
+        (8, "市委组织部", "dropped"),
     }
     # Live, the links moved (the test could fail)...
     moved = live(world)
@@ -637,6 +644,15 @@ def test_agency_links_as_they_stood_before_a_later_revision(world, tmp_path, cli
     page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
     assert page.status_code == 200
     assert task1.pk not in {row.task.pk for row in page.context["report"].rows}
+    # A liaison whose agency has no task in 西青 since the revision: the zone's page of D, with its
+    # comparison, is theirs; today's is not.
+    client.force_login(make_user(Role.LIAISON, agency=Agency.objects.get(name="市委组织部")))
+    assert client.get(url, {"zone": "xiqing"}).status_code == 404
+    page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
+    assert page.status_code == 200
+    task8 = world["task"][8]
+    assert [row.task.pk for row in page.context["report"].rows] == [task8.pk]
+    assert [row.task.pk for row in page.context["changes"].rows] == [task8.pk]
 
 
 def test_links_before_the_record_are_derived_from_the_change_list(world, tmp_path):
@@ -649,7 +665,7 @@ def test_links_before_the_record_are_derived_from_the_change_list(world, tmp_pat
     on_the_day = live(world)
     relink_after_d(tmp_path)
     recorded = link_rows()
-    assert len(recorded) == 4
+    assert len(recorded) == 5
     AgencyLinkChange.objects.all().delete()
     assert rebuilt(world)[0]["agencies"] != on_the_day[0]["agencies"]
     derive_link_changes(apps)
