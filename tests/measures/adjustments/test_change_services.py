@@ -231,3 +231,17 @@ def test_proposal_needs_a_reason_and_a_real_change(task, officer):
         propose_text(task, officer, text=task.text, reason="")
     assert set(error.value.message_dict) == {"reason", "text"}
     assert not PlanAdjustment.objects.exists()
+
+
+def test_the_version_kept_before_an_adjustment_is_marked_in_no_ones_language(task, officer, manager):
+    """The version of a task loaded in bulk that an approval keeps first carries LOADED_VERSION as
+    written, not the approving manager's translation of it (the as-of reads accept both)."""
+    from measures.tasks.models import LOADED_VERSION
+
+    assert not task.history.exists()
+    adjustment = propose_text(task, officer)
+    with translation.override("zh-hans"):
+        assert translation.gettext(LOADED_VERSION) != LOADED_VERSION  # the test could fail
+        services.approve_adjustment(adjustment=adjustment, user=manager)
+    kept = task.history.earliest("history_date", "history_id")
+    assert (kept.history_type, kept.history_change_reason) == ("~", LOADED_VERSION)
