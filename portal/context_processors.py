@@ -9,7 +9,7 @@ from indicators.models import IndicatorValue
 from measures.choices import AdjustmentState, OutcomeState
 from measures.models import InnovationOutcome, MajorMatter, PlanAdjustment
 from measures.reporting.models import awaiting_review_count
-from measures.review.selectors import waiting_for
+from measures.review.selectors import deputy_waiting_count
 from measures.signoff.selectors import signoff_queue, signs_off
 from notifications.models import Escalation
 
@@ -142,7 +142,9 @@ def navigation(request):
     if context["nav_review"]:
         context["nav_review_count"] = SimpleLazyObject(
             lambda: {
-                "count": context["nav_pending"]["reports"] if access.is_manager else waiting_for(user).count()
+                "count": context["nav_pending"]["reports"]
+                if access.is_manager
+                else deputy_waiting_count(user)
             }
         )
     # Zone leaders and their deputies: the reports waiting for their sign-off (one query, lazily).

@@ -204,7 +204,7 @@ class ProgressReportQuerySet(models.QuerySet):
         return self.exclude(pk__in=authored.values("report_id"))
 
 
-def awaiting_review_count(user):
+def awaiting_review_count(user, authors=None):
     """`ProgressReport.objects.awaiting_review().not_authored_by(user).count()` as an expression
     for one query (the top bar's badge): the submitted reports of the unlocked periods as kept in
     SubmittedReportCount, less those of withdrawn tasks and those `user` wrote or submitted (both
@@ -218,7 +218,10 @@ def awaiting_review_count(user):
     # Through the withdrawn tasks' ids, so the database starts from those (index task_withdrawn)
     # rather than from the reports.
     withdrawn = submitted.filter(task__in=Task.objects.filter(withdrawn_at__isnull=False).values("pk"))
-    authored = ReportEvent.objects.filter(actor=user, kind__in=AUTHOR_KINDS, report__isnull=False)
+    # `authors`: whose submissions `user` may not decide, when not only their own (a manager's
+    # deputy: measures.review.selectors.deciders).
+    by = {"actor_id__in": authors} if authors else {"actor": user}
+    authored = ReportEvent.objects.filter(**by, kind__in=AUTHOR_KINDS, report__isnull=False)
     # Disjoint: the authored ones counted here are of tasks still on the plan.
     own = submitted.filter(task__withdrawn_at__isnull=True, pk__in=authored.values("report_id"))
     return (

@@ -88,3 +88,23 @@ def test_the_stored_count_follows_every_change(world):
             stored.get(period.pk, 0)
             == ProgressReport.objects.filter(period=period, state=ReportState.SUBMITTED).count()
         )
+
+
+def test_a_managers_deputys_badge_reads_the_kept_count(world):
+    """The badge of a manager's deputy (deputy_waiting_count, from SubmittedReportCount) equals the queue
+    they may decide counted row by row (waiting_for): four eyes for them and their principal."""
+    from measures.review.selectors import deputy_waiting_count, waiting_for
+    from tests.measures.review.test_review_workbench import name_managers_deputy
+
+    xiqing, current, _previous, officer, _manager, both, tasks = world
+    deputy = make_user(Role.OFFICER, zones=[xiqing])
+    name_managers_deputy(both, deputy)
+    services.save_and_submit_report(task=tasks[0], period=current, user=officer, data=DATA)
+    services.save_and_submit_report(task=tasks[1], period=current, user=both, data=DATA)
+    services.save_and_submit_report(task=tasks[2], period=current, user=deputy, data=DATA)
+    # Neither the principal's nor the deputy's own submission is theirs to decide (could fail: the
+    # count of the deputy's own alone would be 2).
+    assert counted(deputy) == 2
+    assert deputy_waiting_count(deputy) == waiting_for(deputy).count() == 1
+    Task.objects.filter(pk=tasks[0].pk).update(withdrawn_at=timezone.now())
+    assert deputy_waiting_count(deputy) == waiting_for(deputy).count() == 0
