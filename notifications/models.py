@@ -293,9 +293,10 @@ class Escalation(models.Model):
     # Whose item it is: a zone (reports, milestones, a zone's assigned items), an agency (an
     # agency's assigned items) or both (a coordination request: the asking zone's task, the agency
     # asked). The plan is kept on the row, as an agency belongs to no plan.
-    plan = models.ForeignKey("zones.Plan", models.CASCADE, related_name="+", verbose_name=_("plan"))
+    # PROTECT: a step is part of the record; a plan or zone with steps is not deleted with them.
+    plan = models.ForeignKey("zones.Plan", models.PROTECT, related_name="+", verbose_name=_("plan"))
     zone = models.ForeignKey(
-        "zones.Zone", models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("zone")
+        "zones.Zone", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("zone")
     )
     # PROTECT and a reverse name, so that merging agencies (plans.agencies) moves the steps too.
     agency = models.ForeignKey(

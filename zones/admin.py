@@ -19,8 +19,18 @@ class ZoneInline(admin.TabularInline):
     show_change_link = True
 
 
+class RecordProtectedAdmin(SimpleHistoryAdmin):
+    """Deleting a row the record needs (escalation steps, plan revisions: PROTECT) is refused with
+    the list of what stands in the way, not as a permission the administrator lacks: those rows
+    cannot be deleted by anyone, so the admin's "no permission" message would mislead."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set() if protected else perms_needed, protected
+
+
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(RecordProtectedAdmin):
     list_display = ["title", "code", "status", "issuer", "source_file", "tracking_start", "requires_signoff"]
     list_filter = ["status", "requires_signoff"]
     search_fields = ["title", "title_en", "code", "issuer"]
@@ -35,7 +45,7 @@ class BlockInline(admin.TabularInline):
 
 
 @admin.register(Zone)
-class ZoneAdmin(SimpleHistoryAdmin):
+class ZoneAdmin(RecordProtectedAdmin):
     list_display = [
         "name",
         "code",
