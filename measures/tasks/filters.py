@@ -325,9 +325,21 @@ class AgencyTaskFilter(DisplayNamesFilterSet):
         empty_label=_("Zone and number"),
     )
 
+    # As the task list's: a manager sees the zones' unsubmitted reports here only when asked.
+    drafts = django_filters.BooleanFilter(
+        method="keep", label=_("Show the zones' drafts"), widget=forms.CheckboxInput
+    )
+
     class Meta:
         model = Task
-        fields = ["q", "zone", "status"]
+        fields = ["q", "zone", "status", "drafts"]
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    def drafts_asked(self):
+        data = self.form.cleaned_data if self.is_bound and self.form.is_valid() else {}
+        return bool(data.get("drafts"))
 
     def __init__(self, *args, zones, **kwargs):
         super().__init__(*args, **kwargs)

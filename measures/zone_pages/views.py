@@ -11,6 +11,7 @@ from core.pagination import ForgivingPaginationMixin
 from core.views import ensure, perform_action
 from measures import services
 from measures.followup.forms import AnswerForm, ChaseForm
+from measures.reporting.models import unsubmitted_listed_for
 from measures.scoping import visible_agencies, visible_zones
 from measures.tasks.filters import AgencyTaskFilter
 from measures.tasks.selectors import attach_lights
@@ -63,7 +64,13 @@ def _render_agency(request, pk, status=200, answer_form=None):
             item.answer_form = AnswerForm(prefix=f"answer-{item.pk}")
     zones = visible_zones(request.user).filter(tasks__agency_links__agency=agency).distinct()
     task_filter = AgencyTaskFilter(request.GET or None, queryset=tasks, zones=zones.order_by("annex_number"))
-    shown = attach_lights(list(task_filter.qs), periods, timezone.localdate(), user=request.user)
+    shown = attach_lights(
+        list(task_filter.qs),
+        periods,
+        timezone.localdate(),
+        user=request.user,
+        drafts=task_filter.drafts_asked(),
+    )
     return render(
         request,
         "zones/agency_detail.html",
@@ -74,6 +81,7 @@ def _render_agency(request, pk, status=200, answer_form=None):
             "requests": requests,
             "open_count": sum(1 for item in requests if item.state == "open"),
             "access": access_for(request.user),
+            "offers_drafts": unsubmitted_listed_for(request.user) is not None,
         },
         status=status,
     )

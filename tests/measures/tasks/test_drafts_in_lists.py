@@ -117,9 +117,16 @@ def test_zone_and_agency_pages_hide_them_from_managers(client, world):
     client.force_login(manager)
     zone = client.get(Zone.objects.get(code="xiqing").get_absolute_url()).content.decode()
     assert shown(zone) == {SUBMITTED}
-    agency = Agency.objects.filter(task_links__task=task[1]).first()
+    agency = Agency.objects.filter(task_links__task=task[1]).filter(task_links__task=task[2]).first()
     page = client.get(agency.get_absolute_url()).content.decode()
-    assert DRAFT not in shown(page)
+    assert DRAFT not in shown(page) and EDITED not in shown(page)
+    assert 'id="drafts-choice"' in page
+    # Asked, the manager sees them (the check above could fail).
+    asked = client.get(agency.get_absolute_url(), {"drafts": "on"}).content.decode()
+    assert {DRAFT, EDITED} <= shown(asked)
+    # The zone's officer is not offered the choice: they see their zone's drafts anyway.
+    client.force_login(officer)
+    assert 'id="drafts-choice"' not in client.get(agency.get_absolute_url()).content.decode()
 
 
 def test_the_review_page_sets_beside_a_report_what_the_zone_reported_before(world):
