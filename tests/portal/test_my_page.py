@@ -12,7 +12,14 @@ from indicators.models import Dimension, Indicator
 from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.models import ReportingPeriod, Task
-from tests.factories import CLOSE_OFF_LINK, make_period, make_task, make_user
+from tests.factories import (
+    CLOSE_OFF_LINK,
+    make_period,
+    make_task,
+    make_user,
+    save_report_as,
+    submit_report_as,
+)
 from tests.helpers import SESSION
 from zones.models import Agency, Zone
 
@@ -20,15 +27,8 @@ pytestmark = pytest.mark.django_db
 
 MY = reverse("measures:my")
 
-REPORT = {
-    "status": TaskStatus.ON_TRACK,
-    "percent_complete": 30,
-    "progress": "按计划推进",
-    "problems": "",
-    "next_steps": "",
-    "support_needed": "",
-    "support_agency": None,
-}
+# Every field given, 30 % (tests.factories.report_data).
+REPORT = {"percent_complete": 30}
 
 
 @pytest.fixture
@@ -71,11 +71,11 @@ def task(zone, number):
 
 
 def draft(task, period, user, **data):
-    return services.save_report(task=task, period=period, user=user, data={**REPORT, **data})
+    return save_report_as(task, period, user, **{**REPORT, **data})
 
 
 def submitted(task, period, user, **data):
-    return services.submit_report(report=draft(task, period, user, **data), user=user)
+    return submit_report_as(task, period, user, **{**REPORT, **data})
 
 
 def overdue(days=5):

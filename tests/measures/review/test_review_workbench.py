@@ -18,7 +18,7 @@ from measures.choices import Assessment, EventKind, ReportState, TaskStatus
 from measures.models import Deputy, ProgressReport, ReportEvent, ReportingPeriod, Task
 from measures.review import selectors
 from measures.review.services import accept_reports
-from tests.factories import make_period, make_user
+from tests.factories import make_period, make_user, report_data, submit_report_as
 from tests.helpers import SESSION
 from zones.models import Zone
 
@@ -29,15 +29,7 @@ BATCH = reverse("measures:review-batch-accept")
 
 
 def data(percent=40, status=TaskStatus.ON_TRACK, progress="按计划推进"):
-    return {
-        "status": status,
-        "percent_complete": percent,
-        "progress": progress,
-        "problems": "",
-        "next_steps": "",
-        "support_needed": "",
-        "support_agency": None,
-    }
+    return report_data(percent_complete=percent, status=status, progress=progress)
 
 
 @pytest.fixture
@@ -82,8 +74,7 @@ def admin():
 
 
 def submit(task, period, user, percent=40, status=TaskStatus.ON_TRACK):
-    report = services.save_report(task=task, period=period, user=user, data=data(percent, status))
-    return services.submit_report(report=report, user=user)
+    return submit_report_as(task, period, user, percent_complete=percent, status=status)
 
 
 def tasks_of(zone, n):
