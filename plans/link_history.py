@@ -90,8 +90,12 @@ def derive_link_changes(apps, schema_editor=None):
                 "reason": f"Plan adjustment #{adjustment.pk}",
             }
             events.append((adjustment.decided_at, 1, adjustment.task_id, before, after, fields))
+    # A change the code recorded itself (this migration run again after going back) is not derived twice.
+    recorded = set(AgencyLinkChange.objects.filter(derived=False).values_list("task_id", "at"))
     rows = []
-    for _at, _order, task_id, before, after, fields in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+    for at, _order, task_id, before, after, fields in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+        if (task_id, at) in recorded:
+            continue
         rows.extend(
             link_changes({task_id: before}, {task_id: after}, model=AgencyLinkChange, derived=True, **fields)
         )
