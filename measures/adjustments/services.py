@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.access import can_propose_adjustment, can_review, ensure_four_eyes, require
-from measures.choices import AdjustmentKind, AdjustmentState, EventKind
+from measures.choices import AdjustmentKind, AdjustmentState, AgencyRole, EventKind
 from measures.history import record
 from measures.models import Milestone, PlanAdjustment, Task, TaskAgency
 from measures.tasks.models import LOADED_VERSION, LinkChangeCause
@@ -228,8 +228,15 @@ def _apply(adjustment, user, now):
     elif adjustment.kind == AdjustmentKind.AGENCIES:
         before = links_of([task.pk])
         TaskAgency.objects.filter(task=task).delete()
+        # An agency the task keeps keeps its role (a lead stays the lead); a new one supports.
+        roles = before[task.pk]
         TaskAgency.objects.bulk_create(
-            TaskAgency(task=task, agency_id=agency["id"], position=position)
+            TaskAgency(
+                task=task,
+                agency_id=agency["id"],
+                position=position,
+                role=roles.get(agency["id"], AgencyRole.SUPPORTING),
+            )
             for position, agency in enumerate(proposal["agencies"], start=1)
         )
         record_link_changes(

@@ -245,3 +245,24 @@ def test_the_version_kept_before_an_adjustment_is_marked_in_no_ones_language(tas
         services.approve_adjustment(adjustment=adjustment, user=manager)
     kept = task.history.earliest("history_date", "history_id")
     assert (kept.history_type, kept.history_change_reason) == ("~", LOADED_VERSION)
+
+
+def test_an_agency_the_adjustment_keeps_keeps_its_role(task, officer, manager):
+    """Reordering or adding agencies does not demote the lead (牵头): its liaison's scope is kept,
+    and the links' history records the change of list, not a change of role."""
+    from measures.choices import AgencyRole
+    from measures.models import AgencyLinkChange, TaskAgency
+
+    customs, finance = Agency.objects.get(name="天津海关"), Agency.objects.get(name="天津金融监管局")
+    TaskAgency.objects.filter(task=task, agency=customs).update(role=AgencyRole.LEAD)
+    assert TaskAgency.objects.filter(task=task, agency=customs).exists()
+    adjustment = services.propose_adjustment(
+        task=task, user=officer, kind=AdjustmentKind.AGENCIES, agencies=[finance, customs], reason="职能调整"
+    )
+    services.approve_adjustment(adjustment=adjustment, user=manager)
+    roles = dict(TaskAgency.objects.filter(task=task).values_list("agency__name", "role"))
+    assert roles["天津海关"] == AgencyRole.LEAD and roles["天津金融监管局"] == AgencyRole.SUPPORTING
+    assert not AgencyLinkChange.objects.filter(task=task, kind="role").exists()
+    assert AgencyLinkChange.objects.filter(
+        task=task, kind="added", agency=finance, cause="adjustment"
+    ).exists()
