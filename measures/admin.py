@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from measures import services
 from measures.models import (
+    AgencyLinkChange,
     CoordinationRequest,
     Deputy,
     Evidence,
@@ -127,6 +128,14 @@ class ProgressReportAdmin(ReadOnlyAdmin):
     list_filter = ["period", "state", "status", "task__zone"]
     list_select_related = ["task__zone", "period", "updated_by"]
     search_fields = ["task__title", "progress", "problems", "next_steps"]
+
+
+@admin.register(AgencyLinkChange)
+class AgencyLinkChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "task", "agency", "kind", "role_before", "role_after", "cause", "by", "derived"]
+    list_filter = ["cause", "kind", "derived", "task__zone"]
+    list_select_related = ["task__zone", "agency", "by"]
+    search_fields = ["task__title", "agency__name", "reason"]
 
 
 @admin.register(ReportEvent)

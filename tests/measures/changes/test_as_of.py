@@ -731,6 +731,11 @@ def test_an_adjustment_a_merge_and_the_admin_record_link_changes(world, admin_cl
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     assert not TaskAgency.objects.filter(task=task).exists()
     assert AgencyLinkChange.objects.filter(cause="edit", kind="dropped", agency=newcomer, task=task).exists()
+    # The record reads in the admin, and is not edited there.
+    listing = admin_client.get(reverse("admin:measures_agencylinkchange_changelist"))
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == AgencyLinkChange.objects.count() == len(before) + 1 + 2 + 1
+    assert admin_client.get(reverse("admin:measures_agencylinkchange_add")).status_code == 403
 
 
 def test_a_lead_role_changed_after_the_day(world):
