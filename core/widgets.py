@@ -4,6 +4,7 @@ from html import escape
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeData, mark_safe
 
 
@@ -38,3 +39,20 @@ class QuickSelect(forms.Select):
                 parts.append(option(option_value, label))
         parts.append("</select>")
         return mark_safe("".join(parts))
+
+
+class ReadyChoices(BaseChoiceIterator):
+    """(value, label) pairs in their final form, for a field whose choices are a callable: Django
+    normalises a plain list again, pair by pair, each time the choices are iterated (to check the
+    value sent, to draw the widget), about as long as drawing the <option>s; an iterator it takes
+    as it is. Labels given as SafeString are drawn as they are (QuickSelect), so a list kept from
+    request to request can hold them escaped once."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self):
+        return len(self.pairs)
