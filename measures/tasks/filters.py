@@ -4,14 +4,12 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import DisplayNamesFilterSet, OrderingFilter
 from core.instances import loaded
-from core.widgets import QuickSelect, ReadyChoices
+from core.widgets import QuickSelect, ReadyChoices, drawn_choice
 from measures.choices import REPORTED_STATES, AgencyRole, ReportState, TaskStatus
 from measures.dashboard.selectors import LIGHT_ORDER, NO_REPORT, drilled
 from measures.models import Task, TaskAgency, TaskCategory
@@ -89,26 +87,23 @@ def _agencies_of(db, rows):
     return tuple(loaded(Agency, dict(zip(AGENCY_COLUMNS, row, strict=True)), db=db) for row in rows)
 
 
-def _escaped(label):
-    return mark_safe(escape(str(label)))
-
-
 @lru_cache(maxsize=KEPT_CHOICES)
 def _plan_labels(db, rows, language):
-    return {zone.plan.pk: (zone.plan.code, _escaped(zone.plan.display_title)) for zone in _zones_of(db, rows)}
+    return {
+        zone.plan.pk: drawn_choice(zone.plan.code, zone.plan.display_title) for zone in _zones_of(db, rows)
+    }
 
 
 @lru_cache(maxsize=KEPT_CHOICES)
 def _zone_labels(db, rows, language):
-    return {zone.pk: (zone.code, _escaped(zone.display_name)) for zone in _zones_of(db, rows)}
+    return {zone.pk: drawn_choice(zone.code, zone.display_name) for zone in _zones_of(db, rows)}
 
 
 @lru_cache(maxsize=KEPT_CHOICES)
 def _category_labels(rows, db, zone_rows, language):
     return {
-        category.pk: (
-            category.pk,
-            _escaped(f"{category.zone.short_name} {category.display_number} {category.display_title}"),
+        category.pk: drawn_choice(
+            category.pk, f"{category.zone.short_name} {category.display_number} {category.display_title}"
         )
         for category in _categories_of(rows, db, zone_rows)
     }
@@ -116,11 +111,12 @@ def _category_labels(rows, db, zone_rows, language):
 
 @lru_cache(maxsize=KEPT_CHOICES)
 def _agency_labels(db, rows, language):
-    return {agency.pk: (agency.pk, _escaped(agency.display_name)) for agency in _agencies_of(db, rows)}
+    return {agency.pk: drawn_choice(agency.pk, agency.display_name) for agency in _agencies_of(db, rows)}
 
 
 def _labels_in(labels_of, rows, items):
-    """The (value, label) choices of `items`, labelled (and escaped) in the active language."""
+    """The (value, label) choices of `items`, labelled in the active language and drawn once
+    (core.widgets.drawn_choice)."""
     labels = labels_of(*rows, get_language())
     return ReadyChoices([labels[item.pk] for item in items])
 
