@@ -240,6 +240,17 @@ class TaskFilter(django_filters.FilterSet):
         )
         fields["agency"].choices = lambda: _labels_in(_agency_labels, self._agency_rows, self.agency_list)
 
+    def get_form_class(self):
+        # django-filter makes a new form class from the filters' fields on every request; they are
+        # the same each time (the choices that differ are set on the form's own copies, above), so
+        # each filter class makes it once. No filter here takes its field from the request (as a
+        # ModelChoiceFilter with a callable queryset would): one that did could not be kept so.
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
     @cached_property
     def periods(self):
         if self._periods is not None:
