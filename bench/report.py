@@ -230,8 +230,8 @@ def sections(results):
         out.append(
             "In process: Django test client (middleware, view, template; no network), one warm database "
             "connection. Over HTTP: one client, one request at a time, against the gunicorn of the "
-            "throughput test, so each request opens its database connection as production does "
-            "(CONN_MAX_AGE 0 on SQLite, 60 s on PostgreSQL). Manager; the dashboard and the period "
+            "throughput test, so each request finds its database connection as production does "
+            "(kept open 600 s on SQLite, 60 s on PostgreSQL). Manager; the dashboard and the period "
             "report cover the whole plan."
         )
         header = ["Page"]

@@ -349,9 +349,8 @@ def percentile(values, fraction):
 
 
 def sequential_timings(base, cookie, urls, requests, workers):
-    """One client, one request at a time: the time a user waits for each page, new connection
-    and all, as the production server gives it (the test-client figures keep one warm database
-    connection, which gunicorn with CONN_MAX_AGE 0 does not)."""
+    """One client, one request at a time: the time a user waits for each page, as the production
+    server gives it (its database connections kept open as the settings say: CONN_MAX_AGE)."""
     results = {}
     for key, url in urls.items():
         # Every worker renders the page once first, so template compilation is not timed.

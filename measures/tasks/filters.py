@@ -1,14 +1,15 @@
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import DisplayNamesFilterSet, OrderingFilter
 from core.instances import loaded
-from core.widgets import QuickSelect
+from core.widgets import QuickSelect, ReadyChoices, drawn_choice
 from measures.choices import REPORTED_STATES, AgencyRole, ReportState, TaskStatus
 from measures.dashboard.selectors import LIGHT_ORDER, NO_REPORT, drilled
 from measures.models import Task, TaskAgency, TaskCategory
@@ -24,6 +25,100 @@ DRILL = ("light", "status", "state", "reported")
 def plans_of(zones):
     """The plans the given zones belong to, for a plan choice that offers only what can match."""
     return Plan.objects.filter(pk__in=zones.values("plan_id")).order_by("code")
+
+
+# The filter's choices are read as plain rows on every request (so a change shows at once and
+# visibility is decided by the scoping queries as before), and what is made of them, model
+# instances and labels in each language, is kept per process under the rows themselves: the same
+# rows give the same choices, other rows are another key. At 200 zones and 800 categories making
+# them was a fifth of the task list's time. A few keys each: one per set of visible zones,
+# chosen zone or plan in use at once.
+KEPT_CHOICES = 64
+ZONE_COLUMNS = (
+    "id",
+    "plan_id",
+    "annex_number",
+    "code",
+    "name",
+    "name_en",
+    "plan__code",
+    "plan__title",
+    "plan__title_en",
+)
+CATEGORY_COLUMNS = ("id", "zone_id", "number", "code", "title", "title_en")
+AGENCY_COLUMNS = ("id", "name", "name_en")
+
+
+@lru_cache(maxsize=KEPT_CHOICES)
+def _zones_of(db, rows):
+    """Zone instances with their plans (one instance a plan) from ZONE_COLUMNS rows
+    (core.instances.loaded: no Model.__init__ for each)."""
+    plans, zones = {}, []
+    cache_plan = Zone.plan.field.set_cached_value
+    for row in rows:
+        values = dict(zip(ZONE_COLUMNS, row, strict=True))
+        plan = {
+            "id": values["plan_id"],
+            **{k: values.pop(f"plan__{k}") for k in ("code", "title", "title_en")},
+        }
+        if plan["id"] not in plans:
+            plans[plan["id"]] = loaded(Plan, plan, db=db)
+        zone = loaded(Zone, values, db=db)
+        cache_plan(zone, plans[plan["id"]])
+        zones.append(zone)
+    return tuple(zones)
+
+
+@lru_cache(maxsize=KEPT_CHOICES)
+def _categories_of(rows, db, zone_rows):
+    zones = {zone.pk: zone for zone in _zones_of(db, zone_rows)}
+    cache_zone = TaskCategory.zone.field.set_cached_value
+    categories = []
+    for row in rows:
+        category = loaded(TaskCategory, dict(zip(CATEGORY_COLUMNS, row, strict=True)), db=db)
+        if category.zone_id in zones:
+            cache_zone(category, zones[category.zone_id])
+        categories.append(category)
+    return tuple(categories)
+
+
+@lru_cache(maxsize=KEPT_CHOICES)
+def _agencies_of(db, rows):
+    return tuple(loaded(Agency, dict(zip(AGENCY_COLUMNS, row, strict=True)), db=db) for row in rows)
+
+
+@lru_cache(maxsize=KEPT_CHOICES)
+def _plan_labels(db, rows, language):
+    return {
+        zone.plan.pk: drawn_choice(zone.plan.code, zone.plan.display_title) for zone in _zones_of(db, rows)
+    }
+
+
+@lru_cache(maxsize=KEPT_CHOICES)
+def _zone_labels(db, rows, language):
+    return {zone.pk: drawn_choice(zone.code, zone.display_name) for zone in _zones_of(db, rows)}
+
+
+@lru_cache(maxsize=KEPT_CHOICES)
+def _category_labels(rows, db, zone_rows, language):
+    return {
+        category.pk: drawn_choice(
+            category.pk, f"{category.zone.short_name} {category.display_number} {category.display_title}"
+        )
+        for category in _categories_of(rows, db, zone_rows)
+    }
+
+
+@lru_cache(maxsize=KEPT_CHOICES)
+def _agency_labels(db, rows, language):
+    return {agency.pk: drawn_choice(agency.pk, agency.display_name) for agency in _agencies_of(db, rows)}
+
+
+def _labels_in(labels_of, rows, items):
+    """The (value, label) choices of `items`, labelled in the active language and drawn once
+    (core.widgets.drawn_choice)."""
+    labels = labels_of(*rows, get_language())
+    return ReadyChoices([labels[item.pk] for item in items])
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -135,15 +230,26 @@ class TaskFilter(django_filters.FilterSet):
         # its plan) and passes them; the API's list reads them here when a filter needs them.
         self._periods = periods
         fields = self.form.fields
-        # Callables: django's ChoiceField calls them each time the choices are read, the lists
-        # behind them are read once.
-        fields["plan"].choices = lambda: [(plan.code, plan.display_title) for plan in self.plan_list]
-        fields["zone"].choices = lambda: [(zone.code, zone.display_name) for zone in self.zone_list]
-        fields["category"].choices = lambda: [
-            (category.pk, f"{category.zone.short_name} {category.display_number} {category.display_title}")
-            for category in self.category_list
-        ]
-        fields["agency"].choices = lambda: [(agency.pk, agency.display_name) for agency in self.agency_list]
+        # Callables: django's ChoiceField calls them each time the choices are read; the lists
+        # behind them are read once a request, their labels made once a process for the same rows
+        # and language.
+        fields["plan"].choices = lambda: _labels_in(_plan_labels, self._zone_rows, self.plan_list)
+        fields["zone"].choices = lambda: _labels_in(_zone_labels, self._zone_rows, self.zone_list)
+        fields["category"].choices = lambda: _labels_in(
+            _category_labels, (self._category_rows, *self._zone_rows), self.category_list
+        )
+        fields["agency"].choices = lambda: _labels_in(_agency_labels, self._agency_rows, self.agency_list)
+
+    def get_form_class(self):
+        # django-filter makes a new form class from the filters' fields on every request; they are
+        # the same each time (the choices that differ are set on the form's own copies, above), so
+        # each filter class makes it once. No filter here takes its field from the request (as a
+        # ModelChoiceFilter with a callable queryset would): one that did could not be kept so.
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
 
     @cached_property
     def periods(self):
@@ -191,39 +297,18 @@ class TaskFilter(django_filters.FilterSet):
         return self.data.get(name) if self.data else None
 
     @cached_property
-    def visible_zone_list(self):
-        """Every zone the user may see, with its plan; only the columns the choices show.
-
-        Read as plain rows and made into instances directly (core.instances.loaded), one plan
-        instance per plan: at 200 zones and 800 categories, building a model instance per zone,
-        per zone's plan, per category and per category's zone was a quarter of the task list's
-        time on every request."""
+    def _zone_rows(self):
+        """The visible zones with their plans, as plain rows: what the choices are made of, and
+        the key under which what is made of them is kept (see ChoicesOf)."""
         user = self._user
         zones = visible_zones(user) if user is not None else Zone.objects.all()
-        rows = zones.order_by("plan__code", "annex_number").values(
-            "id",
-            "plan_id",
-            "annex_number",
-            "code",
-            "name",
-            "name_en",
-            "plan__code",
-            "plan__title",
-            "plan__title_en",
-        )
-        plans, found = {}, []
-        cache_plan = Zone.plan.field.set_cached_value
-        for values in rows:
-            plan = {
-                "id": values["plan_id"],
-                **{k: values.pop(f"plan__{k}") for k in ("code", "title", "title_en")},
-            }
-            if plan["id"] not in plans:
-                plans[plan["id"]] = loaded(Plan, plan, db=zones.db)
-            zone = loaded(Zone, values, db=zones.db)
-            cache_plan(zone, plans[plan["id"]])
-            found.append(zone)
-        return found
+        rows = zones.order_by("plan__code", "annex_number").values_list(*ZONE_COLUMNS)
+        return zones.db, tuple(rows)
+
+    @cached_property
+    def visible_zone_list(self):
+        """Every zone the user may see, with its plan; only the columns the choices show."""
+        return _zones_of(*self._zone_rows)
 
     @cached_property
     def plan_list(self):
@@ -246,9 +331,9 @@ class TaskFilter(django_filters.FilterSet):
         return next((zone for zone in self.zone_list if zone.code == code), None) if code else None
 
     @cached_property
-    def category_list(self):
+    def _category_rows(self):
         """The visible zones' categories; with a (valid) zone chosen, its own, with a plan, the
-        plan's. Each category gets its zone from visible_zone_list rather than a joined copy."""
+        plan's."""
         categories = TaskCategory.objects.all()
         zone = self._chosen_zone()
         if zone is not None:
@@ -259,24 +344,23 @@ class TaskFilter(django_filters.FilterSet):
             plan_code = self._chosen("plan")
             if plan_code:
                 categories = categories.filter(zone__plan__code=plan_code)
-        zones = {zone.pk: zone for zone in self.visible_zone_list}
-        found = []
-        cache_zone = TaskCategory.zone.field.set_cached_value
-        rows = categories.order_by("zone__annex_number", "number").values(
-            "id", "zone_id", "number", "code", "title", "title_en"
-        )
-        for values in rows:
-            category = loaded(TaskCategory, values, db=categories.db)
-            if values["zone_id"] in zones:
-                cache_zone(category, zones[values["zone_id"]])
-            found.append(category)
-        return found
+        rows = categories.order_by("zone__annex_number", "number").values_list(*CATEGORY_COLUMNS)
+        return tuple(rows)
+
+    @cached_property
+    def category_list(self):
+        """Each category gets its zone from visible_zone_list rather than a joined copy."""
+        return _categories_of(self._category_rows, *self._zone_rows)
+
+    @cached_property
+    def _agency_rows(self):
+        user = self._user
+        agencies = visible_agencies(user) if user is not None else Agency.objects.all()
+        return agencies.db, tuple(agencies.order_by("name").values_list(*AGENCY_COLUMNS))
 
     @cached_property
     def agency_list(self):
-        user = self._user
-        agencies = visible_agencies(user) if user is not None else Agency.objects.all()
-        return list(agencies.only("name", "name_en").order_by("name"))
+        return _agencies_of(*self._agency_rows)
 
     def by_plan(self, queryset, name, value):
         plan = next(plan for plan in self.plan_list if plan.code == value)

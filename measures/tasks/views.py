@@ -22,7 +22,7 @@ from core.access import (
     signoff_capacity,
 )
 from core.forms import ReasonForm
-from core.pagination import ForgivingPaginationMixin
+from core.pagination import ForgivingPaginationMixin, KeysFirstPaginator
 from core.views import perform_action
 from measures import services
 from measures.choices import EDITABLE_STATES, EventKind
@@ -47,6 +47,7 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     template_name = "measures/task_list.html"
     context_object_name = "tasks"
     paginate_by = 25
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         # A period chosen (the dashboard's links name theirs) stands for its plan's current one.

@@ -6,7 +6,7 @@ from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 
 from core.roles import Role
-from core.widgets import QuickSelect
+from core.widgets import QuickSelect, ReadyChoices, drawn_choice
 from measures.tasks.filters import TaskFilter
 from tests.factories import make_user
 from zones.models import Zone
@@ -67,3 +67,15 @@ def test_task_filter_renders_as_django_would(rf):
     assert '<option value="xiqing" selected>' in form["zone"].as_widget()
     assert '<option value="late" selected>' in form["reported"].as_widget()
     assert Zone.objects.get(code="xiqing").name in form["zone"].as_widget()
+
+
+@pytest.mark.parametrize("value", [None, "", "a", 1, "1", "missing"])
+def test_drawn_choices_draw_as_plain_ones(value):
+    """Choices kept with their <option> drawn once (core.widgets.drawn_choice, the task list's
+    zones, categories and agencies) give the same element, selected or not, escaped once."""
+    plain = [("", "全部"), ("a", "甲 <b>&"), (1, "一"), (None, "无")]
+    drawn = [plain[0], *(drawn_choice(v, label) for v, label in plain[1:])]
+    stock = forms.Select(choices=plain).render("f", value, {"id": "id_f"})
+    quick = QuickSelect(choices=ReadyChoices(drawn)).render("f", value, {"id": "id_f"})
+    assert parse_html(quick) == parse_html(stock)
+    assert "&amp;lt;" not in quick and "甲 &lt;b&gt;&amp;" in quick
