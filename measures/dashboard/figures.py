@@ -1,10 +1,11 @@
 """The sums of the chart across periods (average completion, on time, score per zone and period),
-counted from the reports, or read from what was kept of a locked period (LockedPeriodFigures).
+counted from the reports, or read from what was kept of a period (LockedPeriodFigures).
 
 Counting them is one aggregate over every report of every period shown: 500,000 reports at
 20,000 tasks and 25 periods, seconds on either database, while a locked period's figures cannot
-change. So a locked period's are kept once and read back, and only the periods still open are
-counted on each request."""
+change. So a locked period's are kept once and read back; an open period's are kept too, with the
+count of changes triggers keep of what they are counted from, and counted again only once that
+count has moved (in practice the current period, after a report was written)."""
 
 from collections import defaultdict
 
@@ -51,24 +52,35 @@ def counted(tasks, periods):
     return {(row["period"], row["zone_id"]): {key: row[key] or 0 for key in SUMS} for row in rows}
 
 
-def kept(periods):
-    """(figures kept for `periods`, as counted() gives them; the periods with none or stale ones).
-    One query, none when no period is given."""
+def kept(periods, zone_ids):
+    """(the figures kept for `periods` that still hold, as counted() gives them; the periods
+    lacking any of `zone_ids`' figures or with stale ones; the count of changes of every row
+    read, {(period id, zone id): changes}). A keepable period's hold when kept final, another's
+    when nothing they are counted from changed since (`counted_at` equals `changes`), both only
+    for the deadline and end they were counted with. One query, none when no period is given.
+
+    Read before the periods missing are counted, so figures kept from that count carry the
+    changes as they stood before it (services.keep_period_figures)."""
     if not periods:
-        return {}, []
-    by_period = defaultdict(dict)
-    stale = set()
+        return {}, [], {}
     by_pk = {period.pk: period for period in periods}
+    holding = defaultdict(dict)
+    stamps = {}
     for row in LockedPeriodFigures.objects.filter(period_id__in=list(by_pk)).values(
-        "period_id", "zone_id", "deadline", "end", *SUMS
+        "period_id", "zone_id", "deadline", "end", "changes", "counted_at", "final", *SUMS
     ):
         period = by_pk[row["period_id"]]
+        key = (period.pk, row["zone_id"])
+        stamps[key] = row["changes"]
         if (row["deadline"], row["end"]) != (period.deadline, period.end):
-            stale.add(period.pk)
-        by_period[period.pk][(period.pk, row["zone_id"])] = {key: row[key] for key in SUMS}
-    found = {}
-    for pk, figures in by_period.items():
-        if pk not in stale:
-            found.update(figures)
-    missing = [period for period in periods if period.pk in stale or period.pk not in by_period]
-    return found, missing
+            continue
+        if row["final"] if keepable(period) else row["counted_at"] == row["changes"]:
+            holding[period.pk][key] = {name: row[name] for name in SUMS}
+    found, missing = {}, []
+    for period in periods:
+        cells = holding[period.pk]
+        if all((period.pk, zone_id) in cells for zone_id in zone_ids):
+            found.update(cells)
+        else:
+            missing.append(period)
+    return found, missing, stamps

@@ -342,19 +342,18 @@ def dashboard(*, tasks, plan, period, periods, today=None, complete=False):
 
 def period_history(*, tasks, periods, zones, groups, today, complete=False):
     """Average completion, on-time count and score per zone for every started period, by the
-    same rule as the tallies of the chosen period (see the module's docstring): the sums of the
-    periods still open counted in one aggregate query, those of locked periods read from what
-    was kept of them (dashboard.figures) when `tasks` are every task of the plan (`complete`),
-    and kept the first time they are missing."""
+    same rule as the tallies of the chosen period (see the module's docstring): the sums read
+    from what was kept of the periods (dashboard.figures) when `tasks` are every task of the plan
+    (`complete`) and it still holds; those of the other periods counted in one aggregate query and
+    kept."""
     periods = sorted((p for p in periods if p.start <= today and p.is_owed), key=lambda p: p.start)
-    found, missing = {}, []
-    keepable = [period for period in periods if figures.keepable(period)] if complete else []
-    if keepable:
-        found, missing = figures.kept(keepable)
-    final = {period.pk for period in keepable} - {period.pk for period in missing}
-    live = figures.counted(tasks, [period for period in periods if period.pk not in final])
-    if missing:
-        services.keep_period_figures(periods=missing, found=live)
+    found, missing, stamps = {}, periods, {}
+    zone_ids = [zone.pk for zone in zones]
+    if complete:
+        found, missing, stamps = figures.kept(periods, zone_ids)
+    live = figures.counted(tasks, missing)
+    if complete and missing:
+        services.keep_period_figures(periods=missing, found=live, stamps=stamps, zone_ids=zone_ids)
     found.update(live)
     # Per zone, its tasks never closed or withdrawn, and the others by the date they ended.
     never, ended_at = Counter(), defaultdict(Counter)

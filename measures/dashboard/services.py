@@ -1,4 +1,4 @@
-"""The dashboard's writes: what is kept of a locked period (dashboard.figures)."""
+"""The dashboard's writes: what is kept of a period's figures (dashboard.figures)."""
 
 from collections import defaultdict
 
@@ -8,12 +8,18 @@ from measures.dashboard import figures
 from measures.models import LockedPeriodFigures, Task
 from zones.models import Zone
 
+KEPT_FIELDS = ["deadline", "end", *figures.SUMS, "counted_at", "final"]
+
 
 @transaction.atomic
-def keep_period_figures(*, periods, found=None):
-    """Keep the figures of the keepable `periods`, counted over every task of their plans (or
-    taken from `found`, counted that way already). Replaces what was kept of them."""
-    periods = [period for period in periods if figures.keepable(period)]
+def keep_period_figures(*, periods, found=None, stamps=None, zone_ids=None):
+    """Keep the figures of `periods`, counted over every task of their plans (or taken from
+    `found`, counted that way already), for every zone of their plans. A keepable period's are
+    kept final; another's only with `stamps` ({(period id, zone id): changes}, read before they
+    were counted; none read is 0), as counted at those changes, so a write made since makes them
+    stale. `zone_ids`: the zones to keep them for when known (one query less). Replaces what was kept of them, except the count of changes, which only the triggers
+    write."""
+    periods = [period for period in periods if figures.keepable(period) or stamps is not None]
     if not periods:
         return
     if found is None:
@@ -22,25 +28,39 @@ def keep_period_figures(*, periods, found=None):
             mine = [period for period in periods if period.plan_id == plan_id]
             found.update(figures.counted(Task.objects.filter(zone__plan_id=plan_id), mine))
     zones = defaultdict(list)
-    for plan_id, zone_id in Zone.objects.filter(plan_id__in={p.plan_id for p in periods}).values_list(
-        "plan_id", "pk"
-    ):
-        zones[plan_id].append(zone_id)
-    LockedPeriodFigures.objects.filter(period__in=periods).delete()
+    if zone_ids is not None:
+        for period in periods:
+            zones[period.plan_id] = list(zone_ids)
+    else:
+        for plan_id, zone_id in Zone.objects.filter(plan_id__in={p.plan_id for p in periods}).values_list(
+            "plan_id", "pk"
+        ):
+            zones[plan_id].append(zone_id)
+    stamps = stamps or {}
+    # Upserted, not deleted and inserted: the count of changes stays, and two pages keeping the
+    # same figures at once do not collide on the unique constraint. In one order, so they cannot
+    # deadlock either.
     LockedPeriodFigures.objects.bulk_create(
-        LockedPeriodFigures(
-            period_id=period.pk,
-            zone_id=zone_id,
-            deadline=period.deadline,
-            end=period.end,
-            **found.get((period.pk, zone_id), dict.fromkeys(figures.SUMS, 0)),
-        )
-        for period in periods
-        for zone_id in zones[period.plan_id]
+        (
+            LockedPeriodFigures(
+                period_id=period.pk,
+                zone_id=zone_id,
+                deadline=period.deadline,
+                end=period.end,
+                final=figures.keepable(period),
+                counted_at=None if figures.keepable(period) else stamps.get((period.pk, zone_id), 0),
+                **found.get((period.pk, zone_id), dict.fromkeys(figures.SUMS, 0)),
+            )
+            for period in sorted(periods, key=lambda p: p.pk)
+            for zone_id in sorted(zones[period.plan_id])
+        ),
+        update_conflicts=True,
+        unique_fields=["period", "zone"],
+        update_fields=KEPT_FIELDS,
     )
 
 
 @transaction.atomic
 def drop_period_figures(*, period):
-    """A reopened period is counted again from its reports."""
-    LockedPeriodFigures.objects.filter(period=period).delete()
+    """A reopened period is counted again from its reports (the count of changes stays)."""
+    LockedPeriodFigures.objects.filter(period=period).update(final=False, counted_at=None)

@@ -1,0 +1,174 @@
+"""An open period's figures for the chart across periods are kept too (LockedPeriodFigures, made
+stale by triggers, migration 0020): after every kind of write the dashboard shows what a count
+from the reports gives, and what was kept is read back while nothing changed."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from core.roles import Role
+from measures import services
+from measures.choices import ReportState, TaskStatus
+from measures.dashboard import figures
+from measures.dashboard import services as kept_figures
+from measures.models import LockedPeriodFigures, ProgressReport, ReportingPeriod, Task
+from tests.factories import make_user
+from tests.measures.dashboard.test_dashboard import manager, period, report, reported  # noqa: F401 (fixtures)
+from zones.models import Zone
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def current(reported):  # noqa: F811
+    """The period after the fixture's: open, its deadline ahead; the dashboard shows it, and its
+    chart across periods both periods."""
+    today = timezone.localdate()
+    return ReportingPeriod.objects.create(
+        plan=reported.plan,
+        name="下期",
+        start=reported.end + datetime.timedelta(days=1),
+        end=today + datetime.timedelta(days=80),
+        deadline=today + datetime.timedelta(days=95),
+    )
+
+
+def history(client, shown):
+    context = client.get("/", {"plan": shown.plan.code, "period": shown.pk}).context
+    return {
+        (series["zone"].code, point["period"].pk): (point["average"], point["on_time"], point["due"])
+        for series in context["history"]["series"]
+        for point in series["points"]
+    }
+
+
+def holding():
+    return {
+        (row.period_id, row.zone_id)
+        for row in LockedPeriodFigures.objects.all()
+        if row.final or row.counted_at == row.changes
+    }
+
+
+def recounted(client, shown):
+    LockedPeriodFigures.objects.all().delete()
+    return history(client, shown)
+
+
+def xiqing(number):
+    return Task.objects.get(zone__code="xiqing", number=number)
+
+
+def test_every_write_leaves_the_figures_equal_to_a_count(client, manager, reported, current):  # noqa: F811
+    client.force_login(manager)
+    zone = Zone.objects.get(code="xiqing")
+    officer = make_user(Role.OFFICER, zones=[zone])
+    reviewer = make_user(Role.MANAGER)
+    state = {}
+    draft = {"status": TaskStatus.ON_TRACK, "percent_complete": 70, "progress": "推进中"}
+
+    def save():
+        state["report"] = services.save_report(task=xiqing(1), period=current, user=officer, data=draft)
+
+    def submit():
+        state["report"] = services.submit_report(report=state["report"], user=officer)
+
+    def recall():
+        state["report"] = services.recall_report(report=state["report"], user=officer)
+
+    def resubmit():
+        state["report"] = services.save_and_submit_report(
+            task=xiqing(1), period=current, user=officer, data={**draft, "percent_complete": 80}
+        )
+
+    def return_it():
+        state["report"] = services.return_report(report=state["report"], user=reviewer, note="请补充")
+
+    def accept_past():
+        past = ProgressReport.objects.get(task=xiqing(1), period=reported)
+        services.accept_report(report=past, user=reviewer)
+
+    def return_past():
+        past = ProgressReport.objects.get(task=xiqing(2), period=reported)
+        services.return_report(report=past, user=reviewer, note="请补充")
+
+    def close_off():
+        # 销号 before the past period's end: the task is no longer open in it.
+        Task.objects.filter(pk=xiqing(3).pk).update(
+            closed_at=timezone.make_aware(datetime.datetime(2000, 1, 1))
+        )
+
+    def undo_close_off():
+        Task.objects.filter(pk=xiqing(3).pk).update(closed_at=None)
+
+    def withdraw():
+        # 撤销 (a plan revision's withdrawal), before the past period ended.
+        Task.objects.filter(pk=xiqing(2).pk).update(
+            withdrawn_at=timezone.make_aware(datetime.datetime(2000, 1, 1))
+        )
+
+    def move_zone():
+        # A plan revision moving a task to another zone of the plan.
+        Task.objects.filter(pk=xiqing(1).pk).update(zone=Zone.objects.get(code="wuqing"), number=999)
+
+    def lock():
+        services.lock_period(period=reported, user=manager, confirm_waiting=True)
+
+    def reopen():
+        services.reopen_period(period=reported, user=manager, reason="更正")
+
+    def bulk_update():
+        ProgressReport.objects.filter(period=reported).update(percent_complete=5)
+
+    def late():
+        ProgressReport.objects.filter(period=reported, state=ReportState.SUBMITTED).update(
+            submitted_on=reported.deadline + datetime.timedelta(days=1)
+        )
+
+    def delete():
+        gone = ProgressReport.objects.filter(period=reported, task__zone__code="wuqing").first()
+        gone.events.all().delete()
+        gone.delete()
+
+    def edit_deadline():
+        ReportingPeriod.objects.filter(pk=reported.pk).update(
+            deadline=reported.deadline - datetime.timedelta(days=30)
+        )
+
+    writes = [save, submit, recall, resubmit, return_it, accept_past, return_past, close_off, undo_close_off]
+    writes += [withdraw, move_zone, lock, reopen, bulk_update, late, delete, edit_deadline]
+    for write in writes:
+        history(client, current)
+        kept = holding()
+        # Kept for both periods and every zone shown, so the next view counts nothing.
+        assert {shown for shown, _zone in kept} >= {reported.pk, current.pk}, write.__name__
+        write()
+        shown = history(client, current)
+        assert shown == recounted(client, current), write.__name__
+
+
+def test_figures_counted_before_a_write_are_not_kept_as_holding(client, manager, reported, current):  # noqa: F811
+    """The race a page and a write can run: the page reads what was kept, a report is written,
+    the page keeps what it counted before the write. The write's change is not lost."""
+    client.force_login(manager)
+    counted_before = history(client, current)
+    zones = list(Zone.objects.filter(plan=reported.plan).values_list("pk", flat=True))
+    LockedPeriodFigures.objects.update(counted_at=None)
+    _found, missing, stamps = figures.kept([reported], zones)
+    assert missing == [reported]
+    stale = figures.counted(Task.objects.filter(zone__plan=reported.plan), [reported])
+    ProgressReport.objects.filter(period=reported, task=xiqing(1)).update(percent_complete=99)
+    kept_figures.keep_period_figures(periods=[reported], found=stale, stamps=stamps)
+    shown = history(client, current)
+    assert shown != counted_before
+    assert shown == recounted(client, current)
+
+
+def test_a_report_written_marks_only_its_period_and_zone(client, manager, reported, current):  # noqa: F811
+    client.force_login(manager)
+    history(client, current)
+    before = holding()
+    officer = make_user(Role.OFFICER, zones=[xiqing(1).zone])
+    report(xiqing(6), current, officer, submit=False)
+    assert before - holding() == {(current.pk, xiqing(6).zone_id)}
