@@ -5,6 +5,7 @@ ftztracker/urls.py adds the my page (portal) to this namespace, as it also draws
 from django.urls import include, path
 
 from .dashboard.silence_views import silence_page
+from .dashboard.views import dashboard_tables
 
 app_name = "measures"
 
@@ -25,3 +26,4 @@ DOMAINS = [
 
 urlpatterns = [path("", include(f"measures.{domain}.urls")) for domain in DOMAINS]
 urlpatterns.append(path("silence/", silence_page, name="silence"))
+urlpatterns.append(path("dashboard/tables/", dashboard_tables, name="dashboard-tables"))

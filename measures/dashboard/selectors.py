@@ -277,19 +277,9 @@ def _tally_by(groups, key, owed, deadline_passed=True):
     return tallies
 
 
-def dashboard(*, tasks, plan, period, periods, today=None, complete=False):
-    """Everything the dashboard shows for `period` over the visible `tasks` of `plan`; `complete`:
-    they are every task (the user sees everything), so what was kept of locked periods applies."""
-    today = today or timezone.localdate()
-    tasks = tasks.filter(zone__plan=plan)
-    groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
-    owed = period.is_owed
-    deadline_passed = today > period.deadline
-    total = Tally(owed=owed, deadline_passed=deadline_passed)
-    for group in groups:
-        total.add(group)
-    zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
-    by_zone = _tally_by(groups, "zone_id", owed, deadline_passed)
+def _by_category_and_agency(tasks, groups, period, today, owed, deadline_passed):
+    """(rows by category, rows by supporting agency): the categories from `groups` (counted by
+    zone and category), the agencies in one more grouping query."""
     categories = list(
         TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups})
         .select_related("zone")
@@ -310,12 +300,54 @@ def dashboard(*, tasks, plan, period, periods, today=None, complete=False):
     agencies = sorted(
         Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
     )
+    return (
+        [{"category": c, "tally": by_category[c.pk]} for c in categories],
+        [{"agency": a, "tally": by_agency[a.pk]} for a in agencies],
+    )
+
+
+def breakdown(*, tasks, plan, period, today=None):
+    """The dashboard's tables by category and by supporting agency, with the total they add up
+    to: the same groups and tallies as dashboard() (the page of its own the dashboard links to)."""
+    today = today or timezone.localdate()
+    tasks = tasks.filter(zone__plan=plan)
+    groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
+    owed = period.is_owed
+    deadline_passed = today > period.deadline
+    total = Tally(owed=owed, deadline_passed=deadline_passed)
+    for group in groups:
+        total.add(group)
+    categories, agencies = _by_category_and_agency(tasks, groups, period, today, owed, deadline_passed)
+    return {
+        "period": period,
+        "owed": owed,
+        "deadline_passed": owed and deadline_passed,
+        "total": total,
+        "categories": categories,
+        "agencies": agencies,
+    }
+
+
+def dashboard(*, tasks, plan, period, periods, today=None, complete=False, breakdown=True):
+    """Everything the dashboard shows for `period` over the visible `tasks` of `plan`; `complete`:
+    they are every task (the user sees everything), so what was kept of the periods applies;
+    `breakdown`: with the tables by category and by agency (breakdown(), a page of their own)."""
+    today = today or timezone.localdate()
+    tasks = tasks.filter(zone__plan=plan)
+    groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
+    owed = period.is_owed
+    deadline_passed = today > period.deadline
+    total = Tally(owed=owed, deadline_passed=deadline_passed)
+    for group in groups:
+        total.add(group)
+    zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
+    by_zone = _tally_by(groups, "zone_id", owed, deadline_passed)
     zone_rows = [{"zone": zone, "tally": by_zone[zone.pk]} for zone in zones]
     ranking = sorted(
         (row for row in zone_rows if row["tally"].score is not None),
         key=lambda row: (-row["tally"].score, row["zone"].annex_number),
     )
-    return {
+    found = {
         "period": period,
         "owed": owed,
         # Before the deadline an unsubmitted report is not yet due, not missing.
@@ -332,12 +364,15 @@ def dashboard(*, tasks, plan, period, periods, today=None, complete=False):
         ),
         "zones": zone_rows,
         "ranking": ranking,
-        "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
-        "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agencies],
         "history": period_history(
             tasks=tasks, periods=periods, zones=zones, groups=groups, today=today, complete=complete
         ),
     }
+    if breakdown:
+        found["categories"], found["agencies"] = _by_category_and_agency(
+            tasks, groups, period, today, owed, deadline_passed
+        )
+    return found
 
 
 def period_history(*, tasks, periods, zones, groups, today, complete=False):

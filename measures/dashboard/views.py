@@ -1,7 +1,11 @@
 """The managers' dashboard at `/`: the period at a glance, with charts and their numbers."""
 
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
@@ -35,8 +39,9 @@ STATUS_COLOURS = {
 }
 
 
-def dashboard(request):
-    ensure(can_review(request.user))
+def _chosen(request):
+    """(form, plan, period, the as-of form, its day): what both dashboard pages show, from the
+    query or the plan chosen last."""
     plans = reads.with_latest_reporting(
         Plan.objects.filter(zones__tasks__isnull=False)
         .annotate(zone_count=Count("zones", distinct=True))
@@ -58,14 +63,27 @@ def dashboard(request):
     day = as_of_form.day()
     if day is not None and plan is not None and not form["period"].value():
         period = current_of(form.periods, today=day)
+    return form, plan, period, as_of_form, day
+
+
+def dashboard(request):
+    ensure(can_review(request.user))
+    form, plan, period, as_of_form, day = _chosen(request)
     access = access_for(request.user)
     context = {"form": form, "plan": plan, "access": access, "as_of_form": as_of_form}
     context["as_of"] = day
+    context["tables_url"] = _same_choice(reverse("measures:dashboard-tables"), plan, period, day)
     if period is not None:
         tasks = Task.objects.visible_to(request.user)
         if day is None:
+            # The tables by category and by agency are a page of their own (dashboard_tables).
             data = reads.dashboard(
-                tasks=tasks, plan=plan, period=period, periods=form.periods, complete=access.sees_everything
+                tasks=tasks,
+                plan=plan,
+                period=period,
+                periods=form.periods,
+                complete=access.sees_everything,
+                breakdown=False,
             )
         else:
             data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=period, periods=form.periods, day=day)
@@ -106,6 +124,35 @@ def dashboard(request):
             verification_gaps(period, [row["zone"] for row in data["zones"]]) if day is None else []
         )
     return render(request, "measures/dashboard.html", context)
+
+
+@login_required
+def dashboard_tables(request):
+    """The dashboard's tables by category and by supporting agency (800 categories and 60,000
+    task-agency pairs at 200 zones): linked from the dashboard rather than counted and written on
+    every view of it, for the same plan, period and day."""
+    ensure(can_review(request.user))
+    form, plan, period, as_of_form, day = _chosen(request)
+    context = {"form": form, "plan": plan, "as_of_form": as_of_form, "as_of": day, "period": period}
+    context["dashboard_url"] = _same_choice(reverse("home"), plan, period, day)
+    if period is not None:
+        tasks = Task.objects.visible_to(request.user)
+        if day is None:
+            data = reads.breakdown(tasks=tasks, plan=plan, period=period)
+        else:
+            data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=period, periods=form.periods, day=day)
+        context.update(
+            {key: data[key] for key in ("owed", "deadline_passed", "total", "categories", "agencies")}
+        )
+        context["light_labels"] = [(light.value, light.label) for light in reads.LIGHT_ORDER]
+    return render(request, "measures/dashboard_tables.html", context)
+
+
+def _same_choice(url, plan, period, day):
+    """`url` for the plan, period and day shown, so each page links to the other's same view."""
+    query = {"plan": plan.code if plan else None, "period": period.pk if period else None, "as_of": day}
+    query = {key: value for key, value in query.items() if value is not None}
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def remembered_plan(request):

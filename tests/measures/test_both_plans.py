@@ -161,6 +161,6 @@ def test_previous_and_next_links_use_the_plans_numbering(manager_client):
 
 
 def test_dashboard_says_why_the_agency_table_is_empty(manager_client):
-    page = manager_client.get("/", {"plan": FYP}).content.decode()
+    page = manager_client.get("/dashboard/tables/", {"plan": FYP}).content.decode()
     section = page.split('id="by-agency"', 1)[1].split("</section>", 1)[0]
     assert 'class="empty"' in section

@@ -48,7 +48,10 @@ def varied(reported, manager):  # noqa: F811
 
 
 def drill_links(client, shown):
-    html = client.get("/", {"plan": shown.plan.code, "period": shown.pk}).content.decode()
+    """The counts' links on the dashboard and on its page of tables by category and agency."""
+    query = {"plan": shown.plan.code, "period": shown.pk}
+    html = client.get("/", query).content.decode()
+    html += client.get(reverse("measures:dashboard-tables"), query).content.decode()
     return [(unescape(url), int(count)) for url, count in LINK.findall(html)]
 
 
