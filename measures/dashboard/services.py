@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils import timezone
 
 from measures.dashboard import figures
 from measures.models import LockedPeriodFigures, Task
@@ -64,3 +65,26 @@ def keep_period_figures(*, periods, found=None, stamps=None, zone_ids=None):
 def drop_period_figures(*, period):
     """A reopened period is counted again from its reports (the count of changes stays)."""
     LockedPeriodFigures.objects.filter(period=period).update(final=False, counted_at=None)
+
+
+def keep_all_figures(*, today=None):
+    """Count and keep the figures of every started period of every plan (for every zone), so the
+    first view of a dashboard after a restore or an upgrade reads them rather than counting them:
+    `manage.py keep_dashboard_figures`. What was kept that still holds is left as it is. Returns
+    the number of periods counted."""
+    from measures.models import ReportingPeriod
+
+    today = today or timezone.localdate()
+    counted = 0
+    by_plan = defaultdict(list)
+    for period in ReportingPeriod.objects.filter(start__lte=today).select_related("plan").order_by("start"):
+        if period.is_owed:
+            by_plan[period.plan_id].append(period)
+    for plan_id, periods in by_plan.items():
+        zone_ids = list(Zone.objects.filter(plan_id=plan_id).values_list("pk", flat=True))
+        _found, missing, stamps = figures.kept(periods, zone_ids)
+        if missing:
+            found = figures.counted(Task.objects.filter(zone__plan_id=plan_id), missing)
+            keep_period_figures(periods=missing, found=found, stamps=stamps, zone_ids=zone_ids)
+            counted += len(missing)
+    return counted

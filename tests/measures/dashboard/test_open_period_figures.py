@@ -3,8 +3,10 @@ stale by triggers, migration 0020): after every kind of write the dashboard show
 from the reports gives, and what was kept is read back while nothing changed."""
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from core.roles import Role
@@ -14,6 +16,7 @@ from measures.dashboard import figures
 from measures.dashboard import services as kept_figures
 from measures.models import LockedPeriodFigures, ProgressReport, ReportingPeriod, Task
 from tests.factories import make_user
+from tests.helpers import SESSION
 from tests.measures.dashboard.test_dashboard import manager, period, report, reported  # noqa: F401 (fixtures)
 from zones.models import Zone
 
@@ -172,3 +175,25 @@ def test_a_report_written_marks_only_its_period_and_zone(client, manager, report
     officer = make_user(Role.OFFICER, zones=[xiqing(1).zone])
     report(xiqing(6), current, officer, submit=False)
     assert before - holding() == {(current.pk, xiqing(6).zone_id)}
+
+
+def test_the_command_keeps_every_started_period_and_the_next_view_counts_nothing(
+    client,
+    manager,  # noqa: F811
+    reported,  # noqa: F811
+    current,
+    django_assert_num_queries,
+):
+    client.force_login(manager)
+    counted = history(client, current)
+    LockedPeriodFigures.objects.all().delete()
+    out = StringIO()
+    call_command("keep_dashboard_figures", stdout=out)
+    assert out.getvalue().startswith("2 periods")
+    assert {reported.pk, current.pk} <= {kept for kept, _zone in holding()}
+    client.get("/", {"plan": current.plan.code, "period": current.pk})
+    # As test_dashboard's pin for a view reading what was kept, with the movers ranked.
+    with django_assert_num_queries(SESSION + 11):
+        assert history(client, current) == counted
+    call_command("keep_dashboard_figures", stdout=out)
+    assert out.getvalue().endswith("0 periods counted and kept.\n")
