@@ -321,13 +321,17 @@ def test_dashboard_query_count_with_movers_is_constant(
 ):
     before, now = periods
     client.force_login(make_user(Role.MANAGER))
-    # the dashboard's 11 (test_dashboard, with the verified progress) and the comparison summed per
-    # zone, its milestones per zone, the movers ranked and the chosen ones read (summed_changes)
-    with django_assert_num_queries(SESSION + 15):
+    # the dashboard's 8 (test_dashboard, with the verified progress) and the comparison summed per
+    # zone, its milestones per zone, the movers ranked and the chosen ones read (summed_changes);
+    # each time after the view that counts and keeps the chart across periods' figures
+    # (dashboard.figures), as the writes make them stale.
+    client.get("/", {"period": now.pk})
+    with django_assert_num_queries(SESSION + 12):
         client.get("/", {"period": now.pk})
     for _ in range(5):
         task = make_task(zone=xiqing)
         write(task, before, officer, TaskStatus.ON_TRACK, 10)
         write(task, now, officer, TaskStatus.ON_TRACK, 30)
-    with django_assert_num_queries(SESSION + 15):
+    client.get("/", {"period": now.pk})
+    with django_assert_num_queries(SESSION + 12):
         client.get("/", {"period": now.pk})
