@@ -92,6 +92,7 @@ MATRIX = {
     "period-reopen":          (LOGIN, 403, 403,    403,    403,   302, 302,  403),
     # Who goes silent names people: managers only.
     "silence":                (LOGIN, 403, 403,    403,    403,   200, 200,  403),
+    "dashboard-tables":       (LOGIN, 403, 403,    403,    403,   200, 200,  403),
     "my":                     (LOGIN, 200, 200,    200,    200,   200, 200,  200),
     "task-list":              (LOGIN, 200, 200,    200,    200,   200, 200,  200),
     "task-list-export":       (LOGIN, 200, 200,    200,    200,   200, 200,  200),
@@ -486,6 +487,7 @@ ENDPOINTS = {
     ),
     "period-list": Endpoint("get", lambda w: reverse("measures:period-list")),
     "silence": Endpoint("get", lambda w: reverse("measures:silence")),
+    "dashboard-tables": Endpoint("get", lambda w: reverse("measures:dashboard-tables")),
     "period-lock": Endpoint("post", lambda w: reverse("measures:period-lock", args=[w.period.pk])),
     "period-reopen": Endpoint(
         "post",
@@ -646,6 +648,7 @@ def test_matrix_covers_every_endpoint_and_every_route():
         "zone-chase": "zone-chase",
         "period-list": "period-list",
         "silence": "silence",
+        "dashboard-tables": "dashboard-tables",
         "period-lock": "period-lock",
         "period-reopen": "period-reopen",
         "my": "my",
