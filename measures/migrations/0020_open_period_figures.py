@@ -24,9 +24,11 @@ def bump_report(row):
 
 
 def bump_task(row):
+    # In the order of the periods, as services.keep_period_figures writes them: two writers never
+    # lock the same rows in opposite orders.
     return (
         f"INSERT INTO {TABLE} {COLUMNS} SELECT p.id, z.id, 0, 0, 0, 1, FALSE "
-        f"FROM measures_reportingperiod p, zones_zone z WHERE z.id = {row}.zone_id AND p.plan_id = z.plan_id "
+        f"FROM measures_reportingperiod p, zones_zone z WHERE z.id = {row}.zone_id AND p.plan_id = z.plan_id ORDER BY p.id "
         f"{UPSERT}"
     )
 
