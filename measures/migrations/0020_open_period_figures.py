@@ -17,9 +17,12 @@ UPSERT = f"ON CONFLICT (period_id, zone_id) DO UPDATE SET changes = {TABLE}.chan
 
 
 def bump_report(row):
+    # Only while the period and the zone exist: a report deleted with its period or zone (a
+    # cascade, a flush) must not leave a row behind for a period or zone that is gone.
     return (
-        f"INSERT INTO {TABLE} {COLUMNS} SELECT {row}.period_id, t.zone_id, 0, 0, 0, 1, FALSE "
-        f"FROM {TASKS} t WHERE t.id = {row}.task_id {UPSERT}"
+        f"INSERT INTO {TABLE} {COLUMNS} SELECT {row}.period_id, z.id, 0, 0, 0, 1, FALSE "
+        f"FROM {TASKS} t, zones_zone z, measures_reportingperiod p "
+        f"WHERE t.id = {row}.task_id AND z.id = t.zone_id AND p.id = {row}.period_id {UPSERT}"
     )
 
 
@@ -41,7 +44,14 @@ def changed(columns, differ="IS NOT"):
     return " OR ".join(f"OLD.{c} {differ} NEW.{c}" for c in columns)
 
 
+# A period or zone deleted takes its rows with it, those a trigger above wrote during the same
+# deletion too (the foreign keys are checked at commit).
+FORGET_PERIOD = f"DELETE FROM {TABLE} WHERE period_id = OLD.id"
+FORGET_ZONE = f"DELETE FROM {TABLE} WHERE zone_id = OLD.id"
+
 SQLITE = [
+    f"CREATE TRIGGER figures_period_delete AFTER DELETE ON measures_reportingperiod BEGIN {FORGET_PERIOD}; END",
+    f"CREATE TRIGGER figures_zone_delete AFTER DELETE ON zones_zone BEGIN {FORGET_ZONE}; END",
     f"CREATE TRIGGER figures_report_insert AFTER INSERT ON {REPORTS} BEGIN {bump_report('NEW')}; END",
     f"CREATE TRIGGER figures_report_delete AFTER DELETE ON {REPORTS} BEGIN {bump_report('OLD')}; END",
     f"CREATE TRIGGER figures_report_update AFTER UPDATE OF {', '.join(REPORT_COLUMNS)} ON {REPORTS} "
@@ -51,6 +61,14 @@ SQLITE = [
     f"WHEN {changed(TASK_COLUMNS)} BEGIN {bump_task('OLD')}; {bump_task('NEW')}; END",
 ]
 POSTGRESQL = [
+    f"""CREATE FUNCTION measures_figures_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'zones_zone' THEN {FORGET_ZONE}; ELSE {FORGET_PERIOD}; END IF;
+    RETURN NULL;
+END $$""",
+    "CREATE TRIGGER figures_period_delete AFTER DELETE ON measures_reportingperiod "
+    "FOR EACH ROW EXECUTE FUNCTION measures_figures_forget()",
+    "CREATE TRIGGER figures_zone_delete AFTER DELETE ON zones_zone FOR EACH ROW EXECUTE FUNCTION measures_figures_forget()",
     f"""CREATE FUNCTION measures_figures_report() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN {bump_report("OLD")}; END IF;
@@ -75,14 +93,25 @@ END $$""",
 DROP = {
     "sqlite": [
         f"DROP TRIGGER IF EXISTS figures_{name}"
-        for name in ("report_insert", "report_delete", "report_update", "task_delete", "task_update")
+        for name in (
+            "report_insert",
+            "report_delete",
+            "report_update",
+            "task_delete",
+            "task_update",
+            "period_delete",
+            "zone_delete",
+        )
     ],
     "postgresql": [
         f"DROP TRIGGER IF EXISTS figures_report_insert_delete ON {REPORTS}",
         f"DROP TRIGGER IF EXISTS figures_report_update ON {REPORTS}",
         f"DROP TRIGGER IF EXISTS figures_task_delete ON {TASKS}",
         f"DROP TRIGGER IF EXISTS figures_task_update ON {TASKS}",
+        "DROP TRIGGER IF EXISTS figures_period_delete ON measures_reportingperiod",
+        "DROP TRIGGER IF EXISTS figures_zone_delete ON zones_zone",
         "DROP FUNCTION IF EXISTS measures_figures_report()",
+        "DROP FUNCTION IF EXISTS measures_figures_forget()",
         "DROP FUNCTION IF EXISTS measures_figures_task()",
     ],
 }

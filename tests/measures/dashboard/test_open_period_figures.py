@@ -14,7 +14,7 @@ from measures import services
 from measures.choices import ReportState, TaskStatus
 from measures.dashboard import figures
 from measures.dashboard import services as kept_figures
-from measures.models import LockedPeriodFigures, ProgressReport, ReportingPeriod, Task
+from measures.models import LockedPeriodFigures, ProgressReport, ReportingPeriod, Task, TaskCategory
 from tests.factories import make_user
 from tests.helpers import SESSION
 from tests.measures.dashboard.test_dashboard import manager, period, report, reported  # noqa: F401 (fixtures)
@@ -197,3 +197,22 @@ def test_the_command_keeps_every_started_period_and_the_next_view_counts_nothing
         assert history(client, current) == counted
     call_command("keep_dashboard_figures", stdout=out)
     assert out.getvalue().endswith("0 periods counted and kept.\n")
+
+
+def test_a_zone_deleted_with_its_reports_takes_its_kept_figures_along(client, manager, reported, current):  # noqa: F811
+    """The triggers write a row for each report and task deleted; the zone's deletion removes
+    them too, so the foreign keys hold at commit (and a test database's flush works)."""
+    client.force_login(manager)
+    history(client, current)
+    wuqing = Zone.objects.get(code="wuqing")
+    assert LockedPeriodFigures.objects.filter(zone=wuqing).exists()
+    assert ProgressReport.objects.filter(task__zone=wuqing).exists()
+    for kept_report in ProgressReport.objects.filter(task__zone=wuqing):
+        kept_report.events.all().delete()
+    ProgressReport.objects.filter(task__zone=wuqing).delete()
+    assert LockedPeriodFigures.objects.filter(zone=wuqing).exists()
+    Task.objects.filter(zone=wuqing).delete()
+    TaskCategory.objects.filter(zone=wuqing).delete()
+    wuqing.delete()
+    assert not LockedPeriodFigures.objects.filter(zone_id=wuqing.pk).exists()
+    assert history(client, current) == recounted(client, current)
