@@ -13,7 +13,7 @@ class LockedPeriodFigures(models.Model):
     it, reopen_period drops it, a locked period without it is counted once and kept.
 
     Any other period's figures hold while nothing they are counted from has changed: database
-    triggers (migration 0020) add one to `changes` on every insert, deletion or change of a report
+    triggers (migration 0021) add one to `changes` on every insert, deletion or change of a report
     of the zone's tasks in the period (its state, percent, submission date, period or task) and on
     every close-off, withdrawal or move of one of the zone's tasks, whatever code made it; the
     figures were counted when `changes` was `counted_at` (read before the count, so a write made

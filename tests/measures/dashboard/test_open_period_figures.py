@@ -1,5 +1,5 @@
 """An open period's figures for the chart across periods are kept too (LockedPeriodFigures, made
-stale by triggers, migration 0020): after every kind of write the dashboard shows what a count
+stale by triggers, migration 0021): after every kind of write the dashboard shows what a count
 from the reports gives, and what was kept is read back while nothing changed."""
 
 import datetime

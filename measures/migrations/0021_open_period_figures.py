@@ -135,7 +135,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("measures", "0019_submitted_report_counts"),
+        ("measures", "0020_agency_link_changes"),
     ]
 
     operations = [
