@@ -216,3 +216,28 @@ def test_a_zone_deleted_with_its_reports_takes_its_kept_figures_along(client, ma
     wuqing.delete()
     assert not LockedPeriodFigures.objects.filter(zone_id=wuqing.pk).exists()
     assert history(client, current) == recounted(client, current)
+
+
+def test_a_view_that_cannot_keep_its_figures_still_shows_what_it_counted(
+    client,
+    manager,  # noqa: F811
+    reported,  # noqa: F811
+    current,
+    monkeypatch,
+):
+    """Keeping is a write a GET makes; SQLite's busy timeout under a burst of writes must not turn
+    the dashboard into an error page."""
+    from django.db import OperationalError
+
+    from measures.dashboard import selectors
+
+    client.force_login(manager)
+    counted = recounted(client, current)
+    LockedPeriodFigures.objects.all().delete()
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(selectors.services, "keep_period_figures", locked)
+    assert history(client, current) == counted
+    assert not LockedPeriodFigures.objects.exists()
