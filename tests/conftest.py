@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from tests import databases
 
 SOURCE_DIR = settings.BASE_DIR.parent / "shared" / "sources"
 SOURCE_PLAN = SOURCE_DIR / "003_75cbf884333c7980.txt"
@@ -76,8 +79,36 @@ def static_files_found_once():
 
 
 @pytest.fixture(scope="session")
+def template_directory(request, tmp_path_factory):
+    """Where this run's migrated template databases are made (tests.databases)."""
+    return databases.shared_directory(request.config, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(template_directory):
+    """A migrated SQLite file to copy for a test's own installation (tests.databases.copy_sqlite)."""
+    return databases.sqlite_template(template_directory)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, template_directory):
+    """The test database starts as a copy of the run's migrated template, not migrated from nothing."""
+    databases.start_test_database_from_template(template_directory)
+
+
+def pytest_sessionfinish(session):
+    # The run's PostgreSQL template outlives every process's test database; the process that started
+    # the run (xdist's controller, or the only one) drops it once they are done.
+    if not hasattr(session.config, "workerinput") and connection.vendor == "postgresql":
+        databases.drop_postgres_template(
+            session.config._tmp_path_factory.getbasetemp(), connection.settings_dict
+        )
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real plan once for the whole session (tests roll back around it)."""
+    databases.release_holders()
     with django_db_blocker.unblock():
         call_command("load_plan", str(PLAN_FIXTURE), stdout=StringIO())
         # Tests date their periods freely (some years back): the session's plan is one tracked

@@ -13,6 +13,7 @@ from core.roles import Role
 from measures import services
 from measures.choices import TaskStatus
 from measures.models import ReportingPeriod, Task
+from tests import databases as template_databases
 from tests.conftest import PLAN_FIXTURE
 from tests.factories import make_user
 from tests.measures.upload_samples import PDF, png, upload
@@ -65,20 +66,27 @@ def _pg_admin(db):
 
 
 @pytest.fixture
-def installation(tmp_path):
-    """Make empty installations (environment variables) of the test database's vendor."""
+def installation(tmp_path, template_directory):
+    """Make installations (environment variables) of the test database's vendor: empty, or
+    `migrated` (a copy of the run's migrated template, as `manage.py migrate` would leave it)."""
     databases = []
 
-    def make(name):
+    def make(name, migrated=False):
         env = {"FTZ_DATA_DIR": str(tmp_path / name), "MEDIA_ROOT": str(tmp_path / name / "media")}
         if connection.vendor != "postgresql":
-            return {**env, "SQLITE_PATH": str(tmp_path / name / "ftz.sqlite3")}
+            path = tmp_path / name / "ftz.sqlite3"
+            if migrated:
+                template_databases.copy_sqlite(template_databases.sqlite_template(template_directory), path)
+            return {**env, "SQLITE_PATH": str(path)}
         db = connection.settings_dict
         # Named after the test database, so parallel runs against other databases never meet.
         databases.append(f"{db['NAME']}_{name}")
-        with _pg_admin(db) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{databases[-1]}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{databases[-1]}"')
+        if migrated:
+            template_databases.create_postgres_from_template(template_directory, db, databases[-1])
+        else:
+            with _pg_admin(db) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{databases[-1]}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{databases[-1]}"')
         url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{databases[-1]}"
         return {**env, "DATABASE_URL": url}
 

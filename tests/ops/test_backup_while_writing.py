@@ -39,10 +39,9 @@ def wait_for(progress, rows):
 
 
 def test_backup_during_writes_restores_exactly_what_it_recorded(installation, tmp_path):
-    source, target = installation("source"), installation("restore")
-    for command in (["migrate", "-v0"], ["load_plan", PLAN_FIXTURE]):
-        done = manage(*command, env=source)
-        assert done.returncode == 0, done.stderr
+    source, target = installation("source", migrated=True), installation("restore")
+    done = manage("load_plan", PLAN_FIXTURE, env=source)
+    assert done.returncode == 0, done.stderr
     count = manage(
         "shell",
         "--no-imports",

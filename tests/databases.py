@@ -1,0 +1,184 @@
+"""Migrated databases made once per test run and copied, instead of migrating each one.
+
+`migrate` costs about 11 s of CPU on an empty database (Django renders the model state of every
+migration), and a run migrated once per xdist process plus once per test that starts its own
+installation. Here the first process that needs one migrates a template under a lock in the run's
+shared temporary directory; the others copy it: SQLite into the in-memory test database or a file,
+PostgreSQL with CREATE DATABASE ... TEMPLATE. Django's own `migrate` still runs over the copy when
+the test database is set up, finds nothing to apply, and would apply what the template missed."""
+
+import contextlib
+import fcntl
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+
+# Settings a subprocess must not inherit from whoever runs the tests (as tests.ops.support).
+INSTALLATION_VARIABLES = ("DATABASE_URL", "SQLITE_PATH", "MEDIA_ROOT", "FTZ_DATA_DIR")
+MIGRATE = (
+    "from django.core.management import call_command; call_command('migrate', run_syncdb=True, verbosity=0)"
+)
+POSTGRES_MARKER = "postgres-template"
+
+# The in-memory test database exists while a connection to it is open: this one holds it from the
+# copy until Django's own connection has opened it.
+_holders = []
+
+
+def shared_directory(config, tmp_path_factory):
+    """The run's temporary directory, which every xdist process of the run sees (each has its own
+    subdirectory of it); a run without xdist has it to itself."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+@contextlib.contextmanager
+def _locked(directory):
+    with open(directory / "templates.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _migrate_in_subprocess(env, directory):
+    """Migrate the installation `env` points at, in a fresh process (this one's settings and
+    connections stay as they are)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in INSTALLATION_VARIABLES},
+        "FTZ_DATA_DIR": str(directory / "template-data"),
+        "MEDIA_ROOT": str(directory / "template-data" / "media"),
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", MIGRATE],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"migrating the template database failed:\n{done.stdout}{done.stderr}")
+
+
+def sqlite_template(directory):
+    """A migrated SQLite file for this run (made by the first caller)."""
+    path = directory / "migrated.sqlite3"
+    with _locked(directory):
+        if not path.exists():
+            partial = directory / "migrating.sqlite3"
+            _migrate_in_subprocess({"SQLITE_PATH": str(partial)}, directory)
+            # The file alone is the database once its last connection closed (the WAL is checkpointed
+            # into it and removed); check rather than copy a file that misses its log.
+            if Path(f"{partial}-wal").exists():
+                raise RuntimeError(f"{partial}-wal is left over: the template would be incomplete")
+            partial.replace(path)
+    return path
+
+
+def copy_sqlite(template, target):
+    """`template` as a new database file `target` (e.g. an installation's SQLITE_PATH)."""
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+
+
+def _admin(db):
+    import psycopg
+
+    return psycopg.connect(
+        dbname="postgres",
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"],
+        port=db["PORT"],
+        autocommit=True,
+    )
+
+
+def postgres_url(db, name):
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{name}"
+
+
+# The database the settings name, read before Django renames it to the test database's name.
+CONFIGURED_NAME = settings.DATABASES["default"]["NAME"]
+
+
+def postgres_template_name():
+    """Named after the database the tests run against, as Django names the test databases
+    (test_<NAME>, then _gw0, _gw1 per process), so runs against other databases never meet."""
+    return f"{TEST_DATABASE_PREFIX}{CONFIGURED_NAME}_template"
+
+
+def postgres_template(directory, db):
+    """The name of a migrated PostgreSQL database for this run (made by the first caller; dropped
+    at the end of the run by drop_postgres_template)."""
+    name = postgres_template_name()
+    marker = directory / POSTGRES_MARKER
+    with _locked(directory):
+        if not marker.exists():
+            with _admin(db) as admin:
+                # One left by a run that was killed: this run's migrations may differ.
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{name}"')
+                marker.write_text(name)
+                _migrate_in_subprocess({"DATABASE_URL": postgres_url(db, name)}, directory)
+                # CREATE DATABASE ... TEMPLATE refuses while anyone is connected to the template, and
+                # the subprocess's server process may outlive the subprocess by a moment.
+                deadline = time.monotonic() + 60
+                while admin.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]
+                ).fetchone()[0]:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{name} is still in use after its migration")
+                    time.sleep(0.05)
+    return name
+
+
+def drop_postgres_template(directory, db):
+    marker = directory / POSTGRES_MARKER
+    if marker.exists():
+        with _admin(db) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{marker.read_text()}" WITH (FORCE)')
+        marker.unlink()
+
+
+def create_postgres_from_template(directory, db, name):
+    """A new database `name` (dropped first if it exists), migrated: a copy of the run's template."""
+    template = postgres_template(directory, db)
+    with _admin(db) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
+
+def start_test_database_from_template(directory):
+    """Before Django sets up the test database: make it a copy of the run's migrated template."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        # Django's own CREATE DATABASE for the test database then copies it (TEST["TEMPLATE"]).
+        db.setdefault("TEST", {})["TEMPLATE"] = postgres_template(directory, db)
+    elif connection.vendor == "sqlite":
+        name = connection.creation._get_test_db_name()
+        # Django deletes a test database file before it migrates; only the in-memory one (the default)
+        # survives to be migrated, so only that one is copied into.
+        if connection.creation.is_in_memory_db(name):
+            template = sqlite3.connect(f"file:{sqlite_template(directory)}?mode=ro", uri=True)
+            holder = sqlite3.connect(name, uri=True)
+            template.backup(holder)
+            template.close()
+            _holders.append(holder)
+
+
+def release_holders():
+    """Once Django's connection holds the in-memory test database, ours may close."""
+    while _holders:
+        _holders.pop().close()
