@@ -237,6 +237,116 @@ def scorecard(*, zone, today=None):
     }
 
 
+def scorecard_rows(*, plan, zones, today=None):
+    """{zone id: rows} for each of `zones` of `plan`, each list the rows `scorecard(zone=...)` gives
+    (same series, latest value and verdict), read for all zones at once: six queries at most whatever
+    the number of zones, indicators, periods and values (the stocktake pack of a whole plan)."""
+    today = today or timezone.localdate()
+    zones = list(zones)
+    periods = list(ReportingPeriod.objects.filter(plan=plan, start__lte=today).order_by("start"))
+    indicators = list(
+        Indicator.objects.filter(plan=plan).order_by("dimension__order", "dimension_id", "order", "code")
+    )
+    if not zones or not indicators:
+        return {zone.pk: [] for zone in zones}
+    entered = defaultdict(dict)
+    if any(indicator.is_manual for indicator in indicators) and periods:
+        for zone_id, indicator_id, period_id, value in IndicatorValue.objects.filter(
+            zone__in=zones, indicator__plan=plan, state=ValueState.ACCEPTED
+        ).values_list("zone_id", "indicator_id", "period_id", "value"):
+            entered[zone_id, indicator_id][period_id] = value
+    computed = _computed_series_by_zone(plan=plan, zones=zones, indicators=indicators, periods=periods)
+    result = {}
+    for zone in zones:
+        rows = result[zone.pk] = []
+        for indicator in indicators:
+            key = (zone.pk, indicator.pk)
+            values = computed[key] if key in computed else entered.get(key, {})
+            row = Row(indicator=indicator, series=[(period, values.get(period.pk)) for period in periods])
+            for period, value in reversed(row.series):
+                if value is not None:
+                    row.latest, row.latest_period = value, period
+                    break
+            row.status, row.percent, row.note = verdict(indicator, row.series, today)
+            rows.append(row)
+    return result
+
+
+def _computed_series_by_zone(*, plan, zones, indicators, periods):
+    """{(zone id, indicator id): {period id: value}} of the computed indicators, counted as
+    computed_values() counts them for one zone, for every zone in three queries at most."""
+    kinds = {indicator.computation for indicator in indicators}
+    whole = {zone.pk for zone in zones if zone.kind == ZoneKind.WHOLE_FTZ}
+    result = {}
+    if not periods:
+        return result
+    if Computation.OUTCOME_COUNT in kinds:
+        columns = {
+            f"p{period.pk}": Count("pk", filter=Q(submitted_at__lt=cutoff(period))) for period in periods
+        }
+        counts = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+        rows = (
+            InnovationOutcome.objects.filter(
+                zone__plan=plan, state__in=COUNTED_OUTCOME_STATES, submitted_at__isnull=False
+            )
+            .order_by()
+            .values("zone_id", "type")
+            .annotate(**columns)
+        )
+        for row in rows:
+            for zone_id in {row["zone_id"], *whole}:
+                for period in periods:
+                    counts[zone_id][row["type"]][period.pk] += row[f"p{period.pk}"]
+        for zone in zones:
+            by_kind = counts.get(zone.pk, {})
+            for indicator in indicators:
+                if indicator.computation == Computation.OUTCOME_COUNT:
+                    types = [indicator.outcome_type] if indicator.outcome_type else list(by_kind)
+                    result[zone.pk, indicator.pk] = {
+                        period.pk: Decimal(sum(by_kind.get(kind, {}).get(period.pk, 0) for kind in types))
+                        for period in periods
+                    }
+    if Computation.TASKS_COMPLETED_SHARE in kinds:
+        totals = defaultdict(int)
+        for zone_id, n in (
+            Task.objects.filter(zone__plan=plan).order_by().values_list("zone_id").annotate(n=Count("pk"))
+        ):
+            for counted in {zone_id, *whole}:
+                totals[counted] += n
+        reports = ProgressReport.objects.filter(
+            task__zone__plan=plan,
+            state__in=REPORTED_STATES,
+            period__start__lte=periods[-1].start,
+            period__plan_id=plan.pk,
+        )
+        if not whole:
+            reports = reports.filter(task__zone__in=zones)
+        rows = iter(
+            reports.order_by("period__start").values_list(
+                "task__zone_id", "task_id", "period__start", "status"
+            )
+        )
+        latest, completed, shares = {}, defaultdict(int), defaultdict(dict)
+        pending = next(rows, None)
+        for period in periods:
+            while pending is not None and pending[2] <= period.start:
+                zone_id, task_id, _start, status = pending
+                was = latest.get(task_id) == TaskStatus.COMPLETED
+                now = status == TaskStatus.COMPLETED
+                latest[task_id] = status
+                if was != now:
+                    for counted in {zone_id, *whole}:
+                        completed[counted] += 1 if now else -1
+                pending = next(rows, None)
+            for zone in zones:
+                shares[zone.pk][period.pk] = _percent(completed.get(zone.pk, 0), totals.get(zone.pk, 0))
+        for zone in zones:
+            for indicator in indicators:
+                if indicator.computation == Computation.TASKS_COMPLETED_SHARE:
+                    result[zone.pk, indicator.pk] = dict(shares[zone.pk])
+    return result
+
+
 def chart_data(card):
     def number(value):
         return None if value is None else float(value)

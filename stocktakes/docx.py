@@ -2,6 +2,7 @@
 its page set-up, fonts and the Body writer)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
@@ -14,6 +15,23 @@ from measures.exports.docx import TITLE, Body, run, set_up_page
 
 def _task(task):
     return f"{task.zone.short_name} {task.display_number}. {task.display_title}"
+
+
+def _light_lines(groups):
+    """The page's red or yellow tasks: each zone's first ones and how many more the task list has."""
+    lines = []
+    for group in groups:
+        lines += [f"{_task(t)}: {'; '.join(t.light_reasons)}" for t in group.tasks]
+        if group.more:
+            lines.append(
+                ngettext(
+                    "%(zone)s: %(count)d more in the task list",
+                    "%(zone)s: %(count)d more in the task list",
+                    group.more,
+                )
+                % {"zone": group.zone.short_name, "count": group.more}
+            )
+    return lines
 
 
 def sections(pack):
@@ -34,8 +52,8 @@ def sections(pack):
             previous.append(line)
     return [
         (_("Items assigned at the previous meeting"), previous),
-        (_("Red tasks"), [f"{_task(t)}: {'; '.join(t.light_reasons)}" for t in pack.red]),
-        (_("Yellow tasks"), [f"{_task(t)}: {'; '.join(t.light_reasons)}" for t in pack.yellow]),
+        (_("Red tasks"), _light_lines(pack.red_by_zone)),
+        (_("Yellow tasks"), _light_lines(pack.yellow_by_zone)),
         (
             _("Escalations (督办)"),
             [

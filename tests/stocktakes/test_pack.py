@@ -147,3 +147,85 @@ def test_indicator_gaps_read_as_typed_on_the_page_and_in_word(client, plan, xiqi
     response = client.get(reverse("stocktakes:pack-docx", args=[meeting.pk]))
     text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
     assert "12.5 / 100 × USD 100 million" in text and "0000" not in text
+
+
+def _plan_pack_figures(pack):
+    return (
+        [task.pk for task in pack.red],
+        [task.pk for task in pack.yellow],
+        [(zone.pk, row.indicator.pk, row.latest, row.status) for zone, row in pack.gaps],
+    )
+
+
+def test_the_whole_plans_pack_reads_every_zone_at_once(plan, manager, today, monkeypatch):
+    """A pack of the whole plan reads the indicator gaps of every zone at once (one scorecard a zone
+    was ~3 queries × 200 zones): the same queries with more zones and values, the same gaps as each
+    zone's scorecard gives, and each zone's red tasks capped with a link to the rest."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.selectors import scorecard
+    from tests.factories import make_task, make_zone
+
+    period = make_period(plan, deadline=today - datetime.timedelta(days=2))
+    indicator = make_indicator(plan, name="实际利用外资", target=Decimal("100"), baseline=Decimal("0"))
+    meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
+
+    def add_zone_with_gap():
+        zone = make_zone(plan)
+        for _ in range(3):
+            make_task(zone)
+        IndicatorValue.objects.create(
+            indicator=indicator,
+            zone=zone,
+            period=period,
+            value=Decimal("40"),
+            state=ValueState.ACCEPTED,
+            entered_by=manager,
+            entered_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        return zone
+
+    add_zone_with_gap()
+    with CaptureQueriesContext(connection) as few:
+        selectors.pack(meeting)
+    added = [add_zone_with_gap() for _ in range(3)]
+    with CaptureQueriesContext(connection) as many:
+        pack = selectors.pack(meeting)
+    assert len(many) == len(few)
+    expected = [
+        (zone, row.indicator)
+        for zone in plan.zones.order_by("annex_number")
+        for row in scorecard(zone=zone, today=today)["rows"]
+        if row.latest is not None and row.status in selectors.GAP_STATUSES
+    ]
+    assert [(zone, row.indicator) for zone, row in pack.gaps] == expected
+    assert {zone for zone, _row in pack.gaps} >= set(added)
+
+    monkeypatch.setattr(selectors, "PER_ZONE", 2)
+    groups = pack.red_by_zone
+    assert len(groups) == plan.zones.count() and sum(group.total for group in groups) == len(pack.red)
+    assert all(len(group.tasks) == min(2, group.total) for group in groups)
+    group = next(group for group in groups if group.zone == added[0])
+    assert group.more == 1 and f"zone={added[0].code}" in group.url and "light=red" in group.url
+
+
+def test_the_whole_plans_page_and_word_pack_link_to_the_rest(client, plan, manager, today, monkeypatch):
+    make_period(plan, deadline=today - datetime.timedelta(days=2))
+    meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
+    monkeypatch.setattr(selectors, "PER_ZONE", 1)
+    pack = selectors.pack(meeting)
+    hidden = [task for group in pack.red_by_zone for task in group.tasks[1:]]
+    group = next(group for group in pack.red_by_zone if group.more)
+    client.force_login(manager)
+    with translation.override("en"):
+        page = client.get(reverse("stocktakes:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert f"{group.more} more in the task list" in html and group.url.replace("&", "&amp;") in html
+    shown = Task.objects.filter(zone=group.zone).order_by("number").first()
+    assert shown.get_absolute_url() in html
+    assert not [task for task in hidden if f'href="{task.get_absolute_url()}"' in html]
+    response = client.get(reverse("stocktakes:pack-docx", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert f"{group.zone.short_name}: {group.more} more in the task list" in text
