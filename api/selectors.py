@@ -62,6 +62,7 @@ def with_latest_reports(tasks):
 
 
 def reports(user):
+    # Latest period first: api.pagination.ReportPagination reads each page from its periods only.
     return (
         ProgressReport.objects.filter(task__in=Task.objects.visible_to(user))
         .shown_to(user)

@@ -8,6 +8,7 @@ from measures.zone_pages.filters import AgencyListFilter
 
 from . import selectors
 from .filters import ApiTaskFilter, BlockFilter, IndicatorValueFilter, PlanFilter, ReportFilter, ZoneFilter
+from .pagination import ReportPagination
 from .serializers import (
     AgencySerializer,
     BlockSerializer,
@@ -70,6 +71,7 @@ class TaskViewSet(ReadOnlyViewSet):
 
 class ReportViewSet(ReadOnlyViewSet):
     selector = selectors.reports
+    pagination_class = ReportPagination
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
 

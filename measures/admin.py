@@ -127,6 +127,11 @@ class ProgressReportAdmin(ReadOnlyAdmin):
     list_display = ["task", "period", "status", "percent_complete", "state", "updated_at", "updated_by"]
     list_filter = ["period", "state", "status", "task__zone"]
     list_select_related = ["task__zone", "period", "updated_by"]
+    # The model's ordering (period, task) joins the plan, zone and task to sort every report for each
+    # page (2.5 s at 500,000); the newest first by primary key reads the page off the index, and
+    # the unfiltered total is not counted a second time.
+    ordering = ["-pk"]
+    show_full_result_count = False
     search_fields = ["task__title", "progress", "problems", "next_steps"]
 
 

@@ -7,7 +7,7 @@ from core.roles import Role
 from measures import services
 from measures.choices import OutcomeType
 from measures.models import Task, TaskCategory
-from tests.factories import make_user, submit_outcome_with_evidence
+from tests.factories import make_period, make_task, make_user, submit_outcome_with_evidence
 from zones.models import Block, Zone
 
 from .conftest import REPORT, token_client
@@ -198,3 +198,39 @@ def test_the_api_task_filters_are_the_pages_less_the_drafts_choice():
     from measures.tasks.filters import TaskFilter
 
     assert set(TaskFilter.base_filters) - set(ApiTaskFilter.base_filters) == {"drafts"}
+
+
+def test_report_pages_hold_the_rows_of_the_whole_ordered_list(world):
+    """Report pages are read per period (api.pagination.ReportPagination): every page, the count and
+    the links must be those of slicing the whole list in its order, across periods, plans and zones."""
+    from api import selectors as api_selectors
+    from tests.factories import make_zone
+
+    earlier = make_period(world.zone.plan, day=world.period.start, shift=-1)
+    other_plan_zone = make_zone()
+    other_period = make_period(other_plan_zone.plan, day=world.period.start)
+    officer = make_user(Role.OFFICER, zones=[world.zone, world.wuqing, other_plan_zone])
+    for period, tasks in (
+        (world.period, Task.objects.filter(zone__in=[world.zone, world.wuqing]).order_by("pk")[:5]),
+        (earlier, Task.objects.filter(zone=world.wuqing).order_by("-pk")[:3]),
+        (other_period, [make_task(other_plan_zone) for _ in range(2)]),
+    ):
+        for task in tasks:
+            if not task.reports.filter(period=period).exists():
+                services.save_report(task=task, period=period, user=officer, data=REPORT)
+    expected = [report.pk for report in api_selectors.reports(world.manager)]
+    assert len({report.period_id for report in api_selectors.reports(world.manager)}) == 3
+    client = token_client(world.manager)
+    url = reverse("api:report-list")
+    for size in (1, 3, 4, len(expected), 200):
+        ids, body = [], client.get(url, {"page_size": size}).json()
+        assert body["count"] == len(expected) and body["previous"] is None
+        while True:
+            ids += [row["id"] for row in body["results"]]
+            if not body["next"]:
+                break
+            body = client.get(body["next"]).json()
+        assert ids == expected
+    last = -(-len(expected) // 3)
+    assert client.get(url, {"page_size": 3, "page": last + 1}).status_code == 404
+    assert client.get(url, {"page_size": 3, "period": earlier.pk}).json()["count"] == 3

@@ -136,3 +136,29 @@ def test_period_with_deadline_before_start_is_refused_with_a_message(admin_clien
     assert "报送期的结束日期不能早于开始日期" in html
     assert response.context["adminform"].form.data["name"] == "2027年第一季度"
     assert not ReportingPeriod.objects.filter(name="2027年第一季度").exists()
+
+
+def test_the_report_changelist_reads_newest_first_in_fixed_queries(admin_client_):
+    """The report changelist sorts by primary key (an index), not by period and task (a join and a
+    sort of every report per page), and does not count the unfiltered total again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from measures import services
+    from measures.choices import TaskStatus
+    from tests.factories import make_period
+
+    zone_tasks = list(Task.objects.filter(zone__code="xiqing").order_by("number")[:6])
+    officer = make_user(Role.OFFICER, zones=[zone_tasks[0].zone])
+    period = make_period(zone_tasks[0].zone.plan)
+    data = {"status": TaskStatus.ON_TRACK, "percent_complete": 10, "progress": "进展"}
+    url = reverse("admin:measures_progressreport_changelist")
+    counts = []
+    for tasks in (zone_tasks[:1], zone_tasks[1:]):
+        reports = [services.save_report(task=task, period=period, user=officer, data=data) for task in tasks]
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client_.get(url)
+        counts.append(len(queries))
+        assert [row.pk for row in response.context["cl"].result_list][0] == reports[-1].pk
+    assert counts[0] == counts[1]
+    assert not response.context["cl"].show_full_result_count
