@@ -37,14 +37,19 @@ def silence(*, plan, periods, today=None):
     span_start = min(p.start for p in periods)
 
     by_zone = zone_figures(plan=plan, periods=periods, today=today)
-    submitted_by = Counter()
-    for actor_id, _report in (
-        ReportEvent.objects.filter(kind=EventKind.SUBMITTED, period_id__in=period_ids, task__zone__plan=plan)
-        .values_list("actor_id", "report_id")
-        .distinct()
-        .order_by()
-    ):
-        submitted_by[actor_id] += 1
+    # The reports each person submitted, counted in the database (the pairs were 480,000 rows at
+    # 20,000 tasks and 24 periods).
+    submitted_by = Counter(
+        dict(
+            ReportEvent.objects.filter(
+                kind=EventKind.SUBMITTED, period_id__in=period_ids, task__zone__plan=plan
+            )
+            .order_by()
+            .values("actor_id")
+            .annotate(n=Count("report_id", distinct=True))
+            .values_list("actor_id", "n")
+        )
+    )
     escalations = Counter(
         Notification.objects.filter(kind=NoticeKind.ESCALATION, created_at__date__gte=span_start)
         .values_list("recipient_id", flat=True)

@@ -3,13 +3,17 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.access import can_review
 from core.views import ensure
-from measures.dashboard.silence import silence
+from measures.dashboard.silence import owed_periods, silence
 from measures.models import ReportingPeriod
 from zones.models import Plan
+
+# The periods shown when no first period is chosen: the last four owed (a year of quarters).
+DEFAULT_PERIODS = 4
 
 
 class SilenceForm(forms.Form):
@@ -49,5 +53,11 @@ def silence_page(request):
             periods = periods.filter(start__gte=data["since"].start)
         if data.get("until"):
             periods = periods.filter(start__lte=data["until"].start)
-        context.update(silence(plan=plan, periods=list(periods)))
+        periods = owed_periods(plan, list(periods), timezone.localdate())
+        if not data.get("since") and len(periods) > DEFAULT_PERIODS:
+            # Without a first period, the last year: every period since the plan began read every
+            # report and event of the plan (7 s at 20,000 tasks); a longer span is one choice away.
+            periods = periods[-DEFAULT_PERIODS:]
+            context["recent_only"] = DEFAULT_PERIODS
+        context.update(silence(plan=plan, periods=periods))
     return render(request, "measures/silence.html", context)

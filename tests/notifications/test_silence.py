@@ -119,3 +119,30 @@ def test_zone_and_agency_names_read_in_the_users_language(client, world):
     en = client.get(URL, query).content.decode()
     assert "Xiqing ETDZ" in en and "Municipal Commerce Commission" in en
     assert "西青经开区" not in en and "市商务委" not in en
+
+
+def test_the_page_shows_the_last_year_unless_asked_for_more(client, world):
+    """Without a first period the page counts the last four owed periods (every period since the plan
+    began read all its reports: 7 s at 20,000 tasks); choosing a first period widens it, and the
+    figures are silence()'s for the periods shown."""
+    from tests.factories import make_period
+
+    plan = world["zone"].plan
+    periods = [
+        world["period"],
+        *(make_period(plan, day=world["period"].start, shift=-k) for k in range(1, 6)),
+    ]
+    for period in periods[:3]:
+        submit(world["tasks"][0], period, world["busy"])
+    owed = sorted(periods, key=lambda p: p.start)
+    client.force_login(world["manager"])
+    page = client.get(URL, {"plan": plan.code})
+    assert page.context["periods"] == owed[-4:] and page.context["recent_only"] == 4
+    expected = silence(plan=plan, periods=owed[-4:])["officers"]
+    assert page.context["officers"] == expected and expected[0]["owed"] > 0
+    assert 'id="recent-only"' in page.content.decode()
+    wider = client.get(URL, {"plan": plan.code, "since": owed[0].pk})
+    assert wider.context["periods"] == owed and "recent_only" not in wider.context
+    assert wider.context["officers"] == silence(plan=plan, periods=owed)["officers"]
+    busy = {row["name"]: row for row in wider.context["officers"]}["王勤"]
+    assert busy["submitted"] == 3 and busy["owed"] == 4 * 6
