@@ -229,3 +229,52 @@ def test_the_whole_plans_page_and_word_pack_link_to_the_rest(client, plan, manag
     response = client.get(reverse("stocktakes:pack-docx", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
     text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
     assert f"{group.zone.short_name}: {group.more} more in the task list" in text
+
+
+def test_red_and_yellow_are_those_of_lighting_every_task(plan, xiqing, manager, officer, today):
+    """The pack reads only the tasks the dashboard's rule counts red or yellow; they must be exactly
+    the red and yellow tasks of lighting every task of the scope (attach_lights), as before."""
+    from measures.choices import Light, TaskStatus
+    from measures.models import ReportingPeriod
+    from measures.tasks.selectors import attach_lights, with_period_report
+
+    period = make_period(plan, deadline=today - datetime.timedelta(days=2))
+    tasks = list(Task.objects.filter(zone=xiqing).order_by("number")[:8])
+    for task, status in zip(
+        tasks,
+        [TaskStatus.ON_TRACK, TaskStatus.DELAYED, TaskStatus.BLOCKED, TaskStatus.COMPLETED],
+        strict=False,
+    ):
+        measures_services.save_and_submit_report(
+            task=task,
+            period=period,
+            user=officer,
+            data={
+                "status": status,
+                "percent_complete": 100 if status == TaskStatus.COMPLETED else 50,
+                "progress": "进展",
+                "problems": "问题",
+            },
+        )
+    measures_services.save_report(
+        task=tasks[4], period=period, user=officer, data={"status": TaskStatus.DELAYED, "percent_complete": 5}
+    )
+    Task.objects.filter(pk=tasks[5].pk).update(withdrawn_at=timezone.now())
+    Task.objects.filter(pk=tasks[6].pk).update(closed_at=timezone.now())
+    for scope in ({"zone": xiqing}, {}):
+        meeting = services.schedule_stocktake(user=manager, plan=plan, title="会", held_on=today, **scope)
+        pack = selectors.pack(meeting)
+        current = pack.period
+        assert current == ReportingPeriod.objects.get(pk=period.pk) or current is not None
+        every = attach_lights(
+            list(
+                with_period_report(selectors.scope_tasks(meeting), [current.pk], today).order_by(
+                    "zone__annex_number", "number"
+                )
+            ),
+            {plan.pk: current},
+            today,
+        )
+        assert [t.pk for t in pack.red] == [t.pk for t in every if t.light == Light.RED]
+        assert [t.pk for t in pack.yellow] == [t.pk for t in every if t.light == Light.YELLOW]
+        assert pack.red and pack.yellow

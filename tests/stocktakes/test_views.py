@@ -123,8 +123,10 @@ def _report(task, period, officer, percent, status):
 
 # The pack page's queries: the meeting, its periods, tasks, movers (measures.changes.period_changes:
 # its tasks, the two periods' counted reports, the milestones due), escalations, matters, overdue
-# requests, the indicator gaps (the periods and indicators: none here), the previous meeting, the items, and the top bar.
-PACK_QUERIES = 18
+# requests, the indicator gaps (the periods and indicators: none here), the previous meeting, the
+# items, and the top bar; the red and yellow tasks by the dashboard's rule (one query each) and the
+# plan's zones.
+PACK_QUERIES = 21
 
 
 @pytest.mark.parametrize("rows", [1, 3])
