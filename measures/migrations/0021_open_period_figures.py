@@ -131,6 +131,10 @@ def create_triggers(apps, schema_editor):
 def drop_triggers(apps, schema_editor):
     for statement in DROP.get(schema_editor.connection.vendor, []):
         schema_editor.execute(statement)
+    # Before 0021 only a locked period's final figures were kept (deadline and end NOT NULL): the
+    # rows the triggers started (no deadline yet) would fail that constraint, and figures of an
+    # open or reopened period would be read back as final. They are counted again anyway.
+    schema_editor.execute(f'DELETE FROM {TABLE} WHERE NOT final OR deadline IS NULL OR "end" IS NULL')
 
 
 class Migration(migrations.Migration):
