@@ -393,7 +393,9 @@ def period_history(*, tasks, periods, zones, groups, today, complete=False):
     live = figures.counted(tasks, missing)
     if complete and missing:
         try:
-            services.keep_period_figures(periods=missing, found=live, stamps=stamps, zone_ids=zone_ids)
+            services.keep_period_figures_if_free(
+                periods=missing, found=live, stamps=stamps, zone_ids=zone_ids
+            )
         except OperationalError:
             # Keeping them only spares the next view a count: a page that could not take the write
             # lock in time (SQLite's busy timeout under a burst of writes) still shows what it counted.

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from measures.dashboard import figures
@@ -10,6 +10,36 @@ from measures.models import LockedPeriodFigures, Task
 from zones.models import Zone
 
 KEPT_FIELDS = ["deadline", "end", *figures.SUMS, "counted_at", "final"]
+# How long a view waits for the lock to keep the figures it counted. Keeping them only spares the
+# next view a count, so a GET gives way to people's writes: it does not wait out SQLite's busy
+# timeout (20 s) behind them, nor, on PostgreSQL, hold rows a writer's triggers wait for until the
+# deadlock detector aborts one of the two, possibly the writer's (its triggers lock a zone's
+# periods in another order than this upsert).
+VIEW_LOCK_WAIT_MS = 200
+
+
+def keep_period_figures_if_free(**kwargs):
+    """keep_period_figures for a view: raises OperationalError when the lock is not had within
+    VIEW_LOCK_WAIT_MS. The wait is set through the driver's connection: a setting of this
+    connection, not one of the page's queries."""
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        # Before BEGIN IMMEDIATE, which is what waits; put back after, as the connection is kept.
+        driver = connection.connection
+        waited = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+        driver.execute(f"PRAGMA busy_timeout = {VIEW_LOCK_WAIT_MS}")
+        try:
+            return keep_period_figures(**kwargs)
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {int(waited)}")
+    with transaction.atomic():
+        # SET LOCAL: ends with this transaction (or the savepoint, rolled back on an error).
+        with connection.connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {VIEW_LOCK_WAIT_MS}")
+        kept = keep_period_figures(**kwargs)
+        with connection.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+        return kept
 
 
 @transaction.atomic

@@ -241,3 +241,41 @@ def test_a_view_that_cannot_keep_its_figures_still_shows_what_it_counted(
     monkeypatch.setattr(selectors.services, "keep_period_figures", locked)
     assert history(client, current) == counted
     assert not LockedPeriodFigures.objects.exists()
+
+
+def test_a_view_waits_briefly_for_the_lock_to_keep_its_figures(
+    client,
+    manager,  # noqa: F811
+    reported,  # noqa: F811
+    current,
+    monkeypatch,
+):
+    """A GET that keeps what it counted gives way to writes: it waits VIEW_LOCK_WAIT_MS for the
+    lock, not the busy timeout people's writes wait (nor, on PostgreSQL, until a deadlock is
+    broken), and leaves its connection's own wait as it found it (the connection is kept open)."""
+    from django.db import connection
+
+    from measures.dashboard import selectors
+
+    def wait_now():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                return cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+            cursor.execute("SHOW lock_timeout")
+            return cursor.fetchone()[0]
+
+    keep, seen = selectors.services.keep_period_figures, []
+
+    def keep_and_look(**kwargs):
+        seen.append(wait_now())
+        return keep(**kwargs)
+
+    client.force_login(manager)
+    before = wait_now()
+    LockedPeriodFigures.objects.all().delete()
+    monkeypatch.setattr(selectors.services, "keep_period_figures", keep_and_look)
+    client.get("/", {"plan": current.plan.code, "period": current.pk})
+    brief = kept_figures.VIEW_LOCK_WAIT_MS
+    assert seen == [brief if connection.vendor == "sqlite" else f"{brief}ms"]
+    assert before != seen[0] and wait_now() == before
+    assert LockedPeriodFigures.objects.filter(period=current).exists()
