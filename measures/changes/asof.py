@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from core.access import access_for
-from measures.changes.selectors import Side
+from measures.changes.selectors import Side, previous_period
 from measures.choices import (
     REPORTED_STATES,
     AdjustmentKind,
@@ -49,6 +49,7 @@ from measures.choices import (
     ReportState,
     RequestState,
 )
+from measures.dashboard import figures
 from measures.dashboard import selectors as dash
 from measures.models import (
     AgencyLinkChange,
@@ -58,6 +59,7 @@ from measures.models import (
     PlanAdjustment,
     ProgressReport,
     ReportEvent,
+    ReportingPeriod,
     Task,
     TaskCategory,
 )
@@ -141,6 +143,12 @@ class Snapshot:
     milestones: dict = field(default_factory=dict)  # milestone id: {task_id, due, done}
     tasks_then: dict = field(default_factory=dict)  # task id: {TASK_THEN column: value}, if changed
     absent: set = field(default_factory=set)  # ids of the tasks created after the day
+    # The periods whose reports were read for every task (None: all of them); the tasks below have
+    # all their reports read, rebuilt, and the others' reports of other periods are as they are now.
+    periods: list | None = None
+    # Tasks whose reports or close-off differ from today's rows on the day: a history row after it,
+    # closed or withdrawn after it, or created after it.
+    rebuilt_tasks: set = field(default_factory=set)
 
     @property
     def end(self):
@@ -185,11 +193,13 @@ class Snapshot:
         """Milestones overdue on `day` (Milestone.objects.overdue's rule, as of then)."""
         if self.closed_at.get(task_id) is not None or self.withdrawn_at.get(task_id) is not None:
             return 0
-        return sum(
-            1
-            for m in self.milestones.values()
-            if m["task_id"] == task_id and not m["done"] and m["due"] < self.day
-        )
+        if not hasattr(self, "_late"):
+            # Counted once per task, not by a walk over every milestone for each task.
+            self._late = defaultdict(int)
+            for m in self.milestones.values():
+                if not m["done"] and m["due"] < self.day:
+                    self._late[m["task_id"]] += 1
+        return self._late.get(task_id, 0)
 
     def milestone_rows(self):
         """[(task id, due, done_on)] for the comparison; done_on is the day for one done by then."""
@@ -198,11 +208,17 @@ class Snapshot:
         ]
 
 
-def rebuild(tasks, day):
+def rebuild(tasks, day, periods=None):
     """The Snapshot of `tasks` (a queryset) at the end of `day`: five queries (tasks, reports,
     milestones, plan adjustments of milestones approved after the day, history rows after the
     day with the submissions and close-offs before it), and one more for the tasks' history rows
-    after the day (the plan as it stood)."""
+    after the day (the plan as it stood).
+
+    With `periods` (ReportingPeriods; None left out), the reports read are those of these periods,
+    and every report of the tasks whose record changed after the day (Snapshot.rebuilt_tasks):
+    what a page of one period and its comparison shows, and what differs from today's rows in the
+    others (their figures can be counted in the database: unchanged_tasks). The history rows read
+    are those after the day, by index, whatever the periods."""
     end = day_end(day)
     snapshot = Snapshot(day=day)
     ids = tasks.values("pk")
@@ -212,9 +228,18 @@ def rebuild(tasks, day):
         snapshot.withdrawn_at[task_id] = (
             withdrawn_at if withdrawn_at is not None and withdrawn_at < end else None
         )
-    snapshot.reports = {
-        r["id"]: r for r in ProgressReport.objects.filter(task__in=ids).order_by().values(*REPORT_COLUMNS)
-    }
+        if (closed_at is not None and closed_at >= end) or (withdrawn_at is not None and withdrawn_at >= end):
+            snapshot.rebuilt_tasks.add(task_id)
+    reports = ProgressReport.objects.filter(task__in=ids)
+    if periods is not None:
+        snapshot.periods = [p for p in periods if p is not None]
+        reports = reports.filter(
+            Q(period_id__in=[p.pk for p in snapshot.periods])
+            | Q(task__in=changed_after(ids, end))
+            | Q(task__closed_at__gte=end)
+            | Q(task__withdrawn_at__gte=end)
+        )
+    snapshot.reports = {r["id"]: r for r in reports.order_by().values(*REPORT_COLUMNS)}
     snapshot.milestones = {
         m["id"]: {**m, "done": m["done_on"] is not None}
         for m in Milestone.objects.filter(task__in=ids, created_at__lt=end)
@@ -253,6 +278,8 @@ def rebuild(tasks, day):
                 submitted_by_then.setdefault(report_id, at)
             continue
         undone.append((kind, task_id, report_id, changes or {}))
+        if task_id is not None:
+            snapshot.rebuilt_tasks.add(task_id)
     for kind, task_id, report_id, changes in undone:  # newest first
         if report_id is not None:
             _undo_report(snapshot, kind, report_id, changes, submitted_by_then)
@@ -267,6 +294,7 @@ def rebuild(tasks, day):
     for task_id, closed_at in snapshot.closed_at.items():
         if closed_at is not None and closed_at >= end:
             snapshot.closed_at[task_id] = None
+    snapshot.rebuilt_tasks |= snapshot.absent
     if snapshot.absent:
         # A task that did not exist yet had nothing recorded on it (rows written in bulk, without
         # a history row to undo, are left out with it).
@@ -275,6 +303,23 @@ def rebuild(tasks, day):
             k: m for k, m in snapshot.milestones.items() if m["task_id"] not in snapshot.absent
         }
     return snapshot
+
+
+def changed_after(ids, end):
+    """The ids (a subquery) of the tasks among `ids` with a history row at or after `end`."""
+    return ReportEvent.objects.filter(task__in=ids, task__isnull=False, at__gte=end).values("task_id")
+
+
+def unchanged_tasks(tasks, snapshot):
+    """`tasks` less the snapshot's rebuilt ones (as a query, not a list of ids): the tasks whose
+    reports and close-off today are what they were at the end of the day."""
+    end = snapshot.end
+    kept = (
+        tasks.exclude(pk__in=changed_after(tasks.values("pk"), end))
+        .exclude(closed_at__gte=end)
+        .exclude(withdrawn_at__gte=end)
+    )
+    return kept.exclude(pk__in=list(snapshot.absent)) if snapshot.absent else kept
 
 
 def categories_then(categories, day):
@@ -400,7 +445,9 @@ def _groups(snapshot, task_rows, period, by, agencies=None):
 def dashboard_as_of(*, tasks, plan, period, periods, day):
     """dashboard.selectors.dashboard() as it read at the end of `day` (today = day)."""
     tasks = tasks.filter(zone__plan=plan)
-    snapshot = rebuild(tasks, day)
+    # The period shown and the one before it (the comparison); the chart across periods counts
+    # the others in the database (_history).
+    snapshot = rebuild(tasks, day, periods=[period, previous_period(period, periods)])
     task_rows = snapshot.then(list(tasks.order_by().values("id", "zone_id", "category_id")))
     groups = _groups(snapshot, task_rows, period, ["zone_id", "category_id"])
     # The links of then: today's with the changes recorded since undone.
@@ -442,21 +489,25 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
         "ranking": ranking,
         "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
         "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agency_list],
-        "history": _history(snapshot, task_rows, periods, zones, groups),
+        "history": _history(snapshot, tasks, task_rows, periods, zones, groups),
         "snapshot": snapshot,
     }
 
 
-def _history(snapshot, task_rows, periods, zones, groups):
-    """dashboard.selectors.period_history() from the snapshot: the same rule per zone and period."""
+def _history(snapshot, tasks, task_rows, periods, zones, groups):
+    """dashboard.selectors.period_history() as of the day: the same rule per zone and period. The
+    tasks whose record is today what it was then are summed in the database (one query, as the
+    live page sums its open periods); the others from the snapshot, which holds all their reports."""
     periods = sorted((p for p in periods if p.start <= snapshot.day and p.is_owed), key=lambda p: p.start)
     zone_of = {row["id"]: row["zone_id"] for row in task_rows}
     cells = defaultdict(lambda: {"percent_sum": 0, "on_time": 0, "reported": 0})
+    for key, sums in figures.counted(unchanged_tasks(tasks, snapshot), periods).items():
+        cells[key].update(sums)
     by_pk = {p.pk: p for p in periods}
     for report in snapshot.reports.values():
         period = by_pk.get(report["period_id"])
         task_id = report["task_id"]
-        if period is None or report["state"] not in REPORTED_STATES:
+        if period is None or report["state"] not in REPORTED_STATES or task_id not in snapshot.rebuilt_tasks:
             continue
         if ended_by(snapshot.closed_at[task_id], period) or ended_by(snapshot.withdrawn_at[task_id], period):
             continue
@@ -570,7 +621,7 @@ def period_rows_as_of(user, period, day, zone=None):
         .filter(zone_id__in=list(sections))
         .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
     )
-    snapshot = rebuild(visible, day)
+    snapshot = rebuild(visible, day, periods=[period, ReportingPeriod.objects.previous_of(period)])
     in_period = [r for r in snapshot.reports.values() if r["period_id"] == period.pk]
     shown = reports_shown_to(user)
     if shown:
