@@ -82,6 +82,8 @@ REPORT_COLUMNS = [
     *REPORT_ATTNAMES.values(),
     *VERIFIED_FIELDS,
 ]
+# History rows after which a task's reports count differently in every period.
+ENDING_KINDS = (EventKind.TASK_CLOSED, EventKind.TASK_REOPENED)
 MILESTONE_KINDS = {EventKind.MILESTONE_ADDED, EventKind.MILESTONE_CHANGED, EventKind.MILESTONE_DONE}
 # What a plan revision or an adjustment may change of a task or a category that the pages show.
 TASK_THEN = ("number", "code", "title", "title_en", "agencies_text", "category_id")
@@ -143,12 +145,15 @@ class Snapshot:
     milestones: dict = field(default_factory=dict)  # milestone id: {task_id, due, done}
     tasks_then: dict = field(default_factory=dict)  # task id: {TASK_THEN column: value}, if changed
     absent: set = field(default_factory=set)  # ids of the tasks created after the day
-    # The periods whose reports were read for every task (None: all of them); the tasks below have
-    # all their reports read, rebuilt, and the others' reports of other periods are as they are now.
+    # The periods whose reports were read for every task (None: all of them). Of the other periods
+    # only the reports that differ from today's rows on the day were read: those with a history row
+    # after it, and every report of the tasks below.
     periods: list | None = None
-    # Tasks whose reports or close-off differ from today's rows on the day: a history row after it,
-    # closed or withdrawn after it, or created after it.
+    # Tasks closed off, reopened, withdrawn or created after the day: whether each of their
+    # reports counts may differ in every period.
     rebuilt_tasks: set = field(default_factory=set)
+    # Report id: its row as it is today, for those a history row after the day changed.
+    reports_now: dict = field(default_factory=dict)
 
     @property
     def end(self):
@@ -215,10 +220,10 @@ def rebuild(tasks, day, periods=None):
     after the day (the plan as it stood).
 
     With `periods` (ReportingPeriods; None left out), the reports read are those of these periods,
-    and every report of the tasks whose record changed after the day (Snapshot.rebuilt_tasks):
-    what a page of one period and its comparison shows, and what differs from today's rows in the
-    others (their figures can be counted in the database: unchanged_tasks). The history rows read
-    are those after the day, by index, whatever the periods."""
+    and those of the others that differ from today's rows on the day (a history row after it, or
+    of a task closed off, reopened or withdrawn since: Snapshot.reports_now, rebuilt_tasks): what a
+    page of one period and its comparison shows, and what the database's sums of the others need
+    corrected (_history). The history rows read are those after the day, whatever the periods."""
     end = day_end(day)
     snapshot = Snapshot(day=day)
     ids = tasks.values("pk")
@@ -235,7 +240,8 @@ def rebuild(tasks, day, periods=None):
         snapshot.periods = [p for p in periods if p is not None]
         reports = reports.filter(
             Q(period_id__in=[p.pk for p in snapshot.periods])
-            | Q(task__in=changed_after(ids, end))
+            | Q(pk__in=changed_after(ids, end).filter(report__isnull=False).values("report_id"))
+            | Q(task__in=changed_after(ids, end).filter(kind__in=ENDING_KINDS).values("task_id"))
             | Q(task__closed_at__gte=end)
             | Q(task__withdrawn_at__gte=end)
         )
@@ -278,7 +284,10 @@ def rebuild(tasks, day, periods=None):
                 submitted_by_then.setdefault(report_id, at)
             continue
         undone.append((kind, task_id, report_id, changes or {}))
-        if task_id is not None:
+        if report_id is not None and report_id in snapshot.reports:
+            # Newest first: the first seen is still today's row.
+            snapshot.reports_now.setdefault(report_id, dict(snapshot.reports[report_id]))
+        elif kind in ENDING_KINDS:
             snapshot.rebuilt_tasks.add(task_id)
     for kind, task_id, report_id, changes in undone:  # newest first
         if report_id is not None:
@@ -306,19 +315,16 @@ def rebuild(tasks, day, periods=None):
 
 
 def changed_after(ids, end):
-    """The ids (a subquery) of the tasks among `ids` with a history row at or after `end`."""
-    return ReportEvent.objects.filter(task__in=ids, task__isnull=False, at__gte=end).values("task_id")
+    """The history rows of the tasks among `ids` (a subquery) at or after `end`, by index."""
+    return ReportEvent.objects.filter(task__in=ids, task__isnull=False, at__gte=end)
 
 
 def unchanged_tasks(tasks, snapshot):
     """`tasks` less the snapshot's rebuilt ones (as a query, not a list of ids): the tasks whose
-    reports and close-off today are what they were at the end of the day."""
+    close-off and withdrawal today are what they were at the end of the day."""
     end = snapshot.end
-    kept = (
-        tasks.exclude(pk__in=changed_after(tasks.values("pk"), end))
-        .exclude(closed_at__gte=end)
-        .exclude(withdrawn_at__gte=end)
-    )
+    ended = changed_after(tasks.values("pk"), end).filter(kind__in=ENDING_KINDS).values("task_id")
+    kept = tasks.exclude(pk__in=ended).exclude(closed_at__gte=end).exclude(withdrawn_at__gte=end)
     return kept.exclude(pk__in=list(snapshot.absent)) if snapshot.absent else kept
 
 
@@ -496,26 +502,36 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
 
 def _history(snapshot, tasks, task_rows, periods, zones, groups):
     """dashboard.selectors.period_history() as of the day: the same rule per zone and period. The
-    tasks whose record is today what it was then are summed in the database (one query, as the
-    live page sums its open periods); the others from the snapshot, which holds all their reports."""
+    sums are today's of the tasks not closed off, reopened, withdrawn or created since (one query,
+    dashboard.figures.counted, as the live page sums its open periods), less today's version of
+    each report changed since and plus its version of then; the other tasks' reports all from the
+    snapshot, which holds every one of them."""
     periods = sorted((p for p in periods if p.start <= snapshot.day and p.is_owed), key=lambda p: p.start)
     zone_of = {row["id"]: row["zone_id"] for row in task_rows}
     cells = defaultdict(lambda: {"percent_sum": 0, "on_time": 0, "reported": 0})
     for key, sums in figures.counted(unchanged_tasks(tasks, snapshot), periods).items():
         cells[key].update(sums)
     by_pk = {p.pk: p for p in periods}
-    for report in snapshot.reports.values():
+
+    def count(report, sign):
         period = by_pk.get(report["period_id"])
         task_id = report["task_id"]
-        if period is None or report["state"] not in REPORTED_STATES or task_id not in snapshot.rebuilt_tasks:
-            continue
+        if period is None or report["state"] not in REPORTED_STATES:
+            return
         if ended_by(snapshot.closed_at[task_id], period) or ended_by(snapshot.withdrawn_at[task_id], period):
-            continue
+            return
         cell = cells[(period.pk, zone_of[task_id])]
-        cell["percent_sum"] += report["percent_complete"]
-        cell["reported"] += 1
+        cell["percent_sum"] += sign * report["percent_complete"]
+        cell["reported"] += sign
         if report["submitted_on"] is not None and report["submitted_on"] <= period.deadline:
-            cell["on_time"] += 1
+            cell["on_time"] += sign
+
+    for report in snapshot.reports_now.values():
+        if report["task_id"] not in snapshot.rebuilt_tasks:
+            count(report, -1)
+    for report_id, report in snapshot.reports.items():
+        if report["task_id"] in snapshot.rebuilt_tasks or report_id in snapshot.reports_now:
+            count(report, 1)
     ended_at = defaultdict(list)
     for group in groups:
         ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
