@@ -214,10 +214,10 @@ class Snapshot:
 
 
 def rebuild(tasks, day, periods=None):
-    """The Snapshot of `tasks` (a queryset) at the end of `day`: five queries (tasks, reports,
+    """The Snapshot of `tasks` (a queryset) at the end of `day`: six queries (tasks, reports,
     milestones, plan adjustments of milestones approved after the day, history rows after the
-    day with the submissions and close-offs before it), and one more for the tasks' history rows
-    after the day (the plan as it stood).
+    day, the submissions and close-offs before it that those undo), and one more for the tasks'
+    history rows after the day (the plan as it stood).
 
     With `periods` (ReportingPeriods; None left out), the reports read are those of these periods,
     and those of the others that differ from today's rows on the day (a history row after it, or
@@ -235,35 +235,44 @@ def rebuild(tasks, day, periods=None):
         )
         if (closed_at is not None and closed_at >= end) or (withdrawn_at is not None and withdrawn_at >= end):
             snapshot.rebuilt_tasks.add(task_id)
-    reports = ProgressReport.objects.filter(task__in=ids)
+    reports = ProgressReport.objects.filter(task__in=ids).order_by().values(*REPORT_COLUMNS)
     if periods is not None:
         snapshot.periods = [p for p in periods if p is not None]
-        reports = reports.filter(
-            Q(period_id__in=[p.pk for p in snapshot.periods])
-            | Q(pk__in=changed_after(ids, end).filter(report__isnull=False).values("report_id"))
-            | Q(task__in=changed_after(ids, end).filter(kind__in=ENDING_KINDS).values("task_id"))
-            | Q(task__closed_at__gte=end)
-            | Q(task__withdrawn_at__gte=end)
+        # Three parts in one query, each read by index: one OR over them made the database test
+        # every report of every task.
+        ended = tasks.order_by().filter(
+            Q(pk__in=changed_after(ids, end).filter(kind__in=ENDING_KINDS).values("task_id"))
+            | Q(closed_at__gte=end)
+            | Q(withdrawn_at__gte=end)
         )
-    snapshot.reports = {r["id"]: r for r in reports.order_by().values(*REPORT_COLUMNS)}
+        reports = reports.filter(period_id__in=[p.pk for p in snapshot.periods]).union(
+            ProgressReport.objects.filter(
+                pk__in=changed_after(ids, end).filter(report__isnull=False).values("report_id")
+            )
+            .order_by()
+            .values(*REPORT_COLUMNS),
+            ProgressReport.objects.filter(task__in=ended.values("pk")).order_by().values(*REPORT_COLUMNS),
+        )
+    snapshot.reports = {r["id"]: r for r in reports}
     snapshot.milestones = {
         m["id"]: {**m, "done": m["done_on"] is not None}
         for m in Milestone.objects.filter(task__in=ids, created_at__lt=end)
         .order_by()
         .values("id", "task_id", "due", "done_on")
     }
-    resubmitted = ReportEvent.objects.filter(kind=EventKind.SUBMITTED, at__gte=end, task__in=ids).values(
-        "report_id"
+    after = changed_after(ids, end)
+    # Of the rows before the day only those an undo needs: the close-off before a reopening after
+    # it, the submission before a resubmission after it. Two reads, each by index (one with an OR
+    # over the whole history made the database walk every task's rows).
+    earlier = ReportEvent.objects.filter(at__lt=end).filter(
+        Q(kind=EventKind.TASK_CLOSED, task__in=after.filter(kind=EventKind.TASK_REOPENED).values("task_id"))
+        | Q(kind=EventKind.SUBMITTED, report__in=after.filter(kind=EventKind.SUBMITTED).values("report_id"))
     )
-    events = (
-        ReportEvent.objects.filter(task__in=ids)
-        .filter(
-            Q(at__gte=end)
-            | Q(kind=EventKind.TASK_CLOSED)
-            | Q(kind=EventKind.SUBMITTED, report_id__in=resubmitted)
-        )
-        .order_by("-at", "-pk")
-        .values_list("kind", "at", "task_id", "report_id", "changes")
+    columns = ("kind", "at", "task_id", "report_id", "changes", "pk")
+    events = sorted(
+        [*after.order_by().values_list(*columns), *earlier.order_by().values_list(*columns)],
+        key=lambda row: (row[1], row[5]),
+        reverse=True,
     )
     closed_by_then = {}  # task id: its last close-off by the day
     submitted_by_then = {}  # report id: its last submission by the day
@@ -276,7 +285,7 @@ def rebuild(tasks, day, periods=None):
         ).values("pk", "task_id", "proposal", "before")
     }
     undone = []
-    for kind, at, task_id, report_id, changes in events:
+    for kind, at, task_id, report_id, changes, _pk in events:
         if at < end:
             if kind == EventKind.TASK_CLOSED:
                 closed_by_then.setdefault(task_id, at)
