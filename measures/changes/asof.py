@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from core.access import access_for
-from measures.changes.selectors import Side
+from measures.changes.selectors import Side, previous_period
 from measures.choices import (
     REPORTED_STATES,
     AdjustmentKind,
@@ -49,6 +49,7 @@ from measures.choices import (
     ReportState,
     RequestState,
 )
+from measures.dashboard import figures
 from measures.dashboard import selectors as dash
 from measures.models import (
     AgencyLinkChange,
@@ -58,6 +59,7 @@ from measures.models import (
     PlanAdjustment,
     ProgressReport,
     ReportEvent,
+    ReportingPeriod,
     Task,
     TaskCategory,
 )
@@ -80,6 +82,8 @@ REPORT_COLUMNS = [
     *REPORT_ATTNAMES.values(),
     *VERIFIED_FIELDS,
 ]
+# History rows after which a task's reports count differently in every period.
+ENDING_KINDS = (EventKind.TASK_CLOSED, EventKind.TASK_REOPENED)
 MILESTONE_KINDS = {EventKind.MILESTONE_ADDED, EventKind.MILESTONE_CHANGED, EventKind.MILESTONE_DONE}
 # What a plan revision or an adjustment may change of a task or a category that the pages show.
 TASK_THEN = ("number", "code", "title", "title_en", "agencies_text", "category_id")
@@ -141,6 +145,15 @@ class Snapshot:
     milestones: dict = field(default_factory=dict)  # milestone id: {task_id, due, done}
     tasks_then: dict = field(default_factory=dict)  # task id: {TASK_THEN column: value}, if changed
     absent: set = field(default_factory=set)  # ids of the tasks created after the day
+    # The periods whose reports were read for every task (None: all of them). Of the other periods
+    # only the reports that differ from today's rows on the day were read: those with a history row
+    # after it, and every report of the tasks below.
+    periods: list | None = None
+    # Tasks closed off, reopened, withdrawn or created after the day: whether each of their
+    # reports counts may differ in every period.
+    rebuilt_tasks: set = field(default_factory=set)
+    # Report id: its row as it is today, for those a history row after the day changed.
+    reports_now: dict = field(default_factory=dict)
 
     @property
     def end(self):
@@ -185,11 +198,13 @@ class Snapshot:
         """Milestones overdue on `day` (Milestone.objects.overdue's rule, as of then)."""
         if self.closed_at.get(task_id) is not None or self.withdrawn_at.get(task_id) is not None:
             return 0
-        return sum(
-            1
-            for m in self.milestones.values()
-            if m["task_id"] == task_id and not m["done"] and m["due"] < self.day
-        )
+        if not hasattr(self, "_late"):
+            # Counted once per task, not by a walk over every milestone for each task.
+            self._late = defaultdict(int)
+            for m in self.milestones.values():
+                if not m["done"] and m["due"] < self.day:
+                    self._late[m["task_id"]] += 1
+        return self._late.get(task_id, 0)
 
     def milestone_rows(self):
         """[(task id, due, done_on)] for the comparison; done_on is the day for one done by then."""
@@ -198,11 +213,17 @@ class Snapshot:
         ]
 
 
-def rebuild(tasks, day):
-    """The Snapshot of `tasks` (a queryset) at the end of `day`: five queries (tasks, reports,
+def rebuild(tasks, day, periods=None):
+    """The Snapshot of `tasks` (a queryset) at the end of `day`: six queries (tasks, reports,
     milestones, plan adjustments of milestones approved after the day, history rows after the
-    day with the submissions and close-offs before it), and one more for the tasks' history rows
-    after the day (the plan as it stood)."""
+    day, the submissions and close-offs before it that those undo), and one more for the tasks'
+    history rows after the day (the plan as it stood).
+
+    With `periods` (ReportingPeriods; None left out), the reports read are those of these periods,
+    and those of the others that differ from today's rows on the day (a history row after it, or
+    of a task closed off, reopened or withdrawn since: Snapshot.reports_now, rebuilt_tasks): what a
+    page of one period and its comparison shows, and what the database's sums of the others need
+    corrected (_history). The history rows read are those after the day, whatever the periods."""
     end = day_end(day)
     snapshot = Snapshot(day=day)
     ids = tasks.values("pk")
@@ -212,27 +233,48 @@ def rebuild(tasks, day):
         snapshot.withdrawn_at[task_id] = (
             withdrawn_at if withdrawn_at is not None and withdrawn_at < end else None
         )
-    snapshot.reports = {
-        r["id"]: r for r in ProgressReport.objects.filter(task__in=ids).order_by().values(*REPORT_COLUMNS)
-    }
+        if (closed_at is not None and closed_at >= end) or (withdrawn_at is not None and withdrawn_at >= end):
+            snapshot.rebuilt_tasks.add(task_id)
+    reports = ProgressReport.objects.filter(task__in=ids).order_by().values(*REPORT_COLUMNS)
+    if periods is not None:
+        snapshot.periods = [p for p in periods if p is not None]
+        # Three parts in one query, each read by index: one OR over them made the database test
+        # every report of every task.
+        ended = tasks.order_by().filter(
+            Q(pk__in=changed_after(ids, end).filter(kind__in=ENDING_KINDS).values("task_id"))
+            | Q(closed_at__gte=end)
+            | Q(withdrawn_at__gte=end)
+        )
+        reports = reports.filter(period_id__in=[p.pk for p in snapshot.periods]).union(
+            ProgressReport.objects.filter(
+                pk__in=changed_after(ids, end).filter(report__isnull=False).values("report_id")
+            )
+            .order_by()
+            .values(*REPORT_COLUMNS),
+            ProgressReport.objects.filter(task__in=ended.values("pk")).order_by().values(*REPORT_COLUMNS),
+            # A report in two parts is kept once by its id below: no sort of every row to drop it.
+            all=True,
+        )
+    snapshot.reports = {r["id"]: r for r in reports}
     snapshot.milestones = {
         m["id"]: {**m, "done": m["done_on"] is not None}
         for m in Milestone.objects.filter(task__in=ids, created_at__lt=end)
         .order_by()
         .values("id", "task_id", "due", "done_on")
     }
-    resubmitted = ReportEvent.objects.filter(kind=EventKind.SUBMITTED, at__gte=end, task__in=ids).values(
-        "report_id"
+    after = changed_after(ids, end)
+    # Of the rows before the day only those an undo needs: the close-off before a reopening after
+    # it, the submission before a resubmission after it. Two reads, each by index (one with an OR
+    # over the whole history made the database walk every task's rows).
+    earlier = ReportEvent.objects.filter(at__lt=end).filter(
+        Q(kind=EventKind.TASK_CLOSED, task__in=after.filter(kind=EventKind.TASK_REOPENED).values("task_id"))
+        | Q(kind=EventKind.SUBMITTED, report__in=after.filter(kind=EventKind.SUBMITTED).values("report_id"))
     )
-    events = (
-        ReportEvent.objects.filter(task__in=ids)
-        .filter(
-            Q(at__gte=end)
-            | Q(kind=EventKind.TASK_CLOSED)
-            | Q(kind=EventKind.SUBMITTED, report_id__in=resubmitted)
-        )
-        .order_by("-at", "-pk")
-        .values_list("kind", "at", "task_id", "report_id", "changes")
+    columns = ("kind", "at", "task_id", "report_id", "changes", "pk")
+    events = sorted(
+        [*after.order_by().values_list(*columns), *earlier.order_by().values_list(*columns)],
+        key=lambda row: (row[1], row[5]),
+        reverse=True,
     )
     closed_by_then = {}  # task id: its last close-off by the day
     submitted_by_then = {}  # report id: its last submission by the day
@@ -245,7 +287,7 @@ def rebuild(tasks, day):
         ).values("pk", "task_id", "proposal", "before")
     }
     undone = []
-    for kind, at, task_id, report_id, changes in events:
+    for kind, at, task_id, report_id, changes, _pk in events:
         if at < end:
             if kind == EventKind.TASK_CLOSED:
                 closed_by_then.setdefault(task_id, at)
@@ -253,6 +295,11 @@ def rebuild(tasks, day):
                 submitted_by_then.setdefault(report_id, at)
             continue
         undone.append((kind, task_id, report_id, changes or {}))
+        if report_id is not None and report_id in snapshot.reports:
+            # Newest first: the first seen is still today's row.
+            snapshot.reports_now.setdefault(report_id, dict(snapshot.reports[report_id]))
+        elif kind in ENDING_KINDS:
+            snapshot.rebuilt_tasks.add(task_id)
     for kind, task_id, report_id, changes in undone:  # newest first
         if report_id is not None:
             _undo_report(snapshot, kind, report_id, changes, submitted_by_then)
@@ -267,6 +314,7 @@ def rebuild(tasks, day):
     for task_id, closed_at in snapshot.closed_at.items():
         if closed_at is not None and closed_at >= end:
             snapshot.closed_at[task_id] = None
+    snapshot.rebuilt_tasks |= snapshot.absent
     if snapshot.absent:
         # A task that did not exist yet had nothing recorded on it (rows written in bulk, without
         # a history row to undo, are left out with it).
@@ -275,6 +323,20 @@ def rebuild(tasks, day):
             k: m for k, m in snapshot.milestones.items() if m["task_id"] not in snapshot.absent
         }
     return snapshot
+
+
+def changed_after(ids, end):
+    """The history rows of the tasks among `ids` (a subquery) at or after `end`, by index."""
+    return ReportEvent.objects.filter(task__in=ids, task__isnull=False, at__gte=end)
+
+
+def unchanged_tasks(tasks, snapshot):
+    """`tasks` less the snapshot's rebuilt ones (as a query, not a list of ids): the tasks whose
+    close-off and withdrawal today are what they were at the end of the day."""
+    end = snapshot.end
+    ended = changed_after(tasks.values("pk"), end).filter(kind__in=ENDING_KINDS).values("task_id")
+    kept = tasks.exclude(pk__in=ended).exclude(closed_at__gte=end).exclude(withdrawn_at__gte=end)
+    return kept.exclude(pk__in=list(snapshot.absent)) if snapshot.absent else kept
 
 
 def categories_then(categories, day):
@@ -400,7 +462,9 @@ def _groups(snapshot, task_rows, period, by, agencies=None):
 def dashboard_as_of(*, tasks, plan, period, periods, day):
     """dashboard.selectors.dashboard() as it read at the end of `day` (today = day)."""
     tasks = tasks.filter(zone__plan=plan)
-    snapshot = rebuild(tasks, day)
+    # The period shown and the one before it (the comparison); the chart across periods counts
+    # the others in the database (_history).
+    snapshot = rebuild(tasks, day, periods=[period, previous_period(period, periods)])
     task_rows = snapshot.then(list(tasks.order_by().values("id", "zone_id", "category_id")))
     groups = _groups(snapshot, task_rows, period, ["zone_id", "category_id"])
     # The links of then: today's with the changes recorded since undone.
@@ -442,29 +506,43 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
         "ranking": ranking,
         "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
         "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agency_list],
-        "history": _history(snapshot, task_rows, periods, zones, groups),
+        "history": _history(snapshot, tasks, task_rows, periods, zones, groups),
         "snapshot": snapshot,
     }
 
 
-def _history(snapshot, task_rows, periods, zones, groups):
-    """dashboard.selectors.period_history() from the snapshot: the same rule per zone and period."""
+def _history(snapshot, tasks, task_rows, periods, zones, groups):
+    """dashboard.selectors.period_history() as of the day: the same rule per zone and period. The
+    sums are today's of the tasks not closed off, reopened, withdrawn or created since (one query,
+    dashboard.figures.counted, as the live page sums its open periods), less today's version of
+    each report changed since and plus its version of then; the other tasks' reports all from the
+    snapshot, which holds every one of them."""
     periods = sorted((p for p in periods if p.start <= snapshot.day and p.is_owed), key=lambda p: p.start)
     zone_of = {row["id"]: row["zone_id"] for row in task_rows}
     cells = defaultdict(lambda: {"percent_sum": 0, "on_time": 0, "reported": 0})
+    for key, sums in figures.counted(unchanged_tasks(tasks, snapshot), periods).items():
+        cells[key].update(sums)
     by_pk = {p.pk: p for p in periods}
-    for report in snapshot.reports.values():
+
+    def count(report, sign):
         period = by_pk.get(report["period_id"])
         task_id = report["task_id"]
         if period is None or report["state"] not in REPORTED_STATES:
-            continue
+            return
         if ended_by(snapshot.closed_at[task_id], period) or ended_by(snapshot.withdrawn_at[task_id], period):
-            continue
+            return
         cell = cells[(period.pk, zone_of[task_id])]
-        cell["percent_sum"] += report["percent_complete"]
-        cell["reported"] += 1
+        cell["percent_sum"] += sign * report["percent_complete"]
+        cell["reported"] += sign
         if report["submitted_on"] is not None and report["submitted_on"] <= period.deadline:
-            cell["on_time"] += 1
+            cell["on_time"] += sign
+
+    for report in snapshot.reports_now.values():
+        if report["task_id"] not in snapshot.rebuilt_tasks:
+            count(report, -1)
+    for report_id, report in snapshot.reports.items():
+        if report["task_id"] in snapshot.rebuilt_tasks or report_id in snapshot.reports_now:
+            count(report, 1)
     ended_at = defaultdict(list)
     for group in groups:
         ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
@@ -570,7 +648,7 @@ def period_rows_as_of(user, period, day, zone=None):
         .filter(zone_id__in=list(sections))
         .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
     )
-    snapshot = rebuild(visible, day)
+    snapshot = rebuild(visible, day, periods=[period, ReportingPeriod.objects.previous_of(period)])
     in_period = [r for r in snapshot.reports.values() if r["period_id"] == period.pk]
     shown = reports_shown_to(user)
     if shown:
