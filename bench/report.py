@@ -306,7 +306,9 @@ def sections(results):
             f"connections, {w0['seconds']} s after a warm-up of every worker (2 s per worker, at least "
             "5 s), on the same machine (wrk competes for "
             "the cores). The static file has the task list's size and is served by whitenoise in the "
-            "same gunicorn."
+            "same gunicorn. Worker recycling (`max_requests`, 1,000 in production) is off for both "
+            "measurements (GUNICORN_MAX_REQUESTS=0): at the static file's rate every worker would "
+            "otherwise restart together several times a run."
         )
         rows = []
         for _n, label, d in backends:
