@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.i18n import cjk_spacing
+from core.links import INT, SLUG, url_former
 from measures.choices import Assessment, EventKind, Light, ReportState, TaskStatus
 from measures.models import ProgressReport
 from measures.reporting.models import REPORT_FIELDS
@@ -42,11 +43,14 @@ def agency_chips(context, agencies):
     since the same few agencies recur on most rows of a list."""
     drawn = context.render_context.setdefault("agency_chips", {})
     chips = []
+    agency_url = None
     for agency in agencies:
         if agency.pk not in drawn:
+            # Agency.get_absolute_url, formed without a reverse() per agency (core.links).
+            agency_url = agency_url or url_former("zones:agency-detail", INT)
             drawn[agency.pk] = format_html(
                 '<li><a href="{}" title="{}">{}</a></li>',
-                agency.get_absolute_url(),
+                agency_url(agency.pk),
                 agency.name_en,
                 agency.display_name,
             )
@@ -63,10 +67,13 @@ def task_list_rows(context, tasks):
     zone_links = {}
     withdrawn = None
     rows = []
+    # Zone.get_absolute_url and Task.get_absolute_url, formed without a reverse() per row.
+    zone_url = url_former("zones:detail", SLUG)
+    task_url = url_former("measures:task-detail", SLUG, INT)
     for task in tasks:
         zone = task.zone
         if zone.pk not in zone_links:
-            zone_links[zone.pk] = format_html('<a href="{}">{}</a>', zone.get_absolute_url(), zone.short_name)
+            zone_links[zone.pk] = format_html('<a href="{}">{}</a>', zone_url(zone.code), zone.short_name)
         if task.withdrawn_at and withdrawn is None:
             withdrawn = format_html(' <span class="state state-withdrawn">{}</span>', _("Withdrawn (撤销)"))
         report = ""
@@ -87,7 +94,7 @@ def task_list_rows(context, tasks):
                 zone_links[zone.pk],
                 task.display_number,
                 light_badge(context, task.light, task.light_reasons, True),
-                task.get_absolute_url(),
+                task_url(zone.code, task.number),
                 task.display_title,
                 withdrawn if task.withdrawn_at else "",
                 task.source_ref,
