@@ -1,5 +1,6 @@
-"""The list's links formed from one reverse() (core.links) are the links reverse() gives, under
-any script prefix; an argument that is not a plain slug or number still goes through reverse()."""
+"""The list's links formed from one reverse() (core.links) and the top bar's {% link %}s are what
+reverse() and {% url %} give, under any script prefix; an argument that is not a plain slug or
+number still goes through reverse()."""
 
 import pytest
 from django.urls import NoReverseMatch, reverse, set_script_prefix
@@ -42,3 +43,28 @@ def test_a_changed_urlconf_is_a_different_former(settings):
         "measures:task-detail", args=["xiqing", 1]
     )
     assert task_url("xiqing", 1) == reverse("measures:task-detail", args=["xiqing", 1])
+
+
+LINK_NAMES = ["home", "zones:list", "measures:task-list", "admin:index", "set_language", "logout"]
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/ftz/"])
+def test_the_link_tag_draws_what_the_url_tag_draws(prefix, script_prefix):
+    from django.template import Context, Template
+
+    prefix(script_prefix)
+    for name in LINK_NAMES:
+        source = "{% url '" + name + "' %}|{% url '" + name + "' as u %}{{ u }}"
+        expected = Template(source).render(Context({}))
+        assert expected.startswith(script_prefix)
+        assert Template("{% load links %}" + source.replace("url", "link")).render(Context({})) == expected
+    missing = "{% load links %}[{% link 'no-such-view' as u %}{{ u }}]"
+    assert Template(missing).render(Context({})) == "[]"
+
+
+def test_the_link_tag_refuses_arguments():
+    from django.template import Template, TemplateSyntaxError
+
+    for source in ["{% link 'zones:detail' 'x' %}", "{% link name %}", "{% link 'home'|lower %}"]:
+        with pytest.raises(TemplateSyntaxError):
+            Template("{% load links %}" + source)
