@@ -32,7 +32,9 @@ def plans_of(zones):
 # instances and labels in each language, is kept per process under the rows themselves: the same
 # rows give the same choices, other rows are another key. At 200 zones and 800 categories making
 # them was a fifth of the task list's time. A few keys each: one per set of visible zones,
-# chosen zone or plan in use at once.
+# chosen zone or plan in use at once. The kept instances are shared by every request and thread:
+# they only label and check choices (the filters match on ids) and are never handed to a view,
+# where loading a deferred field or a relation onto one would keep it past a change.
 KEPT_CHOICES = 64
 ZONE_COLUMNS = (
     "id",
