@@ -185,7 +185,9 @@ class Group:
 
     def names(self, vendor):
         return {
-            statement.split()[2] for statement in self.create[vendor] if statement.startswith("CREATE TRIGGER")
+            statement.split()[2]
+            for statement in self.create[vendor]
+            if statement.startswith("CREATE TRIGGER")
         }
 
 
@@ -211,7 +213,9 @@ DEFERRED = "measures_triggers_deferred"
 
 def _vendor(connection):
     if connection.vendor not in ("sqlite", "postgresql"):
-        raise RuntimeError(f"No triggers for {connection.vendor}: the badge and the dashboard would go stale.")
+        raise RuntimeError(
+            f"No triggers for {connection.vendor}: the badge and the dashboard would go stale."
+        )
     return connection.vendor
 
 

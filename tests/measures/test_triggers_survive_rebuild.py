@@ -92,7 +92,8 @@ def test_a_migration_that_rebuilds_their_tables_keeps_the_counts(installation): 
         "shell",
         "--no-imports",
         "-c",
-        WITH_REBUILD + "from django.core.management import call_command; call_command('migrate', verbosity=1)",
+        WITH_REBUILD
+        + "from django.core.management import call_command; call_command('migrate', verbosity=1)",
         env=env,
     )
     assert migrated.returncode == 0, migrated.stderr
@@ -117,7 +118,8 @@ def test_the_first_migrate_of_a_new_database_too(tmp_path):
         "shell",
         "--no-imports",
         "-c",
-        WITH_REBUILD + "from django.core.management import call_command; call_command('migrate', verbosity=0)",
+        WITH_REBUILD
+        + "from django.core.management import call_command; call_command('migrate', verbosity=0)",
         env=env,
     )
     assert migrated.returncode == 0, migrated.stderr
