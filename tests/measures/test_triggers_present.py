@@ -1,8 +1,8 @@
 """The database triggers the counts rest on (measures migrations 0019 and 0021) are all there once
 every migration has run. On SQLite a later migration that rebuilds one of their tables (most
 AddField or AlterField do: a copy, DROP TABLE, RENAME) drops that table's triggers without a word,
-and the badge's counts and the dashboard's kept figures would then go stale; such a migration must
-drop the triggers before it and create them again after."""
+and the badge's counts and the dashboard's kept figures would then go stale; `migrate` therefore
+drops them before and creates them again after (measures.db_triggers, test_triggers_survive_rebuild)."""
 
 import importlib
 import re
