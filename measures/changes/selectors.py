@@ -494,9 +494,14 @@ def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
         for name, (condition, key, _within) in lists.items()
     }
     wanted = reduce(operator.or_, (Q(**{f"{name}_rank__lte": limit}) for name in lists))
-    candidates = facts.filter(
-        Q(now__pk__isnull=False, before__pk__isnull=False) & (~Q(delta=0) | worse)
-    ).annotate(**ranks)
+    # Both reports tested through the filtered relations' own joins (aliases): a filter on
+    # now__pk in a later filter() joined each period's reports a second time (four joins, the
+    # database scanning both periods' reports twice over).
+    candidates = (
+        facts.alias(now_id=F("now__pk"), before_id=F("before__pk"))
+        .filter(Q(now_id__isnull=False, before_id__isnull=False) & (~Q(delta=0) | worse))
+        .annotate(**ranks)
+    )
     places = {}
     for values in candidates.filter(wanted).values("pk", "delta", "severity_now", "severity_before", *ranks):
         chosen = [
