@@ -28,10 +28,12 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     FilteredRelation,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     Sum,
     Value,
@@ -447,8 +449,13 @@ def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
     zones = dict(zones or {})
     if not set(sums) <= set(zones):
         zones.update({z.pk: z for z in Zone.objects.filter(pk__in=set(sums) - set(zones))})
+    # From the milestones due in the period (by their due-date index), each tested against the
+    # tasks: an IN over the tasks made SQLite list every task and probe its milestones (35-40 ms
+    # against 2 at 20,000 tasks).
     milestones = (
-        Milestone.objects.filter(task__in=tasks.values("pk"), due__gte=period.start, due__lte=period.end)
+        Milestone.objects.filter(
+            Exists(tasks.filter(pk=OuterRef("task_id"))), due__gte=period.start, due__lte=period.end
+        )
         .order_by()
         .values("task__zone_id")
         .annotate(
