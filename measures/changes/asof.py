@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 
 from core.access import access_for
@@ -507,6 +507,10 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
         "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
         "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agency_list],
         "history": _history(snapshot, tasks, task_rows, periods, zones, groups),
+        # Verified progress beside self-reported as it stood: the acceptances by then.
+        "gaps": verification_gaps_as_of(
+            snapshot, period, zones, {row["id"]: row["zone_id"] for row in task_rows}
+        ),
         "snapshot": snapshot,
     }
 
@@ -756,3 +760,92 @@ def summary_of(report):
         by_category[category.pk].category = category
         summary.categories.append(by_category[category.pk])
     return summary
+
+
+# --------------------------------------------------------------------------- verified progress, who goes silent
+
+
+def verification_gaps_as_of(snapshot, period, zones, zone_of):
+    """review.selectors.verification_gaps() at the end of the day, from the snapshot's reports of
+    `period` (`zone_of`: {task id: zone id} of the tasks read): the reports accepted by then with
+    the assessment they were accepted with (an acceptance after the day is undone with its
+    assessment). No query."""
+    found = defaultdict(list)
+    for report in snapshot.reports.values():
+        zone_id = zone_of.get(report["task_id"])
+        if report["period_id"] == period.pk and report["assessment"] and zone_id is not None:
+            found[zone_id].append((report["percent_complete"], report["verified_percent"]))
+    rows = []
+    for zone in zones:
+        pairs = found.get(zone.pk)
+        if not pairs:
+            rows.append({"zone": zone, "assessed": 0})
+            continue
+        n = len(pairs)
+        rows.append(
+            {
+                "zone": zone,
+                "assessed": n,
+                "reported": sum(reported for reported, _verified in pairs) / n,
+                "verified": sum(verified for _reported, verified in pairs) / n,
+                "gap": sum(reported - verified for reported, verified in pairs) / n,
+                "overstated": sum(1 for reported, verified in pairs if verified < reported),
+            }
+        )
+    return rows
+
+
+def zone_silence_as_of(report):
+    """dashboard.silence.zone_figures() of a PeriodReport rebuilt as of a day (period_rows_as_of),
+    for its zones in its period, with today = the day: the tasks still reported on then (neither
+    closed off nor withdrawn by the day) owe a report each; the reports submitted or accepted then,
+    on time by the date of their last submission by the day; each missing one late by the days
+    from the deadline to the day; the returns recorded by the day. One query (the returns: the
+    rebuild reads only the history rows after the day)."""
+    from measures.dashboard.silence import ZoneSilence
+
+    snapshot, period = report.snapshot, report.period
+    deadline = period.deadline
+    zone_of = {row.task.pk: row.task.zone_id for row in report.rows}
+    found = defaultdict(ZoneSilence)
+    reportable = defaultdict(int)
+    for task_id, zone_id in zone_of.items():
+        if snapshot.closed_at.get(task_id) is None and snapshot.withdrawn_at.get(task_id) is None:
+            reportable[zone_id] += 1
+    for zone_id, n in reportable.items():
+        found[zone_id].owed = n
+    reported = defaultdict(int)
+    for values in snapshot.reports.values():
+        task_id = values["task_id"]
+        if (
+            values["period_id"] != period.pk
+            or values["state"] not in REPORTED_STATES
+            or task_id not in zone_of
+            or snapshot.withdrawn_at.get(task_id) is not None
+        ):
+            continue
+        figures = found[zone_of[task_id]]
+        submitted_on = values["submitted_on"]
+        if submitted_on is not None and submitted_on > deadline:
+            figures.late_reports += 1
+            figures.late_days += (submitted_on - deadline).days
+        else:
+            figures.on_time += 1
+        if snapshot.closed_at.get(task_id) is None:
+            reported[zone_of[task_id]] += 1
+    for zone_id, n in reportable.items():
+        missing = n - reported[zone_id]
+        found[zone_id].late_reports += missing
+        found[zone_id].late_days += missing * (snapshot.day - deadline).days
+    zones = [section.zone.pk for section in report.sections]
+    returned = (
+        ReportEvent.objects.filter(
+            kind=EventKind.RETURNED, period=period, task__zone_id__in=zones, at__lt=snapshot.end
+        )
+        .order_by()
+        .values_list("task__zone_id")
+        .annotate(n=Count("pk"))
+    )
+    for zone_id, n in returned:
+        found[zone_id].returned = n
+    return found

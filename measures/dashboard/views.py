@@ -126,10 +126,10 @@ def dashboard(request):
         )
         context["red_escalations"] = SimpleLazyObject(lambda: list(red[: RED_LIMIT + 1]))
         context["red_limit"] = RED_LIMIT
-        # Verified progress beside self-reported, per zone (issue 18): as it is now, so not in a
-        # view as of an earlier day, like the period report's.
+        # Verified progress beside self-reported, per zone (issue 18); as of a day, rebuilt with
+        # the rest of the page (asof.verification_gaps_as_of).
         context["gaps"] = (
-            verification_gaps(period, [row["zone"] for row in data["zones"]]) if day is None else []
+            verification_gaps(period, [row["zone"] for row in data["zones"]]) if day is None else data["gaps"]
         )
     return render(request, "measures/dashboard.html", context)
 

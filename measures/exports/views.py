@@ -198,14 +198,9 @@ def report_html(request, period_id):
                 for row in summary.categories
             )
             context["red_escalations"] = red_escalations(summary, request.user, day)
-            # Counted from the reports as they are now: not shown in a view as of an earlier day.
-            context["silence"] = silence_by_zone(request.user, summary) if day is None else None
-            # Verified progress as it is now: not rebuilt for a view as of an earlier day.
-            context["gaps"] = (
-                verification_gaps(period, [section.zone for section in summary.sections])
-                if day is None
-                else []
-            )
+            # As of a day, both from the rebuilt report (measures.changes.asof).
+            context["silence"] = silence_by_zone(request.user, summary if day is None else full)
+            context["gaps"] = gaps_of(period, [section.zone for section in summary.sections], full)
             return render(request, "measures/period_report_summary.html", context)
     if full is not None:
         report = full
@@ -225,18 +220,26 @@ def report_html(request, period_id):
         "next_steps_number": text.heading_number(len(report.sections) + 2),
         "sections": [(text.heading_number(n), s) for n, s in enumerate(report.sections, start=1)],
         "red_escalations": red_escalations(report, request.user, day),
-        "silence": silence_by_zone(request.user, report) if day is None else None,
-        "gaps": verification_gaps(period, [section.zone for section in report.sections])
-        if day is None
-        else [],
+        "silence": silence_by_zone(request.user, report),
+        "gaps": gaps_of(period, [section.zone for section in report.sections], report),
     }
     return render(request, "measures/period_report.html", context)
+
+
+def gaps_of(period, zones, report=None):
+    """Verified progress beside self-reported per zone: now (one query), or, for a report rebuilt
+    as of a day, as it stood then (no query)."""
+    snapshot = getattr(report, "snapshot", None)
+    if snapshot is None:
+        return verification_gaps(period, zones)
+    zone_of = {row.task.pk: row.task.zone_id for row in report.rows}
+    return asof.verification_gaps_as_of(snapshot, period, zones, zone_of)
 
 
 def silence_by_zone(user, report):
     """For managers, [(zone, ZoneSilence)] of the report's zones in its period once the deadline
     has passed (an empty list before it); None for anyone else (the section is not shown). Three
-    queries for a manager, none otherwise."""
+    queries for a manager (one for a report rebuilt as of a day), none otherwise."""
     if not can_review(user):
         return None
     period = report.period
@@ -244,6 +247,10 @@ def silence_by_zone(user, report):
     zones = [section.zone for section in report.sections]
     if not periods:
         return []
+    if getattr(report, "snapshot", None) is not None:
+        # Rebuilt as of the report's day (today = the day): the reports and returns of then.
+        figures = asof.zone_silence_as_of(report)
+        return [(zone, figures[zone.pk]) for zone in zones]
     figures = zone_figures(
         plan=period.plan, periods=periods, today=report.today, zone_ids=[z.pk for z in zones]
     )
