@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixture world imported from test_as_of is named as an argument)
 """Verified progress beside self-reported, and who goes silent, as of a past date: rebuilt from the
 reports and history rows of the day (measures.changes.asof), they equal what the pages showed on
 that day, whatever was accepted, returned or submitted after it."""
@@ -14,11 +15,11 @@ from measures import services
 from measures.choices import Assessment, TaskStatus
 from measures.exports.rows import period_rows
 from measures.exports.views import silence_by_zone
-from measures.models import ProgressReport, ReportEvent, ReportingPeriod, Task
+from measures.models import ProgressReport, ReportEvent, Task
 from measures.review.selectors import verification_gaps
 from tests.factories import make_task
 from tests.helpers import SESSION
-from tests.measures.changes.test_as_of import D, WRITTEN, world, write  # noqa: F401 - the fixture
+from tests.measures.changes.test_as_of import WRITTEN, D, world, write  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +61,7 @@ def written_before_e(world):
 
 def change_after_e(world):
     """After E: the waiting report accepted with an assessment far below its percent, the returned
-    one resubmitted and accepted, an accepted one's task closed off, new submissions in both zones,
-    and another return."""
+    one resubmitted and accepted, new submissions in both zones, and another return."""
     task, officer, reviewer, now = world["task"], world["officer"], world["reviewer"], world["now"]
     accept(
         ProgressReport.objects.get(task=task[8], period=now),
@@ -189,3 +189,9 @@ def test_the_sections_cost_a_constant_number_of_queries(client, world):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(target, {**params, "as_of": E.isoformat()}).status_code == 200
         assert len(queries) == expected
+
+
+def test_the_silence_page_says_why_it_has_no_past_date(client, world):
+    client.force_login(world["manager"])
+    html = client.get(reverse("measures:silence"), {"as_of": E.isoformat()}).content.decode()
+    assert 'id="no-past-date"' in html and "无历史记录" in html
