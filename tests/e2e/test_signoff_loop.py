@@ -149,3 +149,61 @@ def test_submit_send_back_resubmit_sign_off_accept(live_server, period, page, sc
     ]
     assert events.get(kind="sent_back").note == "请补充与市工业和信息化局的对接情况。"
     assert events.get(kind="signed_off").note == "同意报送。"
+
+
+def test_a_leaders_deputy_signs_off_for_the_leader(live_server, period, page, screenshot):
+    """The leader, away on travel, names a deputy from /my/; the deputy finds the report in the
+    sign-off queue and signs it off, recorded as the deputy's step for the leader."""
+    xiqing = Zone.objects.get(code="xiqing")
+    make_user(Role.OFFICER, zones=[xiqing], username="li.officer", first_name="李填报")
+    make_user(Role.LEADER, zones=[xiqing], username="wang.leader", first_name="王主任")
+    make_user(Role.OFFICER, zones=[xiqing], username="chen.deputy", first_name="陈副职")
+    base = live_server.url
+    today = timezone.localdate()
+
+    # The leader names the deputy for the days of a trip.
+    sign_in(page, base, "wang.leader")
+    page.goto(f"{base}/my/")
+    page.click("#my-deputy-link a")
+    page.select_option("#name-deputy select[name=deputy]", label="陈副职 (chen.deputy)")
+    page.fill("#name-deputy input[name=starts_on]", today.isoformat())
+    page.fill("#name-deputy input[name=ends_on]", (today + datetime.timedelta(days=5)).isoformat())
+    page.fill("#name-deputy input[name=reason]", "出差")
+    page.click("#name-deputy button[type=submit]")
+    page.locator("#deputies td", has_text="陈副职").wait_for()
+    assert "出差" in page.locator("#deputies tbody").inner_text()
+    sign_out(page)
+
+    # The officer submits: it waits for the zone's sign-off.
+    sign_in(page, base, "li.officer")
+    page.goto(f"{base}/zones/xiqing/tasks/2/?period={period.pk}")
+    page.click("text=撰写报告")
+    page.select_option("#id_status", "on_track")
+    page.fill("#id_percent_complete", "30")
+    page.fill("#id_progress", "完成平台建设方案，正在征求意见。")
+    page.click("button[name=submit]")
+    page.locator(".state-awaiting_signoff").first.wait_for()
+    sign_out(page)
+
+    # The deputy, an officer who wrote nothing of it, sees the queue and signs it off.
+    sign_in(page, base, "chen.deputy")
+    assert page.locator("#nav-signoff .nav-badge").inner_text() == "1"
+    page.click("#nav-signoff")
+    page.click("#signoff-queue a")
+    page.check("input[name=action][value=sign_off]")
+    page.fill("#signoff textarea[name=note]", "代为签批。")
+    page.click("#signoff button[type=submit]")
+    page.locator(".state-submitted").first.wait_for()
+    # The newest step names the deputy and whom they stood in for.
+    newest = page.locator("#history .event").first.inner_text()
+    assert "单位负责人已签批" in newest and "陈副职（代王主任）" in newest and "代为签批。" in newest
+    screenshot("signoff-3-deputy")
+
+    report = ProgressReport.objects.get(task__zone=xiqing, task__number=2, period=period)
+    assert report.state == "submitted"
+    step = ReportEvent.objects.get(report=report, kind="signed_off")
+    assert (step.actor.username, step.on_behalf_of.username, step.note) == (
+        "chen.deputy",
+        "wang.leader",
+        "代为签批。",
+    )
