@@ -337,16 +337,18 @@ class TaskFilter(django_filters.FilterSet):
         """The visible zones' categories; with a (valid) zone chosen, its own, with a plan, the
         plan's."""
         categories = TaskCategory.objects.all()
+        order = ("zone__annex_number", "number")
         zone = self._chosen_zone()
         if zone is not None:
-            categories = categories.filter(zone_id=zone.pk)
+            # One zone: its numbers alone give the same order, without joining the zones.
+            categories, order = categories.filter(zone_id=zone.pk), ("number",)
         else:
             if self._user is not None:
                 categories = categories.filter(zone__in=visible_zones(self._user))
             plan_code = self._chosen("plan")
             if plan_code:
                 categories = categories.filter(zone__plan__code=plan_code)
-        rows = categories.order_by("zone__annex_number", "number").values_list(*CATEGORY_COLUMNS)
+        rows = categories.order_by(*order).values_list(*CATEGORY_COLUMNS)
         return tuple(rows)
 
     @cached_property

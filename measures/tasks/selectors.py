@@ -15,12 +15,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.instances import loaded
 from measures.changes.selectors import previous_period, task_change_from
 from measures.choices import EventKind, ReportState
-from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task
+from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task, TaskAgency
 from measures.periods.selectors import current_periods, plan_periods
 from measures.reporting.models import is_listed, reports_shown_to, unsubmitted_listed_for
 from measures.tasks.lights import light_for, light_reasons
+from zones.models import Agency
 
 
 def with_period_report(tasks, period_ids, today, *, user=None):
@@ -82,10 +84,36 @@ def attach_lights(tasks, period_by_plan, today, *, user=None, drafts=False):
     return tasks
 
 
+def attach_agencies(tasks):
+    """Give each task of a page its supporting agencies in the plan's order (`listed_agencies`,
+    what the list's rows show): one query of plain rows, one instance per agency of the page. The
+    prefetch of with_agencies() made two model instances and a related manager per link, a
+    tenth of the one-zone list's time; the agencies only label and link the chips."""
+    tasks = list(tasks)
+    if not tasks:
+        return tasks
+    links = (
+        TaskAgency.objects.filter(task_id__in=[task.pk for task in tasks])
+        .order_by("task_id", "position")
+        .values_list("task_id", "agency_id", "agency__name", "agency__name_en")
+    )
+    by_task, agencies = {}, {}
+    for task_id, agency_id, name, name_en in links:
+        if agency_id not in agencies:
+            agencies[agency_id] = loaded(
+                Agency, {"id": agency_id, "name": name, "name_en": name_en}, links.db
+            )
+        by_task.setdefault(task_id, []).append(agencies[agency_id])
+    for task in tasks:
+        task.listed_agencies = by_task.get(task.pk, [])
+    return tasks
+
+
 def task_list(user, today=None, periods=None):
+    """The list's tasks (their agencies read per page by attach_agencies) and the periods."""
     today = today or timezone.localdate()
     periods = current_periods(today) if periods is None else periods
-    tasks = Task.objects.visible_to(user).for_list()
+    tasks = Task.objects.visible_to(user).select_related("zone", "category")
     return with_period_report(tasks, [p.pk for p in periods.values()], today, user=user).order_by(
         "zone__plan__code", "zone__annex_number", "number"
     ), periods

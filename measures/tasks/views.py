@@ -71,6 +71,7 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
         selectors.attach_lights(
             context["tasks"], self.periods, selectors.timezone.localdate(), user=user, drafts=drafts
         )
+        self.attach_agencies(context["tasks"])
         context["offers_drafts"] = unsubmitted_listed_for(user) is not None
         # A link from the dashboard names its period; the page says which one it is listing.
         chosen = context["filter"].form.cleaned_data.get("period") if context["filter"].is_bound else None
@@ -80,6 +81,9 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
         )
         return context
 
+    def attach_agencies(self, tasks):
+        selectors.attach_agencies(tasks)
+
 
 class TaskListExportView(TaskListView):
     """The filtered list as a file: the same filters, periods and lights, every page."""
@@ -87,9 +91,9 @@ class TaskListExportView(TaskListView):
     paginate_by = None
     formats = {"xlsx": export.as_xlsx, "csv": export.as_csv}
 
-    def get_queryset(self):
-        # Every task: their agencies are read as plain rows (export.agency_names), not prefetched.
-        return super().get_queryset().prefetch_related(None)
+    def attach_agencies(self, tasks):
+        # Every task: their agencies are read as names alone (export.agency_names).
+        pass
 
     def render_to_response(self, context, **response_kwargs):
         fmt = self.kwargs["fmt"]

@@ -101,7 +101,7 @@ def task_list_rows(context, tasks):
                 report,
                 category.display_number if category else "",
                 category.display_title if category else "",
-                agency_chips(context, task.ordered_agencies),
+                agency_chips(context, task.listed_agencies),
             )
         )
     return mark_safe("".join(rows))
