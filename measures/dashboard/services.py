@@ -32,18 +32,19 @@ def keep_period_figures_if_free(**kwargs):
             return keep_period_figures(**kwargs)
         finally:
             driver.execute(f"PRAGMA busy_timeout = {int(waited)}")
+    # One atomic block, as keep_period_figures is on its own, so the page's queries are the same on
+    # both databases.
     with transaction.atomic():
         # SET LOCAL: ends with this transaction (or the savepoint, rolled back on an error).
         with connection.connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = {VIEW_LOCK_WAIT_MS}")
-        kept = keep_period_figures(**kwargs)
+        kept = _keep_period_figures(**kwargs)
         with connection.connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
         return kept
 
 
-@transaction.atomic
-def keep_period_figures(*, periods, found=None, stamps=None, zone_ids=None):
+def _keep_period_figures(*, periods, found=None, stamps=None, zone_ids=None):
     """Keep the figures of `periods`, counted over every task of their plans (or taken from
     `found`, counted that way already), for every zone of their plans. A keepable period's are
     kept final; another's only with `stamps` ({(period id, zone id): changes}, read before they
@@ -89,6 +90,12 @@ def keep_period_figures(*, periods, found=None, stamps=None, zone_ids=None):
         unique_fields=["period", "zone"],
         update_fields=KEPT_FIELDS,
     )
+
+
+@transaction.atomic
+def keep_period_figures(*, periods, found=None, stamps=None, zone_ids=None):
+    """_keep_period_figures in a transaction of its own (see there)."""
+    return _keep_period_figures(periods=periods, found=found, stamps=stamps, zone_ids=zone_ids)
 
 
 @transaction.atomic

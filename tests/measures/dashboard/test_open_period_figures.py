@@ -238,7 +238,7 @@ def test_a_view_that_cannot_keep_its_figures_still_shows_what_it_counted(
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(selectors.services, "keep_period_figures", locked)
+    monkeypatch.setattr(selectors.services, "_keep_period_figures", locked)
     assert history(client, current) == counted
     assert not LockedPeriodFigures.objects.exists()
 
@@ -264,7 +264,7 @@ def test_a_view_waits_briefly_for_the_lock_to_keep_its_figures(
             cursor.execute("SHOW lock_timeout")
             return cursor.fetchone()[0]
 
-    keep, seen = selectors.services.keep_period_figures, []
+    keep, seen = selectors.services._keep_period_figures, []
 
     def keep_and_look(**kwargs):
         seen.append(wait_now())
@@ -273,7 +273,7 @@ def test_a_view_waits_briefly_for_the_lock_to_keep_its_figures(
     client.force_login(manager)
     before = wait_now()
     LockedPeriodFigures.objects.all().delete()
-    monkeypatch.setattr(selectors.services, "keep_period_figures", keep_and_look)
+    monkeypatch.setattr(selectors.services, "_keep_period_figures", keep_and_look)
     client.get("/", {"plan": current.plan.code, "period": current.pk})
     brief = kept_figures.VIEW_LOCK_WAIT_MS
     assert seen == [brief if connection.vendor == "sqlite" else f"{brief}ms"]
