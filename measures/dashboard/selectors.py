@@ -310,10 +310,9 @@ def _by_category_and_agency(tasks, groups, period, today, owed, deadline_passed)
     )
 
 
-def breakdown(*, tasks, plan, period, today=None):
-    """The dashboard's tables by category and by supporting agency, with the total they add up
-    to: the same groups and tallies as dashboard() (the page of its own the dashboard links to)."""
-    today = today or timezone.localdate()
+def _grouped(tasks, plan, period, today):
+    """The plan's tasks, their groups by zone and category in `period`, and the total of them: what
+    the dashboard and its page of tables both start from."""
     tasks = tasks.filter(zone__plan=plan)
     groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
     owed = period.is_owed
@@ -321,6 +320,14 @@ def breakdown(*, tasks, plan, period, today=None):
     total = Tally(owed=owed, deadline_passed=deadline_passed)
     for group in groups:
         total.add(group)
+    return tasks, groups, owed, deadline_passed, total
+
+
+def breakdown(*, tasks, plan, period, today=None):
+    """The dashboard's tables by category and by supporting agency, with the total they add up
+    to: the same groups and tallies as dashboard() (the page of its own the dashboard links to)."""
+    today = today or timezone.localdate()
+    tasks, groups, owed, deadline_passed, total = _grouped(tasks, plan, period, today)
     categories, agencies = _by_category_and_agency(tasks, groups, period, today, owed, deadline_passed)
     return {
         "period": period,
@@ -337,13 +344,7 @@ def dashboard(*, tasks, plan, period, periods, today=None, complete=False, break
     they are every task (the user sees everything), so what was kept of the periods applies;
     `breakdown`: with the tables by category and by agency (breakdown(), a page of their own)."""
     today = today or timezone.localdate()
-    tasks = tasks.filter(zone__plan=plan)
-    groups = task_groups(tasks, period, today, ["zone_id", "category_id"])
-    owed = period.is_owed
-    deadline_passed = today > period.deadline
-    total = Tally(owed=owed, deadline_passed=deadline_passed)
-    for group in groups:
-        total.add(group)
+    tasks, groups, owed, deadline_passed, total = _grouped(tasks, plan, period, today)
     zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
     by_zone = _tally_by(groups, "zone_id", owed, deadline_passed)
     zone_rows = [{"zone": zone, "tally": by_zone[zone.pk]} for zone in zones]
