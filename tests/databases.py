@@ -92,7 +92,8 @@ def copy_sqlite(template, target):
     shutil.copyfile(template, target)
 
 
-def _admin(db):
+def admin_connection(db):
+    """An autocommit connection to the server of `db` (settings), to create and drop databases."""
     import psycopg
 
     return psycopg.connect(
@@ -126,7 +127,7 @@ def postgres_template(directory, db):
     marker = directory / POSTGRES_MARKER
     with _locked(directory):
         if not marker.exists():
-            with _admin(db) as admin:
+            with admin_connection(db) as admin:
                 # One left by a run that was killed: this run's migrations may differ.
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 admin.execute(f'CREATE DATABASE "{name}"')
@@ -147,7 +148,7 @@ def postgres_template(directory, db):
 def drop_postgres_template(directory, db):
     marker = directory / POSTGRES_MARKER
     if marker.exists():
-        with _admin(db) as admin:
+        with admin_connection(db) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{marker.read_text()}" WITH (FORCE)')
         marker.unlink()
 
@@ -155,7 +156,7 @@ def drop_postgres_template(directory, db):
 def create_postgres_from_template(directory, db, name):
     """A new database `name` (dropped first if it exists), migrated: a copy of the run's template."""
     template = postgres_template(directory, db)
-    with _admin(db) as admin:
+    with admin_connection(db) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 

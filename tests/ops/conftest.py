@@ -4,7 +4,6 @@ import datetime
 from io import StringIO
 from pathlib import Path
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -54,17 +53,6 @@ def backup(reported, tmp_path):
     return Path(out.getvalue().strip())
 
 
-def _pg_admin(db):
-    return psycopg.connect(
-        dbname="postgres",
-        user=db["USER"],
-        password=db["PASSWORD"],
-        host=db["HOST"],
-        port=db["PORT"],
-        autocommit=True,
-    )
-
-
 @pytest.fixture
 def installation(tmp_path, template_directory):
     """Make installations (environment variables) of the test database's vendor: empty, or
@@ -84,7 +72,7 @@ def installation(tmp_path, template_directory):
         if migrated:
             template_databases.create_postgres_from_template(template_directory, db, databases[-1])
         else:
-            with _pg_admin(db) as admin:
+            with template_databases.admin_connection(db) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{databases[-1]}" WITH (FORCE)')
                 admin.execute(f'CREATE DATABASE "{databases[-1]}"')
         url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{databases[-1]}"
@@ -92,7 +80,7 @@ def installation(tmp_path, template_directory):
 
     yield make
     if databases:
-        with _pg_admin(connection.settings_dict) as admin:
+        with template_databases.admin_connection(connection.settings_dict) as admin:
             for name in databases:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
