@@ -106,6 +106,19 @@ def admin_connection(db):
     )
 
 
+def drop_database(admin, name):
+    """DROP DATABASE name, whoever is still connected. WITH (FORCE) ends our own role's leftover
+    connections, but refuses when one of them belongs to another role, such as an autovacuum worker
+    analysing a database a test has just filled; a plain DROP stops autovacuum itself and waits for
+    it (up to 5 s, inside PostgreSQL)."""
+    import psycopg
+
+    try:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.errors.InsufficientPrivilege:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def postgres_url(db, name):
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{name}"
 
@@ -129,7 +142,7 @@ def postgres_template(directory, db):
         if not marker.exists():
             with admin_connection(db) as admin:
                 # One left by a run that was killed: this run's migrations may differ.
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                drop_database(admin, name)
                 admin.execute(f'CREATE DATABASE "{name}"')
                 marker.write_text(name)
                 _migrate_in_subprocess({"DATABASE_URL": postgres_url(db, name)}, directory)
@@ -149,7 +162,7 @@ def drop_postgres_template(directory, db):
     marker = directory / POSTGRES_MARKER
     if marker.exists():
         with admin_connection(db) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{marker.read_text()}" WITH (FORCE)')
+            drop_database(admin, marker.read_text())
         marker.unlink()
 
 
@@ -157,7 +170,7 @@ def create_postgres_from_template(directory, db, name):
     """A new database `name` (dropped first if it exists), migrated: a copy of the run's template."""
     template = postgres_template(directory, db)
     with admin_connection(db) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(admin, name)
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 

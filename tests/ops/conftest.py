@@ -73,7 +73,7 @@ def installation(tmp_path, template_directory):
             template_databases.create_postgres_from_template(template_directory, db, databases[-1])
         else:
             with template_databases.admin_connection(db) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{databases[-1]}" WITH (FORCE)')
+                template_databases.drop_database(admin, databases[-1])
                 admin.execute(f'CREATE DATABASE "{databases[-1]}"')
         url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{databases[-1]}"
         return {**env, "DATABASE_URL": url}
@@ -82,7 +82,7 @@ def installation(tmp_path, template_directory):
     if databases:
         with template_databases.admin_connection(connection.settings_dict) as admin:
             for name in databases:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                template_databases.drop_database(admin, name)
 
 
 @pytest.fixture
