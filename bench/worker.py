@@ -626,10 +626,11 @@ def step_writes(args):
             Task.objects.filter(zone=zone, closed_at__isnull=True, number__gt=1).order_by("number")[:5]
         )
         plans.append((officer, tasks))
-    # Start from drafts, so every cycle can run; this is set-up, not part of the measurement.
+    # Start from drafts, so every cycle can run; this is set-up, not part of the measurement. An
+    # accepted report may carry the manager's assessment, which only an accepted one may keep.
     ProgressReport.objects.filter(period=period, task__in=[t for _o, ts in plans for t in ts]).exclude(
         state__in=[ReportState.DRAFT, ReportState.RETURNED]
-    ).update(state=ReportState.DRAFT)
+    ).update(state=ReportState.DRAFT, assessment="", verified_percent=None)
     latencies, errors, lock = [], {}, threading.Lock()
     stop_at = time.perf_counter() + args.seconds
     barrier = threading.Barrier(len(plans))
