@@ -469,10 +469,12 @@ def dashboard_growth(targets, args):
     return {"scales": measured, "steps": steps, "flagged": sum(s["superlinear"] for s in steps)}
 
 
-def measure(target, small, args, medium=None):
+def measure(target, small, args, medium=None, result=None):
     """Every measurement on one backend; `small` is the 10-task database of the same backend,
-    `medium` the 1,000-task one (growth step only)."""
-    result = {"versions": worker(target, "versions")["versions"]}
+    `medium` the 1,000-task one (growth step only). Each step's figures go into `result` as soon
+    as it ends, so a later step's failure leaves them to be saved."""
+    result = {} if result is None else result
+    result["versions"] = worker(target, "versions")["versions"]
     steps = set(args.steps)
     if "growth" in steps:
         result["growth"] = growth([small, medium, target], args)
@@ -579,9 +581,16 @@ def main(argv=None):
                 generation["medium"] = ensure_data(medium, args.regenerate)
             if args.generate_only:
                 continue
-            results["backends"][backend] = {"generation": generation, **measure(target, small, args, medium)}
+            results["backends"][backend] = {"generation": generation}
+            measure(target, small, args, medium, result=results["backends"][backend])
     except BenchError as error:
         log(f"bench: {error}")
+        # A long run's finished steps are kept: the next run can repeat only what is missing.
+        if results["backends"]:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            partial = args.bench_dir / f"results-{stamp}-partial.json"
+            partial.write_text(json.dumps(results, indent=2, default=str))
+            log(f"Results of the steps that ended: {partial}")
         return 1
     results["seconds"] = time.perf_counter() - started
     results["load"] = LOAD

@@ -2,7 +2,10 @@
 faster than its tasks is flagged, and a page that failed at some scale is shown as failed rather
 than dropped or compared."""
 
+import json
+
 from bench import report
+from bench import run
 from bench.run import growth_steps
 
 
@@ -45,3 +48,27 @@ def test_the_report_prints_every_page_with_its_role_and_failures():
     assert broken.count("**failed**") == 3  # the 1,000-task cell and both steps touching it
     assert "| manager |" in broken
     assert "broken at 1,000 tasks: RuntimeError: 500" in text
+
+
+def test_a_failing_step_keeps_the_figures_of_the_steps_before_it(tmp_path, monkeypatch):
+    """A full run is long: the writes step once failed after 16 minutes of finished steps, and
+    every figure was lost with it."""
+
+    def fake_worker(target, step, *args, env=None):
+        if step == "writes":
+            raise run.BenchError("writes failed on purpose")
+        return {step: {"measured": step}}
+
+    monkeypatch.setattr(run, "worker", fake_worker)
+    monkeypatch.setattr(run, "ensure_data", lambda target, regenerate: {"reused": True})
+    monkeypatch.setattr(run.machine, "describe", lambda: {})
+
+    code = run.main(
+        ["--backend", "sqlite", "--steps", "admin", "writes", "--bench-dir", str(tmp_path), "--no-docs"]
+    )
+
+    assert code == 1
+    (partial,) = tmp_path.glob("results-*-partial.json")
+    kept = json.loads(partial.read_text())["backends"]["sqlite"]
+    assert kept["admin"] == {"measured": "admin"}
+    assert "writes" not in kept
