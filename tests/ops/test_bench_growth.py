@@ -4,8 +4,7 @@ than dropped or compared."""
 
 import json
 
-from bench import report
-from bench import run
+from bench import report, run
 from bench.run import growth_steps
 
 
