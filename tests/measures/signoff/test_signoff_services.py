@@ -156,7 +156,7 @@ def test_once_signed_off_the_zone_no_longer_recalls_it_until_a_new_submission(
     report = services.sign_off_report(report=submitted(task, period, officer), user=leader)
     assert report.state == ReportState.SUBMITTED and report.opened_for_review_at is None
     assert not report.is_recallable
-    with pytest.raises(ValidationError, match="signed this report off"):
+    with pytest.raises(ValidationError, match="单位负责人已签批该报告，不能再撤回"):
         services.recall_report(report=report, user=officer)
     # The way back is the managers' return; the resubmission waits for a new sign-off, recallable.
     report = services.return_report(report=report, user=manager, note="请更正数据")
