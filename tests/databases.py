@@ -5,10 +5,15 @@ migration), and a run migrated once per xdist process plus once per test that st
 installation. Here the first process that needs one migrates a template under a lock in the run's
 shared temporary directory; the others copy it: SQLite into the in-memory test database or a file,
 PostgreSQL with CREATE DATABASE ... TEMPLATE. Django's own `migrate` still runs over the copy when
-the test database is set up, finds nothing to apply, and would apply what the template missed."""
+the test database is set up, finds nothing to apply, and would apply what the template missed.
+
+A template is named (SQLite) or marked (PostgreSQL) by `schema_key()`, a digest of what `migrate`
+builds from: a template made from other migrations is never copied, even where a directory outlives
+a run (pytest empties a fixed --basetemp at each start, but a caller may name any directory)."""
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -27,6 +32,9 @@ MIGRATE = (
     "from django.core.management import call_command; call_command('migrate', run_syncdb=True, verbosity=0)"
 )
 POSTGRES_MARKER = "postgres-template"
+# Modules besides the migrations whose code `migrate` runs to build the schema: the measures app's
+# pre/post_migrate handlers install the database triggers from this file.
+SCHEMA_MODULES = ("measures/db_triggers.py",)
 
 # The in-memory test database exists while a connection to it is open: this one holds it from the
 # copy until Django's own connection has opened it.
@@ -71,9 +79,28 @@ def _migrate_in_subprocess(env, directory):
         raise RuntimeError(f"migrating the template database failed:\n{done.stdout}{done.stderr}")
 
 
+def schema_key():
+    """A digest of the installed apps in their order, every file of their migration packages and
+    SCHEMA_MODULES: what a migrated database was made from. It changes when any migration is added,
+    removed or edited (a library's too, on an upgrade)."""
+    from django.apps import apps
+
+    digest = hashlib.sha256()
+    for app in apps.get_app_configs():
+        digest.update(f"app {app.label} {app.name}\n".encode())
+        migrations = Path(app.path) / "migrations"
+        for path in sorted(migrations.rglob("*.py")) if migrations.is_dir() else ():
+            digest.update(f"file {path.relative_to(app.path)}\n".encode())
+            digest.update(path.read_bytes())
+    for name in SCHEMA_MODULES:
+        digest.update(f"module {name}\n".encode())
+        digest.update((Path(settings.BASE_DIR) / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def sqlite_template(directory):
-    """A migrated SQLite file for this run (made by the first caller)."""
-    path = directory / "migrated.sqlite3"
+    """A migrated SQLite file of today's migrations (made by the first caller)."""
+    path = directory / f"migrated-{schema_key()}.sqlite3"
     with _locked(directory):
         if not path.exists():
             partial = directory / "migrating.sqlite3"
@@ -134,14 +161,16 @@ def postgres_template_name():
 
 
 def postgres_template(directory, db):
-    """The name of a migrated PostgreSQL database for this run (made by the first caller; dropped
-    at the end of the run by drop_postgres_template)."""
+    """The name of a migrated PostgreSQL database of today's migrations (made by the first caller;
+    dropped at the end of the run by drop_postgres_template). The marker holds its name and, once it
+    is migrated, its schema_key(): a marker without today's key means the database is remade."""
     name = postgres_template_name()
     marker = directory / POSTGRES_MARKER
+    key = schema_key()
     with _locked(directory):
-        if not marker.exists():
+        if not marker.exists() or marker.read_text().split() != [name, key]:
             with admin_connection(db) as admin:
-                # One left by a run that was killed: this run's migrations may differ.
+                # One left by a run that was killed, or made from other migrations.
                 drop_database(admin, name)
                 admin.execute(f'CREATE DATABASE "{name}"')
                 marker.write_text(name)
@@ -155,6 +184,7 @@ def postgres_template(directory, db):
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"{name} is still in use after its migration")
                     time.sleep(0.05)
+                marker.write_text(f"{name} {key}")
     return name
 
 
@@ -162,7 +192,7 @@ def drop_postgres_template(directory, db):
     marker = directory / POSTGRES_MARKER
     if marker.exists():
         with admin_connection(db) as admin:
-            drop_database(admin, marker.read_text())
+            drop_database(admin, marker.read_text().split()[0])
         marker.unlink()
 
 

@@ -383,12 +383,22 @@ class ProgressReport(models.Model):
 
     @property
     def is_recallable(self):
-        """The recall rule: its zone may take a submitted report back while no reviewer has opened
-        it. One named rule, so a later review step (a zone leader's sign-off) extends it here."""
-        # Waiting for the zone leader's sign-off, nobody has decided on it yet either.
+        """The recall rule: its zone may take a submitted report back until someone other than its
+        writers has decided on it: a reviewer opening it or, where the plan requires sign-off, the
+        zone leader (or their deputy) signing it off. A signed-off report is the leader's word to
+        the city, not the officer's to withdraw, whoever holds both roles; a manager returns it if
+        it must change, and it then needs a new sign-off. Reads the period's plan (the task page and
+        the services hold it)."""
+        # Waiting for the zone leader's sign-off, nobody has decided on it yet.
         if self.state in AWAITING_SIGNOFF_STATES:
             return True
-        return self.state == ReportState.SUBMITTED and self.opened_for_review_at is None
+        # On such a plan a submitted report got here by its sign-off (submit_report routes every
+        # submission through it).
+        return (
+            self.state == ReportState.SUBMITTED
+            and self.opened_for_review_at is None
+            and not self.period.plan.requires_signoff
+        )
 
     @property
     def closes_off_task(self):

@@ -342,6 +342,11 @@ def recall_refusal(report):
     in words, for the service's refusal and the page."""
     if report.is_recallable:
         return None
+    if report.state == ReportState.SUBMITTED and report.opened_for_review_at is None:
+        return _(
+            "The zone leader has signed this report off, so it can no longer be recalled. "
+            "Ask a manager to return it if it needs changes."
+        )
     if report.state == ReportState.SUBMITTED:
         return _(
             "A manager has already opened this report for review, so it can no longer be recalled. "
@@ -354,7 +359,7 @@ def recall_refusal(report):
 
 @transaction.atomic
 def recall_report(*, report, user):
-    """The zone takes a submitted report back as a draft, while no reviewer has opened it."""
+    """The zone takes a submitted report back as a draft, while the recall rule allows it."""
     require(can_report(user, report.task))
     report = locked_report(report)
     ensure_period_open(report.period)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.instances import loaded
 from measures.changes.selectors import previous_period, task_change_from
-from measures.choices import EventKind, ReportState
+from measures.choices import REPORTED_STATES, EventKind, ReportState
 from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task, TaskAgency
 from measures.periods.selectors import current_periods, plan_periods
 from measures.reporting.models import is_listed, reports_shown_to, unsubmitted_listed_for
@@ -162,9 +162,8 @@ def _report_trail(report, events):
     return {
         "edited": newest(EventKind.CREATED, EventKind.EDITED),
         "submitted": newest(EventKind.SUBMITTED) if report.state != ReportState.DRAFT else None,
-        "signed_off": newest(EventKind.SIGNED_OFF)
-        if report.state in (ReportState.SUBMITTED, ReportState.ACCEPTED)
-        else None,
+        # Reported by the zone: on a plan requiring sign-off, only after it.
+        "signed_off": newest(EventKind.SIGNED_OFF) if report.state in REPORTED_STATES else None,
         "reviewed": reviewed,
     }
 

@@ -214,7 +214,7 @@ def _render(request, task, period, page, status, forms):
             and (report is None or report.state in EDITABLE_STATES)
         ),
         "not_started": bool(period and not period.has_started()),
-        # The zone may take its submission back until a reviewer has opened it.
+        # The zone may take its submission back until a reviewer opens it or its leader signs it off.
         "recallable": bool(
             may_report
             and report

@@ -143,7 +143,7 @@ def test_submit_send_back_resubmit_sign_off_accept(live_server, period, page, sc
         ("edited", "li.officer"),
         ("submitted", "li.officer"),
         ("signed_off", "wang.leader"),
-        # The manager's opening of the signed-off report (from then on the zone cannot recall it).
+        # The manager's opening of the signed-off report (recorded; the zone could not recall it since the sign-off).
         ("opened_for_review", "zhao.manager"),
         ("accepted", "zhao.manager"),
     ]

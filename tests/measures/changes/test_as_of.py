@@ -26,7 +26,6 @@ from measures.exports.rows import period_rows
 from measures.models import (
     AgencyLinkChange,
     Evidence,
-    Milestone,
     ProgressReport,
     ReportEvent,
     ReportingPeriod,
@@ -35,93 +34,20 @@ from measures.models import (
 )
 from plans.revision import prepare
 from tests.conftest import PLAN_FIXTURE
-from tests.factories import CLOSE_OFF_LINK, make_task, make_user
+from tests.factories import CLOSE_OFF_LINK, make_user
 from tests.helpers import SESSION
-from zones.models import Plan, Zone
+from tests.measures.changes.conftest import (
+    TODAY,
+    WRITTEN,
+    D,
+    as_of_query_counts,
+    quarter,
+    task_before_the_day,
+    write,
+)
+from zones.models import Zone
 
 pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
-# D: after the period's end and five days before its deadline (a missing report is yellow on D,
-# red today), so the day matters for the lights too.
-D = TODAY - datetime.timedelta(days=30)
-WRITTEN = timezone.make_aware(datetime.datetime.combine(D - datetime.timedelta(days=3), datetime.time(10)))
-
-
-def quarter(start, name):
-    return ReportingPeriod.objects.create(
-        plan=Plan.objects.get(code="second-batch"),
-        name=name,
-        start=start,
-        end=start + datetime.timedelta(days=90),
-        deadline=start + datetime.timedelta(days=100),
-    )
-
-
-def write(task, period, officer, status, percent, problems="", submit=True):
-    report = services.save_report(
-        task=task,
-        period=period,
-        user=officer,
-        data={"status": status, "percent_complete": percent, "progress": "推进中", "problems": problems},
-    )
-    return services.submit_report(report=report, user=officer) if submit else report
-
-
-@pytest.fixture
-def world():
-    """Both periods reported in xiqing and wuqing, a close-off and milestones, all dated before D."""
-    before = quarter(TODAY - datetime.timedelta(days=220), "上期")
-    now = quarter(D - datetime.timedelta(days=95), "本期")
-    xiqing, wuqing = Zone.objects.get(code="xiqing"), Zone.objects.get(code="wuqing")
-    officer = make_user(Role.OFFICER, zones=[xiqing, wuqing])
-    manager, reviewer = make_user(Role.MANAGER), make_user(Role.MANAGER)
-    task = {n: Task.objects.get(zone=xiqing, number=n) for n in range(1, 11)}
-    write(task[1], before, officer, TaskStatus.ON_TRACK, 40)
-    write(task[1], now, officer, TaskStatus.ON_TRACK, 50)
-    write(task[2], before, officer, TaskStatus.ON_TRACK, 30)
-    write(task[2], now, officer, TaskStatus.DELAYED, 35, problems="审批慢")
-    write(task[3], before, officer, TaskStatus.BLOCKED, 10, problems="用地")
-    accepted = write(task[4], now, officer, TaskStatus.ON_TRACK, 70)
-    services.accept_report(report=accepted, user=reviewer)
-    done = write(task[6], before, officer, TaskStatus.COMPLETED, 100)
-    services.accept_report(report=done, user=reviewer)
-    services.close_task(task=task[6], user=manager, note="完成", url=CLOSE_OFF_LINK)
-    overdue = services.add_milestone(
-        confirm_past=True, task=task[7], user=officer, title="签约", due=D - datetime.timedelta(days=5)
-    )
-    late = services.add_milestone(
-        confirm_past=True, task=task[8], user=officer, title="开工", due=D - datetime.timedelta(days=10)
-    )
-    moved = services.add_milestone(
-        confirm_past=True, task=task[9], user=officer, title="验收", due=D + datetime.timedelta(days=10)
-    )
-    # Moved and dropped after D by an approved plan adjustment (no milestone history row of their own).
-    shifted = services.add_milestone(
-        confirm_past=True, task=task[10], user=officer, title="评估", due=D + datetime.timedelta(days=5)
-    )
-    dropped = services.add_milestone(
-        confirm_past=True, task=task[10], user=officer, title="试运行", due=D - datetime.timedelta(days=2)
-    )
-    write(Task.objects.get(zone=wuqing, number=1), now, officer, TaskStatus.ON_TRACK, 20, submit=False)
-    ReportEvent.objects.update(at=WRITTEN)
-    ProgressReport.objects.filter(submitted_at__isnull=False).update(
-        submitted_at=WRITTEN, submitted_on=WRITTEN.date(), updated_at=WRITTEN
-    )
-    Task.objects.filter(closed_at__isnull=False).update(closed_at=WRITTEN)
-    Milestone.objects.update(created_at=WRITTEN, updated_at=WRITTEN)
-    return {
-        "before": before,
-        "now": now,
-        "task": task,
-        "officer": officer,
-        "manager": manager,
-        "reviewer": reviewer,
-        "milestones": (overdue, late, moved),
-        "adjusted": (shifted, dropped),
-        "xiqing": xiqing,
-        "wuqing": wuqing,
-    }
 
 
 def change_after_d(world):
@@ -520,16 +446,9 @@ def test_the_first_day_there_is(client, world):
     assert response.context["total"].on_time + response.context["total"].late == 0
 
 
-def test_query_counts_are_constant_in_rows(client, world, django_assert_num_queries):
+def test_query_counts_are_constant_in_rows(client, world):
     change_after_d(world)
-    client.force_login(world["manager"])
-    url = reverse("measures:period-report-html", args=[world["now"].pk])
-    targets = [("/", {"period": world["now"].pk}), (url, {"zone": "xiqing"}), (url, {})]
-    counts = []
-    for target, params in targets:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(target, {**params, "as_of": D.isoformat()}).status_code == 200
-        counts.append(len(queries))
+    counts = as_of_query_counts(client, world, D)
     # dashboard: access, plans, periods; the rebuild's tasks, reports (of the period shown and the
     # one before, and those changed since), milestones, plan adjustments, history rows after the
     # day and those before it they undo, and the tasks' own history after the day; the tasks' zone and category, agency links and
@@ -539,14 +458,10 @@ def test_query_counts_are_constant_in_rows(client, world, django_assert_num_quer
     assert counts[0] == SESSION + 20
     officer = world["officer"]
     for _ in range(5):
-        task = make_task(zone=world["xiqing"])
-        # Created before D: rows the pages of D count (a task created after D is not shown).
-        Task.history.filter(id=task.pk).update(history_date=WRITTEN)
+        task = task_before_the_day(world["xiqing"])
         write(task, world["now"], officer, TaskStatus.ON_TRACK, 30)
         services.add_milestone(confirm_past=True, task=task, user=officer, title="新", due=D)
-    for (target, params), expected in zip(targets, counts, strict=True):
-        with django_assert_num_queries(expected):
-            client.get(target, {**params, "as_of": D.isoformat()})
+    assert as_of_query_counts(client, world, D) == counts
 
 
 # Agencies a revision after D changes on 西青's tasks: {number: (dropped, added)}.
@@ -778,8 +693,7 @@ def test_a_liaisons_past_report_counts_queries_constant_in_links(client, world, 
         assert client.get(url, params).status_code == 200
     expected = len(queries)
     for _ in range(4):
-        task = make_task(zone=world["xiqing"])
-        Task.history.filter(id=task.pk).update(history_date=WRITTEN)
+        task = task_before_the_day(world["xiqing"])
         before = services.links_of([task.pk])
         TaskAgency.objects.create(task=task, agency=customs, position=1)
         services.record_link_changes(before=before, after=services.links_of([task.pk]), cause="edit")
@@ -798,8 +712,8 @@ def test_a_period_and_its_comparison_as_of_the_day_with_history_in_other_periods
     all-zones report and the comparison, for the latest period and an earlier one) still equals
     what it showed on D, so a filter that left out a period or a changed task would show."""
     task, officer, reviewer, manager = world["task"], world["officer"], world["reviewer"], world["manager"]
-    older = quarter(world["before"].start - datetime.timedelta(days=120), "前期")
-    following = quarter(world["now"].end + datetime.timedelta(days=1), "下期")
+    older = quarter(world["before"].start - datetime.timedelta(days=120), name="前期")
+    following = quarter(world["now"].end + datetime.timedelta(days=1), name="下期")
     wuqing = Task.objects.get(zone=world["wuqing"], number=2)
     write(task[1], older, officer, TaskStatus.ON_TRACK, 10)
     write(task[5], older, officer, TaskStatus.DELAYED, 15, problems="资金")

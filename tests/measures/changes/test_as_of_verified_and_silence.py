@@ -1,4 +1,3 @@
-# ruff: noqa: F811 (the fixture world imported from test_as_of is named as an argument)
 """Verified progress beside self-reported, and who goes silent, as of a past date: rebuilt from the
 reports and history rows of the day (measures.changes.asof), they equal what the pages showed on
 that day, whatever was accepted, returned or submitted after it."""
@@ -6,8 +5,6 @@ that day, whatever was accepted, returned or submitted after it."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,9 +14,8 @@ from measures.exports.rows import period_rows
 from measures.exports.views import silence_by_zone
 from measures.models import ProgressReport, ReportEvent, Task
 from measures.review.selectors import verification_gaps
-from tests.factories import make_task
 from tests.helpers import SESSION
-from tests.measures.changes.test_as_of import WRITTEN, D, world, write  # noqa: F401 - the fixture
+from tests.measures.changes.conftest import WRITTEN, D, as_of_query_counts, task_before_the_day, write
 
 pytestmark = pytest.mark.django_db
 
@@ -164,31 +160,20 @@ def test_verified_progress_and_silence_as_of_the_day_equal_what_they_showed(clie
 def test_the_sections_cost_a_constant_number_of_queries(client, world):
     written_before_e(world)
     change_after_e(world)
-    client.force_login(world["manager"])
-    url = reverse("measures:period-report-html", args=[world["now"].pk])
-    targets = [("/", {"period": world["now"].pk}), (url, {"zone": "xiqing"}), (url, {})]
-    counts = []
-    for target, params in targets:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(target, {**params, "as_of": E.isoformat()}).status_code == 200
-        counts.append(len(queries))
+    counts = as_of_query_counts(client, world, E)
     # The dashboard's gaps come from its rebuild, without a query of their own (the same count
     # as test_as_of pins for a day before the deadline).
     assert counts[0] == SESSION + 20
     officer, reviewer, now = world["officer"], world["reviewer"], world["now"]
     for n in range(5):
-        task = make_task(zone=world["xiqing"])
-        Task.history.filter(id=task.pk).update(history_date=WRITTEN)
+        task = task_before_the_day(world["xiqing"])
         report = write(task, now, officer, TaskStatus.ON_TRACK, 30 + n)
         if n % 2:
             accept(report, reviewer, Assessment.PARTLY, 10, "少")
         else:
             services.return_report(report=report, user=reviewer, note="补")
     date_before_e()
-    for (target, params), expected in zip(targets, counts, strict=True):
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(target, {**params, "as_of": E.isoformat()}).status_code == 200
-        assert len(queries) == expected
+    assert as_of_query_counts(client, world, E) == counts
 
 
 def test_the_silence_page_says_why_it_has_no_past_date(client, world):

@@ -14,22 +14,13 @@ from core.roles import Role
 from measures import services
 from measures.changes.selectors import BETTER, COUNTS, SAME, WORSE, period_changes, summed_changes
 from measures.choices import TaskStatus
-from measures.models import Milestone, ProgressReport, ReportingPeriod, Task
+from measures.models import Milestone, ProgressReport, Task
 from tests.factories import make_task, make_user
 from tests.helpers import SESSION
-from zones.models import Plan, Zone
+from tests.measures.changes.conftest import quarter, write
+from zones.models import Zone
 
 pytestmark = pytest.mark.django_db
-
-
-def quarter(start, days=90, grace=10, name=None):
-    return ReportingPeriod.objects.create(
-        plan=Plan.objects.get(code="second-batch"),
-        name=name or f"{start:%Y-%m-%d}起",
-        start=start,
-        end=start + datetime.timedelta(days=days),
-        deadline=start + datetime.timedelta(days=days + grace),
-    )
 
 
 @pytest.fixture
@@ -48,16 +39,6 @@ def xiqing():
 @pytest.fixture
 def officer(xiqing):
     return make_user(Role.OFFICER, zones=[xiqing])
-
-
-def write(task, period, officer, status, percent, problems="", submit=True):
-    report = services.save_report(
-        task=task,
-        period=period,
-        user=officer,
-        data={"status": status, "percent_complete": percent, "progress": "推进中", "problems": problems},
-    )
-    return services.submit_report(report=report, user=officer) if submit else report
 
 
 @pytest.fixture

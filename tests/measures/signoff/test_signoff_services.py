@@ -150,6 +150,28 @@ def test_the_officer_may_recall_a_report_awaiting_signoff(task, period, officer,
         services.sign_off_report(report=report, user=leader)
 
 
+def test_once_signed_off_the_zone_no_longer_recalls_it_until_a_new_submission(
+    task, period, officer, leader, manager
+):
+    report = services.sign_off_report(report=submitted(task, period, officer), user=leader)
+    assert report.state == ReportState.SUBMITTED and report.opened_for_review_at is None
+    assert not report.is_recallable
+    with pytest.raises(ValidationError, match="单位负责人已签批该报告，不能再撤回"):
+        services.recall_report(report=report, user=officer)
+    # The way back is the managers' return; the resubmission waits for a new sign-off, recallable.
+    report = services.return_report(report=report, user=manager, note="请更正数据")
+    report = services.submit_report(report=report, user=officer)
+    assert report.state == ReportState.AWAITING_SIGNOFF and report.is_recallable
+    assert services.recall_report(report=report, user=officer).state == ReportState.DRAFT
+
+
+def test_without_signoff_a_submitted_report_stays_recallable_until_opened(task, period, officer, plan):
+    plan.requires_signoff = False
+    plan.save(update_fields=["requires_signoff"])
+    report = ProgressReport.objects.select_related("period__plan").get(pk=submitted(task, period, officer).pk)
+    assert report.state == ReportState.SUBMITTED and report.is_recallable
+
+
 def test_only_the_zones_leader_signs_off(task, period, officer, manager):
     report = submitted(task, period, officer)
     other_leader = make_user(Role.LEADER, zones=[Zone.objects.get(code="wuqing")])

@@ -242,6 +242,37 @@ def test_the_history_reads_deputy_for_principal(client, task, period, officer, l
     assert report.events.get(kind=EventKind.SIGNED_OFF).on_behalf_of == leader
 
 
+def test_a_signed_off_report_is_not_recalled_by_the_deputy_who_is_also_the_zones_officer(
+    client, task, period, officer, leader
+):
+    """The sign-off is the zone leader's word to the city: neither the officer who wrote the report
+    nor a deputy who signed it off and is the zone's officer too may take it back; a manager returns
+    it (ProgressReport.is_recallable)."""
+    deputy = make_user(Role.OFFICER, zones=[task.zone])
+    today = timezone.localdate()
+    services.name_deputy(principal=leader, deputy=deputy, starts_on=today, ends_on=today, user=leader)
+    report = submit(task, period, officer)
+    recall = reverse("measures:report-recall", args=[task.zone.code, task.number, period.pk])
+    page = task.get_absolute_url() + f"?period={period.pk}"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(deputy)
+    # Before the sign-off any officer of the zone may still take it back.
+    assert recall in client.get(page).content.decode()
+    response = client.post(signoff_url(task, period), {"action": "sign_off", "version": report.version})
+    assert response.status_code == 302 and errors(response) == []
+    for user in (deputy, officer):
+        client.force_login(user)
+        assert recall not in client.get(page).content.decode()
+        response = client.post(recall)
+        assert response.status_code == 302
+        assert errors(response) == [
+            "The zone leader has signed this report off, so it can no longer be recalled. "
+            "Ask a manager to return it if it needs changes."
+        ]
+        assert ProgressReport.objects.get(pk=report.pk).state == ReportState.SUBMITTED
+    assert not report.events.filter(kind=EventKind.RECALLED).exists()
+
+
 def test_a_deputys_queue_costs_one_query_more(client, task, period, officer, leader):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
