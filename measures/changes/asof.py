@@ -82,6 +82,21 @@ REPORT_COLUMNS = [
     *REPORT_ATTNAMES.values(),
     *VERIFIED_FIELDS,
 ]
+# What the counts read of a report (the tallies, the chart, the comparison's status, percent and
+# problems, verified progress): the pages that show no report's text read only these. The texts
+# were most of the bytes read (40,000 reports of two periods at 20,000 tasks).
+COUNTED_COLUMNS = [
+    "id",
+    "task_id",
+    "period_id",
+    "state",
+    "submitted_on",
+    "status",
+    "percent_complete",
+    "problems",
+    "assessment",
+    "verified_percent",
+]
 # History rows after which a task's reports count differently in every period.
 ENDING_KINDS = (EventKind.TASK_CLOSED, EventKind.TASK_REOPENED)
 MILESTONE_KINDS = {EventKind.MILESTONE_ADDED, EventKind.MILESTONE_CHANGED, EventKind.MILESTONE_DONE}
@@ -154,18 +169,15 @@ class Snapshot:
     rebuilt_tasks: set = field(default_factory=set)
     # Report id: its row as it is today, for those a history row after the day changed.
     reports_now: dict = field(default_factory=dict)
+    # Task id: its close-off and withdrawal as they are today (closed_at, withdrawn_at: as then).
+    closed_now: dict = field(default_factory=dict)
+    withdrawn_now: dict = field(default_factory=dict)
+    # Report id: the row of a task created after the day (left out of `reports`), as it is today.
+    absent_reports: dict = field(default_factory=dict)
 
     @property
     def end(self):
         return day_end(self.day)
-
-    def report_of(self, task_id, period_id):
-        return self._by_key().get((task_id, period_id))
-
-    def _by_key(self):
-        if not hasattr(self, "_keyed"):
-            self._keyed = {(r["task_id"], r["period_id"]): r for r in self.reports.values()}
-        return self._keyed
 
     def then(self, rows):
         """`rows` (dicts of task columns, with "id") as the tasks stood at the end of the day: a
@@ -213,7 +225,7 @@ class Snapshot:
         ]
 
 
-def rebuild(tasks, day, periods=None):
+def rebuild(tasks, day, periods=None, columns=REPORT_COLUMNS):
     """The Snapshot of `tasks` (a queryset) at the end of `day`: six queries (tasks, reports,
     milestones, plan adjustments of milestones approved after the day, history rows after the
     day, the submissions and close-offs before it that those undo), and one more for the tasks'
@@ -223,35 +235,39 @@ def rebuild(tasks, day, periods=None):
     and those of the others that differ from today's rows on the day (a history row after it, or
     of a task closed off, reopened or withdrawn since: Snapshot.reports_now, rebuilt_tasks): what a
     page of one period and its comparison shows, and what the database's sums of the others need
-    corrected (_history). The history rows read are those after the day, whatever the periods."""
+    corrected (_history). The history rows read are those after the day, whatever the periods.
+    `columns`: the report's columns read (COUNTED_COLUMNS for a page without the reports' text)."""
     end = day_end(day)
     snapshot = Snapshot(day=day)
     ids = tasks.values("pk")
     snapshot.tasks_then, snapshot.absent = versions_then(Task, ids, end, TASK_THEN)
     for task_id, closed_at, withdrawn_at in tasks.order_by().values_list("pk", "closed_at", "withdrawn_at"):
-        snapshot.closed_at[task_id] = closed_at
+        snapshot.closed_at[task_id] = snapshot.closed_now[task_id] = closed_at
+        snapshot.withdrawn_now[task_id] = withdrawn_at
         snapshot.withdrawn_at[task_id] = (
             withdrawn_at if withdrawn_at is not None and withdrawn_at < end else None
         )
         if (closed_at is not None and closed_at >= end) or (withdrawn_at is not None and withdrawn_at >= end):
             snapshot.rebuilt_tasks.add(task_id)
-    reports = ProgressReport.objects.filter(task__in=ids).order_by().values(*REPORT_COLUMNS)
+    reports = ProgressReport.objects.filter(task__in=ids).order_by().values(*columns)
     if periods is not None:
         snapshot.periods = [p for p in periods if p is not None]
         # Three parts in one query, each read by index: one OR over them made the database test
-        # every report of every task.
+        # every report of every task. The tasks created since are read in full too: the chart's
+        # sums of today count their reports, which _history takes out again.
         ended = tasks.order_by().filter(
             Q(pk__in=changed_after(ids, end).filter(kind__in=ENDING_KINDS).values("task_id"))
             | Q(closed_at__gte=end)
             | Q(withdrawn_at__gte=end)
+            | Q(pk__in=sorted(snapshot.absent))
         )
         reports = reports.filter(period_id__in=[p.pk for p in snapshot.periods]).union(
             ProgressReport.objects.filter(
                 pk__in=changed_after(ids, end).filter(report__isnull=False).values("report_id")
             )
             .order_by()
-            .values(*REPORT_COLUMNS),
-            ProgressReport.objects.filter(task__in=ended.values("pk")).order_by().values(*REPORT_COLUMNS),
+            .values(*columns),
+            ProgressReport.objects.filter(task__in=ended.values("pk")).order_by().values(*columns),
             # A report in two parts is kept once by its id below: no sort of every row to drop it.
             all=True,
         )
@@ -318,6 +334,9 @@ def rebuild(tasks, day, periods=None):
     if snapshot.absent:
         # A task that did not exist yet had nothing recorded on it (rows written in bulk, without
         # a history row to undo, are left out with it).
+        snapshot.absent_reports = {
+            k: r for k, r in snapshot.reports.items() if r["task_id"] in snapshot.absent
+        }
         snapshot.reports = {k: r for k, r in snapshot.reports.items() if r["task_id"] not in snapshot.absent}
         snapshot.milestones = {
             k: m for k, m in snapshot.milestones.items() if m["task_id"] not in snapshot.absent
@@ -328,15 +347,6 @@ def rebuild(tasks, day, periods=None):
 def changed_after(ids, end):
     """The history rows of the tasks among `ids` (a subquery) at or after `end`, by index."""
     return ReportEvent.objects.filter(task__in=ids, task__isnull=False, at__gte=end)
-
-
-def unchanged_tasks(tasks, snapshot):
-    """`tasks` less the snapshot's rebuilt ones (as a query, not a list of ids): the tasks whose
-    close-off and withdrawal today are what they were at the end of the day."""
-    end = snapshot.end
-    ended = changed_after(tasks.values("pk"), end).filter(kind__in=ENDING_KINDS).values("task_id")
-    kept = tasks.exclude(pk__in=ended).exclude(closed_at__gte=end).exclude(withdrawn_at__gte=end)
-    return kept.exclude(pk__in=list(snapshot.absent)) if snapshot.absent else kept
 
 
 def categories_then(categories, day):
@@ -409,40 +419,52 @@ def _undo_adjustment(snapshot, adjustment):
 # --------------------------------------------------------------------------- the dashboard
 
 
-def _groups(snapshot, task_rows, period, by, agencies=None):
-    """task_groups()'s groups from the snapshot: the same keys, counted per task in Python."""
+FACTS = ("closed_at", "withdrawn_at", "overdue", "by_deadline", "report_status", "report_state")
+
+
+def _groups(snapshot, task_rows, period, by, agencies=None, reports=None):
+    """task_groups()'s groups from the snapshot: the same keys, counted per task in Python.
+    `reports`: {task id: its report of `period`} when not every report of the snapshot is read
+    (a liaison's); by default those of the snapshot."""
+    if reports is None:
+        reports = {r["task_id"]: r for r in snapshot.reports.values() if r["period_id"] == period.pk}
+    deadline = period.deadline
     counts = {}
     for row in task_rows:
-        report = snapshot.report_of(row["id"], period.pk)
-        submitted_on = report["submitted_on"] if report else None
-        facts = {
-            "closed_at": snapshot.closed_at[row["id"]],
-            "withdrawn_at": snapshot.withdrawn_at[row["id"]],
-            "overdue": snapshot.overdue(row["id"]) > 0,
-            "by_deadline": None if submitted_on is None else submitted_on <= period.deadline,
-            "report_status": report["status"] if report else None,
-            "report_state": report["state"] if report else None,
-        }
+        task_id = row["id"]
+        report = reports.get(task_id)
+        if report is None:
+            facts, percent = (None, None, None), None
+        else:
+            submitted_on = report["submitted_on"]
+            facts = (
+                None if submitted_on is None else submitted_on <= deadline,
+                report["status"],
+                report["state"],
+            )
+            percent = report["percent_complete"]
+        # A tuple of the facts, not a dict sorted per row: 20,000 tasks (60,000 agency links).
+        facts = (
+            snapshot.closed_at[task_id],
+            snapshot.withdrawn_at[task_id],
+            snapshot.overdue(task_id) > 0,
+            *facts,
+        )
         keys = (
-            [{key: row[key] for key in by}]
+            [tuple(row[key] for key in by)]
             if agencies is None
-            else [{by[0]: agency} for agency in agencies.get(row["id"], [])]
+            else [(agency,) for agency in agencies.get(task_id, ())]
         )
         for key in keys:
-            group = counts.setdefault(
-                tuple(sorted({**key, **facts}.items(), key=lambda kv: kv[0])),
-                {
-                    **key,
-                    **facts,
-                    "tasks": 0,
-                    "percent_sum": None,
-                },
-            )
+            group = counts.get((key, facts))
+            if group is None:
+                group = counts[(key, facts)] = {"tasks": 0, "percent_sum": None}
             group["tasks"] += 1
-            if report:
-                group["percent_sum"] = (group["percent_sum"] or 0) + report["percent_complete"]
-    groups = list(counts.values())
-    for group in groups:
+            if percent is not None:
+                group["percent_sum"] = (group["percent_sum"] or 0) + percent
+    groups = []
+    for (key, facts), sums in counts.items():
+        group = {**dict(zip(by, key, strict=True)), **dict(zip(FACTS, facts, strict=True)), **sums}
         # As dashboard.selectors.task_groups finishes its groups, with today = the day.
         group["closed"] = ended_by(group["closed_at"], period)
         group["withdrawn"] = ended_by(group["withdrawn_at"], period)
@@ -456,21 +478,25 @@ def _groups(snapshot, task_rows, period, by, agencies=None):
             withdrawn=group["withdrawn"],
         )
         group["timeliness"] = dash.timeliness_of(group["report_state"], group["by_deadline"])
+        groups.append(group)
     return groups
 
 
-def dashboard_as_of(*, tasks, plan, period, periods, day):
-    """dashboard.selectors.dashboard() as it read at the end of `day` (today = day)."""
+def dashboard_as_of(*, tasks, plan, period, periods, day, complete=False, breakdown=True):
+    """dashboard.selectors.dashboard() as it read at the end of `day` (today = day); `complete`:
+    `tasks` are every task (the user sees everything), so the figures kept of the periods apply
+    (_history); `breakdown`: with the tables by category and by agency (the dashboard shows
+    them on a page of their own, dashboard_tables)."""
     tasks = tasks.filter(zone__plan=plan)
     # The period shown and the one before it (the comparison); the chart across periods counts
     # the others in the database (_history).
-    snapshot = rebuild(tasks, day, periods=[period, previous_period(period, periods)])
-    task_rows = snapshot.then(list(tasks.order_by().values("id", "zone_id", "category_id")))
+    snapshot = rebuild(
+        tasks, day, periods=[period, previous_period(period, periods)], columns=COUNTED_COLUMNS
+    )
+    rows = list(tasks.order_by().values("id", "zone_id", "category_id"))
+    zone_now = {row["id"]: row["zone_id"] for row in rows}
+    task_rows = snapshot.then(rows)
     groups = _groups(snapshot, task_rows, period, ["zone_id", "category_id"])
-    # The links of then: today's with the changes recorded since undone.
-    links = AgencyLinkChange.objects.links_then(tasks.values("pk"), snapshot.end)
-    agencies = {task_id: list(linked) for task_id, linked in links.items()}
-    agency_groups = _groups(snapshot, task_rows, period, ["agency_links__agency_id"], agencies=agencies)
     owed = period.is_owed
     # As the dashboard: before the deadline the tasks not reported yet are not yet due.
     deadline_passed = day > period.deadline
@@ -479,20 +505,12 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
         total.add(group)
     zones = list(Zone.objects.filter(pk__in={g["zone_id"] for g in groups}).order_by("annex_number"))
     by_zone = dash._tally_by(groups, "zone_id", owed, deadline_passed)
-    categories = categories_then(
-        TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups}).select_related("zone"), day
-    )
-    by_category = dash._tally_by(groups, "category_id", owed, deadline_passed)
-    by_agency = dash._tally_by(agency_groups, "agency_links__agency_id", owed, deadline_passed)
-    agency_list = sorted(
-        Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
-    )
     zone_rows = [{"zone": zone, "tally": by_zone[zone.pk]} for zone in zones]
     ranking = sorted(
         (row for row in zone_rows if row["tally"].score is not None),
         key=lambda row: (-row["tally"].score, row["zone"].annex_number),
     )
-    return {
+    found = {
         "period": period,
         "owed": owed,
         "deadline_passed": owed and deadline_passed,
@@ -504,36 +522,69 @@ def dashboard_as_of(*, tasks, plan, period, periods, day):
         ),
         "zones": zone_rows,
         "ranking": ranking,
-        "categories": [{"category": c, "tally": by_category[c.pk]} for c in categories],
-        "agencies": [{"agency": a, "tally": by_agency[a.pk]} for a in agency_list],
-        "history": _history(snapshot, tasks, task_rows, periods, zones, groups),
+        "history": _history(snapshot, tasks, zone_now, periods, zones, groups, complete),
         # Verified progress beside self-reported as it stood: the acceptances by then.
         "gaps": verification_gaps_as_of(
             snapshot, period, zones, {row["id"]: row["zone_id"] for row in task_rows}
         ),
         "snapshot": snapshot,
     }
+    if breakdown:
+        found["categories"], found["agencies"] = _breakdown(
+            snapshot, tasks, task_rows, period, groups, owed, deadline_passed
+        )
+    return found
 
 
-def _history(snapshot, tasks, task_rows, periods, zones, groups):
-    """dashboard.selectors.period_history() as of the day: the same rule per zone and period. The
-    sums are today's of the tasks not closed off, reopened, withdrawn or created since (one query,
-    dashboard.figures.counted, as the live page sums its open periods), less today's version of
-    each report changed since and plus its version of then; the other tasks' reports all from the
-    snapshot, which holds every one of them."""
+def _breakdown(snapshot, tasks, task_rows, period, groups, owed, deadline_passed):
+    """(rows by category, rows by supporting agency) as of the day: the categories as they were
+    titled then, the agencies by the links of then."""
+    categories = categories_then(
+        TaskCategory.objects.filter(pk__in={g["category_id"] for g in groups}).select_related("zone"),
+        snapshot.day,
+    )
+    by_category = dash._tally_by(groups, "category_id", owed, deadline_passed)
+    # The links of then: today's with the changes recorded since undone.
+    links = AgencyLinkChange.objects.links_then(tasks.values("pk"), snapshot.end)
+    agencies = {task_id: list(linked) for task_id, linked in links.items()}
+    agency_groups = _groups(snapshot, task_rows, period, ["agency_links__agency_id"], agencies=agencies)
+    by_agency = dash._tally_by(agency_groups, "agency_links__agency_id", owed, deadline_passed)
+    agency_list = sorted(
+        Agency.objects.filter(pk__in=by_agency), key=lambda agency: (-by_agency[agency.pk].tasks, agency.name)
+    )
+    return (
+        [{"category": c, "tally": by_category[c.pk]} for c in categories],
+        [{"agency": a, "tally": by_agency[a.pk]} for a in agency_list],
+    )
+
+
+def _history(snapshot, tasks, zone_of, periods, zones, groups, complete):
+    """dashboard.selectors.period_history() as of the day: the same rule per zone and period.
+
+    The sums start from today's of every task (`zone_of`: {task id: zone id today} of all of
+    them, those created since too): the figures kept of the periods (dashboard.figures.kept, what
+    the live page reads) when `tasks` are every task of the plan (`complete`) and they still
+    hold, else counted in one query (dashboard.figures.counted). From those, each report that
+    may have counted differently on the day is taken out as it counts today and put back as it
+    counted then: every report changed since (a history row after the day), and every report of
+    a task closed off, reopened, withdrawn or created since (the snapshot holds each of them, as
+    it is today and as it was). Any other report is today what it was on the day, so a period in
+    which nothing changed since the day is its kept figures as they are."""
     periods = sorted((p for p in periods if p.start <= snapshot.day and p.is_owed), key=lambda p: p.start)
-    zone_of = {row["id"]: row["zone_id"] for row in task_rows}
     cells = defaultdict(lambda: {"percent_sum": 0, "on_time": 0, "reported": 0})
-    for key, sums in figures.counted(unchanged_tasks(tasks, snapshot), periods).items():
+    zone_ids = [zone.pk for zone in zones]
+    found, missing = ({}, periods) if not complete else figures.kept(periods, zone_ids)[:2]
+    found.update(figures.counted(tasks, missing))
+    for key, sums in found.items():
         cells[key].update(sums)
     by_pk = {p.pk: p for p in periods}
 
-    def count(report, sign):
+    def count(report, sign, closed_at, withdrawn_at):
         period = by_pk.get(report["period_id"])
         task_id = report["task_id"]
-        if period is None or report["state"] not in REPORTED_STATES:
+        if period is None or report["state"] not in REPORTED_STATES or task_id not in zone_of:
             return
-        if ended_by(snapshot.closed_at[task_id], period) or ended_by(snapshot.withdrawn_at[task_id], period):
+        if ended_by(closed_at.get(task_id), period) or ended_by(withdrawn_at.get(task_id), period):
             return
         cell = cells[(period.pk, zone_of[task_id])]
         cell["percent_sum"] += sign * report["percent_complete"]
@@ -541,12 +592,18 @@ def _history(snapshot, tasks, task_rows, periods, zones, groups):
         if report["submitted_on"] is not None and report["submitted_on"] <= period.deadline:
             cell["on_time"] += sign
 
+    now = (snapshot.closed_now, snapshot.withdrawn_now)
+    then = (snapshot.closed_at, snapshot.withdrawn_at)
+    rebuilt = snapshot.rebuilt_tasks
     for report in snapshot.reports_now.values():
-        if report["task_id"] not in snapshot.rebuilt_tasks:
-            count(report, -1)
+        count(report, -1, *now)
+    for report_id, report in (*snapshot.reports.items(), *snapshot.absent_reports.items()):
+        if report["task_id"] in rebuilt and report_id not in snapshot.reports_now:
+            # Unchanged since the day: as it is today (only its task's close-off changed).
+            count(report, -1, *now)
     for report_id, report in snapshot.reports.items():
-        if report["task_id"] in snapshot.rebuilt_tasks or report_id in snapshot.reports_now:
-            count(report, 1)
+        if report["task_id"] in rebuilt or report_id in snapshot.reports_now:
+            count(report, 1, *then)
     ended_at = defaultdict(list)
     for group in groups:
         ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
@@ -629,33 +686,32 @@ def coordination_requests(period, tasks):
     )
 
 
-def period_rows_as_of(user, period, day, zone=None):
-    """measures.exports.rows.period_rows() as it read at the end of `day` (today = day): the same
-    zones, tasks, rows and rules, the reports and close-offs from the snapshot."""
-    from core.instances import loaded
-    from measures.exports import rows as report_rows
+def _report_scope(user, period, day, zone=None, columns=REPORT_COLUMNS):
+    """(zones, visible tasks, snapshot, the reports of `period` the user read then) of the period
+    report of `period` at the end of `day`: the same zones and tasks as period_rows() on the
+    day; (zones, None, None, None) without any."""
     from measures.reporting.models import reports_shown_to
     from measures.scoping import visible_zones
-    from measures.tasks.lights import light_reasons
 
     end = day_end(day)
     # A liaison's scope as it stood then: the tasks their agency was linked to on the day.
     zones = visible_zones(user, linked_before=end).filter(plan_id=period.plan_id).order_by("annex_number")
     if zone is not None:
         zones = zones.filter(pk=zone.pk)
-    sections = {z.pk: report_rows.Section(zone=z) for z in zones}
-    if not sections:
-        return report_rows.PeriodReport(period=period, zone=zone, sections=[], today=day)
+    zones = list(zones)
+    if not zones:
+        return zones, None, None, None
     began = timezone.make_aware(datetime.datetime.combine(period.start, datetime.time.min))
     visible = (
         Task.objects.visible_to(user, linked_before=end)
-        .filter(zone_id__in=list(sections))
+        .filter(zone_id__in=[z.pk for z in zones])
         .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
     )
-    snapshot = rebuild(visible, day, periods=[period, ReportingPeriod.objects.previous_of(period)])
+    snapshot = rebuild(
+        visible, day, periods=[period, ReportingPeriod.objects.previous_of(period)], columns=columns
+    )
     in_period = [r for r in snapshot.reports.values() if r["period_id"] == period.pk]
-    shown = reports_shown_to(user)
-    if shown:
+    if reports_shown_to(user):
         # A liaison reads what was submitted or accepted then, and every report of a task its agency
         # leads (the rule of reports_shown_to, read against the report's state on the day).
         agency_id = access_for(user).agency_id
@@ -665,6 +721,20 @@ def period_rows_as_of(user, period, day, zone=None):
             if linked.get(agency_id) == AgencyRole.LEAD
         }
         in_period = [r for r in in_period if r["state"] in REPORTED_STATES or r["task_id"] in led]
+    return zones, visible, snapshot, in_period
+
+
+def period_rows_as_of(user, period, day, zone=None):
+    """measures.exports.rows.period_rows() as it read at the end of `day` (today = day): the same
+    zones, tasks, rows and rules, the reports and close-offs from the snapshot."""
+    from core.instances import loaded
+    from measures.exports import rows as report_rows
+    from measures.tasks.lights import light_reasons
+
+    zones, visible, snapshot, in_period = _report_scope(user, period, day, zone)
+    sections = {z.pk: report_rows.Section(zone=z) for z in zones}
+    if not sections:
+        return report_rows.PeriodReport(period=period, zone=zone, sections=[], today=day)
     evidence = evidence_counts(snapshot, [r["id"] for r in in_period])
     agency_ids = {r["support_agency_id"] for r in in_period if r["support_agency_id"]}
     agencies = {a.pk: a for a in Agency.objects.filter(pk__in=agency_ids)} if agency_ids else {}
@@ -712,53 +782,52 @@ def period_rows_as_of(user, period, day, zone=None):
         sections[request.task.zone_id].requests.append(request)
     result = report_rows.PeriodReport(period=period, zone=zone, sections=list(sections.values()), today=day)
     result.snapshot = snapshot
+    result.zone_of = {row.task.pk: row.task.zone_id for row in result.rows}
     return result
 
 
-def summary_of(report):
-    """period_summary()'s counts (per zone, per category, in total) from a PeriodReport's rows,
-    for the summary page as of a past day: three queries (the tasks' categories, the categories,
-    their history after the day)."""
+def period_summary_as_of(user, period, day):
+    """measures.exports.rows.period_summary() as it read at the end of `day` (today = day): the
+    counts of period_rows_as_of()'s rows by zone and by category, counted from the snapshot's
+    groups (as period_summary() counts task_groups()'), without a row per task. Carries the
+    snapshot and {task id: zone id} (`zone_of`) for the comparison, who goes silent and verified
+    progress, as a rebuilt report does."""
     from measures.exports import rows as report_rows
 
-    summary = report_rows.PeriodSummary(period=report.period, sections=[], categories=[], today=report.today)
-    category_of = (
-        dict(
-            Task.objects.filter(pk__in=[row.task.pk for row in report.rows]).values_list("pk", "category_id")
-        )
-        if report.rows
-        else {}
+    summary = report_rows.PeriodSummary(period=period, sections=[], categories=[], today=day)
+    zones, visible, snapshot, in_period = _report_scope(user, period, day, columns=COUNTED_COLUMNS)
+    if not zones:
+        return summary
+    by_zone = {z.pk: report_rows.ZoneSummary(zone=z) for z in zones}
+    task_rows = snapshot.then(list(visible.order_by().values("id", "zone_id", "category_id")))
+    groups = _groups(
+        snapshot,
+        task_rows,
+        period,
+        ["zone_id", "category_id"],
+        reports={r["task_id"]: r for r in in_period},
     )
-    snapshot = getattr(report, "snapshot", None)
-    if snapshot is not None:
-        # The category a task was in on the day, if a revision moved it since.
-        for task_id, then in snapshot.tasks_then.items():
-            if task_id in category_of and "category_id" in then:
-                category_of[task_id] = then["category_id"]
-    by_category = {}
-    for section in report.sections:
-        zone_summary = report_rows.ZoneSummary(zone=section.zone)
-        for row in section.rows:
-            category = by_category.setdefault(
-                category_of[row.task.pk], report_rows.CategorySummary(category=None)
-            )
-            for tally in (zone_summary.tally, category.tally, summary):
-                tally.add(1, row.status or report_rows.NOT_REPORTED, row.light, row.timeliness)
-        zone_summary.tally.requests = len(section.requests)
-        summary.requests += len(section.requests)
-        summary.sections.append(zone_summary)
-    zones = {section.zone.pk: section.zone for section in report.sections}
-    categories = TaskCategory.objects.filter(pk__in=list(by_category)).order_by(
-        "zone__annex_number", "number"
-    )
-    categories = list(categories.only("id", "zone_id", "number", "code", "title", "title_en"))
-    for category in categories:
-        category.zone = zones[category.zone_id]
-    if snapshot is not None:
-        categories = categories_then(categories, snapshot.day)
-    for category in categories:
+    by_category = report_rows.add_groups(summary, by_zone, groups, period, day)
+    categories = TaskCategory.objects.filter(pk__in=list(by_category)).select_related("zone")
+    for category in categories_then(categories, day):
+        category.zone = by_zone[category.zone_id].zone
         by_category[category.pk].category = category
         summary.categories.append(by_category[category.pk])
+    # The requests asked by the end of the day (requests_as_of keeps those), per zone.
+    asked = (
+        CoordinationRequest.objects.filter(
+            period=period, task__in=visible.values("pk"), asked_at__lt=snapshot.end
+        )
+        .order_by()
+        .values_list("task__zone_id")
+        .annotate(n=Count("pk"))
+    )
+    for zone_id, n in asked:
+        by_zone[zone_id].tally.requests = n
+        summary.requests += n
+    summary.sections = list(by_zone.values())
+    summary.snapshot = snapshot
+    summary.zone_of = {row["id"]: row["zone_id"] for row in task_rows}
     return summary
 
 
@@ -806,7 +875,7 @@ def zone_silence_as_of(report):
 
     snapshot, period = report.snapshot, report.period
     deadline = period.deadline
-    zone_of = {row.task.pk: row.task.zone_id for row in report.rows}
+    zone_of = report.zone_of
     found = defaultdict(ZoneSilence)
     reportable = defaultdict(int)
     for task_id, zone_id in zone_of.items():

@@ -94,7 +94,15 @@ def dashboard(request):
                 breakdown=False,
             )
         else:
-            data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=period, periods=form.periods, day=day)
+            data = asof.dashboard_as_of(
+                tasks=tasks,
+                plan=plan,
+                period=period,
+                periods=form.periods,
+                day=day,
+                complete=access.sees_everything,
+                breakdown=False,
+            )
         snapshot = data.pop("snapshot", None)
         zones = {row["zone"].pk: row["zone"] for row in data["zones"]}
         if snapshot is None:
@@ -148,7 +156,14 @@ def dashboard_tables(request):
         if day is None:
             data = reads.breakdown(tasks=tasks, plan=plan, period=period)
         else:
-            data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=period, periods=form.periods, day=day)
+            data = asof.dashboard_as_of(
+                tasks=tasks,
+                plan=plan,
+                period=period,
+                periods=form.periods,
+                day=day,
+                complete=access_for(request.user).sees_everything,
+            )
         context.update(
             {key: data[key] for key in ("owed", "deadline_passed", "total", "categories", "agencies")}
         )

@@ -508,8 +508,41 @@ def period_summary(user, period, today=None, accepted_only=False):
         .filter(zone_id__in=list(by_zone))
         .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=began))
     )
+    by_category = add_groups(
+        summary,
+        by_zone,
+        task_groups(visible, period, today, ["zone_id", "category_id"]),
+        period,
+        today,
+        counted,
+    )
+    categories = TaskCategory.objects.filter(pk__in=list(by_category)).order_by(
+        "zone__annex_number", "number"
+    )
+    for category in categories.only("id", "zone_id", "number", "code", "title", "title_en"):
+        category.zone = by_zone[category.zone_id].zone
+        by_category[category.pk].category = category
+        summary.categories.append(by_category[category.pk])
+    requests = (
+        CoordinationRequest.objects.filter(period=period, task__in=visible)
+        .order_by()
+        .values("task__zone_id")
+        .annotate(n=Count("pk"))
+    )
+    for row in requests:
+        by_zone[row["task__zone_id"]].tally.requests = row["n"]
+        summary.requests += row["n"]
+    summary.sections = list(by_zone.values())
+    return summary
+
+
+def add_groups(summary, by_zone, groups, period, today, counted=REPORTED_STATES):
+    """Add `groups` (task_groups()'s, by zone and category) to `summary`, its zones' tallies
+    (`by_zone`: {zone id: ZoneSummary}) and the categories' by the rules of a row (status, light,
+    timeliness); returns {category id: CategorySummary} of the categories counted (the caller
+    reads them). Shared with the summary as of a past day (measures.changes.asof)."""
     by_category = {}
-    for group in task_groups(visible, period, today, ["zone_id", "category_id"]):
+    for group in groups:
         state = group["report_state"]
         submitted = state in counted
         ended = group["closed"] or group["withdrawn"]
@@ -531,21 +564,4 @@ def period_summary(user, period, today=None, accepted_only=False):
         category = by_category.setdefault(group["category_id"], CategorySummary(category=None))
         for tally in (by_zone[group["zone_id"]].tally, category.tally, summary):
             tally.add(group["tasks"], status, light, timeliness)
-    categories = TaskCategory.objects.filter(pk__in=list(by_category)).order_by(
-        "zone__annex_number", "number"
-    )
-    for category in categories.only("id", "zone_id", "number", "code", "title", "title_en"):
-        category.zone = by_zone[category.zone_id].zone
-        by_category[category.pk].category = category
-        summary.categories.append(by_category[category.pk])
-    requests = (
-        CoordinationRequest.objects.filter(period=period, task__in=visible)
-        .order_by()
-        .values("task__zone_id")
-        .annotate(n=Count("pk"))
-    )
-    for row in requests:
-        by_zone[row["task__zone_id"]].tally.requests = row["n"]
-        summary.requests += row["n"]
-    summary.sections = list(by_zone.values())
-    return summary
+    return by_category

@@ -156,19 +156,17 @@ def report_html(request, period_id):
     to send and would print 2,674 pages; the downloads keep every row of every zone."""
     period, zone, accepted_only = scope(request, period_id)
     as_of_form, day = as_of(request)
-    full = None
     if zone is None:
         if day is None:
             summary = period_summary(request.user, period, accepted_only=accepted_only)
         else:
-            full = asof.period_rows_as_of(request.user, period, day)
-            summary = asof.summary_of(full)
+            summary = asof.period_summary_as_of(request.user, period, day)
         if not summary.sections:
             raise Http404
         if len(summary.sections) > 1:
             context = page_context(summary, day)
             context.update(as_of_form=as_of_form, as_of=day)
-            context["changes"] = report_changes(request, full or summary)
+            context["changes"] = report_changes(request, summary)
             context["zone_rows"] = summary_rows(
                 (
                     f'data-zone="{escape(section.zone.code)}"',
@@ -198,13 +196,11 @@ def report_html(request, period_id):
                 for row in summary.categories
             )
             context["red_escalations"] = red_escalations(summary, request.user, day)
-            # As of a day, both from the rebuilt report (measures.changes.asof).
-            context["silence"] = silence_by_zone(request.user, summary if day is None else full)
-            context["gaps"] = gaps_of(period, [section.zone for section in summary.sections], full)
+            # As of a day, both from the rebuilt summary's snapshot (measures.changes.asof).
+            context["silence"] = silence_by_zone(request.user, summary)
+            context["gaps"] = gaps_of(period, [section.zone for section in summary.sections], summary)
             return render(request, "measures/period_report_summary.html", context)
-    if full is not None:
-        report = full
-    elif day is None:
+    if day is None:
         report = period_rows(request.user, period, zone=zone, accepted_only=accepted_only)
     else:
         report = asof.period_rows_as_of(request.user, period, day, zone=zone)
@@ -232,8 +228,7 @@ def gaps_of(period, zones, report=None):
     snapshot = getattr(report, "snapshot", None)
     if snapshot is None:
         return verification_gaps(period, zones)
-    zone_of = {row.task.pk: row.task.zone_id for row in report.rows}
-    return asof.verification_gaps_as_of(snapshot, period, zones, zone_of)
+    return asof.verification_gaps_as_of(snapshot, period, zones, report.zone_of)
 
 
 def silence_by_zone(user, report):

@@ -11,6 +11,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -164,6 +165,24 @@ def dashboard_figures(data):
     }
 
 
+def page_figures(client, params):
+    """dashboard_figures() of the dashboard page, with its tables by category and by agency from
+    their own page (the dashboard links to them), for the same query."""
+    page = client.get("/", params)
+    tables = client.get(reverse("measures:dashboard-tables"), params)
+    assert page.status_code == tables.status_code == 200
+    assert "categories" not in page.context and "agencies" not in page.context
+    context = {key: page.context[key] for key in ("total", "zones", "ranking", "history", "awaiting_review")}
+    context.update(
+        deadline_passed=page.context["deadline_passed"],
+        categories=tables.context["categories"],
+        agencies=tables.context["agencies"],
+    )
+    # The tables page counts the same tasks.
+    assert tally(tables.context["total"]) == tally(context["total"])
+    return dashboard_figures(context), page
+
+
 def report_figures(report):
     return [
         (
@@ -268,8 +287,8 @@ def test_the_plan_as_it_stood_before_a_later_revision(world, tmp_path, client):
     assert changes == on_the_day[2]
     # So do the pages themselves.
     client.force_login(world["manager"])
-    response = client.get("/", {"period": world["now"].pk, "as_of": D.isoformat()})
-    assert dashboard_figures(response.context) == on_the_day[0]
+    figures, response = page_figures(client, {"period": world["now"].pk, "as_of": D.isoformat()})
+    assert figures == on_the_day[0]
     assert change_figures(response.context["changes"]) == on_the_day[2]
     url = reverse("measures:period-report-html", args=[world["now"].pk])
     page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
@@ -327,9 +346,8 @@ def test_pages_state_the_date_and_equal_the_rebuild(client, world):
     on_the_day = live(world)
     change_after_d(world)
     client.force_login(world["manager"])
-    response = client.get("/", {"period": world["now"].pk, "as_of": D.isoformat()})
-    assert response.status_code == 200
-    assert dashboard_figures(response.context) == on_the_day[0]
+    figures, response = page_figures(client, {"period": world["now"].pk, "as_of": D.isoformat()})
+    assert figures == on_the_day[0]
     html = response.content.decode()
     assert 'id="as-of-note"' in html and f"截至 {D.isoformat()}" in html and "不是今天的数据" in html
     report_link = reverse("measures:period-report-html", args=[world["now"].pk]) + f"?as_of={D.isoformat()}"
@@ -449,19 +467,32 @@ def test_the_first_day_there_is(client, world):
 def test_query_counts_are_constant_in_rows(client, world):
     change_after_d(world)
     counts = as_of_query_counts(client, world, D)
+
+    def tables_count():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(
+                reverse("measures:dashboard-tables"), {"period": world["now"].pk, "as_of": D.isoformat()}
+            )
+            assert page.status_code == 200
+        return len(queries)
+
+    counts.append(tables_count())
     # dashboard: access, plans, periods; the rebuild's tasks, reports (of the period shown and the
     # one before, and those changed since), milestones, plan adjustments, history rows after the
-    # day and those before it they undo, and the tasks' own history after the day; the tasks' zone and category, agency links and
-    # their changes after the day, zones, categories and their history after the day, agencies;
-    # the other periods' sums of the unchanged tasks; the comparison's tasks (its reports and
-    # milestones come from the rebuild); the top bar's matters
-    assert counts[0] == SESSION + 20
+    # day and those before it they undo, and the tasks' own history after the day; the tasks' zone
+    # and category, zones; the figures kept of the periods, and the sums of those without (none
+    # kept here); the comparison's tasks (its reports and milestones come from the rebuild); the
+    # top bar's matters. The tables by category and by agency are on their own page, which reads
+    # the categories and their history after the day, the agency links and their changes after
+    # the day, and the agencies instead of the comparison.
+    assert counts[0] == SESSION + 16
+    assert counts[3] == SESSION + 20
     officer = world["officer"]
     for _ in range(5):
         task = task_before_the_day(world["xiqing"])
         write(task, world["now"], officer, TaskStatus.ON_TRACK, 30)
         services.add_milestone(confirm_past=True, task=task, user=officer, title="新", due=D)
-    assert as_of_query_counts(client, world, D) == counts
+    assert [*as_of_query_counts(client, world, D), tables_count()] == counts
 
 
 # Agencies a revision after D changes on 西青's tasks: {number: (dropped, added)}.
@@ -550,8 +581,8 @@ def test_agency_links_as_they_stood_before_a_later_revision(world, tmp_path, cli
     for user, scope in scopes.items():
         assert liaison_view(user, world["now"], D) == scope
     client.force_login(world["manager"])
-    response = client.get("/", {"period": world["now"].pk, "as_of": D.isoformat()})
-    assert dashboard_figures(response.context)["agencies"] == on_the_day[0]["agencies"]
+    figures, _page = page_figures(client, {"period": world["now"].pk, "as_of": D.isoformat()})
+    assert figures["agencies"] == on_the_day[0]["agencies"]
     client.force_login(dropped_liaison)
     url = reverse("measures:period-report-html", args=[world["now"].pk])
     page = client.get(url, {"zone": "xiqing", "as_of": D.isoformat()})
@@ -790,3 +821,87 @@ def test_a_period_and_its_comparison_as_of_the_day_with_history_in_other_periods
     # The chart across periods (an older period's cell) moved too: only the rebuild keeps it.
     assert moved[0][0]["history"] != on_the_day[0][0]["history"]
     same(pages(D), on_the_day)
+
+
+def test_the_chart_from_kept_figures_corrected_to_the_day(world, monkeypatch):
+    """The chart across periods as of D starts from the figures kept of each period today
+    (LockedPeriodFigures, as the live dashboard reads them) and corrects them by what changed
+    since D: kept figures that still hold today are wrong for D once a period changed after it.
+    After D: a report of the earlier period returned and resubmitted lower, a report there of a
+    task created after D, then that period locked (kept final); in the later one returns,
+    acceptances, a reopened task (change_after_d). Captured on D, compared after, with the kept
+    figures read and nothing counted again."""
+    from measures.dashboard import figures
+    from measures.dashboard.models import LockedPeriodFigures
+
+    manager, officer, reviewer = world["manager"], world["officer"], world["reviewer"]
+    before, now, plan = world["before"], world["now"], world["now"].plan
+    periods = list(ReportingPeriod.objects.filter(plan=plan).select_related("plan"))
+    tasks = Task.objects.visible_to(manager)
+
+    def as_of_d():
+        data = asof.dashboard_as_of(tasks=tasks, plan=plan, period=now, periods=periods, day=D, complete=True)
+        data.pop("snapshot")
+        return dashboard_figures(data)
+
+    on_the_day = live(world)[0]
+    assert as_of_d() == on_the_day
+    earlier = ProgressReport.objects.get(task=world["task"][1], period=before)
+    services.return_report(report=earlier, user=reviewer, note="请核实")
+    write(world["task"][1], before, officer, TaskStatus.DELAYED, 25, problems="核减")
+    newcomer = make_task(zone=world["xiqing"])  # created today: not on D
+    write(newcomer, before, officer, TaskStatus.ON_TRACK, 90)
+    services.lock_period(period=before, user=manager, confirm_waiting=True)
+    change_after_d(world)
+    periods[:] = ReportingPeriod.objects.filter(plan=plan).select_related("plan")  # the lock read
+    # The live page keeps the open period's figures as they are today.
+    today = reads.dashboard(tasks=tasks, plan=plan, period=now, periods=periods, complete=True)
+    kept = LockedPeriodFigures.objects.filter(period__in=[before, now])
+    assert kept.filter(period=before, final=True).exists()
+    assert kept.filter(period=now, counted_at=F("changes")).exists()
+    # Today's chart differs from D's in both periods (the test could fail)...
+    history = {s["zone"].code: s["points"] for s in today["history"]["series"]}
+    then = dict(on_the_day["history"])
+    for period in (before, now):
+        point = next(p for p in history["xiqing"] if p["period"] == period)
+        on_d = next(p for p in then["xiqing"] if p[0] == period.pk)
+        assert (point["average"], point["on_time"]) != (on_d[1], on_d[2])
+    # ...while as of D, read from those kept figures (no period counted again), it is D's chart.
+    counted = []
+    original = figures.counted
+    monkeypatch.setattr(figures, "counted", lambda t, p: counted.append(list(p)) or original(t, p))
+    assert as_of_d() == on_the_day
+    assert counted == [[]]
+    # Without the kept figures every period is counted again, to the same chart.
+    LockedPeriodFigures.objects.all().delete()
+    assert as_of_d() == on_the_day
+    assert {p.pk for p in counted[-1]} >= {before.pk, now.pk}
+
+
+def summary_figures(summary):
+    def counts(tally):
+        return (tally.tasks, {key: dict(value) for key, value in tally.counts.items()}, tally.requests)
+
+    return (
+        counts(summary),
+        [(s.zone.code, counts(s.tally)) for s in summary.sections],
+        [(c.category.pk, c.category.number, c.category.title, counts(c.tally)) for c in summary.categories],
+    )
+
+
+def test_the_summary_of_every_zone_as_of_the_day(world, tmp_path):
+    """The summary of every zone as of D (counted from the rebuild's groups, without a row per
+    task) equals the live summary on D, after a revision and the changes after D; and a
+    liaison's, who reads only what was submitted then."""
+    from measures.exports.rows import period_summary
+    from zones.models import Agency
+
+    manager, now = world["manager"], world["now"]
+    liaison = make_user(Role.LIAISON, agency=Agency.objects.get(name="天津海关"))
+    on_the_day = {user: summary_figures(period_summary(user, now, today=D)) for user in (manager, liaison)}
+    assert on_the_day[manager][0][0] > 0 and on_the_day[liaison][0][0] > 0
+    revise_after_d(tmp_path)
+    change_after_d(world)
+    for user, figures in on_the_day.items():
+        assert summary_figures(period_summary(user, now)) != figures
+        assert summary_figures(asof.period_summary_as_of(user, now, D)) == figures

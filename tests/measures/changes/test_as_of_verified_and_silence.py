@@ -163,7 +163,7 @@ def test_the_sections_cost_a_constant_number_of_queries(client, world):
     counts = as_of_query_counts(client, world, E)
     # The dashboard's gaps come from its rebuild, without a query of their own (the same count
     # as test_as_of pins for a day before the deadline).
-    assert counts[0] == SESSION + 20
+    assert counts[0] == SESSION + 16
     officer, reviewer, now = world["officer"], world["reviewer"], world["now"]
     for n in range(5):
         task = task_before_the_day(world["xiqing"])
