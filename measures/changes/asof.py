@@ -808,9 +808,14 @@ def period_summary_as_of(user, period, day):
         reports={r["task_id"]: r for r in in_period},
     )
     by_category = report_rows.add_groups(summary, by_zone, groups, period, day)
-    categories = TaskCategory.objects.filter(pk__in=list(by_category)).select_related("zone")
-    for category in categories_then(categories, day):
+    categories = list(
+        TaskCategory.objects.filter(pk__in=list(by_category)).only(
+            "id", "zone_id", "number", "code", "title", "title_en"
+        )
+    )
+    for category in categories:
         category.zone = by_zone[category.zone_id].zone
+    for category in categories_then(categories, day):
         by_category[category.pk].category = category
         summary.categories.append(by_category[category.pk])
     # The requests asked by the end of the day (requests_as_of keeps those), per zone.
