@@ -286,14 +286,15 @@ def rebuild(tasks, day, periods=None, columns=REPORT_COLUMNS):
         Q(kind=EventKind.TASK_CLOSED, task__in=after.filter(kind=EventKind.TASK_REOPENED).values("task_id"))
         | Q(kind=EventKind.SUBMITTED, report__in=after.filter(kind=EventKind.SUBMITTED).values("report_id"))
     )
-    columns = ("kind", "at", "task_id", "report_id", "changes", "pk")
-    events = sorted(
-        [*after.order_by().values_list(*columns), *earlier.order_by().values_list(*columns)],
-        key=lambda row: (row[1], row[5]),
-        reverse=True,
-    )
     closed_by_then = {}  # task id: its last close-off by the day
     submitted_by_then = {}  # report id: its last submission by the day
+    for kind, at, task_id, report_id in earlier.order_by("-at", "-pk").values_list(
+        "kind", "at", "task_id", "report_id"
+    ):
+        if kind == EventKind.TASK_CLOSED:
+            closed_by_then.setdefault(task_id, at)
+        elif kind == EventKind.SUBMITTED:
+            submitted_by_then.setdefault(report_id, at)
     # Milestones moved or dropped by a plan adjustment approved after the day: the adjustment keeps
     # what it moved (from which date) and dropped (with its date); its history row says when.
     adjusted = {
@@ -303,13 +304,11 @@ def rebuild(tasks, day, periods=None, columns=REPORT_COLUMNS):
         ).values("pk", "task_id", "proposal", "before")
     }
     undone = []
-    for kind, at, task_id, report_id, changes, _pk in events:
-        if at < end:
-            if kind == EventKind.TASK_CLOSED:
-                closed_by_then.setdefault(task_id, at)
-            elif kind == EventKind.SUBMITTED:
-                submitted_by_then.setdefault(report_id, at)
-            continue
+    # Newest first, ordered by the database: every one is after the day, so their moments are not
+    # read (16,000 history rows after a week at 20,000 tasks).
+    for kind, task_id, report_id, changes in after.order_by("-at", "-pk").values_list(
+        "kind", "task_id", "report_id", "changes"
+    ):
         undone.append((kind, task_id, report_id, changes or {}))
         if report_id is not None and report_id in snapshot.reports:
             # Newest first: the first seen is still today's row.
