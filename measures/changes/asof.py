@@ -30,6 +30,7 @@ The figures are then counted by the dashboard's and the period report's own func
 what the same page showed on D. A fixed number of queries whatever the number of tasks."""
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -481,11 +482,41 @@ def _groups(snapshot, task_rows, period, by, agencies=None, reports=None):
     return groups
 
 
-def dashboard_as_of(*, tasks, plan, period, periods, day, complete=False, breakdown=True):
-    """dashboard.selectors.dashboard() as it read at the end of `day` (today = day); `complete`:
-    `tasks` are every task (the user sees everything), so the figures kept of the periods apply
-    (_history); `breakdown`: with the tables by category and by agency (the dashboard shows
-    them on a page of their own, dashboard_tables)."""
+def dashboard_as_of(**kwargs):
+    """dashboard.selectors.dashboard() as it read at the end of `day` (today = day): _dashboard_as_of
+    without automatic garbage collection (see _paused)."""
+    with _paused():
+        return _dashboard_as_of(**kwargs)
+
+
+def _paused():
+    """measures.exports.rows.collection_paused: a rebuild at 20,000 tasks holds some 100,000 rows
+    and groups, enough to set off full collections that walk every object of the process again
+    and again (a tenth or more of the page), with no cycle among them to free."""
+    from measures.exports.rows import collection_paused
+
+    return collection_paused()
+
+
+def paused_when_asked(view):
+    """`view`, without automatic garbage collection for a request of a past day (?as_of=): what
+    the page counts and renders after the rebuild (the comparison, the template) allocates while
+    the snapshot is alive, and would set off the same full collections (_paused)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.GET.get("as_of"):
+            return view(request, *args, **kwargs)
+        with _paused():
+            return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _dashboard_as_of(*, tasks, plan, period, periods, day, complete=False, breakdown=True):
+    """See dashboard_as_of. `complete`: `tasks` are every task (the user sees everything), so the
+    figures kept of the periods apply (_history); `breakdown`: with the tables by category and
+    by agency (the dashboard shows them on a page of their own, dashboard_tables)."""
     tasks = tasks.filter(zone__plan=plan)
     # The period shown and the one before it (the comparison); the chart across periods counts
     # the others in the database (_history).
@@ -726,6 +757,11 @@ def _report_scope(user, period, day, zone=None, columns=REPORT_COLUMNS):
 def period_rows_as_of(user, period, day, zone=None):
     """measures.exports.rows.period_rows() as it read at the end of `day` (today = day): the same
     zones, tasks, rows and rules, the reports and close-offs from the snapshot."""
+    with _paused():
+        return _period_rows_as_of(user, period, day, zone)
+
+
+def _period_rows_as_of(user, period, day, zone):
     from core.instances import loaded
     from measures.exports import rows as report_rows
     from measures.tasks.lights import light_reasons
@@ -791,6 +827,11 @@ def period_summary_as_of(user, period, day):
     groups (as period_summary() counts task_groups()'), without a row per task. Carries the
     snapshot and {task id: zone id} (`zone_of`) for the comparison, who goes silent and verified
     progress, as a rebuilt report does."""
+    with _paused():
+        return _period_summary_as_of(user, period, day)
+
+
+def _period_summary_as_of(user, period, day):
     from measures.exports import rows as report_rows
 
     summary = report_rows.PeriodSummary(period=period, sections=[], categories=[], today=day)

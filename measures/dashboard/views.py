@@ -74,6 +74,7 @@ def _chosen(request):
     return form, plan, period, as_of_form, day
 
 
+@asof.paused_when_asked
 def dashboard(request):
     ensure(can_review(request.user))
     form, plan, period, as_of_form, day = _chosen(request)
@@ -143,6 +144,7 @@ def dashboard(request):
 
 
 @login_required
+@asof.paused_when_asked
 def dashboard_tables(request):
     """The dashboard's tables by category and by supporting agency (800 categories and 60,000
     task-agency pairs at 200 zones): linked from the dashboard rather than counted and written on

@@ -150,6 +150,7 @@ def page_context(report, day=None):
 
 @login_required
 @never_cache
+@asof.paused_when_asked
 def report_html(request, period_id):
     """One zone's report in full; for several zones, their summary, each zone's tasks a click
     away (its own page). The full report of 20,000 tasks was 17 MB of HTML that took seconds
@@ -285,17 +286,20 @@ def download(request, period_id, extension, render_file, with_changes):
 
 @login_required
 @never_cache
+@asof.paused_when_asked
 def report_xlsx(request, period_id):
     return download(request, period_id, "xlsx", xlsx.render, with_changes=True)
 
 
 @login_required
 @never_cache
+@asof.paused_when_asked
 def report_csv(request, period_id):
     return download(request, period_id, "csv", csv.render, with_changes=False)
 
 
 @login_required
 @never_cache
+@asof.paused_when_asked
 def report_docx(request, period_id):
     return download(request, period_id, "docx", docx.render, with_changes=True)

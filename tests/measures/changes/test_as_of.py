@@ -905,3 +905,24 @@ def test_the_summary_of_every_zone_as_of_the_day(world, tmp_path):
     for user, figures in on_the_day.items():
         assert summary_figures(period_summary(user, now)) != figures
         assert summary_figures(asof.period_summary_as_of(user, now, D)) == figures
+
+
+def test_a_past_day_is_counted_without_garbage_collection(client, world, monkeypatch):
+    """The page of a past day pauses automatic collection while it counts and renders (the
+    rebuild's rows would set off full collections), and leaves it as it was after."""
+    import gc
+
+    from measures.dashboard import views as dashboard_views
+
+    seen = []
+    original = dashboard_views.period_changes
+
+    def comparison(**kwargs):
+        seen.append(gc.isenabled())
+        return original(**kwargs)
+
+    monkeypatch.setattr(dashboard_views, "period_changes", comparison)
+    client.force_login(world["manager"])
+    assert gc.isenabled()
+    assert client.get("/", {"period": world["now"].pk, "as_of": D.isoformat()}).status_code == 200
+    assert seen == [False] and gc.isenabled()
