@@ -910,8 +910,8 @@ def verification_gaps_as_of(snapshot, period, zones, zone_of):
 
 
 def zone_silence_as_of(report):
-    """dashboard.silence.zone_figures() of a PeriodReport rebuilt as of a day (period_rows_as_of),
-    for its zones in its period, with today = the day: the tasks still reported on then (neither
+    """dashboard.silence.zone_figures() of a report rebuilt as of a day (period_rows_as_of, or the
+    summary, period_summary_as_of: its snapshot and `zone_of`), for its zones in its period, with today = the day: the tasks still reported on then (neither
     closed off nor withdrawn by the day) owe a report each; the reports submitted or accepted then,
     on time by the date of their last submission by the day; each missing one late by the days
     from the deadline to the day; the returns recorded by the day. One query (the returns: the
