@@ -31,7 +31,7 @@ what the same page showed on D. A fixed number of queries whatever the number of
 
 import datetime
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -624,25 +624,34 @@ def _history(snapshot, tasks, zone_of, periods, zones, groups, complete):
 
     now = (snapshot.closed_now, snapshot.withdrawn_now)
     then = (snapshot.closed_at, snapshot.withdrawn_at)
-    rebuilt = snapshot.rebuilt_tasks
-    for report in snapshot.reports_now.values():
+    rebuilt, reports, changed = snapshot.rebuilt_tasks, snapshot.reports, snapshot.reports_now
+    for report_id, report in changed.items():
         count(report, -1, *now)
-    for report_id, report in (*snapshot.reports.items(), *snapshot.absent_reports.items()):
-        if report["task_id"] in rebuilt and report_id not in snapshot.reports_now:
-            # Unchanged since the day: as it is today (only its task's close-off changed).
-            count(report, -1, *now)
-    for report_id, report in snapshot.reports.items():
-        if report["task_id"] in rebuilt or report_id in snapshot.reports_now:
-            count(report, 1, *then)
-    ended_at = defaultdict(list)
+        if report_id in reports:  # not created since
+            count(reports[report_id], 1, *then)
+    if rebuilt:
+        for report_id, report in (*reports.items(), *snapshot.absent_reports.items()):
+            if report["task_id"] in rebuilt and report_id not in changed:
+                # Unchanged since the day: as it is today, and then (only its task's close-off or
+                # withdrawal changed, or it did not exist).
+                count(report, -1, *now)
+                if report_id in reports:
+                    count(report, 1, *then)
+    # Per zone, its tasks never closed or withdrawn, and the others by the moment they ended.
+    never, ended_at = Counter(), defaultdict(Counter)
     for group in groups:
         ended = [t for t in (group["closed_at"], group["withdrawn_at"]) if t is not None]
-        ended_at[group["zone_id"]].append((min(ended) if ended else None, group["tasks"]))
+        if ended:
+            ended_at[group["zone_id"]][min(ended)] += group["tasks"]
+        else:
+            never[group["zone_id"]] += group["tasks"]
     series = []
     for zone in zones:
         points = []
         for period in periods:
-            open_tasks = sum(n for ended, n in ended_at[zone.pk] if not ended_by(ended, period))
+            open_tasks = never[zone.pk] + sum(
+                n for ended, n in ended_at[zone.pk].items() if not ended_by(ended, period)
+            )
             cell = cells.get((period.pk, zone.pk), {"percent_sum": 0, "on_time": 0, "reported": 0})
             # As dashboard.selectors.period_history: before the deadline the tasks reported so far.
             due = open_tasks if snapshot.day > period.deadline else cell["reported"]

@@ -836,6 +836,19 @@ def test_the_chart_from_kept_figures_corrected_to_the_day(world, monkeypatch):
 
     manager, officer, reviewer = world["manager"], world["officer"], world["reviewer"]
     before, now, plan = world["before"], world["now"], world["now"].plan
+    # A period running today, with reports written before D: a finished task closed off after D
+    # (the close-off adds its evidence to the report) and one withdrawn after D (its report
+    # unchanged since) no longer count in it today.
+    following = quarter(now.end + datetime.timedelta(days=1), "下期")
+    finished, dropped = world["task"][7], world["task"][5]
+    services.accept_report(
+        report=write(finished, following, officer, TaskStatus.COMPLETED, 100), user=reviewer
+    )
+    write(dropped, following, officer, TaskStatus.DELAYED, 35, problems="暂缓")
+    ReportEvent.objects.filter(at__gt=WRITTEN).update(at=WRITTEN)
+    ProgressReport.objects.filter(submitted_at__gt=WRITTEN).update(
+        submitted_at=WRITTEN, submitted_on=WRITTEN.date(), updated_at=WRITTEN
+    )
     periods = list(ReportingPeriod.objects.filter(plan=plan).select_related("plan"))
     tasks = Task.objects.visible_to(manager)
 
@@ -853,16 +866,20 @@ def test_the_chart_from_kept_figures_corrected_to_the_day(world, monkeypatch):
     write(newcomer, before, officer, TaskStatus.ON_TRACK, 90)
     services.lock_period(period=before, user=manager, confirm_waiting=True)
     change_after_d(world)
+    services.close_task(task=finished, user=manager, note="完成", url=CLOSE_OFF_LINK)
+    # As a plan revision withdraws it (the pages read a withdrawal from the task's own date).
+    Task.objects.filter(pk=dropped.pk).update(withdrawn_at=timezone.now())
     periods[:] = ReportingPeriod.objects.filter(plan=plan).select_related("plan")  # the lock read
     # The live page keeps the open period's figures as they are today.
     today = reads.dashboard(tasks=tasks, plan=plan, period=now, periods=periods, complete=True)
     kept = LockedPeriodFigures.objects.filter(period__in=[before, now])
     assert kept.filter(period=before, final=True).exists()
     assert kept.filter(period=now, counted_at=F("changes")).exists()
+    assert LockedPeriodFigures.objects.filter(period=following, counted_at=F("changes")).exists()
     # Today's chart differs from D's in both periods (the test could fail)...
     history = {s["zone"].code: s["points"] for s in today["history"]["series"]}
     then = dict(on_the_day["history"])
-    for period in (before, now):
+    for period in (before, now, following):
         point = next(p for p in history["xiqing"] if p["period"] == period)
         on_d = next(p for p in then["xiqing"] if p[0] == period.pk)
         assert (point["average"], point["on_time"]) != (on_d[1], on_d[2])
@@ -875,7 +892,7 @@ def test_the_chart_from_kept_figures_corrected_to_the_day(world, monkeypatch):
     # Without the kept figures every period is counted again, to the same chart.
     LockedPeriodFigures.objects.all().delete()
     assert as_of_d() == on_the_day
-    assert {p.pk for p in counted[-1]} >= {before.pk, now.pk}
+    assert {p.pk for p in counted[-1]} >= {before.pk, now.pk, following.pk}
 
 
 def summary_figures(summary):
