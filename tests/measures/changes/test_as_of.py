@@ -35,7 +35,7 @@ from measures.models import (
 )
 from plans.revision import prepare
 from tests.conftest import PLAN_FIXTURE
-from tests.factories import CLOSE_OFF_LINK, make_user
+from tests.factories import CLOSE_OFF_LINK, make_task, make_user
 from tests.helpers import SESSION
 from tests.measures.changes.conftest import (
     TODAY,
@@ -839,7 +839,7 @@ def test_the_chart_from_kept_figures_corrected_to_the_day(world, monkeypatch):
     # A period running today, with reports written before D: a finished task closed off after D
     # (the close-off adds its evidence to the report) and one withdrawn after D (its report
     # unchanged since) no longer count in it today.
-    following = quarter(now.end + datetime.timedelta(days=1), "下期")
+    following = quarter(now.end + datetime.timedelta(days=1), name="下期")
     finished, dropped = world["task"][7], world["task"][5]
     services.accept_report(
         report=write(finished, following, officer, TaskStatus.COMPLETED, 100), user=reviewer
