@@ -21,7 +21,7 @@ def _light_lines(groups):
     """The page's red or yellow tasks: each zone's first ones and how many more the task list has."""
     lines = []
     for group in groups:
-        lines += [f"{_task(t)}: {'; '.join(t.light_reasons)}" for t in group.tasks]
+        lines += [f"{_task(t)}: {'; '.join(t.light_reasons)}" for t in group.rows]
         if group.more:
             lines.append(
                 ngettext(
@@ -29,7 +29,7 @@ def _light_lines(groups):
                     "%(zone)s: %(count)d more in the task list",
                     group.more,
                 )
-                % {"zone": group.zone.short_name, "count": group.more}
+                % {"zone": group.name, "count": group.more}
             )
     return lines
 

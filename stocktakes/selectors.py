@@ -13,35 +13,46 @@ from django.utils import timezone
 from indicators.choices import Status
 from indicators.selectors import scorecard_rows
 from measures.changes.selectors import period_changes
-from measures.choices import Light, MatterState
+from measures.choices import Light
 from measures.dashboard.selectors import drilled
 from measures.models import CoordinationRequest, MajorMatter, ReportingPeriod, Task
 from measures.periods.selectors import current_of
 from measures.tasks.selectors import attach_lights, with_period_report
 from notifications.models import Escalation
+from zones.models import Zone
 
 from .choices import ItemState
 from .models import AssignedItem
 
 GAP_STATUSES = {Status.PROGRESSING, Status.BEHIND, Status.MISSED}
-# A pack of several zones (the whole plan, an agency's) lists this many red or yellow tasks a zone
-# and links to the rest: at 200 zones every one of them made a 700 KB page nobody reads in a meeting.
+# A pack of several zones (the whole plan, an agency's) lists this many rows of a section a zone (or,
+# for assigned items, an agency) and links to the rest: at 200 zones every red task, overdue request,
+# open matter and assigned item made a 700 KB page that took seconds to draw and nobody reads in a
+# meeting. The Word pack keeps every request, matter and item.
 PER_ZONE = 5
 
 
 @dataclass
-class ZoneLights:
-    """A zone's red (or yellow) tasks in a pack: the first `PER_ZONE` of them when the pack covers
-    several zones, how many more, and the task list filtered to all of them."""
+class Group:
+    """The rows of a pack's section that belong to one zone (or agency): the first `PER_ZONE` of them
+    when the pack covers several zones, how many in all, and the list filtered to all of them."""
 
-    zone: object
-    tasks: list
+    owner: object
+    rows: list
     total: int
     url: str
 
     @property
     def more(self):
-        return self.total - len(self.tasks)
+        return self.total - len(self.rows)
+
+    @property
+    def name(self):
+        return self.owner.short_name if isinstance(self.owner, Zone) else self.owner.name
+
+
+def _link(viewname, query):
+    return f"{reverse(viewname)}?{urlencode(query)}"
 
 
 def scope_tasks(stocktake):
@@ -91,33 +102,79 @@ class Pack:
 
     @cached_property
     def red_by_zone(self):
-        return self._by_zone(self.red, Light.RED)
+        return self._lights(self.red, Light.RED)
 
     @cached_property
     def yellow_by_zone(self):
-        return self._by_zone(self.yellow, Light.YELLOW)
+        return self._lights(self.yellow, Light.YELLOW)
 
-    def _by_zone(self, tasks, light):
-        groups = {}
-        for task in tasks:
-            groups.setdefault(task.zone_id, []).append(task)
-        limit = PER_ZONE if len(groups) > 1 else None
-        base = reverse("measures:task-list")
-        result = []
-        for zone_tasks in groups.values():
-            zone = zone_tasks[0].zone
+    @cached_property
+    def requests_by_zone(self):
+        def url(zone):
+            query = {"plan": self.stocktake.plan_id, "zone": zone.pk, "overdue": "1"}
+            if self.stocktake.agency_id:
+                query["agency"] = self.stocktake.agency_id
+            return _link("measures:request-list", query)
+
+        return self._grouped(self.requests, lambda request: request.task.zone, url)
+
+    @cached_property
+    def matters_by_zone(self):
+        # An agency's meeting lists the matters of the tasks it supports; the link shows the zone's
+        # open matters, a list that holds them.
+        return self._grouped(
+            self.matters,
+            lambda matter: matter.zone,
+            lambda zone: _link("measures:matter-list", {"zone": zone.code, "not_closed": "true"}),
+        )
+
+    @cached_property
+    def items_by_assignee(self):
+        return self._items(self.items, self.stocktake)
+
+    @cached_property
+    def previous_items_by_assignee(self):
+        return self._items(self.previous_items, self.previous)
+
+    def _lights(self, tasks, light):
+        def url(zone):
             query = {"plan": self.stocktake.plan.code, "zone": zone.code, "light": light}
             if self.period is not None:
                 query["period"] = self.period.pk
-            result.append(
-                ZoneLights(
-                    zone=zone,
-                    tasks=zone_tasks[:limit],
-                    total=len(zone_tasks),
-                    url=f"{base}?{urlencode(query)}",
-                )
-            )
-        return result
+            return _link("measures:task-list", query)
+
+        return self._grouped(tasks, lambda task: task.zone, url)
+
+    def _items(self, items, stocktake):
+        def url(assignee):
+            query = {"stocktake": stocktake.pk}
+            if isinstance(assignee, Zone):
+                query["zone"] = assignee.code
+            else:
+                query["agency"] = assignee.pk
+            return _link("stocktakes:items", query)
+
+        return self._grouped(items, lambda item: item.assignee, url)
+
+    def _grouped(self, rows, owner_of, url_of):
+        """`rows` by owner, zones in the plan's order and then agencies by name, each owner's rows in
+        the order given; capped at PER_ZONE when the pack covers several zones."""
+        groups = {}
+        for row in rows:
+            owner = owner_of(row)
+            groups.setdefault((type(owner), owner.pk), (owner, []))[1].append(row)
+        limit = PER_ZONE if len(groups) > 1 and not self.stocktake.zone_id else None
+
+        def order(pair):
+            owner = pair[0]
+            if isinstance(owner, Zone):
+                return (0, owner.annex_number, "")
+            return (1, 0, owner.name)
+
+        return [
+            Group(owner=owner, rows=owned[:limit], total=len(owned), url=url_of(owner))
+            for owner, owned in sorted(groups.values(), key=order)
+        ]
 
     @property
     def mover_count(self):
@@ -184,7 +241,7 @@ def pack(stocktake, today=None):
             Q(task_id__in=scope_tasks(stocktake).values("pk")) | Q(agency_id=stocktake.agency_id)
         )
     result.escalations = list(escalations.order_by("-level", "issued_at"))
-    matters = MajorMatter.objects.exclude(state=MatterState.CLOSED).filter(zone__plan=plan)
+    matters = MajorMatter.objects.not_closed().filter(zone__plan=plan)
     if stocktake.zone_id:
         matters = matters.filter(zone_id=stocktake.zone_id)
     elif stocktake.agency_id:
