@@ -333,3 +333,63 @@ def test_a_whole_plans_page_caps_requests_matters_and_items_per_zone_and_the_wor
     response = client.get(reverse("stocktakes:pack-docx", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
     text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
     assert all(row.title in text for row in items + matters) and text.count("请支持") == len(requests)
+
+
+def test_a_pack_of_many_zones_shows_each_zones_count_linking_to_its_rows(
+    client, plan, xiqing, wuqing, manager, officer, foreign_officer, today, monkeypatch
+):
+    """Past PER_SECTION rows' worth of zones the page lists no rows, only each zone's count and
+    its link; the page reads only those rows (Pack.listed), the Word pack all of them."""
+    meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
+    made = []
+    for zone, person in ((xiqing, officer), (wuqing, foreign_officer)):
+        task = Task.objects.filter(zone=zone).order_by("number").first()
+        made += [ask(task, person, task.agency_links.first().agency, days_overdue=k + 1) for k in range(2)]
+    monkeypatch.setattr(selectors, "PER_SECTION", 1)
+    page = selectors.pack(meeting, page=True)
+    assert page.requests == [] and page.counts["requests"] == len(made)
+    groups = page.requests_by_zone
+    assert [(group.total, group.rows) for group in groups] == [(2, []), (2, [])]
+    client.force_login(manager)
+    with translation.override("en"):
+        html = client.get(
+            reverse("stocktakes:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert "each zone's count opens its rows" in html
+    assert all(group.url.replace("&", "&amp;") in html for group in groups)
+    assert not [request for request in made if request.get_absolute_url() in html]
+    assert sorted(request.pk for request in selectors.pack(meeting).requests) == sorted(r.pk for r in made)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_whole_plans_page_queries_stay_fixed(
+    client,
+    plan,
+    xiqing,
+    wuqing,
+    agency,
+    manager,
+    officer,
+    foreign_officer,
+    today,
+    rows,
+    django_assert_num_queries,
+):
+    from tests.helpers import SESSION
+
+    make_period(plan, deadline=today - datetime.timedelta(days=2))
+    meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
+    for zone, person in ((xiqing, officer), (wuqing, foreign_officer)):
+        task = Task.objects.filter(zone=zone).order_by("number").first()
+        for k in range(rows):
+            ask(task, person, task.agency_links.first().agency, days_overdue=k + 1)
+            measures_services.raise_matter(zone=zone, user=person, title=f"事项{k}", description="说明")
+            services.assign_item(stocktake=meeting, user=manager, title=f"交办{k}", zone=zone, due=today)
+            services.assign_item(stocktake=meeting, user=manager, title=f"单位{k}", agency=agency, due=today)
+    client.force_login(manager)
+    # As a zone's meeting page (no period before this one: no movers), plus for a pack of several
+    # zones the agencies items are assigned to and a listing (pk, owner) of each section that has
+    # rows (red tasks, matters, requests, items: no yellow task here, no previous meeting).
+    with django_assert_num_queries(SESSION + 23):
+        page = client.get(reverse("stocktakes:detail", args=[meeting.pk]))
+    assert page.context["pack"].counts["items"] == 4 * rows
