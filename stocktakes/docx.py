@@ -9,6 +9,7 @@ from docx.shared import Pt
 
 from indicators.models import plain_number
 from measures.changes.exports import mover_lines
+from measures.choices import Light
 from measures.exports import text
 from measures.exports.docx import TITLE, Body, run, set_up_page
 
@@ -18,10 +19,10 @@ def _task(task):
 
 
 def _light_lines(groups):
-    """The page's red or yellow tasks: each zone's first ones and how many more the task list has."""
+    """The red or yellow tasks: each zone's first ones and how many more the task list has."""
     lines = []
     for group in groups:
-        lines += [f"{_task(t)}: {'; '.join(t.light_reasons)}" for t in group.tasks]
+        lines += [f"{_task(t)}: {'; '.join(t.light_reasons)}" for t in group.rows]
         if group.more:
             lines.append(
                 ngettext(
@@ -29,7 +30,7 @@ def _light_lines(groups):
                     "%(zone)s: %(count)d more in the task list",
                     group.more,
                 )
-                % {"zone": group.zone.short_name, "count": group.more}
+                % {"zone": group.name, "count": group.more}
             )
     return lines
 
@@ -52,8 +53,8 @@ def sections(pack):
             previous.append(line)
     return [
         (_("Items assigned at the previous meeting"), previous),
-        (_("Red tasks"), _light_lines(pack.red_by_zone)),
-        (_("Yellow tasks"), _light_lines(pack.yellow_by_zone)),
+        (_("Red tasks"), _light_lines(pack.lights_by_zone(Light.RED, page=False))),
+        (_("Yellow tasks"), _light_lines(pack.lights_by_zone(Light.YELLOW, page=False))),
         (
             _("Escalations (督办)"),
             [

@@ -1,6 +1,7 @@
 """Filters of the stocktake and assigned-item lists."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.filters import DisplayNamesFilterSet
 from zones.models import Agency, Plan, Zone
 
+from .access import visible_stocktakes
 from .choices import ItemState
 from .models import AssignedItem, Stocktake
 
@@ -58,10 +60,18 @@ class ItemFilter(DisplayNamesFilterSet):
     agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.order_by("name"), label=_("Agency"), empty_label=_("All agencies")
     )
+    # The items of one meeting, from its pack's links to the rest of a zone's or agency's items.
+    stocktake = django_filters.ModelChoiceFilter(queryset=Stocktake.objects.all(), widget=forms.HiddenInput)
 
     class Meta:
         model = AssignedItem
-        fields = ["q", "state", "overdue", "zone", "agency"]
+        fields = ["q", "state", "overdue", "zone", "agency", "stocktake"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A meeting's title is the managers' to read, like its pack.
+        user = getattr(self.request, "user", None)
+        self.filters["stocktake"].queryset = visible_stocktakes(user) if user else Stocktake.objects.none()
 
     def search(self, queryset, name, value):
         value = value.strip()

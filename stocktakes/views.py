@@ -95,7 +95,7 @@ def _stocktake(request, pk):
 
 def render_pack(request, stocktake, status=200, **forms):
     context = {
-        "pack": selectors.pack(stocktake),
+        "pack": selectors.pack(stocktake, page=True),
         "stocktake": stocktake,
         "item_form": ItemForm(stocktake=stocktake),
         **forms,

@@ -405,27 +405,9 @@ def _severity(field):
     )
 
 
-def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
-    """period_changes() for a page that shows the zones' tallies and the biggest movers only (the
-    dashboard), counted in the database: the tallies in one aggregate query grouped by zone, the
-    movers by ORDER BY ... LIMIT, and the milestones due per zone in one more; nothing per task
-    is read. The same rules and numbers as period_changes() (the tests compare them); `rows` stays
-    empty, so changed_rows() is not offered."""
-    previous = previous_period(period, periods)
-    tasks = _changed_tasks(tasks, period)
-    result = SummedChanges(period=period, previous=previous, limit=limit)
-    before_pk = previous.pk if previous else None
-    counted = Q(reports__state__in=REPORTED_STATES)
-    facts = tasks.annotate(
-        now=FilteredRelation("reports", condition=counted & Q(reports__period_id=period.pk)),
-        before=FilteredRelation("reports", condition=counted & Q(reports__period_id=before_pk)),
-    ).annotate(
-        severity_now=_severity("now__status"),
-        severity_before=_severity("before__status"),
-        delta=F("now__percent_complete") - F("before__percent_complete"),
-        problems_now=Stripped("now__problems"),
-        problems_before=Stripped("before__problems"),
-    )
+def _tallied(result, tasks, facts, period, zones):
+    """summed_changes()'s tallies by zone and in all, into `result`; False if no task is compared.
+    `zones` ({id: Zone}) gets the zones it did not hold."""
     named_now = Q(now__pk__isnull=False) & ~Q(problems_now="")
     named_before = Q(before__pk__isnull=False) & ~Q(problems_before="")
     sums = (
@@ -445,8 +427,7 @@ def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
     )
     sums = {row.pop("zone_id"): row for row in sums}
     if not sums:
-        return result
-    zones = dict(zones or {})
+        return False
     if not set(sums) <= set(zones):
         zones.update({z.pk: z for z in Zone.objects.filter(pk__in=set(sums) - set(zones))})
     # From the milestones due in the period (by their due-date index), each tested against the
@@ -469,6 +450,34 @@ def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
         tally = Tally(zone=zones[zone_id], **sums[zone_id], **met.get(zone_id, {}))
         result.zones.append(tally)
         result.total.absorb(tally)
+    return True
+
+
+def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS, tallies=True):
+    """period_changes() for a page that shows the zones' tallies and the biggest movers only (the
+    dashboard), counted in the database: the tallies in one aggregate query grouped by zone, the
+    movers by ORDER BY ... LIMIT, and the milestones due per zone in one more; nothing per task
+    is read. The same rules and numbers as period_changes() (the tests compare them); `rows` stays
+    empty, so changed_rows() is not offered. Without `tallies` only the movers are read (a stocktake
+    pack shows no tallies): `zones` and `total` stay empty."""
+    previous = previous_period(period, periods)
+    tasks = _changed_tasks(tasks, period)
+    result = SummedChanges(period=period, previous=previous, limit=limit)
+    before_pk = previous.pk if previous else None
+    counted = Q(reports__state__in=REPORTED_STATES)
+    facts = tasks.annotate(
+        now=FilteredRelation("reports", condition=counted & Q(reports__period_id=period.pk)),
+        before=FilteredRelation("reports", condition=counted & Q(reports__period_id=before_pk)),
+    ).annotate(
+        severity_now=_severity("now__status"),
+        severity_before=_severity("before__status"),
+        delta=F("now__percent_complete") - F("before__percent_complete"),
+        problems_now=Stripped("now__problems"),
+        problems_before=Stripped("before__problems"),
+    )
+    zones = dict(zones or {})
+    if tallies and not _tallied(result, tasks, facts, period, zones):
+        return result
     if previous is None:
         return result
     sides = {
@@ -520,7 +529,10 @@ def summed_changes(*, tasks, period, periods=None, zones=None, limit=MOVERS):
             places[values["pk"]] = chosen
     found = {name: [] for name in lists}
     db = tasks.db
-    for values in facts.filter(pk__in=list(places)).values(*TASK_COLUMNS, **sides) if places else []:
+    moved = list(facts.filter(pk__in=list(places)).values(*TASK_COLUMNS, **sides)) if places else []
+    if not {values["zone_id"] for values in moved} <= set(zones):
+        zones.update({z.pk: z for z in Zone.objects.filter(pk__in={values["zone_id"] for values in moved})})
+    for values in moved:
         now = Side.of(values.pop("now_status"), values.pop("now_percent"), values.pop("now_problems"))
         before = Side.of(
             values.pop("before_status"), values.pop("before_percent"), values.pop("before_problems")

@@ -15,7 +15,7 @@ from core.access import assigned_to, can_review
 from measures.changes import asof
 from measures.changes.exports import as_of_label
 from measures.changes.forms import AsOfForm
-from measures.changes.selectors import period_changes
+from measures.changes.selectors import period_changes, summed_changes
 from measures.choices import Light
 from measures.dashboard.silence import owed_periods, zone_figures
 from measures.exports import csv, docx, text, xlsx
@@ -55,10 +55,18 @@ def as_of(request):
     return form, form.day()
 
 
-def report_changes(request, report):
+def report_changes(request, report, rows=True):
     """This period against the one before for the report's tasks (measures.changes.selectors); as
-    of a past day from the same snapshot as the rows."""
+    of a past day from the same snapshot as the rows. Without `rows` (the summary of several
+    zones shows the tallies and the movers only) counted in the database as the dashboard's:
+    reading 20,000 tasks and two periods' reports row by row took 0.5-0.9 s."""
     snapshot = getattr(report, "snapshot", None)
+    if snapshot is None and not rows:
+        return summed_changes(
+            tasks=Task.objects.visible_to(request.user),
+            period=report.period,
+            zones={section.zone.pk: section.zone for section in report.sections},
+        )
     return period_changes(
         tasks=Task.objects.visible_to(request.user, linked_before=snapshot.end if snapshot else None),
         period=report.period,
@@ -167,7 +175,7 @@ def report_html(request, period_id):
         if len(summary.sections) > 1:
             context = page_context(summary, day)
             context.update(as_of_form=as_of_form, as_of=day)
-            context["changes"] = report_changes(request, summary)
+            context["changes"] = report_changes(request, summary, rows=False)
             context["zone_rows"] = summary_rows(
                 (
                     f'data-zone="{escape(section.zone.code)}"',

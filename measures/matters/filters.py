@@ -24,11 +24,12 @@ class MatterFilter(DisplayNamesFilterSet):
     state = django_filters.ChoiceFilter(
         choices=MatterState.choices, label=_("State"), empty_label=_("All states")
     )
+    not_closed = django_filters.BooleanFilter(method="only_not_closed", label=_("Not closed"))
     task = django_filters.ModelChoiceFilter(queryset=Task.objects.all(), widget=forms.HiddenInput)
 
     class Meta:
         model = MajorMatter
-        fields = ["q", "zone", "urgency", "state", "task"]
+        fields = ["q", "zone", "urgency", "state", "not_closed", "task"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,3 +51,9 @@ class MatterFilter(DisplayNamesFilterSet):
         return queryset.filter(
             Q(title__icontains=value) | Q(description__icontains=value) | Q(response__icontains=value)
         )
+
+    def only_not_closed(self, queryset, name, value):
+        # Chosen "no": the closed ones, the rest of the list.
+        if value is None:
+            return queryset
+        return queryset.not_closed() if value else queryset.filter(state=MatterState.CLOSED)

@@ -18,6 +18,10 @@ class MatterQuerySet(models.QuerySet):
     def unanswered(self):
         return self.filter(state=MatterState.OPEN)
 
+    def not_closed(self):
+        """Open or responded: still on the table (a stocktake pack's open matters)."""
+        return self.exclude(state=MatterState.CLOSED)
+
 
 class MajorMatter(models.Model):
     """重大事项请示报告: an officer raises a matter with managers, on a task or on a whole zone."""

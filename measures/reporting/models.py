@@ -319,6 +319,8 @@ class ProgressReport(models.Model):
 
     class Meta:
         ordering = ["period", "task"]
+        # The period list counts every period's reports by state in one pass over this index.
+        indexes = [models.Index(fields=["period", "state"], name="report_period_state")]
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         constraints = [

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from core.access import access_for, can_answer
-from core.pagination import ForgivingPaginationMixin
+from core.pagination import ForgivingPaginationMixin, KeysFirstPaginator
 from core.views import ensure, perform_action
 from measures import services
 from measures.followup.forms import AnswerForm, ChaseForm
@@ -17,6 +17,9 @@ from measures.tasks.filters import AgencyTaskFilter
 from measures.tasks.selectors import attach_lights
 from measures.zone_pages import selectors
 from measures.zone_pages.filters import AgencyListFilter
+
+# Tasks on one page of an agency's page.
+AGENCY_TASKS_PER_PAGE = 50
 
 
 @login_required
@@ -64,19 +67,30 @@ def _render_agency(request, pk, status=200, answer_form=None):
             item.answer_form = AnswerForm(prefix=f"answer-{item.pk}")
     zones = visible_zones(request.user).filter(tasks__agency_links__agency=agency).distinct()
     task_filter = AgencyTaskFilter(request.GET or None, queryset=tasks, zones=zones.order_by("annex_number"))
+    # A page of tasks at a time, as the task list: an agency may support 1,500 tasks of a large plan
+    # (a 1 MB page); the task list filtered to the agency holds them all.
+    zone_counts = selectors.tasks_by_zone(task_filter.qs)
+    paginator = KeysFirstPaginator(task_filter.qs, AGENCY_TASKS_PER_PAGE, allow_empty_first_page=True)
+    paginator.count = sum(zone_counts.values())  # counted with the zones' counts, not again
+    page = paginator.get_page(request.GET.get("page"))
     shown = attach_lights(
-        list(task_filter.qs),
+        list(page.object_list),
         periods,
         timezone.localdate(),
         user=request.user,
         drafts=task_filter.drafts_asked(),
     )
+    for task in shown:
+        task.zone_total = zone_counts.get(task.zone_id, 0)
     return render(
         request,
         "zones/agency_detail.html",
         {
             "agency": agency,
             "tasks": shown,
+            "task_count": paginator.count,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
             "filter": task_filter,
             "requests": requests,
             "open_count": sum(1 for item in requests if item.state == "open"),

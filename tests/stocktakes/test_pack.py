@@ -206,8 +206,8 @@ def test_the_whole_plans_pack_reads_every_zone_at_once(plan, manager, today, mon
     monkeypatch.setattr(selectors, "PER_ZONE", 2)
     groups = pack.red_by_zone
     assert len(groups) == plan.zones.count() and sum(group.total for group in groups) == len(pack.red)
-    assert all(len(group.tasks) == min(2, group.total) for group in groups)
-    group = next(group for group in groups if group.zone == added[0])
+    assert all(len(group.rows) == min(2, group.total) for group in groups)
+    group = next(group for group in groups if group.owner == added[0])
     assert group.more == 1 and f"zone={added[0].code}" in group.url and "light=red" in group.url
 
 
@@ -216,19 +216,19 @@ def test_the_whole_plans_page_and_word_pack_link_to_the_rest(client, plan, manag
     meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
     monkeypatch.setattr(selectors, "PER_ZONE", 1)
     pack = selectors.pack(meeting)
-    hidden = [task for group in pack.red_by_zone for task in group.tasks[1:]]
+    hidden = [task for group in pack.red_by_zone for task in group.rows[1:]]
     group = next(group for group in pack.red_by_zone if group.more)
     client.force_login(manager)
     with translation.override("en"):
         page = client.get(reverse("stocktakes:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert f"{group.more} more in the task list" in html and group.url.replace("&", "&amp;") in html
-    shown = Task.objects.filter(zone=group.zone).order_by("number").first()
+    shown = Task.objects.filter(zone=group.owner).order_by("number").first()
     assert shown.get_absolute_url() in html
     assert not [task for task in hidden if f'href="{task.get_absolute_url()}"' in html]
     response = client.get(reverse("stocktakes:pack-docx", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
     text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
-    assert f"{group.zone.short_name}: {group.more} more in the task list" in text
+    assert f"{group.name}: {group.more} more in the task list" in text
 
 
 def test_red_and_yellow_are_those_of_lighting_every_task(plan, xiqing, manager, officer, today):
@@ -278,3 +278,118 @@ def test_red_and_yellow_are_those_of_lighting_every_task(plan, xiqing, manager, 
         assert [t.pk for t in pack.red] == [t.pk for t in every if t.light == Light.RED]
         assert [t.pk for t in pack.yellow] == [t.pk for t in every if t.light == Light.YELLOW]
         assert pack.red and pack.yellow
+
+
+def test_a_whole_plans_page_caps_requests_matters_and_items_per_zone_and_the_word_pack_keeps_all(
+    client, plan, xiqing, wuqing, agency, manager, officer, foreign_officer, today, monkeypatch
+):
+    """Each zone's (or agency's) first PER_ZONE overdue requests, open matters and items on the page,
+    a link to the rest in its filtered list (which lists them), and every one of them in the Word pack."""
+    meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
+    requests, matters, items = [], [], []
+    for zone, person in ((xiqing, officer), (wuqing, foreign_officer)):
+        task = Task.objects.filter(zone=zone).order_by("number").first()
+        for k in range(3):
+            requests.append(ask(task, person, task.agency_links.first().agency, days_overdue=k + 1))
+            matters.append(
+                measures_services.raise_matter(
+                    zone=zone, user=person, title=f"事项{zone.code}{k}", description="说明"
+                )
+            )
+            items.append(
+                services.assign_item(
+                    stocktake=meeting, user=manager, title=f"交办{zone.code}{k}", zone=zone, due=today
+                )
+            )
+    for k in range(3):
+        items.append(
+            services.assign_item(stocktake=meeting, user=manager, title=f"单位{k}", agency=agency, due=today)
+        )
+    monkeypatch.setattr(selectors, "PER_ZONE", 2)
+    pack = selectors.pack(meeting)
+    zones = sorted([xiqing, wuqing], key=lambda zone: zone.annex_number)
+    assert [group.owner for group in pack.requests_by_zone] == zones
+    assert [group.owner for group in pack.items_by_assignee] == [*zones, agency]
+    client.force_login(manager)
+    with translation.override("en"):
+        html = client.get(
+            reverse("stocktakes:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    sections = (
+        (pack.requests_by_zone, pack.requests, requests, lambda request: request.task.zone),
+        (pack.matters_by_zone, pack.matters, matters, lambda matter: matter.zone),
+        (pack.items_by_assignee, pack.items, items, lambda item: item.assignee),
+    )
+    for groups, rows, made, owner in sections:
+        assert sorted(row.pk for row in rows) == sorted(row.pk for row in made)
+        for group in groups:
+            own = [row for row in rows if owner(row) == group.owner]
+            assert group.total == 3 and group.rows == own[:2] and group.more == 1
+            assert own[0].get_absolute_url() in html and f'href="{own[2].get_absolute_url()}"' not in html
+            assert group.url.replace("&", "&amp;") in html
+            listed = client.get(group.url).content.decode()
+            assert all(row.get_absolute_url() in listed for row in own)
+    assert html.count("1 more in the full list") == 7
+    response = client.get(reverse("stocktakes:pack-docx", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    assert all(row.title in text for row in items + matters) and text.count("请支持") == len(requests)
+
+
+def test_a_pack_of_many_zones_shows_each_zones_count_linking_to_its_rows(
+    client, plan, xiqing, wuqing, manager, officer, foreign_officer, today, monkeypatch
+):
+    """Past PER_SECTION rows' worth of zones the page lists no rows, only each zone's count and
+    its link; the page reads only those rows (Pack.listed), the Word pack all of them."""
+    meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
+    made = []
+    for zone, person in ((xiqing, officer), (wuqing, foreign_officer)):
+        task = Task.objects.filter(zone=zone).order_by("number").first()
+        made += [ask(task, person, task.agency_links.first().agency, days_overdue=k + 1) for k in range(2)]
+    monkeypatch.setattr(selectors, "PER_SECTION", 1)
+    page = selectors.pack(meeting, page=True)
+    assert page.requests == [] and page.counts["requests"] == len(made)
+    groups = page.requests_by_zone
+    assert [(group.total, group.rows) for group in groups] == [(2, []), (2, [])]
+    client.force_login(manager)
+    with translation.override("en"):
+        html = client.get(
+            reverse("stocktakes:detail", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    assert "each zone's count opens its rows" in html
+    assert all(group.url.replace("&", "&amp;") in html for group in groups)
+    assert not [request for request in made if request.get_absolute_url() in html]
+    assert sorted(request.pk for request in selectors.pack(meeting).requests) == sorted(r.pk for r in made)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_whole_plans_page_queries_stay_fixed(
+    client,
+    plan,
+    xiqing,
+    wuqing,
+    agency,
+    manager,
+    officer,
+    foreign_officer,
+    today,
+    rows,
+    django_assert_num_queries,
+):
+    from tests.helpers import SESSION
+
+    make_period(plan, deadline=today - datetime.timedelta(days=2))
+    meeting = services.schedule_stocktake(user=manager, plan=plan, title="全市调度会", held_on=today)
+    for zone, person in ((xiqing, officer), (wuqing, foreign_officer)):
+        task = Task.objects.filter(zone=zone).order_by("number").first()
+        for k in range(rows):
+            ask(task, person, task.agency_links.first().agency, days_overdue=k + 1)
+            measures_services.raise_matter(zone=zone, user=person, title=f"事项{k}", description="说明")
+            services.assign_item(stocktake=meeting, user=manager, title=f"交办{k}", zone=zone, due=today)
+            services.assign_item(stocktake=meeting, user=manager, title=f"单位{k}", agency=agency, due=today)
+    client.force_login(manager)
+    # As a zone's meeting page (no period before this one: no movers), plus for a pack of several
+    # zones the agencies items are assigned to and a listing (pk, owner) of each section that has
+    # rows (red tasks, matters, requests, items: no yellow task here, no previous meeting).
+    with django_assert_num_queries(SESSION + 23):
+        page = client.get(reverse("stocktakes:detail", args=[meeting.pk]))
+    assert page.context["pack"].counts["items"] == 4 * rows

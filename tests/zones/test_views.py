@@ -123,10 +123,10 @@ def test_agency_list_query_count_does_not_grow(client_in, django_assert_num_quer
 
 def test_agency_detail_shows_tasks_across_zones(client_in, django_assert_num_queries):
     customs = Agency.objects.get(name="天津海关")
-    # access, agency, aliases, current periods, coordination requests, tasks (with report
-    # subqueries), agency links, the zone filter's choices, and the navigation's count of unanswered
-    # major matters (managers only)
-    with django_assert_num_queries(SESSION + 9):
+    # access, agency, aliases, current periods, coordination requests, the tasks' count by zone, a
+    # page of tasks (with report subqueries), agency links, the zone filter's choices, and the
+    # navigation's count of unanswered major matters (managers only)
+    with django_assert_num_queries(SESSION + 10):
         response = client_in.get(customs.get_absolute_url())
     html = response.content.decode()
     zones_with_customs = Zone.objects.filter(tasks__agency_links__agency=customs).distinct()
@@ -138,6 +138,36 @@ def test_agency_detail_shows_tasks_across_zones(client_in, django_assert_num_que
     cyber_html = client_in.get(cyber.get_absolute_url()).content.decode()
     for title in ["构建未来产业创新生态", "赋能数据产业发展", "提升数字贸易能级"]:
         assert title in cyber_html
+
+
+def test_the_agency_page_shows_a_page_of_tasks_and_links_to_all_of_them(
+    client_in, monkeypatch, django_assert_num_queries
+):
+    from measures.zone_pages import views
+
+    agency = make_agency()
+    first, second = make_zone(), make_zone()
+    made = [make_task(zone=first, agencies=[agency])]
+    monkeypatch.setattr(views, "AGENCY_TASKS_PER_PAGE", 2)
+    with django_assert_num_queries(SESSION + 10):
+        page = client_in.get(agency.get_absolute_url())
+    assert [task.pk for task in page.context["tasks"]] == [made[0].pk] and not page.context["is_paginated"]
+    made += [make_task(zone=first, agencies=[agency]), make_task(zone=second, agencies=[agency])]
+    with django_assert_num_queries(SESSION + 10):
+        page = client_in.get(agency.get_absolute_url())
+    html = page.content.decode()
+    assert [task.pk for task in page.context["tasks"]] == [made[0].pk, made[1].pk]
+    assert page.context["task_count"] == 3 and made[2].get_absolute_url() not in html
+    link = f"{reverse('measures:task-list')}?agency={agency.pk}"
+    assert link in html and 'rel="next"' in html
+    # The rest on the next page, its zone's count whole; the task list holds them all.
+    rest = client_in.get(agency.get_absolute_url(), {"page": 2})
+    assert [task.pk for task in rest.context["tasks"]] == [made[2].pk]
+    listed = client_in.get(link).content.decode()
+    assert all(task.get_absolute_url() in listed for task in made)
+    # A zone cut by the page says how many of its tasks it shows.
+    monkeypatch.setattr(views, "AGENCY_TASKS_PER_PAGE", 1)
+    assert "1 of 2" in client_in.get(agency.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_unknown_agency_is_404(client_in):

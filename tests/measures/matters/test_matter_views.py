@@ -129,6 +129,13 @@ def test_list_filters(client, xiqing, officer, manager):
     assert len(client.get("/matters/", {"zone": "xiqing", "state": "open"}).context["matters"]) == 3
     assert len(client.get("/matters/", {"state": "closed"}).context["matters"]) == 0
     assert len(client.get("/matters/", {"task": task.pk}).context["matters"]) == 1
+    closed = MajorMatter.objects.get(title="事项0")
+    services.close_matter(matter=closed, user=manager)
+    services.respond_to_matter(matter=MajorMatter.objects.get(title="事项1"), user=manager, response="答复")
+    # Not closed: open and responded ones, as a stocktake pack lists them; "no" the closed ones.
+    not_closed = client.get("/matters/", {"zone": "xiqing", "not_closed": "true"}).context["matters"]
+    assert sorted(matter.title for matter in not_closed) == ["事项1", "紧急事项"]
+    assert list(client.get("/matters/", {"not_closed": "false"}).context["matters"]) == [closed]
     # Officers see only their zones' matters.
     client.force_login(make_user(Role.OFFICER, zones=[Zone.objects.get(code="wuqing")]))
     assert len(client.get("/matters/").context["matters"]) == 0
