@@ -213,3 +213,30 @@ def test_task_list_rows_are_those_the_template_drew(client_in, language):
     )
     assert "附件&lt;1&gt; &amp; 2" in expected
     assert "<tbody>\n  " + expected + "\n  </tbody>" in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_agency_chips_are_escaped_as_format_html_wrote_them(language):
+    from django.template import engines
+    from django.utils import translation
+    from django.utils.html import format_html
+
+    odd = make_agency(name="发改委<\"&'>", name_en="NDRC <\"&'>")
+    plain = make_agency(name="商务局", name_en="")
+    with translation.override(language):
+        drawn = (
+            engines["django"]
+            .from_string("{% load reporting %}{% agency_chips agencies %}")
+            .render({"agencies": [odd, plain, odd]})
+        )
+        chips = [
+            format_html(
+                '<li><a href="{}" title="{}">{}</a></li>',
+                agency.get_absolute_url(),
+                agency.name_en,
+                agency.display_name,
+            )
+            for agency in (odd, plain, odd)
+        ]
+    assert "&lt;&quot;&amp;&#x27;&gt;" in drawn
+    assert drawn == format_html('<ul class="chips">{}{}{}</ul>', *chips)
