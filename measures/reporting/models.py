@@ -478,7 +478,14 @@ class ReportEvent(models.Model):
                 name="event_has_subject",
             ),
         ]
-        indexes = [models.Index(fields=["task", "at"], name="event_task_at")]
+        indexes = [
+            models.Index(fields=["task", "at"], name="event_task_at"),
+            # What a person wrote or submitted (not_authored_by, the top bar's count of reports
+            # awaiting review on every manager's page), read from the index alone: through the
+            # actor's index the database read each of their history rows to check its kind (6,800
+            # rows, about 1 ms, for a manager who had recorded follow-ups but written no report).
+            models.Index(fields=["actor", "kind", "report"], name="event_actor_kind_report"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.actor} · {self.at:%Y-%m-%d %H:%M}"
