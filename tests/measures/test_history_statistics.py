@@ -1,4 +1,4 @@
-"""PostgreSQL knows how a person's history rows spread over kinds (measures 0023): without these
+"""PostgreSQL knows how a person's history rows spread over kinds (measures 0024): without these
 statistics the top bar's count of reports awaiting review read every report once the history table
 had been analysed. SQLite has no such statistics."""
 
@@ -9,7 +9,7 @@ from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("measures.migrations.0023_event_actor_kind_statistics")
+migration = importlib.import_module("measures.migrations.0024_event_actor_kind_statistics")
 
 
 def test_the_history_has_statistics_on_actor_and_kind_together():

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0021_open_period_figures'),
+        ('measures', '0022_report_period_state_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

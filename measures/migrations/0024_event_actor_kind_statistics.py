@@ -30,6 +30,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("measures", "0022_event_actor_kind_report_index")]
+    dependencies = [("measures", "0023_event_actor_kind_report_index")]
 
     operations = [migrations.RunPython(create, drop)]
