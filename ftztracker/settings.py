@@ -162,6 +162,17 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "ftztracker.wsgi.application"
 
+# Per process (each gunicorn worker its own): the task list's kept content (measures.tasks.page_cache,
+# about 100 kB an entry for a manager at 200 zones, so at most ~30 MB a worker) and the API's
+# throttle counts. Culled oldest-read first when full.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ftz",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FTZ_CACHE_ENTRIES", "300"))},
+    }
+}
+
 if os.environ.get("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(

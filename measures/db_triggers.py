@@ -1,11 +1,12 @@
 """The database triggers the counts rest on, for SQLite and PostgreSQL, and what keeps them on
 through every later migration.
 
-Hand-written SQL because no kept library writes triggers for both SQLite and PostgreSQL. Two
+Hand-written SQL because no kept library writes triggers for both SQLite and PostgreSQL. Three
 groups, each installed by its migration (whose own copy of this SQL stays as it was applied):
-measures 0019 keeps SubmittedReportCount (the top bar's awaiting-review badge) and measures 0021
+measures 0019 keeps SubmittedReportCount (the top bar's awaiting-review badge), measures 0021
 moves LockedPeriodFigures.changes (the dashboard reads kept figures of an open period only while
-`counted_at` equals `changes`).
+`counted_at` equals `changes`) and measures 0022 moves DataVersion, the version the task list's
+kept pages are keyed by (measures.tasks.page_cache; its section below says how).
 
 On SQLite most AddField/AlterField rebuild the table (copy, DROP TABLE, RENAME): that drops its
 triggers silently or fails on a trigger that names the table. So every `migrate` that has something
@@ -176,11 +177,113 @@ FIGURES_DROP = {
 FIGURES_RECOUNT = [f"UPDATE {FIGURES} SET counted_at = NULL WHERE NOT final AND counted_at IS NOT NULL"]
 
 
+# --- measures 0022: DataVersion, the task list's data version -------------------------------------
+#
+# Every insert, update or deletion of a row the task list shows or filters by moves a counter in the
+# same statement as the write, whatever code made it (a service, queryset.update(), a bulk load,
+# the admin), so it commits or rolls back with it; the list reads SUM(changes) (one query of a few
+# hundred rows) and keys its kept pages by it. Which row a write moves:
+# - a task, its reports, milestones and agency links, a category, a zone: the row of that zone
+#   ("zone", zone id). On PostgreSQL an updated row stays locked until commit, so one row that every
+#   writer moved would queue unrelated writes behind each other (and could deadlock them); per zone,
+#   writers of different zones never meet, and those of one zone already queue on the period's and
+#   the zone's kept figures (0021). A write a task's zone can no longer be read for (the task gone
+#   first) moves ("zone", 0).
+# - an agency, a period, a plan: that table's row (its name, 0). They change rarely, by managers and
+#   plan revisions; a row per table is enough.
+# Each write adds a random step (1 to 2·10⁹) rather than 1: the sum still moves on every write, and
+# a database put back from a backup, or a test's rolled-back transaction, that then takes other
+# writes does not come back to a sum it had with other rows (a kept page of that sum would be
+# shown). No row is ever deleted, so the sum never goes back by a deletion either.
+VERSIONS = "measures_dataversion"
+# SQLite's random() is a signed 64-bit integer; % keeps the sign, so the step is 2 to 2·10⁹.
+STEP = {
+    "sqlite": "(random() % 1000000000 + 1000000001)",
+    "postgresql": "(1 + floor(random() * 2000000000)::bigint)",
+}
+# Table -> (scope, how a row of it names its zone; None: the table's own row).
+VERSIONED = {
+    TASKS: ("zone", "{row}.zone_id"),
+    REPORTS: ("zone", "COALESCE((SELECT zone_id FROM measures_task WHERE id = {row}.task_id), 0)"),
+    "measures_milestone": (
+        "zone",
+        "COALESCE((SELECT zone_id FROM measures_task WHERE id = {row}.task_id), 0)",
+    ),
+    "measures_taskagency": (
+        "zone",
+        "COALESCE((SELECT zone_id FROM measures_task WHERE id = {row}.task_id), 0)",
+    ),
+    "measures_taskcategory": ("zone", "{row}.zone_id"),
+    "zones_zone": ("zone", "{row}.id"),
+    "zones_agency": ("zones_agency", None),
+    "measures_reportingperiod": ("measures_reportingperiod", None),
+    "zones_plan": ("zones_plan", None),
+}
+
+
+def bump_version(vendor, table, row):
+    scope, zone = VERSIONED[table]
+    scope_id = zone.format(row=row) if zone else "0"
+    return (
+        f"INSERT INTO {VERSIONS} (scope, scope_id, changes) VALUES ('{scope}', {scope_id}, {STEP[vendor]}) "
+        f"ON CONFLICT (scope, scope_id) DO UPDATE SET changes = {VERSIONS}.changes + excluded.changes"
+    )
+
+
+def _version_name(table):
+    return f"list_version_{table.split('_', 1)[1]}"
+
+
+VERSION_SQLITE = [
+    f"CREATE TRIGGER {_version_name(table)}_{op.lower()} AFTER {op} ON {table} "
+    f"BEGIN {bump_version('sqlite', table, 'OLD' if op == 'DELETE' else 'NEW')}; END"
+    for table in VERSIONED
+    for op in ("INSERT", "UPDATE", "DELETE")
+]
+VERSION_POSTGRESQL = [
+    statement
+    for table in VERSIONED
+    for statement in (
+        f"""CREATE FUNCTION {_version_name(table)}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN {bump_version("postgresql", table, "OLD")}; ELSE {bump_version("postgresql", table, "NEW")}; END IF;
+    RETURN NULL;
+END $$""",
+        f"CREATE TRIGGER {_version_name(table)} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {_version_name(table)}()",
+    )
+]
+VERSION_DROP = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS {_version_name(table)}_{op}"
+        for table in VERSIONED
+        for op in ("insert", "update", "delete")
+    ],
+    "postgresql": [
+        statement
+        for table in VERSIONED
+        for statement in (
+            f"DROP TRIGGER IF EXISTS {_version_name(table)} ON {table}",
+            f"DROP FUNCTION IF EXISTS {_version_name(table)}()",
+        )
+    ],
+}
+
+
+def _version_recount(vendor):
+    # Writes made while the triggers were missing were not counted: the version moves once for them.
+    return [
+        f"INSERT INTO {VERSIONS} (scope, scope_id, changes) VALUES ('migrate', 0, {STEP[vendor]}) "
+        f"ON CONFLICT (scope, scope_id) DO UPDATE SET changes = {VERSIONS}.changes + excluded.changes"
+    ]
+
+
 @dataclass(frozen=True)
 class Group:
     migration: str  # of the measures app: the triggers belong only in a database where it is applied
     create: dict
     drop: dict
+    # A list of statements, or a function of the vendor giving them.
     recount: list = field(default_factory=list)
 
     def names(self, vendor):
@@ -204,9 +307,15 @@ GROUPS = [
         FIGURES_DROP,
         FIGURES_RECOUNT,
     ),
+    Group(
+        "0022_task_list_data_version",
+        {"sqlite": VERSION_SQLITE, "postgresql": VERSION_POSTGRESQL},
+        VERSION_DROP,
+        _version_recount,
+    ),
 ]
 
-# Set on a connection from pre_migrate to post_migrate: migrations 0019 and 0021 then leave their
+# Set on a connection from pre_migrate to post_migrate: migrations 0019, 0021 and 0022 then leave their
 # triggers to post_migrate, so a later migration of the same run can rebuild the tables they are on.
 DEFERRED = "measures_triggers_deferred"
 
@@ -264,7 +373,8 @@ def recount(connection, groups=None):
     groups = applied_groups(connection) if groups is None else groups
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         for group in groups:
-            for statement in group.recount:
+            statements = group.recount(connection.vendor) if callable(group.recount) else group.recount
+            for statement in statements:
                 cursor.execute(statement)
 
 

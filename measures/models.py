@@ -11,11 +11,12 @@ from measures.matters.models import MajorMatter
 from measures.outcomes.models import InnovationOutcome
 from measures.reporting.models import ProgressReport, ReportEvent, ReportingPeriod, SubmittedReportCount
 from measures.signoff.models import Deputy
-from measures.tasks.models import AgencyLinkChange, Task, TaskAgency, TaskCategory, TaskQuerySet
+from measures.tasks.models import AgencyLinkChange, DataVersion, Task, TaskAgency, TaskCategory, TaskQuerySet
 
 __all__ = [
     "AgencyLinkChange",
     "CoordinationRequest",
+    "DataVersion",
     "Deputy",
     "Evidence",
     "InnovationOutcome",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -28,6 +29,14 @@ def pytest_collection_modifyitems(items):
     ]
     if unmarked:
         raise pytest.UsageError("browser tests without the e2e marker: " + ", ".join(unmarked))
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty default cache, as a fresh process does: the task list's kept
+    content (measures.tasks.page_cache) of a test's rolled-back rows must not reach the next test,
+    whose rows may get the same ids and data version."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

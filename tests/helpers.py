@@ -102,3 +102,13 @@ def copy_with_files(shared, settings, media_root):
     shutil.copytree(media, media_root, dirs_exist_ok=True)
     settings.MEDIA_ROOT = media_root
     return fresh_copy(world)
+
+
+def drawn(client, path, data=None, **extra):
+    """`client.get`, with the task list drawn from the rows rather than served from what an earlier
+    request of the test kept (measures.tasks.page_cache): for a test that reads the view's context
+    (`response.context["paginator"]`), which a kept page does not have."""
+    from django.core.cache import cache
+
+    cache.clear()
+    return client.get(path, data, **extra)

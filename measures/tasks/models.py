@@ -359,3 +359,24 @@ class AgencyLinkChange(models.Model):
 
     def __str__(self):
         return f"{self.task} · {self.agency} · {self.get_kind_display()}"
+
+
+class DataVersion(models.Model):
+    """What the task list's kept pages are keyed by (measures.tasks.page_cache): counters that
+    database triggers move in the transaction of every write of what the list shows (tasks, their
+    reports, milestones and agency links, categories, zones, agencies, periods, plans;
+    measures.db_triggers says which row each moves and why). Nothing in Python writes them; the
+    list reads their sum."""
+
+    # "zone" with the zone's id, or a table's name with 0.
+    scope = models.CharField(max_length=16)
+    scope_id = models.BigIntegerField()
+    changes = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "scope_id"], name="dataversion_unique_scope"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.scope_id}: {self.changes}"

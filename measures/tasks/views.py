@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
@@ -36,7 +37,7 @@ from measures.reporting.forms import CloseOffForm, ReviewForm
 from measures.reporting.models import unsubmitted_listed_for
 from measures.reporting.services import AUTHOR_KINDS, SIGNOFF_KINDS
 from measures.signoff.forms import SignoffForm
-from measures.tasks import export, selectors
+from measures.tasks import export, page_cache, selectors
 from measures.tasks.actions import task_url
 from measures.tasks.filters import TaskFilter
 from zones.numerals import typed_number
@@ -48,6 +49,26 @@ class TaskListView(LoginRequiredMixin, ForgivingPaginationMixin, FilterView):
     context_object_name = "tasks"
     paginate_by = 25
     paginator_class = KeysFirstPaginator
+    # The list's content (everything but the frame) is kept between requests: measures.tasks.page_cache.
+    keeps_content = True
+
+    def get(self, request, *args, **kwargs):
+        self.content_key = page_cache.key_for(request) if self.keeps_content else None
+        content = page_cache.kept(self.content_key) if self.content_key else None
+        if content is not None:
+            return self.frame(content, {})
+        return super().get(request, *args, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        content = page_cache.draw({k: v for k, v in context.items() if k != "view"}, self.request)
+        if self.content_key:
+            page_cache.keep(self.content_key, content)
+        # The context drawn stays in the frame's for tests to read; the frame draws none of it.
+        return self.frame(content, context)
+
+    def frame(self, content, context):
+        """The page around the content, drawn for this request: top bar, messages, CSRF token."""
+        return TemplateResponse(self.request, self.template_name, {**context, "list_content": content})
 
     def get_queryset(self):
         # A period chosen (the dashboard's links name theirs) stands for its plan's current one.
@@ -90,6 +111,7 @@ class TaskListExportView(TaskListView):
 
     paginate_by = None
     formats = {"xlsx": export.as_xlsx, "csv": export.as_csv}
+    keeps_content = False
 
     def attach_agencies(self, tasks):
         # Every task: their agencies are read as names alone (export.agency_names).

@@ -103,10 +103,13 @@ def test_invalid_filter_value_is_reported_not_500(client_in):
     assert "alert-error" in response.content.decode()
 
 
-# The task list: access, current periods, count, page of tasks (with report and
-# overdue-milestone subqueries), agency links, then the filter's choices: the visible zones with
-# their plans (plan and zone choices), categories, agencies; which also check the values sent.
-TASK_LIST = 8
+# The task list: access, the data version its kept content is keyed by (measures.tasks.page_cache),
+# current periods, count, page of tasks (with report and overdue-milestone subqueries), agency
+# links, then the filter's choices: the visible zones with their plans (plan and zone choices),
+# categories, agencies; which also check the values sent. Drawn once, kept: TASK_LIST_KEPT.
+TASK_LIST = 9
+# Access and the data version: the rest is kept (tests/measures/tasks/test_task_list_cache.py).
+TASK_LIST_KEPT = 2
 # Managers (and administrators) also read the navigation's count of what waits for them.
 TASK_LIST_EXTRA = {Role.MANAGER: 1, Role.ADMINISTRATOR: 1, Role.OFFICER: 0, Role.LIAISON: 0}
 

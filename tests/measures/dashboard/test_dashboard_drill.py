@@ -17,7 +17,7 @@ from django.utils import timezone
 from core.roles import Role
 from measures.models import Milestone, Task
 from tests.factories import make_agency, make_task, make_user
-from tests.helpers import SESSION
+from tests.helpers import SESSION, drawn
 from tests.measures.dashboard.test_dashboard import manager, period, reported  # noqa: F401 (fixtures)
 from tests.measures.dashboard.test_dashboard_consistency import entered  # noqa: F401 (fixture)
 from tests.measures.test_views import TASK_LIST
@@ -62,7 +62,7 @@ def test_every_dashboard_count_equals_the_list_it_opens(client, manager, varied)
     for url, count in links:
         query = parse_qs(urlsplit(url).query)
         assert query["period"] == [str(varied.pk)] and query["plan"] == [varied.plan.code]
-        response = client.get(url)
+        response = drawn(client, url)
         assert response.status_code == 200
         assert not response.context["filter"].form.errors, url
         assert response.context["paginator"].count == count, url
@@ -81,7 +81,7 @@ def test_counts_of_an_open_period_equal_their_lists_too(client, manager, entered
     links = drill_links(client, entered)
     assert any("light=none" in url for url, _count in links)
     for url, count in links:
-        response = client.get(url)
+        response = drawn(client, url)
         assert response.context["paginator"].count == count, url
     assert response.context["period_shown"] == entered
 
@@ -91,7 +91,7 @@ def test_drill_filters_use_the_dashboards_rule(client, manager, varied):  # noqa
     base = {"plan": varied.plan.code, "period": varied.pk, "zone": "xiqing"}
 
     def numbers(**params):
-        response = client.get("/tasks/", {**base, **params})
+        response = drawn(client, "/tasks/", {**base, **params})
         assert not response.context["filter"].form.errors
         return sorted(task.number for task in response.context["object_list"])
 

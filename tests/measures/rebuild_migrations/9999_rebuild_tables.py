@@ -15,7 +15,17 @@ LATEST = max(
     for path in Path(measures.migrations.__file__).parent.glob("*.py")
     if re.match(r"\d{4}_", path.name)
 )
-MODELS = ["progressreport", "task", "reportingperiod", "lockedperiodfigures", "submittedreportcount"]
+MODELS = [
+    "progressreport",
+    "task",
+    "reportingperiod",
+    "lockedperiodfigures",
+    "submittedreportcount",
+    "milestone",
+    "taskagency",
+    "taskcategory",
+    "dataversion",
+]
 
 
 class Migration(migrations.Migration):
