@@ -187,8 +187,10 @@ FIGURES_RECOUNT = [f"UPDATE {FIGURES} SET counted_at = NULL WHERE NOT final AND 
 #   ("zone", zone id). On PostgreSQL an updated row stays locked until commit, so one row that every
 #   writer moved would queue unrelated writes behind each other (and could deadlock them); per zone,
 #   writers of different zones never meet, and those of one zone already queue on the period's and
-#   the zone's kept figures (0021). A write a task's zone can no longer be read for (the task gone
-#   first) moves ("zone", 0).
+#   the zone's kept figures (0021). A transaction writing several zones (a plan revision, an agency
+#   merge) takes their rows in the order it writes; should two such wait for each other, PostgreSQL
+#   ends one with an error, and nothing is half written. A write a task's zone can no longer be
+#   read for (the task gone first) moves ("zone", 0).
 # - an agency, a period, a plan: that table's row (its name, 0). They change rarely, by managers and
 #   plan revisions; a row per table is enough.
 # Each write adds a random step (1 to 2·10⁹) rather than 1: the sum still moves on every write, and
@@ -246,7 +248,8 @@ VERSION_POSTGRESQL = [
     for statement in (
         f"""CREATE FUNCTION {_version_name(table)}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN {bump_version("postgresql", table, "OLD")}; ELSE {bump_version("postgresql", table, "NEW")}; END IF;
+    IF TG_OP = 'DELETE' THEN {bump_version("postgresql", table, "OLD")};
+    ELSE {bump_version("postgresql", table, "NEW")}; END IF;
     RETURN NULL;
 END $$""",
         f"CREATE TRIGGER {_version_name(table)} AFTER INSERT OR UPDATE OR DELETE ON {table} "
