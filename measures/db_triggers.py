@@ -5,7 +5,7 @@ Hand-written SQL because no kept library writes triggers for both SQLite and Pos
 groups, each installed by its migration (whose own copy of this SQL stays as it was applied):
 measures 0019 keeps SubmittedReportCount (the top bar's awaiting-review badge), measures 0021
 moves LockedPeriodFigures.changes (the dashboard reads kept figures of an open period only while
-`counted_at` equals `changes`) and measures 0023 moves DataVersion, the version the task list's
+`counted_at` equals `changes`) and measures 0025 moves DataVersion, the version the task list's
 kept pages are keyed by (measures.tasks.page_cache; its section below says how).
 
 On SQLite most AddField/AlterField rebuild the table (copy, DROP TABLE, RENAME): that drops its
@@ -177,7 +177,7 @@ FIGURES_DROP = {
 FIGURES_RECOUNT = [f"UPDATE {FIGURES} SET counted_at = NULL WHERE NOT final AND counted_at IS NOT NULL"]
 
 
-# --- measures 0023: DataVersion, the task list's data version -------------------------------------
+# --- measures 0025: DataVersion, the task list's data version -------------------------------------
 #
 # Every insert, update or deletion of a row the task list shows or filters by moves a counter in the
 # same statement as the write, whatever code made it (a service, queryset.update(), a bulk load,
@@ -311,14 +311,14 @@ GROUPS = [
         FIGURES_RECOUNT,
     ),
     Group(
-        "0023_task_list_data_version",
+        "0025_task_list_data_version",
         {"sqlite": VERSION_SQLITE, "postgresql": VERSION_POSTGRESQL},
         VERSION_DROP,
         _version_recount,
     ),
 ]
 
-# Set on a connection from pre_migrate to post_migrate: migrations 0019, 0021 and 0023 then leave their
+# Set on a connection from pre_migrate to post_migrate: migrations 0019, 0021 and 0025 then leave their
 # triggers to post_migrate, so a later migration of the same run can rebuild the tables they are on.
 DEFERRED = "measures_triggers_deferred"
 

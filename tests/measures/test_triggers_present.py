@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 MIGRATIONS = [
     "measures.migrations.0019_submitted_report_counts",
     "measures.migrations.0021_open_period_figures",
-    "measures.migrations.0023_task_list_data_version",
+    "measures.migrations.0025_task_list_data_version",
 ]
 
 

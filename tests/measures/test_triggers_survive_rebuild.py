@@ -55,7 +55,7 @@ tasks = list(Task.objects.order_by("pk"))
 zone = tasks[0].zone
 names = sorted(db_triggers.present(connection))
 held_before = figures.kept([period], [zone.pk])[0]
-# The task list's data version moves on a write of each rebuilt table (measures 0023).
+# The task list's data version moves on a write of each rebuilt table (measures 0025).
 from measures.models import Milestone, TaskAgency, TaskCategory
 from measures.tasks.page_cache import data_version
 from zones.models import Agency

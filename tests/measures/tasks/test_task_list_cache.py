@@ -1,6 +1,6 @@
 """The task list's content kept between requests (measures.tasks.page_cache): a write of anything the
 list shows changes the next page, whoever made it and however (a service, queryset.update(): then
-the database triggers of measures 0023 are the only guard); nobody is served what was kept for
+the database triggers of measures 0025 are the only guard); nobody is served what was kept for
 another user, language, scope, day or query; the frame (messages, CSRF token) is drawn per request."""
 
 import datetime

@@ -94,7 +94,7 @@ def drop_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("measures", "0022_report_period_state_index"),
+        ("measures", "0024_event_actor_kind_statistics"),
     ]
 
     operations = [
