@@ -142,10 +142,12 @@ def file_name(report, extension):
 # line breaks; the rest carry nothing readable and are dropped.
 _LINE_BREAKS = re.compile(r"[\x0b\x0c]")
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Either of the two: nearly every string has neither, and one search is cheaper than two passes.
+_TO_CLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def writable(value):
     """`value` as any export may write it; anything but text is returned as it is."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or _TO_CLEAN.search(value) is None:
         return value
     return _UNWRITABLE.sub("", _LINE_BREAKS.sub("\n", value))

@@ -72,17 +72,28 @@ def sheet_name(name, taken):
     return candidate
 
 
+# The style attribute of each style index, formatted once rather than once a cell.
+_STYLED = {style: f' s="{style}"' if style else "" for style in range(TITLE_BOLD + 1)}
+# Rows joined and encoded this many at a time when a sheet is written into the archive.
+ROWS_PER_CHUNK = 1000
+
+
 def cell_xml(ref, value, style):
     """One <c>; None and "" write nothing (an empty cell reads back as None either way).
 
     Text is always an inline string, never a formula, even when it starts with "="."""
     if value is None or value == "":
         return ""
-    styled = f' s="{style}"' if style else ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, Number):
-        return f'<c r="{ref}"{styled}><v>{value}</v></c>'
+    styled = _STYLED.get(style)
+    if styled is None:
+        styled = f' s="{style}"'
+    # Exact types first: a Number check is an ABC lookup, a third of the cell's time at 180,000 cells.
+    kind = type(value)
+    if kind is not str:
+        if kind is bool:
+            return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
+        if kind is int or kind is float or isinstance(value, Number):
+            return f'<c r="{ref}"{styled}><v>{value}</v></c>'
     text = writable(str(value))[:MAX_CELL_CHARS]
     return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
@@ -125,7 +136,7 @@ class Sheet:
             f'activePane="{active}" state="frozen"/><selection pane="{active}"/></sheetView>'
         )
 
-    def xml(self):
+    def _head(self):
         last = f"{get_column_letter(max(self.width, 1))}{max(len(self.rows), 1)}"
         cols = "".join(
             f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
@@ -140,7 +151,12 @@ class Sheet:
                 '<sheetFormatPr defaultRowHeight="15"/>',
                 f"<cols>{cols}</cols>" if cols else "",
                 "<sheetData>",
-                *self.rows,
+            ]
+        )
+
+    def _tail(self):
+        return "".join(
+            [
                 "</sheetData>",
                 f'<autoFilter ref="{self.auto_filter}"/>' if self.auto_filter else "",
                 (
@@ -152,6 +168,20 @@ class Sheet:
                 "</worksheet>",
             ]
         )
+
+    def xml(self):
+        return "".join([self._head(), *self.rows, self._tail()])
+
+    def write(self, archive, name):
+        """The sheet's part, streamed into `archive` a chunk of rows at a time: the rows are not
+        joined into one string and encoded again as a whole (the 20,000-task sheet three times
+        in memory, and its time grew faster than its rows)."""
+        with archive.open(name, "w") as part:
+            part.write(self._head().encode())
+            rows = self.rows
+            for start in range(0, len(rows), ROWS_PER_CHUNK):
+                part.write("".join(rows[start : start + ROWS_PER_CHUNK]).encode())
+            part.write(self._tail().encode())
 
 
 def data_validation(sqref, formula1, *, error, type, formula2=None, operator=None):
@@ -374,7 +404,7 @@ def workbook_bytes(sheets):
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for n, sheet in enumerate(sheets, start=1):
-            archive.writestr(f"xl/worksheets/sheet{n}.xml", sheet.xml())
+            sheet.write(archive, f"xl/worksheets/sheet{n}.xml")
             written.append(Written(sheet.name, sheet.auto_filter))
         for name, content in _package(written).items():
             archive.writestr(name, content)
