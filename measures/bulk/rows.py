@@ -68,7 +68,9 @@ def template_rows(tasks, period):
     fields = ["task_id", "status", "percent_complete", *TEXT_COLUMNS, "support_agency__name", "version"]
     reports = {
         values[0]: values[1:]
-        for values in ProgressReport.objects.filter(period=period, task__zone_id__in={t.zone_id for t in tasks})
+        for values in ProgressReport.objects.filter(
+            period=period, task__zone_id__in={t.zone_id for t in tasks}
+        )
         .order_by()
         .values_list(*fields)
     }
