@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from core.collection import collection_paused
 from core.views import ensure
 from measures import bulk
 from measures.bulk.columns import STATUS_LABELS
@@ -23,6 +24,7 @@ def _period_and_tasks(request, period_id):
     return period, tasks
 
 
+@collection_paused()
 def _template(request, period_id, kind):
     period, tasks = _period_and_tasks(request, period_id)
     zone = request.GET.get("zone")

@@ -6,6 +6,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from lxml import etree
 
+from core.collection import collection_paused
 from measures.choices import OutcomeState
 from measures.exports.docx import Body
 from measures.exports.docx import run as run_xml
@@ -55,6 +56,7 @@ def list_title(period):
     return writable(title)
 
 
+@collection_paused()
 def as_xlsx(period, rows):
     """Written by the period report's SpreadsheetML writer (measures.exports.xlsx), not through
     openpyxl's cell objects, which took about 18 s for 20,000 outcomes. All text stays text."""
@@ -74,6 +76,7 @@ def _cell_xml(value, width):
     return f"<w:tc>{width_xml}<w:p>{run_xml(value) if value else ''}</w:p></w:tc>"
 
 
+@collection_paused()
 def as_docx(period, rows):
     document = Document()
     style = document.styles["Normal"]

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 
 from core.access import assigned_to, can_review
+from core.collection import collection_paused
 from measures.changes import asof
 from measures.changes.exports import as_of_label
 from measures.changes.forms import AsOfForm
@@ -279,6 +280,7 @@ def red_escalations(report, user, day=None):
     return list(steps.order_by(F("zone__annex_number").asc(nulls_last=True), "issued_at"))
 
 
+@collection_paused()
 def download(request, period_id, extension, render_file, with_changes):
     """A download of the report (as of ?as_of= when given); a refused date is a 400 that says why,
     in the user's language, not a file of today's figures under a past date's name."""

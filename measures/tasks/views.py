@@ -22,6 +22,7 @@ from core.access import (
     review_capacity,
     signoff_capacity,
 )
+from core.collection import collection_paused
 from core.forms import ReasonForm
 from core.pagination import ForgivingPaginationMixin, KeysFirstPaginator
 from core.views import perform_action
@@ -116,6 +117,10 @@ class TaskListExportView(TaskListView):
     def attach_agencies(self, tasks):
         # Every task: their agencies are read as names alone (export.agency_names).
         pass
+
+    @collection_paused()
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def render_to_response(self, context, **response_kwargs):
         fmt = self.kwargs["fmt"]

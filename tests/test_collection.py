@@ -1,0 +1,45 @@
+"""core.collection: the collector held off in the block and given back as it was."""
+
+import gc
+
+import pytest
+
+from core.collection import collection_paused
+
+
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    gc.enable() if was else gc.disable()
+
+
+def test_paused_in_the_block_and_back_after_it(collector_on):
+    with collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_back_after_an_error(collector_on):
+    with pytest.raises(ValueError), collection_paused():
+        raise ValueError
+    assert gc.isenabled()
+
+
+def test_a_block_inside_another_leaves_it_off(collector_on):
+    @collection_paused()
+    def inner():
+        return gc.isenabled()
+
+    with collection_paused():
+        assert inner() is False
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_left_off_when_it_was_off(collector_on):
+    gc.disable()
+    with collection_paused():
+        pass
+    assert not gc.isenabled()
