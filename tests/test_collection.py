@@ -43,3 +43,14 @@ def test_left_off_when_it_was_off(collector_on):
     with collection_paused():
         pass
     assert not gc.isenabled()
+
+
+def test_overlapping_blocks_turn_it_on_once_both_ended(collector_on):
+    # Two requests of one threaded worker: the first ends while the second still runs.
+    first, second = collection_paused(), collection_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
