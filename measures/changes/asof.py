@@ -40,6 +40,7 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 
 from core.access import access_for
+from core.collection import collection_paused
 from measures.changes.selectors import Side, previous_period
 from measures.choices import (
     REPORTED_STATES,
@@ -490,11 +491,9 @@ def dashboard_as_of(**kwargs):
 
 
 def _paused():
-    """measures.exports.rows.collection_paused: a rebuild at 20,000 tasks holds some 100,000 rows
-    and groups, enough to set off full collections that walk every object of the process again
-    and again (a tenth or more of the page), with no cycle among them to free."""
-    from measures.exports.rows import collection_paused
-
+    """core.collection.collection_paused: a rebuild at 20,000 tasks holds some 100,000 rows and
+    groups, enough to set off full collections that walk every object of the process again and
+    again (a tenth or more of the page), with no cycle among them to free."""
     return collection_paused()
 
 
