@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("scope", models.CharField(max_length=16)),
+                ("scope", models.CharField(max_length=64)),
                 ("scope_id", models.BigIntegerField()),
                 ("changes", models.BigIntegerField(default=0)),
             ],

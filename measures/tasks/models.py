@@ -369,7 +369,7 @@ class DataVersion(models.Model):
     list reads their sum."""
 
     # "zone" with the zone's id, or a table's name with 0.
-    scope = models.CharField(max_length=16)
+    scope = models.CharField(max_length=64)
     scope_id = models.BigIntegerField()
     changes = models.BigIntegerField(default=0)
 
