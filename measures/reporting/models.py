@@ -1,5 +1,7 @@
 """Reporting: periods, progress reports and the append-only history of every change."""
 
+from functools import cached_property
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -255,6 +257,15 @@ class SubmittedReportCount(models.Model):
         return f"{self.period_id}: {self.submitted}"
 
 
+# A submission and its sign-off: the newest of them says whether the report was signed off.
+SIGNOFF_KINDS = (EventKind.SUBMITTED, EventKind.SIGNED_OFF)
+
+
+def signed_off_in(kinds):
+    """ProgressReport.is_signed_off from its history's kinds, newest first."""
+    return next((kind for kind in kinds if kind in SIGNOFF_KINDS), None) == EventKind.SIGNED_OFF
+
+
 class ProgressReport(models.Model):
     """What a zone reports on one task for one period; changed only through measures.services."""
 
@@ -389,17 +400,28 @@ class ProgressReport(models.Model):
         writers has decided on it: a reviewer opening it or, where the plan requires sign-off, the
         zone leader (or their deputy) signing it off. A signed-off report is the leader's word to
         the city, not the officer's to withdraw, whoever holds both roles; a manager returns it if
-        it must change, and it then needs a new sign-off. Reads the period's plan (the task page and
-        the services hold it)."""
+        it must change, and it then needs a new sign-off. Reads its history (is_signed_off) when
+        submitted and not yet opened."""
         # Waiting for the zone leader's sign-off, nobody has decided on it yet.
         if self.state in AWAITING_SIGNOFF_STATES:
             return True
-        # On such a plan a submitted report got here by its sign-off (submit_report routes every
-        # submission through it).
         return (
             self.state == ReportState.SUBMITTED
             and self.opened_for_review_at is None
-            and not self.period.plan.requires_signoff
+            and not self.is_signed_off
+        )
+
+    @cached_property
+    def is_signed_off(self):
+        """Its last submission signed off (a sign-off in its history after that submission). Read
+        from the history rather than the plan's setting, which an administrator may turn on or off
+        while reports wait: a report signed off stays the leader's word, one submitted before the
+        plan asked for sign-off was signed off by nobody. One query, unless set from the history a
+        page has read (signed_off_in)."""
+        return signed_off_in(
+            self.events.filter(kind__in=SIGNOFF_KINDS)
+            .order_by("-at", "-pk")
+            .values_list("kind", flat=True)[:1]
         )
 
     @property

@@ -442,5 +442,6 @@ class AgencyTaskFilter(DisplayNamesFilterSet):
 
     @property
     def qs(self):
-        # Within a zone the plan's numbering is the natural secondary order.
-        return super().qs.order_by(*super().qs.query.order_by, "zone__annex_number", "number")
+        # Within a zone the plan's numbering is the natural secondary order; the key last, so the
+        # order is total (two plans share annex and task numbers) and the page's pages cover every task.
+        return super().qs.order_by(*super().qs.query.order_by, "zone__annex_number", "number", "pk")

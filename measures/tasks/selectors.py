@@ -20,7 +20,7 @@ from measures.changes.selectors import previous_period, task_change_from
 from measures.choices import REPORTED_STATES, EventKind, ReportState
 from measures.models import Evidence, Milestone, ProgressReport, ReportEvent, Task, TaskAgency
 from measures.periods.selectors import current_periods, plan_periods
-from measures.reporting.models import is_listed, reports_shown_to, unsubmitted_listed_for
+from measures.reporting.models import is_listed, reports_shown_to, signed_off_in, unsubmitted_listed_for
 from measures.tasks.lights import light_for, light_reasons
 from zones.models import Agency
 
@@ -192,6 +192,9 @@ def task_page(user, task, period, today=None, periods=None):
         # Not the history of a report the user may not read (an empty Q would drop the OR).
         events = events.filter(Q(report__isnull=True) | shown)
     events = list(events.select_related("actor", "on_behalf_of", "period").order_by("-at", "-pk"))
+    if report is not None:
+        # The recall rule's sign-off from the history read here, not read again.
+        report.is_signed_off = signed_off_in(e.kind for e in events if e.report_id == report.pk)
     values = {
         "status": report.status if report else None,
         "state": report.state if report else None,

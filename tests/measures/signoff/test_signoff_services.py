@@ -172,6 +172,35 @@ def test_without_signoff_a_submitted_report_stays_recallable_until_opened(task, 
     assert report.state == ReportState.SUBMITTED and report.is_recallable
 
 
+def test_a_signed_off_report_stays_unrecallable_when_the_plan_stops_requiring_signoff(
+    task, period, officer, leader, plan
+):
+    """The sign-off is read from the report's history, not from the plan's setting an administrator
+    may change while reports wait: the leader's word stays theirs."""
+    report = services.sign_off_report(report=submitted(task, period, officer), user=leader)
+    plan.requires_signoff = False
+    plan.save(update_fields=["requires_signoff"])
+    report = ProgressReport.objects.select_related("period__plan").get(pk=report.pk)
+    assert not report.is_recallable
+    with pytest.raises(ValidationError, match="单位负责人已签批该报告，不能再撤回"):
+        services.recall_report(report=report, user=officer)
+    assert ProgressReport.objects.get(pk=report.pk).state == ReportState.SUBMITTED
+
+
+def test_a_report_submitted_before_the_plan_required_signoff_is_recallable_until_opened(
+    task, period, officer, plan
+):
+    plan.requires_signoff = False
+    plan.save(update_fields=["requires_signoff"])
+    report = submitted(task, period, officer)
+    plan.requires_signoff = True
+    plan.save(update_fields=["requires_signoff"])
+    report = ProgressReport.objects.select_related("period__plan").get(pk=report.pk)
+    # Nobody signed it off: no refusal may say the leader did.
+    assert report.state == ReportState.SUBMITTED and report.is_recallable
+    assert services.recall_report(report=report, user=officer).state == ReportState.DRAFT
+
+
 def test_only_the_zones_leader_signs_off(task, period, officer, manager):
     report = submitted(task, period, officer)
     other_leader = make_user(Role.LEADER, zones=[Zone.objects.get(code="wuqing")])
