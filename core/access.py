@@ -12,11 +12,11 @@ from types import MappingProxyType
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
 from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.compiled import run_compiled
 from core.roles import Role
 
 
@@ -161,29 +161,23 @@ def _access_query(user_pk, today, names):
 
 # The query's SQL is the same for every user and day but for the user's id and the day, and building
 # it through the ORM (a subquery per registered count, an EXISTS, five joins) took longer than
-# running it, on every request of a signed-in user: it is built once per process, database and set
-# of counts with stand-ins (no user has a negative id, no deputy a day in 1900) and run with the real
-# values, as portal.context_processors does the managers' counts.
+# running it, on every request of a signed-in user: built once per process, database and set of
+# counts (core.compiled), as portal.context_processors does the managers' counts. No user has a
+# negative id, no deputy a day in 1900.
 STAND_IN_USER = -7017
 STAND_IN_DAY = datetime.date(1900, 1, 2)
-_COMPILED = {}
 
 
 def _access_rows(user_pk, today, names):
-    connection = connections[get_user_model().objects.db]
-    day = connection.ops.adapt_datefield_value(STAND_IN_DAY)
-    key = (connection.alias, tuple(names))
-    if key not in _COMPILED:
-        query = _access_query(STAND_IN_USER, STAND_IN_DAY, names).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        if STAND_IN_USER not in params or day not in params:
-            raise RuntimeError("access_for's query no longer takes the user's id and the day as parameters")
-        _COMPILED[key] = sql, tuple(params)
-    sql, params = _COMPILED[key]
-    real = {STAND_IN_USER: user_pk, day: connection.ops.adapt_datefield_value(today)}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [real.get(value, value) for value in params])
-        return cursor.fetchall()
+    _columns, rows = run_compiled(
+        "access_for",
+        lambda user_pk, day: _access_query(user_pk, day, names),
+        using=get_user_model().objects.db,
+        stand_ins={"user_pk": STAND_IN_USER, "day": STAND_IN_DAY},
+        values={"user_pk": user_pk, "day": today},
+        shape=tuple(names),
+    )
+    return rows
 
 
 def _deputy_in_force(relation, today):

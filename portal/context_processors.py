@@ -1,9 +1,9 @@
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django.db.models import IntegerField, Subquery
 from django.utils.functional import SimpleLazyObject
 
 from core.access import access_for, can_review_report
+from core.compiled import run_compiled
 from indicators.choices import ValueState
 from indicators.models import IndicatorValue
 from measures.choices import AdjustmentState, OutcomeState
@@ -29,23 +29,19 @@ def pending_for_managers(user):
     Its SQL is the same for every manager but for the manager's id, and building it through the
     ORM (nineteen filters, seven subqueries) took several times as long as running it, on every
     page a manager opens: it is built once per process and database with a stand-in id
-    (pending_query) and run with the manager's."""
-    users = get_user_model().objects
-    connection = connections[users.db]
-    if connection.alias not in _COMPILED:
-        compiler = pending_query(get_user_model()(pk=STAND_IN)).query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        names = [alias for _expression, _sql, alias in compiler.select]
-        _COMPILED[connection.alias] = sql, tuple(params), names
-    sql, params, names = _COMPILED[connection.alias]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk if value == STAND_IN else value for value in params])
-        return dict(zip(names, cursor.fetchone(), strict=True))
+    (pending_query, core.compiled) and run with the manager's."""
+    columns, (row,) = run_compiled(
+        "pending_for_managers",
+        lambda user_pk: pending_query(get_user_model()(pk=user_pk)),
+        using=get_user_model().objects.db,
+        stand_ins={"user_pk": STAND_IN},
+        values={"user_pk": user.pk},
+    )
+    return dict(zip(columns, row, strict=True))
 
 
 # No user has a negative id; the query's parameters hold it wherever the manager's id goes.
 STAND_IN = -7017
-_COMPILED = {}
 
 
 def pending_query(user):
